@@ -1,0 +1,228 @@
+//! One dungeon floor: its tiles, what the party remembers of it, its stairs and its monsters.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::geom::Pos;
+use crate::ids::EntityId;
+use crate::monster::Monster;
+use crate::tile::Tile;
+
+/// Floor size. Larger than an 80×24 screen: the camera follows the player.
+pub const FLOOR_WIDTH: u16 = 96;
+pub const FLOOR_HEIGHT: u16 = 40;
+/// The Heart of the Deep lies on the last floor.
+pub const DEEPEST_FLOOR: u8 = 12;
+
+/// A dense rectangle of cells, row-major.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grid<T> {
+    width: u16,
+    height: u16,
+    cells: Vec<T>,
+}
+
+impl<T: Clone> Grid<T> {
+    pub fn new(width: u16, height: u16, fill: T) -> Grid<T> {
+        Grid {
+            width,
+            height,
+            cells: vec![fill; usize::from(width) * usize::from(height)],
+        }
+    }
+
+    /// Sets every cell to `value`, keeping the allocation.
+    pub fn fill(&mut self, value: T) {
+        self.cells.fill(value);
+    }
+}
+
+impl<T> Grid<T> {
+    pub fn width(&self) -> u16 {
+        self.width
+    }
+
+    pub fn height(&self) -> u16 {
+        self.height
+    }
+
+    pub fn contains(&self, p: Pos) -> bool {
+        p.x >= 0 && p.y >= 0 && (p.x as u16) < self.width && (p.y as u16) < self.height
+    }
+
+    /// Row-major index of `p`, or `None` outside the grid.
+    pub fn index(&self, p: Pos) -> Option<usize> {
+        self.contains(p)
+            .then(|| p.y as usize * usize::from(self.width) + p.x as usize)
+    }
+
+    /// The cell at row-major `index`.
+    pub fn pos_of(&self, index: usize) -> Pos {
+        let w = usize::from(self.width);
+        Pos::new((index % w) as i16, (index / w) as i16)
+    }
+
+    pub fn get(&self, p: Pos) -> Option<&T> {
+        self.index(p).map(|i| &self.cells[i])
+    }
+
+    /// Writes `value` at `p`; returns false (and writes nothing) outside the grid.
+    pub fn set(&mut self, p: Pos, value: T) -> bool {
+        match self.index(p) {
+            Some(i) => {
+                self.cells[i] = value;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn cells(&self) -> &[T] {
+        &self.cells
+    }
+
+    /// Every position in row-major order.
+    pub fn positions(&self) -> impl Iterator<Item = Pos> + use<T> {
+        let (w, h) = (self.width as i16, self.height as i16);
+        (0..h).flat_map(move |y| (0..w).map(move |x| Pos::new(x, y)))
+    }
+}
+
+/// A floor of the dungeon. Generated from the world seed and its depth on first visit, then
+/// persisted as changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Floor {
+    pub depth: u8,
+    tiles: Grid<Tile>,
+    /// Each cell as it looked when a party member last saw it; `None` = never seen.
+    remembered: Grid<Option<Tile>>,
+    pub stairs_up: Pos,
+    pub stairs_down: Option<Pos>,
+    pub monsters: BTreeMap<EntityId, Monster>,
+}
+
+impl Floor {
+    pub fn new(depth: u8, tiles: Grid<Tile>, stairs_up: Pos, stairs_down: Option<Pos>) -> Floor {
+        let remembered = Grid::new(tiles.width(), tiles.height(), None);
+        Floor {
+            depth,
+            tiles,
+            remembered,
+            stairs_up,
+            stairs_down,
+            monsters: BTreeMap::new(),
+        }
+    }
+
+    pub fn width(&self) -> u16 {
+        self.tiles.width()
+    }
+
+    pub fn height(&self) -> u16 {
+        self.tiles.height()
+    }
+
+    pub fn tiles(&self) -> &Grid<Tile> {
+        &self.tiles
+    }
+
+    pub fn remembered(&self) -> &Grid<Option<Tile>> {
+        &self.remembered
+    }
+
+    /// The tile at `p`; outside the floor everything is wall.
+    pub fn tile(&self, p: Pos) -> Tile {
+        self.tiles.get(p).copied().unwrap_or(Tile::Wall)
+    }
+
+    pub fn set_tile(&mut self, p: Pos, tile: Tile) {
+        self.tiles.set(p, tile);
+    }
+
+    /// Records that the party sees `p` now. Returns true when the memory changed.
+    pub fn remember(&mut self, p: Pos) -> bool {
+        let now = Some(self.tile(p));
+        match self.remembered.index(p) {
+            Some(i) if self.remembered.cells[i] != now => {
+                self.remembered.cells[i] = now;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn monster_at(&self, p: Pos) -> Option<&Monster> {
+        self.monsters.values().find(|m| m.pos == p)
+    }
+
+    /// Parses an ASCII map: `#` wall, `.` floor, `+` closed door, `'` open door, `>` / `<` stairs.
+    /// Any other character is floor, so fixtures can mark places with letters. For tests and tools.
+    pub fn from_ascii(depth: u8, rows: &[&str]) -> Floor {
+        let height = rows.len() as u16;
+        let width = rows.iter().map(|r| r.chars().count()).max().unwrap_or(0) as u16;
+        let mut tiles = Grid::new(width, height, Tile::Wall);
+        let mut up = Pos::default();
+        let mut down = None;
+        for (y, row) in rows.iter().enumerate() {
+            for (x, c) in row.chars().enumerate() {
+                let p = Pos::new(x as i16, y as i16);
+                let tile = match c {
+                    '#' | ' ' => Tile::Wall,
+                    '+' => Tile::DoorClosed,
+                    '\'' => Tile::DoorOpen,
+                    '>' => {
+                        down = Some(p);
+                        Tile::StairsDown
+                    }
+                    '<' => {
+                        up = p;
+                        Tile::StairsUp
+                    }
+                    _ => Tile::Floor,
+                };
+                tiles.set(p, tile);
+            }
+        }
+        Floor::new(depth, tiles, up, down)
+    }
+
+    /// The positions of every occurrence of `marker` in `rows` (fixture helper).
+    pub fn find_marker(rows: &[&str], marker: char) -> Vec<Pos> {
+        let mut found = Vec::new();
+        for (y, row) in rows.iter().enumerate() {
+            for (x, c) in row.chars().enumerate() {
+                if c == marker {
+                    found.push(Pos::new(x as i16, y as i16));
+                }
+            }
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_rejects_cells_outside() {
+        let mut g = Grid::new(3, 2, 0u8);
+        assert!(g.set(Pos::new(2, 1), 7));
+        assert!(!g.set(Pos::new(3, 0), 1));
+        assert!(!g.set(Pos::new(-1, 0), 1));
+        assert_eq!(g.get(Pos::new(2, 1)), Some(&7));
+        assert_eq!(g.index(Pos::new(0, 2)), None);
+        assert_eq!(g.pos_of(5), Pos::new(2, 1));
+    }
+
+    #[test]
+    fn ascii_fixture_round_trips_tiles() {
+        let f = Floor::from_ascii(1, &["#####", "#<.+#", "#'>.#", "#####"]);
+        assert_eq!(f.tile(Pos::new(1, 1)), Tile::StairsUp);
+        assert_eq!(f.tile(Pos::new(3, 1)), Tile::DoorClosed);
+        assert_eq!(f.tile(Pos::new(1, 2)), Tile::DoorOpen);
+        assert_eq!(f.stairs_down, Some(Pos::new(2, 2)));
+        assert_eq!(f.tile(Pos::new(40, 40)), Tile::Wall);
+    }
+}

@@ -1,0 +1,33 @@
+//! Brogue's simulation core: a pure, deterministic, tick-driven [`World`] plus the protocol and
+//! view types that carry what each player may know over the wire.
+//!
+//! Nothing in this crate performs I/O, reads a clock or draws entropy. Time enters as a
+//! [`Tick`], randomness comes from ChaCha8 streams seeded by the world seed and saved with it,
+//! and no iterated collection is a hash map. `game/clippy.toml` turns the forbidden APIs into
+//! lint errors, and a test checks that no I/O crate is a dependency.
+
+mod act;
+mod ai;
+pub mod class;
+pub mod event;
+pub mod floor;
+pub mod fov;
+pub mod geom;
+pub mod ids;
+pub mod mapgen;
+pub mod monster;
+pub mod protocol;
+pub mod replay;
+pub mod rng;
+pub mod text;
+pub mod tick;
+pub mod tile;
+pub mod view;
+pub mod world;
+
+pub use class::Class;
+pub use geom::{Dir, Pos};
+pub use ids::{EntityId, PlayerId};
+pub use tick::{Tick, TickRate};
+pub use tile::Tile;
+pub use world::{Action, Departure, Input, StateHash, World, WorldSave};

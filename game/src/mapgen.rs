@@ -1,0 +1,356 @@
+//! Floor generation: a pure function of (world seed, depth). Rooms and corridors on upper floors,
+//! caves from floor 7 down. Every walkable cell is reachable from the up stairs.
+
+use std::collections::VecDeque;
+
+use crate::floor::{DEEPEST_FLOOR, FLOOR_HEIGHT, FLOOR_WIDTH, Floor, Grid};
+use crate::geom::{Dir, Pos};
+use crate::monster::MonsterKind;
+use crate::rng::{Rng, Stream};
+use crate::tile::Tile;
+
+/// The first floor whose layout is caves rather than rooms.
+pub const FIRST_CAVE_FLOOR: u8 = 7;
+
+/// A freshly generated floor and the monsters that start on it (the world assigns their ids).
+#[derive(Clone, Debug)]
+pub struct Generated {
+    pub floor: Floor,
+    pub spawns: Vec<(MonsterKind, Pos)>,
+}
+
+/// Generates floor `depth` of the world with `seed`.
+pub fn generate(seed: u64, depth: u8) -> Generated {
+    let mut rng = Rng::for_stream(seed, Stream::MapGen { depth });
+    let (tiles, up) = if depth >= FIRST_CAVE_FLOOR {
+        caves(&mut rng)
+    } else {
+        rooms(&mut rng)
+    };
+    let mut tiles = tiles;
+    tiles.set(up, Tile::StairsUp);
+    let distances = distances_from(&tiles, up);
+    let down = (depth < DEEPEST_FLOOR).then(|| {
+        let p = far_cell(&tiles, &distances, &mut rng);
+        tiles.set(p, Tile::StairsDown);
+        p
+    });
+    let spawns = spawns(&tiles, &distances, depth, &mut rng);
+    Generated {
+        floor: Floor::new(depth, tiles, up, down),
+        spawns,
+    }
+}
+
+#[derive(Copy, Clone, Debug)]
+struct Room {
+    x: i16,
+    y: i16,
+    w: i16,
+    h: i16,
+}
+
+impl Room {
+    fn center(&self) -> Pos {
+        Pos::new(self.x + self.w / 2, self.y + self.h / 2)
+    }
+
+    fn overlaps(&self, other: &Room, margin: i16) -> bool {
+        self.x - margin < other.x + other.w
+            && other.x - margin < self.x + self.w
+            && self.y - margin < other.y + other.h
+            && other.y - margin < self.y + self.h
+    }
+}
+
+fn rooms(rng: &mut Rng) -> (Grid<Tile>, Pos) {
+    let (w, h) = (FLOOR_WIDTH as i16, FLOOR_HEIGHT as i16);
+    let mut tiles = Grid::new(FLOOR_WIDTH, FLOOR_HEIGHT, Tile::Wall);
+    let mut rooms: Vec<Room> = Vec::new();
+    for _ in 0..300 {
+        if rooms.len() >= 14 {
+            break;
+        }
+        let rw = rng.range(4, 13) as i16;
+        let rh = rng.range(3, 7) as i16;
+        let room = Room {
+            x: rng.range(2, i32::from(w - rw - 2)) as i16,
+            y: rng.range(2, i32::from(h - rh - 2)) as i16,
+            w: rw,
+            h: rh,
+        };
+        if rooms.iter().all(|r| !room.overlaps(r, 2)) {
+            carve_rect(&mut tiles, room);
+            rooms.push(room);
+        }
+    }
+    // Sort west to east so consecutive connections make short corridors, then add a few loops.
+    rooms.sort_by_key(|r| (r.center().x, r.center().y));
+    for pair in rooms.windows(2) {
+        corridor(&mut tiles, pair[0].center(), pair[1].center(), rng);
+    }
+    for _ in 0..3 {
+        if let (Some(a), Some(b)) = (rng.pick(&rooms).copied(), rng.pick(&rooms).copied()) {
+            corridor(&mut tiles, a.center(), b.center(), rng);
+        }
+    }
+    for room in &rooms {
+        place_doors(&mut tiles, room, rng);
+    }
+    let up = rooms
+        .get(rng.below(rooms.len().max(1) as u32) as usize)
+        .map(Room::center)
+        .unwrap_or(Pos::new(w / 2, h / 2));
+    (tiles, up)
+}
+
+fn carve_rect(tiles: &mut Grid<Tile>, room: Room) {
+    for y in room.y..room.y + room.h {
+        for x in room.x..room.x + room.w {
+            tiles.set(Pos::new(x, y), Tile::Floor);
+        }
+    }
+}
+
+fn corridor(tiles: &mut Grid<Tile>, from: Pos, to: Pos, rng: &mut Rng) {
+    let corner = if rng.percent(50) {
+        Pos::new(to.x, from.y)
+    } else {
+        Pos::new(from.x, to.y)
+    };
+    for (a, b) in [(from, corner), (corner, to)] {
+        let mut p = a;
+        tiles.set(p, Tile::Floor);
+        while p != b {
+            p = p.step(Dir::toward(p, b).expect("p != b"));
+            tiles.set(p, Tile::Floor);
+        }
+    }
+}
+
+/// Where a corridor crosses a room's wall ring between two walls, put a door (usually closed).
+fn place_doors(tiles: &mut Grid<Tile>, room: &Room, rng: &mut Rng) {
+    let ring = (room.x - 1..=room.x + room.w)
+        .flat_map(|x| [Pos::new(x, room.y - 1), Pos::new(x, room.y + room.h)])
+        .map(|p| (p, true))
+        .chain(
+            (room.y..room.y + room.h)
+                .flat_map(|y| [Pos::new(room.x - 1, y), Pos::new(room.x + room.w, y)])
+                .map(|p| (p, false)),
+        );
+    let candidates: Vec<(Pos, bool)> = ring
+        .filter(|&(p, _)| tiles.get(p) == Some(&Tile::Floor))
+        .collect();
+    for (p, horizontal_wall) in candidates {
+        let (a, b) = if horizontal_wall {
+            (p.step(Dir::W), p.step(Dir::E))
+        } else {
+            (p.step(Dir::N), p.step(Dir::S))
+        };
+        let walls_beside = tiles.get(a) == Some(&Tile::Wall) && tiles.get(b) == Some(&Tile::Wall);
+        if walls_beside && rng.percent(70) {
+            let door = if rng.percent(80) {
+                Tile::DoorClosed
+            } else {
+                Tile::DoorOpen
+            };
+            tiles.set(p, door);
+        }
+    }
+}
+
+fn caves(rng: &mut Rng) -> (Grid<Tile>, Pos) {
+    loop {
+        let mut tiles = Grid::new(FLOOR_WIDTH, FLOOR_HEIGHT, Tile::Wall);
+        let inner: Vec<Pos> = tiles
+            .positions()
+            .filter(|p| {
+                p.x > 0 && p.y > 0 && p.x < FLOOR_WIDTH as i16 - 1 && p.y < FLOOR_HEIGHT as i16 - 1
+            })
+            .collect();
+        for &p in &inner {
+            if !rng.percent(45) {
+                tiles.set(p, Tile::Floor);
+            }
+        }
+        for round in 0..5 {
+            let before = tiles.clone();
+            for &p in &inner {
+                let walls = Dir::ALL
+                    .iter()
+                    .filter(|d| before.get(p.step(**d)) != Some(&Tile::Floor))
+                    .count();
+                let wall = walls >= 5 || (round < 2 && walls == 0);
+                tiles.set(p, if wall { Tile::Wall } else { Tile::Floor });
+            }
+        }
+        // Keep only the largest connected cave.
+        let mut best: Vec<Pos> = Vec::new();
+        let mut seen = Grid::new(FLOOR_WIDTH, FLOOR_HEIGHT, false);
+        for &p in &inner {
+            if tiles.get(p) == Some(&Tile::Floor) && !seen.get(p).copied().unwrap_or(true) {
+                let region = flood(&tiles, p, &mut seen);
+                if region.len() > best.len() {
+                    best = region;
+                }
+            }
+        }
+        if best.len() < inner.len() / 3 {
+            continue;
+        }
+        let mut kept = Grid::new(FLOOR_WIDTH, FLOOR_HEIGHT, Tile::Wall);
+        for &p in &best {
+            kept.set(p, Tile::Floor);
+        }
+        let up = best[rng.below(best.len() as u32) as usize];
+        return (kept, up);
+    }
+}
+
+fn flood(tiles: &Grid<Tile>, start: Pos, seen: &mut Grid<bool>) -> Vec<Pos> {
+    let mut region = vec![start];
+    let mut queue = VecDeque::from([start]);
+    seen.set(start, true);
+    while let Some(p) = queue.pop_front() {
+        for d in Dir::ALL {
+            let n = p.step(d);
+            if tiles.get(n) == Some(&Tile::Floor) && seen.get(n) == Some(&false) {
+                seen.set(n, true);
+                region.push(n);
+                queue.push_back(n);
+            }
+        }
+    }
+    region
+}
+
+/// Walking distance from `start` to every cell (doors count as passable), `u32::MAX` if none.
+fn distances_from(tiles: &Grid<Tile>, start: Pos) -> Grid<u32> {
+    let mut dist = Grid::new(tiles.width(), tiles.height(), u32::MAX);
+    dist.set(start, 0);
+    let mut queue = VecDeque::from([start]);
+    while let Some(p) = queue.pop_front() {
+        let here = dist.get(p).copied().unwrap_or(u32::MAX);
+        for d in Dir::ALL {
+            let n = p.step(d);
+            let passable = matches!(tiles.get(n), Some(t) if *t != Tile::Wall);
+            if passable && dist.get(n) == Some(&u32::MAX) {
+                dist.set(n, here + 1);
+                queue.push_back(n);
+            }
+        }
+    }
+    dist
+}
+
+/// A floor cell among the farthest tenth from the up stairs.
+fn far_cell(tiles: &Grid<Tile>, distances: &Grid<u32>, rng: &mut Rng) -> Pos {
+    let mut cells: Vec<(u32, Pos)> = tiles
+        .positions()
+        .filter(|p| tiles.get(*p) == Some(&Tile::Floor))
+        .filter_map(|p| {
+            distances
+                .get(p)
+                .filter(|d| **d != u32::MAX)
+                .map(|d| (*d, p))
+        })
+        .collect();
+    cells.sort();
+    let tail = &cells[cells.len() - (cells.len() / 10).max(1)..];
+    tail[rng.below(tail.len() as u32) as usize].1
+}
+
+fn spawns(
+    tiles: &Grid<Tile>,
+    distances: &Grid<u32>,
+    depth: u8,
+    rng: &mut Rng,
+) -> Vec<(MonsterKind, Pos)> {
+    let kinds = MonsterKind::at_depth(depth);
+    let open: Vec<Pos> = tiles
+        .positions()
+        .filter(|p| tiles.get(*p) == Some(&Tile::Floor))
+        .filter(|p| matches!(distances.get(*p), Some(d) if *d >= 10 && *d != u32::MAX))
+        .collect();
+    let count = (8 + 2 * usize::from(depth)).min(open.len());
+    let mut out: Vec<(MonsterKind, Pos)> = Vec::with_capacity(count);
+    let mut tries = 0;
+    while out.len() < count && tries < count * 20 {
+        tries += 1;
+        let p = open[rng.below(open.len() as u32) as usize];
+        if out.iter().any(|(_, q)| *q == p) {
+            continue;
+        }
+        let kind = *rng.pick(&kinds).expect("every depth has monsters");
+        out.push((kind, p));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reachable_everywhere(floor: &Floor) -> bool {
+        let dist = distances_from(floor.tiles(), floor.stairs_up);
+        floor
+            .tiles()
+            .positions()
+            .filter(|p| floor.tile(*p) != Tile::Wall)
+            .all(|p| dist.get(p) != Some(&u32::MAX))
+    }
+
+    #[test]
+    fn same_seed_and_depth_give_the_same_floor() {
+        for depth in [1, 7] {
+            let a = generate(99, depth);
+            let b = generate(99, depth);
+            assert_eq!(a.floor, b.floor);
+            assert_eq!(a.spawns, b.spawns);
+        }
+        assert_ne!(generate(99, 1).floor, generate(100, 1).floor);
+    }
+
+    #[test]
+    fn every_floor_is_connected_with_stairs_and_monsters() {
+        for seed in 0..6 {
+            for depth in 1..=DEEPEST_FLOOR {
+                let g = generate(seed, depth);
+                let f = &g.floor;
+                assert_eq!(f.tile(f.stairs_up), Tile::StairsUp);
+                match f.stairs_down {
+                    Some(p) => assert_eq!(f.tile(p), Tile::StairsDown),
+                    None => assert_eq!(depth, DEEPEST_FLOOR),
+                }
+                assert!(
+                    reachable_everywhere(f),
+                    "seed {seed} depth {depth} is split"
+                );
+                assert!(!g.spawns.is_empty());
+                for (_, p) in &g.spawns {
+                    assert_eq!(f.tile(*p), Tile::Floor);
+                }
+                let open = f.tiles().cells().iter().filter(|t| t.is_walkable()).count();
+                assert!(
+                    open > 300,
+                    "seed {seed} depth {depth} has only {open} open cells"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn upper_floors_have_doors() {
+        let doors: usize = (0..4)
+            .map(|seed| {
+                let f = generate(seed, 1).floor;
+                f.tiles()
+                    .cells()
+                    .iter()
+                    .filter(|t| matches!(t, Tile::DoorClosed | Tile::DoorOpen))
+                    .count()
+            })
+            .sum();
+        assert!(doors > 4, "only {doors} doors in four floors");
+    }
+}

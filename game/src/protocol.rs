@@ -1,0 +1,291 @@
+//! Messages between a client and a host, layered by session phase:
+//!
+//! 1. **Hello**: the client's first frame is [`ClientMsg::Hello`]; the host answers
+//!    [`HostMsg::Welcome`] or [`HostMsg::Refused`].
+//! 2. **Lobby**: a player without a living character sends [`ClientMsg::CreateCharacter`].
+//! 3. **InGame**: [`ClientMsg::Act`] one way, [`HostMsg::Update`] the other.
+//!
+//! Encoding is postcard inside length-prefixed frames (see `net::frame`), each direction with its
+//! own size cap. Invariant: the first variant of each enum and the leading fields of [`Hello`] and
+//! [`Refusal::VersionMismatch`] never change, so any two versions can at least tell each other
+//! their versions.
+
+use serde::{Deserialize, Serialize};
+
+use crate::class::Class;
+use crate::event::Tone;
+use crate::geom::Pos;
+use crate::ids::PlayerId;
+use crate::monster::MonsterKind;
+use crate::world::Action;
+
+/// Bumped on every incompatible change to these types.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The ALPN for this protocol version.
+pub const ALPN: &[u8] = b"brogue/1";
+/// The version-agnostic ALPN every version keeps forever: on it the host only reads a
+/// [`Hello`] and answers [`Refusal::VersionMismatch`], so mismatched players learn both versions.
+pub const ALPN_NEGOTIATE: &[u8] = b"brogue";
+/// Largest frame a client may send.
+pub const MAX_CLIENT_FRAME: usize = 16 * 1024;
+/// Largest frame a host may send.
+pub const MAX_HOST_FRAME: usize = 256 * 1024;
+/// Most entries a host sends in one list; larger lists are a malicious host.
+pub const MAX_LIST: usize = 8192;
+
+/// Client to host.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClientMsg {
+    Hello(Hello),
+    CreateCharacter {
+        class: Class,
+    },
+    Act {
+        seq: u32,
+        action: Action,
+    },
+    /// The player leaves on purpose (their character waits, safe).
+    Leave,
+}
+
+/// The first frame of every connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    pub protocol: u32,
+    pub game_version: String,
+    pub name: String,
+    /// The invite secret; needed only on a player's first join to a world.
+    pub invite_secret: Option<[u8; 16]>,
+}
+
+/// Host to client.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HostMsg {
+    Refused(Refusal),
+    Welcome(Welcome),
+    Update(Box<Update>),
+    /// The host ends this session (shutdown, kicked, too slow); the text says why.
+    Closing {
+        reason: String,
+    },
+}
+
+/// The host let the player in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Welcome {
+    pub world: String,
+    pub player: PlayerId,
+    /// True when this key had joined this world before.
+    pub returning: bool,
+    pub tick_rate: u8,
+}
+
+/// Why a host turned a player away.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum Refusal {
+    /// The two sides speak different protocol versions.
+    #[error(
+        "version mismatch: the host runs brogue {host_version} (protocol {host_protocol}); \
+         you run brogue {} (protocol {}). Both players need the same version.",
+        env!("CARGO_PKG_VERSION"),
+        PROTOCOL_VERSION
+    )]
+    VersionMismatch {
+        host_protocol: u32,
+        host_version: String,
+    },
+    /// The invite secret is not one this host issued for this world.
+    #[error(
+        "the host did not accept this invite code (it belongs to another world or session): \
+         ask the host for a fresh code"
+    )]
+    WrongSecret,
+    /// The invite secret was right but has expired.
+    #[error("this invite code has expired: ask the host for a fresh code")]
+    ExpiredSecret,
+    /// A first join needs an invite code.
+    #[error("this host needs an invite code for players joining for the first time")]
+    InviteRequired,
+    /// Every player slot is taken.
+    #[error("the game is full ({max_players} players): try again when someone leaves")]
+    Full { max_players: u16 },
+    /// This key is already playing here.
+    #[error(
+        "this identity is already connected to the game (two brogues sharing one data dir? \
+         give the second one its own --data-dir)"
+    )]
+    AlreadyConnected,
+    /// The host is shutting down.
+    #[error("the host is shutting down")]
+    ShuttingDown,
+    /// The client broke the protocol.
+    #[error("protocol error: {0}")]
+    Protocol(String),
+}
+
+/// Everything a client learns after one tick, as differences from what it was sent before.
+/// Fields are `None` (or empty) when unchanged.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Update {
+    pub tick: u64,
+    /// The `seq` of the player's last action that started.
+    pub ack: u32,
+    /// The player's own character; `None` when they have none (never made, or died).
+    pub me: Option<SelfView>,
+    pub map: Option<MapPatch>,
+    /// Party sight as alternating run lengths over the floor's cells, starting with a run of
+    /// cells *not* in sight.
+    pub sight: Option<Vec<u16>>,
+    pub entities: Option<Vec<EntityView>>,
+    pub party: Option<Vec<PartyMember>>,
+    pub log: Vec<LogLine>,
+}
+
+/// Changes to the client's map of the floor it is on. Cells carry [`Tile::code`]s (0 = unknown).
+///
+/// [`Tile::code`]: crate::tile::Tile::code
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MapPatch {
+    /// A new floor: the whole remembered map, run-length encoded as (count, code).
+    Reset {
+        depth: u8,
+        width: u16,
+        height: u16,
+        runs: Vec<(u16, u8)>,
+    },
+    /// Changed cells of the current floor as (row-major index, code).
+    Cells(Vec<(u16, u8)>),
+}
+
+/// The player's own character.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelfView {
+    pub class: Class,
+    pub hp: u16,
+    pub max_hp: u16,
+    pub mana: u16,
+    pub max_mana: u16,
+    pub depth: u8,
+    pub pos: Pos,
+    pub downed: Option<Downed>,
+    /// Ticks until the current action ends.
+    pub busy: u16,
+    pub kills: u32,
+}
+
+/// Countdown of a downed character.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Downed {
+    pub ticks_left: u32,
+    /// Revive progress, 0..=100.
+    pub revive_pct: u8,
+}
+
+/// A creature the party can see.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct EntityView {
+    pub id: u64,
+    pub pos: Pos,
+    pub kind: EntityKind,
+    /// Health, 0..=100.
+    pub hp_pct: u8,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum EntityKind {
+    Character {
+        class: Class,
+        downed: bool,
+        /// The player is disconnected; the character waits, untargetable.
+        away: bool,
+    },
+    Monster(MonsterKind),
+}
+
+/// One row of the party list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartyMember {
+    pub name: String,
+    /// The character's entity id, to label it on the map.
+    pub entity: Option<u64>,
+    pub class: Option<Class>,
+    pub hp: u16,
+    pub max_hp: u16,
+    pub depth: u8,
+    pub status: MemberStatus,
+    /// Round-trip time to the host in milliseconds, as the host measures it.
+    pub rtt_ms: Option<u16>,
+    pub is_you: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MemberStatus {
+    Alive,
+    Downed,
+    /// No living character (not yet made, or dead).
+    NoCharacter,
+    /// Disconnected.
+    Away,
+}
+
+/// A line for the message log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogLine {
+    pub tick: u64,
+    pub tone: Tone,
+    pub text: String,
+}
+
+/// The leading fields of a [`Hello`] from any version, for version negotiation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelloPrefix {
+    pub protocol: u32,
+    pub game_version: String,
+}
+
+impl ClientMsg {
+    /// Reads just the protocol version and game version of a `Hello` frame from any version.
+    pub fn peek_hello(frame: &[u8]) -> Option<HelloPrefix> {
+        // Variant 0 is Hello in every version; its first two fields are stable.
+        let (variant, rest): (u32, &[u8]) = postcard::take_from_bytes(frame).ok()?;
+        if variant != 0 {
+            return None;
+        }
+        postcard::take_from_bytes::<HelloPrefix>(rest)
+            .ok()
+            .map(|(p, _)| p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hello_prefix_reads_any_version() {
+        let hello = ClientMsg::Hello(Hello {
+            protocol: 99,
+            game_version: "9.9.9".into(),
+            name: "ada".into(),
+            invite_secret: Some([7; 16]),
+        });
+        let bytes = postcard::to_stdvec(&hello).unwrap();
+        let prefix = ClientMsg::peek_hello(&bytes).unwrap();
+        assert_eq!(prefix.protocol, 99);
+        assert_eq!(prefix.game_version, "9.9.9");
+        let act = postcard::to_stdvec(&ClientMsg::Leave).unwrap();
+        assert_eq!(ClientMsg::peek_hello(&act), None);
+    }
+
+    #[test]
+    fn version_mismatch_names_both_versions() {
+        let text = Refusal::VersionMismatch {
+            host_protocol: 7,
+            host_version: "3.1.0".into(),
+        }
+        .to_string();
+        assert!(text.contains("3.1.0") && text.contains("protocol 7"));
+        assert!(text.contains(env!("CARGO_PKG_VERSION")));
+        assert!(text.contains(&format!("protocol {PROTOCOL_VERSION}")));
+    }
+}

@@ -1,0 +1,612 @@
+//! Rule tests on ASCII fixtures: a map, the inputs per tick, and the map or numbers expected
+//! after. `@` marks characters (player 0, 1, … in reading order), monster glyphs mark monsters.
+
+use super::*;
+use crate::event::Tone;
+use crate::floor::Floor;
+use crate::geom::Dir::{E, N, W};
+use crate::monster::MonsterKind;
+use crate::view::{ClientView, Tracker};
+use crate::world::Action::{Ascend, Descend, Move, Wait};
+
+const RATE: TickRate = TickRate::DEFAULT; // 20 Hz: a move takes 4 ticks, an attack 5.
+
+fn pid(n: usize) -> PlayerId {
+    PlayerId([n as u8 + 1; 32])
+}
+
+struct Fx {
+    world: World,
+    players: Vec<PlayerId>,
+    seq: u32,
+    pending: Vec<Input>,
+}
+
+fn fixture(rows: &[&str], classes: &[Class]) -> Fx {
+    let mut world = World::with_first_floor("test", 1, RATE, Floor::from_ascii(1, rows));
+    let mut players = Vec::new();
+    for (y, row) in rows.iter().enumerate() {
+        for (x, c) in row.chars().enumerate() {
+            let p = Pos::new(x as i16, y as i16);
+            if c == '@' {
+                let n = players.len();
+                let class = classes[n];
+                let id = pid(n);
+                let entity = world.new_entity();
+                let stats = class.stats();
+                world.core.players.insert(
+                    id,
+                    Player {
+                        name: format!("P{n}"),
+                        connected: true,
+                        character: Some(Character {
+                            id: entity,
+                            class,
+                            hp: stats.max_hp,
+                            mana: stats.max_mana,
+                            depth: 1,
+                            pos: p,
+                            life: Life::Alive,
+                            ready_at: Tick::ZERO,
+                            kills: 0,
+                        }),
+                        last_seq: 0,
+                        queued: None,
+                        stats: PlayerStats::default(),
+                    },
+                );
+                players.push(id);
+            } else if let Some(kind) = MonsterKind::ALL.into_iter().find(|k| k.stats().glyph == c) {
+                world.spawn_monster(1, kind, p);
+            }
+        }
+    }
+    world.update_vision();
+    Fx {
+        world,
+        players,
+        seq: 0,
+        pending: Vec::new(),
+    }
+}
+
+impl Fx {
+    fn act(&mut self, player: usize, action: Action) -> &mut Fx {
+        self.seq += 1;
+        self.pending.push(Input::Act {
+            player: self.players[player],
+            seq: self.seq,
+            action,
+        });
+        self
+    }
+
+    fn input(&mut self, input: Input) -> &mut Fx {
+        self.pending.push(input);
+        self
+    }
+
+    /// Runs `n` ticks; pending inputs go into the first.
+    fn run(&mut self, n: u64) -> &mut Fx {
+        for _ in 0..n {
+            let inputs = std::mem::take(&mut self.pending);
+            self.world.handle_tick(&inputs);
+        }
+        self
+    }
+
+    fn character(&self, player: usize) -> Option<&Character> {
+        self.world.player(&self.players[player])?.character.as_ref()
+    }
+
+    fn character_mut(&mut self, player: usize) -> &mut Character {
+        let id = self.players[player];
+        self.world
+            .core
+            .players
+            .get_mut(&id)
+            .and_then(|p| p.character.as_mut())
+            .expect("player has a character")
+    }
+
+    fn map(&self) -> Vec<String> {
+        self.world.ascii(1)
+    }
+}
+
+/// The data-driven heart of these tests: `script` holds (tick, player, action); after `ticks`
+/// ticks the floor must look like `after`.
+fn check(
+    before: &[&str],
+    classes: &[Class],
+    script: &[(u64, usize, Action)],
+    ticks: u64,
+    after: &[&str],
+) {
+    let mut fx = fixture(before, classes);
+    for t in 0..ticks {
+        for &(at, player, action) in script {
+            if at == t {
+                fx.act(player, action);
+            }
+        }
+        fx.run(1);
+    }
+    assert_eq!(
+        fx.map(),
+        after,
+        "\nafter {ticks} ticks:\n{}\n",
+        fx.map().join("\n")
+    );
+}
+
+const W1: &[Class] = &[Class::Warrior];
+
+#[test]
+fn character_walks_one_cell_per_move() {
+    check(
+        &["#####", "#@..#", "#####"],
+        W1,
+        &[(0, 0, Move(E))],
+        4,
+        &["#####", "#.@.#", "#####"],
+    );
+}
+
+#[test]
+fn walking_into_a_wall_costs_no_time() {
+    // The bump on tick 0 must not delay the step east on tick 1.
+    check(
+        &["#####", "#@..#", "#####"],
+        W1,
+        &[(0, 0, Move(N)), (1, 0, Move(E)), (5, 0, Move(E))],
+        6,
+        &["#####", "#..@#", "#####"],
+    );
+}
+
+#[test]
+fn a_flood_of_inputs_never_moves_faster_than_the_move_rate() {
+    let mut fx = fixture(&["############", "#@.........#", "############"], W1);
+    for _ in 0..8 {
+        for _ in 0..10 {
+            fx.act(0, Move(E));
+        }
+        fx.run(1);
+    }
+    // Ticks 0..8 at 4 ticks per move: exactly two steps.
+    assert_eq!(fx.character(0).unwrap().pos, Pos::new(3, 1));
+    // Nothing piles up: once the inputs stop, the character stops after the one queued move.
+    fx.run(20);
+    assert_eq!(fx.character(0).unwrap().pos, Pos::new(4, 1));
+}
+
+#[test]
+fn closed_door_opens_on_bump_then_can_be_walked_through() {
+    check(
+        &["######", "#@+..#", "######"],
+        W1,
+        &[(0, 0, Move(E))],
+        4,
+        &["######", "#@'..#", "######"],
+    );
+    check(
+        &["######", "#@+..#", "######"],
+        W1,
+        &[(0, 0, Move(E)), (4, 0, Move(E)), (8, 0, Move(E))],
+        12,
+        &["######", "#.'@.#", "######"],
+    );
+}
+
+#[test]
+fn closed_door_blocks_sight_and_open_door_does_not() {
+    let fx = fixture(&["########", "#@.+..x#", "########"], W1);
+    let sight = fx.world.sight_of(&fx.players[0]).unwrap();
+    assert!(!sight.get(Pos::new(6, 1)).unwrap());
+    let mut fx = fixture(&["########", "#@.'..x#", "########"], W1);
+    fx.run(1);
+    assert!(
+        fx.world
+            .sight_of(&fx.players[0])
+            .unwrap()
+            .get(Pos::new(6, 1))
+            .unwrap()
+    );
+}
+
+#[test]
+fn allies_swap_places_instead_of_blocking() {
+    let mut fx = fixture(&["#####", "#@@.#", "#####"], &[Class::Warrior, Class::Mage]);
+    fx.act(0, Move(E)).run(1);
+    assert_eq!(fx.character(0).unwrap().pos, Pos::new(2, 1));
+    assert_eq!(fx.character(1).unwrap().pos, Pos::new(1, 1));
+}
+
+#[test]
+fn goblin_notices_chases_and_attacks() {
+    let mut fx = fixture(&["##########", "#@......g#", "##########"], W1);
+    fx.run(80);
+    let c = fx.character(0).unwrap();
+    assert!(c.hp < c.max_hp(), "the goblin never hit: {:?}", fx.map());
+    let goblin = fx.world.floor(1).unwrap().monsters.values().next().unwrap();
+    assert!(goblin.pos.is_adjacent(c.pos));
+    assert_eq!(goblin.target, Some(fx.players[0]));
+}
+
+#[test]
+fn goblin_behind_a_wall_never_reaches_the_player() {
+    let mut fx = fixture(&["##########", "#@...#..g#", "##########"], W1);
+    fx.run(200);
+    let c = fx.character(0).unwrap();
+    assert_eq!(c.hp, c.max_hp());
+    let goblin = fx.world.floor(1).unwrap().monsters.values().next().unwrap();
+    assert!(
+        goblin.pos.x > 5,
+        "the goblin crossed the wall: {:?}",
+        fx.map()
+    );
+    assert_eq!(goblin.target, None);
+}
+
+#[test]
+fn only_door_openers_path_through_closed_doors() {
+    let fx = fixture(&["#########", "#@..+...#", "#########"], W1);
+    let from = Pos::new(7, 1);
+    let to = Pos::new(1, 1);
+    assert_eq!(fx.world.path_step(1, from, to, true), Some(Pos::new(6, 1)));
+    // A rat finds no path; the greedy step stops at the door.
+    let rat_step = fx.world.path_step(1, Pos::new(5, 1), to, false);
+    assert_eq!(rat_step, None);
+}
+
+#[test]
+fn attacking_kills_a_rat_and_counts_it() {
+    let mut fx = fixture(&["#####", "#@r.#", "#####"], W1);
+    for _ in 0..12 {
+        fx.act(0, Move(E)).run(5);
+    }
+    assert!(
+        fx.world.floor(1).unwrap().monsters.is_empty(),
+        "{:?}",
+        fx.map()
+    );
+    assert_eq!(fx.character(0).unwrap().kills, 1);
+    assert_eq!(fx.world.player(&fx.players[0]).unwrap().stats.kills, 1);
+}
+
+#[test]
+fn monsters_wound_characters_until_they_are_downed_and_then_ignore_them() {
+    let mut fx = fixture(&["#####", "#@O.#", "#####"], &[Class::Mage]);
+    let mut downed_at = None;
+    for t in 0..400 {
+        fx.run(1);
+        if fx.character(0).unwrap().is_downed() {
+            downed_at = Some(t);
+            break;
+        }
+    }
+    assert!(downed_at.is_some(), "the ogre never downed the mage");
+    let hp = fx.character(0).unwrap().hp;
+    assert_eq!(hp, 0);
+    fx.run(100);
+    assert_eq!(
+        fx.character(0).unwrap().hp,
+        0,
+        "a downed character was hit again"
+    );
+}
+
+#[test]
+fn downed_character_dies_when_the_timer_runs_out_and_can_start_over() {
+    let mut fx = fixture(&["#<...#", "#.@..#", "######"], W1);
+    fx.character_mut(0).hp = 0;
+    fx.character_mut(0).life = Life::Downed { left: 5, revive: 0 };
+    fx.run(4);
+    assert!(fx.character(0).is_some());
+    fx.run(1);
+    assert!(fx.character(0).is_none());
+    let player = fx.world.player(&fx.players[0]).unwrap();
+    assert_eq!(player.stats.deaths, 1);
+    assert!(
+        fx.world
+            .events()
+            .iter()
+            .any(|e| e.tone == Tone::Bad && e.text.contains("died"))
+    );
+    // A new character (any class) starts at floor 1's entrance.
+    fx.input(Input::CreateCharacter {
+        player: fx.players[0],
+        class: Class::Ranger,
+    })
+    .run(1);
+    let c = fx.character(0).unwrap();
+    assert_eq!(
+        (c.class, c.depth, c.pos),
+        (Class::Ranger, 1, Pos::new(1, 0))
+    );
+    assert_eq!(c.hp, Class::Ranger.stats().max_hp);
+}
+
+#[test]
+fn an_adjacent_ally_revives_a_downed_character_in_three_seconds() {
+    let mut fx = fixture(
+        &["######", "#@@..#", "######"],
+        &[Class::Mage, Class::Warrior],
+    );
+    fx.character_mut(0).hp = 0;
+    fx.character_mut(0).life = Life::Downed {
+        left: 300,
+        revive: 0,
+    };
+    fx.run(RATE.ticks(REVIVE_MS) - 1);
+    assert!(fx.character(0).unwrap().is_downed());
+    fx.run(1);
+    let c = fx.character(0).unwrap();
+    assert!(!c.is_downed());
+    assert_eq!(c.hp, c.max_hp() / 4);
+}
+
+#[test]
+fn revive_progress_resets_when_the_ally_steps_away() {
+    let mut fx = fixture(
+        &["######", "#@@..#", "######"],
+        &[Class::Mage, Class::Warrior],
+    );
+    fx.character_mut(0).hp = 0;
+    fx.character_mut(0).life = Life::Downed {
+        left: 300,
+        revive: 0,
+    };
+    fx.run(30);
+    fx.act(1, Move(E)).run(1);
+    fx.act(1, Move(W)).run(50);
+    // 30 ticks, reset, then only ~45 adjacent ticks: not yet 60 in a row.
+    assert!(fx.character(0).unwrap().is_downed());
+}
+
+#[test]
+fn an_absent_players_character_is_safe_and_its_timers_freeze() {
+    let mut fx = fixture(&["#####", "#@g.#", "#####"], W1);
+    fx.character_mut(0).life = Life::Downed {
+        left: 10,
+        revive: 0,
+    };
+    fx.character_mut(0).hp = 0;
+    fx.input(Input::Disconnect {
+        player: fx.players[0],
+        why: Departure::Lost,
+    })
+    .run(200);
+    assert_eq!(
+        fx.character(0).unwrap().life,
+        Life::Downed {
+            left: 10,
+            revive: 0
+        }
+    );
+
+    let mut fx = fixture(&["#####", "#@g.#", "#####"], W1);
+    fx.input(Input::Disconnect {
+        player: fx.players[0],
+        why: Departure::Left,
+    })
+    .run(200);
+    let c = fx.character(0).unwrap();
+    assert_eq!(c.hp, c.max_hp(), "an absent character was attacked");
+}
+
+#[test]
+fn stairs_lead_down_to_a_generated_floor_and_floors_persist() {
+    let mut fx = fixture(&["#######", "#@>.+.#", "#######"], W1);
+    fx.act(0, Move(E)).run(4);
+    fx.act(0, Descend).run(4);
+    let c = fx.character(0).unwrap();
+    assert_eq!(c.depth, 2);
+    let floor2 = fx.world.floor(2).expect("floor 2 was generated");
+    assert!(c.pos.chebyshev(floor2.stairs_up) <= 1);
+    // Walk back to the up stairs and climb: we arrive on floor 1's down stairs.
+    let up = floor2.stairs_up;
+    fx.character_mut(0).pos = up;
+    fx.act(0, Ascend).run(4);
+    let c = fx.character(0).unwrap();
+    assert_eq!((c.depth, c.pos), (1, Pos::new(2, 1)));
+    assert_eq!(fx.world.player(&fx.players[0]).unwrap().stats.deepest, 2);
+}
+
+#[test]
+fn stairs_only_work_where_they_are_and_the_exit_needs_the_heart() {
+    let mut fx = fixture(&["#####", "#@<.#", "#####"], W1);
+    fx.act(0, Descend).run(1);
+    assert_eq!(fx.character(0).unwrap().depth, 1);
+    assert!(
+        fx.world
+            .events()
+            .iter()
+            .any(|e| e.text.contains("no stairs down"))
+    );
+    fx.act(0, Move(E)).run(4);
+    fx.act(0, Ascend).run(1);
+    assert_eq!(fx.character(0).unwrap().depth, 1);
+    assert!(
+        fx.world
+            .events()
+            .iter()
+            .any(|e| e.text.contains("Heart of the Deep"))
+    );
+}
+
+#[test]
+fn the_party_shares_sight_and_remembers_what_it_saw() {
+    let rows = ["###########", "#@..#...@.#", "###########"];
+    let mut fx = fixture(&rows, &[Class::Warrior, Class::Ranger]);
+    fx.run(1);
+    let mine = fx.world.sight_of(&fx.players[0]).unwrap();
+    let party = fx.world.party_sight(1).unwrap();
+    assert!(!mine.get(Pos::new(7, 1)).unwrap());
+    assert!(party.get(Pos::new(7, 1)).unwrap());
+    assert!(party.get(Pos::new(2, 1)).unwrap());
+    // Player 1 walks away; the party still remembers the room but no longer sees it.
+    fx.input(Input::Disconnect {
+        player: fx.players[1],
+        why: Departure::Left,
+    })
+    .run(1);
+    let floor = fx.world.floor(1).unwrap();
+    assert_eq!(
+        floor.remembered().get(Pos::new(7, 1)),
+        Some(&Some(Tile::Floor))
+    );
+    assert!(
+        !fx.world
+            .party_sight(1)
+            .unwrap()
+            .get(Pos::new(7, 1))
+            .unwrap()
+    );
+}
+
+#[test]
+fn client_view_never_contains_unseen_entities_or_tiles() {
+    let rows = [
+        "##############",
+        "#@....#.....g#",
+        "#.....#......#",
+        "#..r..+...k..#",
+        "##############",
+    ];
+    let mut fx = fixture(&rows, W1);
+    let me = fx.players[0];
+    let mut tracker = Tracker::new();
+    let mut view = ClientView::new();
+    let rtt = BTreeMap::new();
+    for t in 0..120 {
+        if t % 4 == 0 {
+            fx.act(0, Move(if t < 40 { E } else { W }));
+        }
+        fx.run(1);
+        let Some(update) = tracker.poll_update(&fx.world, me, &rtt) else {
+            continue;
+        };
+        let sight = fx.world.party_sight(1).unwrap();
+        for e in update.entities.iter().flatten() {
+            assert!(
+                sight.get(e.pos).copied().unwrap(),
+                "tick {t}: unseen {e:?} was sent"
+            );
+        }
+        view.apply(update).unwrap();
+        let floor = fx.world.floor(1).unwrap();
+        for p in floor.tiles().positions() {
+            let remembered = floor.remembered().get(p).copied().flatten();
+            assert_eq!(
+                view.tile(p),
+                remembered,
+                "tick {t}: client map differs at {p:?}"
+            );
+            assert_eq!(view.in_sight(p), *sight.get(p).unwrap());
+        }
+    }
+    // The goblin and kobold behind the closed door were never sent.
+    assert!(view.entities.iter().all(|e| e.pos.x < 6));
+    assert_eq!(view.tile(Pos::new(11, 1)), None);
+}
+
+#[test]
+fn nothing_changed_means_no_update() {
+    let mut fx = fixture(&["#####", "#@..#", "#####"], W1);
+    let me = fx.players[0];
+    let mut tracker = Tracker::new();
+    let rtt = BTreeMap::new();
+    fx.run(1);
+    assert!(tracker.poll_update(&fx.world, me, &rtt).is_some());
+    fx.run(1);
+    assert!(tracker.poll_update(&fx.world, me, &rtt).is_none());
+    fx.act(0, Wait).run(1);
+    let update = tracker
+        .poll_update(&fx.world, me, &rtt)
+        .expect("the ack changed");
+    assert_eq!(update.ack, 1);
+    tracker.reset();
+    let full = tracker.poll_update(&fx.world, me, &rtt).unwrap();
+    assert!(full.map.is_some() && full.party.is_some());
+}
+
+#[test]
+fn combat_messages_reach_the_party_on_that_floor_only() {
+    let rows = ["############", "#@r.#.....@#", "############"];
+    let mut fx = fixture(&rows, &[Class::Warrior, Class::Mage, Class::Ranger]);
+    // Player 2 stands on floor 2.
+    fx.world.ensure_floor(2);
+    let up = fx.world.floor(2).unwrap().stairs_up;
+    fx.world.core.players.insert(
+        pid(2),
+        Player {
+            name: "P2".into(),
+            connected: true,
+            character: None,
+            last_seq: 0,
+            queued: None,
+            stats: PlayerStats::default(),
+        },
+    );
+    fx.players.push(pid(2));
+    fx.input(Input::CreateCharacter {
+        player: pid(2),
+        class: Class::Ranger,
+    })
+    .run(1);
+    fx.character_mut(2).depth = 2;
+    fx.character_mut(2).pos = up;
+    let ids = fx.players.clone();
+    let mut trackers = [Tracker::new(), Tracker::new(), Tracker::new()];
+    let rtt = BTreeMap::new();
+    let mut seen = [0usize; 3];
+    for t in 0..200 {
+        if t % 5 == 0 {
+            fx.act(0, Move(E));
+        }
+        fx.run(1);
+        for (i, tracker) in trackers.iter_mut().enumerate() {
+            if let Some(u) = tracker.poll_update(&fx.world, ids[i], &rtt) {
+                seen[i] += u.log.iter().filter(|l| l.text.contains("rat")).count();
+            }
+        }
+    }
+    assert!(seen[0] > 0, "the fighter saw nothing");
+    assert_eq!(seen[1], seen[0], "the party shares sight on a floor");
+    assert_eq!(seen[2], 0, "a player on another floor learned of the fight");
+}
+
+#[test]
+fn save_and_load_give_the_same_hash_and_the_same_future() {
+    let mut fx = fixture(
+        &["##########", "#@......g#", "#..+.....#", "##########"],
+        W1,
+    );
+    fx.run(30);
+    let save = fx.world.full_save();
+    let mut loaded = World::from_save(save).unwrap();
+    assert_eq!(loaded.state_hash(), fx.world.state_hash());
+    for _ in 0..50 {
+        let input = [Input::Act {
+            player: fx.players[0],
+            seq: 9,
+            action: Move(E),
+        }];
+        fx.world.handle_tick(&input);
+        loaded.handle_tick(&input);
+    }
+    assert_eq!(loaded.state_hash(), fx.world.state_hash());
+}
+
+#[test]
+fn a_save_missing_a_floor_is_refused() {
+    let fx = fixture(&["#####", "#@..#", "#####"], W1);
+    let mut save = fx.world.full_save();
+    save.floors.clear();
+    assert_eq!(
+        World::from_save(save).unwrap_err(),
+        LoadError::MissingFloor(1)
+    );
+}
