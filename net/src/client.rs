@@ -1,0 +1,291 @@
+//! The client half: dial a host (pinned key), say `Hello`, and carry the session.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use game::protocol::{
+    ClientMsg, Hello, HostMsg, MAX_CLIENT_FRAME, MAX_HOST_FRAME, Refusal, Welcome,
+};
+use quinn::{Connection, ConnectionError, Endpoint, RecvStream, SendStream, VarInt};
+
+use crate::frame::{FrameError, read_frame, write_frame};
+use crate::identity::Identity;
+use crate::invite::Invite;
+use crate::tls::{self, KeyPin, SERVER_NAME};
+use crate::{close, transport};
+
+/// How long to wait for one address to answer.
+pub const DIAL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where a host is and which key it must have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub addrs: Vec<SocketAddr>,
+    pub pin: KeyPin,
+}
+
+impl Target {
+    pub fn from_invite(invite: &Invite) -> Target {
+        Target {
+            addrs: invite
+                .addrs
+                .iter()
+                .map(|ip| SocketAddr::new(*ip, invite.port))
+                .collect(),
+            pin: invite.host,
+        }
+    }
+}
+
+/// Joining a host failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JoinError {
+    /// Nobody answered at any address.
+    #[error(
+        "no answer from the host at {tried} within {} s. Is the game still running? Are you on \
+         the same network, or has the host forwarded UDP port {port}? A firewall may block it",
+        DIAL_TIMEOUT.as_secs()
+    )]
+    Unreachable { tried: String, port: u16 },
+    /// The host's key is not the one in the invite code.
+    #[error(
+        "host identity changed: the code expects key {expected}, but the host at that address has \
+         key {found}. Someone else may be listening there, or the host reinstalled brogue; ask \
+         them for a new code"
+    )]
+    HostIdentityChanged { expected: String, found: String },
+    /// The host answered and said no.
+    #[error("{0}")]
+    Refused(Refusal),
+    /// Connecting failed for another reason.
+    #[error("could not connect: {0}")]
+    Transport(String),
+    /// The host closed the connection during the handshake.
+    #[error("the host closed the connection: {0}")]
+    Closed(String),
+}
+
+/// A running session broke.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The host ended the session and said why.
+    #[error("{0}")]
+    Closed(String),
+    /// The connection was lost.
+    #[error("connection to the host lost: {0}")]
+    Lost(String),
+    /// The host sent something malformed.
+    #[error("the host broke the protocol: {0}")]
+    Protocol(String),
+}
+
+/// Dials the first address of `target` that answers within [`DIAL_TIMEOUT`], checking the
+/// host's key against the pin.
+pub async fn dial(
+    identity: &Identity,
+    target: &Target,
+) -> Result<(Endpoint, Connection), JoinError> {
+    let (tls, observed) = tls::client_config(identity, target.pin)
+        .map_err(|e| JoinError::Transport(e.to_string()))?;
+    let crypto = quinn::crypto::rustls::QuicClientConfig::try_from(tls)
+        .map_err(|e| JoinError::Transport(e.to_string()))?;
+    let mut config = quinn::ClientConfig::new(Arc::new(crypto));
+    config.transport_config(transport());
+    let mut last_error = None;
+    let mut timed_out = false;
+    for addr in &target.addrs {
+        let bind: SocketAddr = match addr.ip() {
+            IpAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+            IpAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+        };
+        let endpoint = match Endpoint::client(bind) {
+            Ok(e) => e,
+            Err(e) => {
+                last_error = Some(JoinError::Transport(e.to_string()));
+                continue;
+            }
+        };
+        let connecting = match endpoint.connect_with(config.clone(), *addr, SERVER_NAME) {
+            Ok(c) => c,
+            Err(e) => {
+                last_error = Some(JoinError::Transport(e.to_string()));
+                continue;
+            }
+        };
+        match tokio::time::timeout(DIAL_TIMEOUT, connecting).await {
+            Ok(Ok(conn)) => return Ok((endpoint, conn)),
+            Ok(Err(e)) => {
+                if let Some(found) = observed.get().filter(|id| !target.pin.matches(id)) {
+                    return Err(JoinError::HostIdentityChanged {
+                        expected: target.pin.fingerprint(),
+                        found: KeyPin::of(&found).fingerprint(),
+                    });
+                }
+                last_error = Some(JoinError::Transport(e.to_string()));
+            }
+            Err(_) => timed_out = true,
+        }
+    }
+    // Silence is the clearest story to tell: "nobody answered" beats a local socket error.
+    Err(last_error
+        .filter(|_| !timed_out)
+        .unwrap_or_else(|| JoinError::Unreachable {
+            tried: target
+                .addrs
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            port: target.addrs.first().map_or(0, SocketAddr::port),
+        }))
+}
+
+/// Dials, says `hello`, and waits for the host's answer.
+pub async fn join(
+    identity: &Identity,
+    target: &Target,
+    hello: Hello,
+) -> Result<Session, JoinError> {
+    let (endpoint, conn) = dial(identity, target).await?;
+    let (mut send, mut recv) = conn
+        .open_bi()
+        .await
+        .map_err(|e| JoinError::Transport(e.to_string()))?;
+    write_frame(&mut send, &ClientMsg::Hello(hello), MAX_CLIENT_FRAME)
+        .await
+        .map_err(|e| JoinError::Transport(e.to_string()))?;
+    let mut buf = Vec::new();
+    let answer = tokio::time::timeout(
+        DIAL_TIMEOUT * 2,
+        read_frame::<HostMsg>(&mut recv, MAX_HOST_FRAME, &mut buf),
+    )
+    .await
+    .map_err(|_| JoinError::Transport("the host did not answer our Hello".into()))?;
+    match answer {
+        Ok(HostMsg::Welcome(welcome)) => Ok(Session {
+            welcome,
+            endpoint,
+            conn,
+            send,
+            recv,
+            buf,
+        }),
+        Ok(HostMsg::Refused(refusal)) => {
+            conn.close(VarInt::from_u32(close::NORMAL), b"refused");
+            Err(JoinError::Refused(refusal))
+        }
+        Ok(other) => Err(JoinError::Transport(format!(
+            "unexpected first answer from the host: {other:?}"
+        ))),
+        Err(e) => Err(match closed_reason(&conn) {
+            Some(reason) => JoinError::Closed(reason),
+            None => JoinError::Transport(e.to_string()),
+        }),
+    }
+}
+
+/// Why the connection closed, if the peer said.
+fn closed_reason(conn: &Connection) -> Option<String> {
+    match conn.close_reason()? {
+        ConnectionError::ApplicationClosed(c) => {
+            Some(String::from_utf8_lossy(&c.reason).into_owned())
+        }
+        ConnectionError::LocallyClosed => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// A joined session.
+#[derive(Debug)]
+pub struct Session {
+    pub welcome: Welcome,
+    endpoint: Endpoint,
+    conn: Connection,
+    send: SendStream,
+    recv: RecvStream,
+    buf: Vec<u8>,
+}
+
+impl Session {
+    /// Splits into a sender, a receiver and a handle, for separate tasks.
+    pub fn split(self) -> (SessionSender, SessionReceiver, SessionHandle) {
+        let handle = SessionHandle {
+            endpoint: self.endpoint,
+            conn: self.conn.clone(),
+        };
+        (
+            SessionSender { send: self.send },
+            SessionReceiver {
+                recv: self.recv,
+                conn: self.conn,
+                buf: self.buf,
+            },
+            handle,
+        )
+    }
+}
+
+/// Sends to the host.
+#[derive(Debug)]
+pub struct SessionSender {
+    send: SendStream,
+}
+
+impl SessionSender {
+    pub async fn send(&mut self, msg: &ClientMsg) -> Result<(), SessionError> {
+        write_frame(&mut self.send, msg, MAX_CLIENT_FRAME)
+            .await
+            .map_err(|e| SessionError::Lost(e.to_string()))
+    }
+}
+
+/// Receives from the host.
+#[derive(Debug)]
+pub struct SessionReceiver {
+    recv: RecvStream,
+    conn: Connection,
+    buf: Vec<u8>,
+}
+
+impl SessionReceiver {
+    pub async fn recv(&mut self) -> Result<HostMsg, SessionError> {
+        match read_frame::<HostMsg>(&mut self.recv, MAX_HOST_FRAME, &mut self.buf).await {
+            Ok(msg) => Ok(msg),
+            Err(e @ (FrameError::TooLarge { .. } | FrameError::Malformed(_))) => {
+                self.conn
+                    .close(VarInt::from_u32(close::PROTOCOL), e.to_string().as_bytes());
+                Err(SessionError::Protocol(e.to_string()))
+            }
+            Err(e) => Err(match closed_reason(&self.conn) {
+                Some(reason) => SessionError::Closed(reason),
+                None => SessionError::Lost(e.to_string()),
+            }),
+        }
+    }
+}
+
+/// Measurements and closing.
+#[derive(Clone, Debug)]
+pub struct SessionHandle {
+    endpoint: Endpoint,
+    conn: Connection,
+}
+
+impl SessionHandle {
+    pub fn rtt(&self) -> Duration {
+        self.conn.rtt()
+    }
+
+    /// UDP payload bytes received from the host so far.
+    pub fn rx_bytes(&self) -> u64 {
+        self.conn.stats().udp_rx.bytes
+    }
+
+    /// Closes the connection (after a `Leave`, say) and waits briefly for the host to hear it.
+    pub async fn close(&self, reason: &str) {
+        self.conn
+            .close(VarInt::from_u32(close::NORMAL), reason.as_bytes());
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.endpoint.wait_idle()).await;
+    }
+}

@@ -1,0 +1,394 @@
+//! Invite codes: `BRG-` followed by Crockford base32 (case-insensitive, `-` ignored, `O`→0,
+//! `I`/`L`→1) of a versioned postcard payload and a 2-byte checksum.
+//!
+//! The payload pins the host's key, says where to dial, and carries a 128-bit secret with an
+//! expiry. The checksum catches typos before anything is dialled. With one IPv4 address a code
+//! is 80 characters.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::LazyLock;
+
+use data_encoding::{DecodeKind, Encoding, Specification};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::tls::KeyPin;
+
+/// The kind prefix of brogue invite codes.
+pub const PREFIX: &str = "BRG-";
+const CHECKSUM_LEN: usize = 2;
+
+static CROCKFORD: LazyLock<Encoding> = LazyLock::new(|| {
+    let mut spec = Specification::new();
+    spec.symbols.push_str("0123456789ABCDEFGHJKMNPQRSTVWXYZ");
+    spec.ignore.push_str("- ");
+    spec.translate.from.push_str("abcdefghjkmnpqrstvwxyzoOiIlL");
+    spec.translate.to.push_str("ABCDEFGHJKMNPQRSTVWXYZ001111");
+    spec.check_trailing_bits = false;
+    spec.encoding().expect("a valid base32 specification")
+});
+
+/// A 128-bit invite secret.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub struct Secret(pub [u8; 16]);
+
+impl Secret {
+    /// A new random secret from the operating system.
+    pub fn random() -> Secret {
+        let mut bytes = [0u8; 16];
+        getrandom::fill(&mut bytes).expect("the OS has randomness");
+        Secret(bytes)
+    }
+
+    /// Constant-time comparison.
+    pub fn matches(&self, other: &[u8; 16]) -> bool {
+        self.0.ct_eq(other).into()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// What an invite code says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invite {
+    /// Pin of the host's key.
+    pub host: KeyPin,
+    /// Where to dial, in order of preference.
+    pub addrs: Vec<IpAddr>,
+    pub port: u16,
+    pub secret: Secret,
+    /// Unix seconds (whole minutes) after which the secret no longer admits new players.
+    pub expires_at: u64,
+}
+
+/// The private wire format. New versions add variants; old ones stay readable.
+#[derive(Serialize, Deserialize)]
+enum Wire {
+    V1 {
+        host: [u8; 16],
+        secret: [u8; 16],
+        #[serde(with = "postcard::fixint::be")]
+        expires_minute: u32,
+        #[serde(with = "postcard::fixint::be")]
+        port: u16,
+        addrs: Vec<WireAddr>,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+enum WireAddr {
+    V4([u8; 4]),
+    V6([u8; 16]),
+}
+
+/// Why a pasted code was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InviteError {
+    #[error("no invite code given: paste the code the host printed (it starts with {PREFIX})")]
+    Empty,
+    #[error("this is not a brogue invite code: brogue codes start with {PREFIX}")]
+    WrongKind,
+    #[error(
+        "the invite code has {found:?} at position {position}, which cannot appear in a code: \
+         check for a typo"
+    )]
+    BadCharacter { found: char, position: usize },
+    #[error("the invite code is incomplete or has extra characters: copy the whole code again")]
+    Length,
+    #[error(
+        "the invite code has a typo (its checksum does not match): compare it with the host's \
+         character by character, or copy it again"
+    )]
+    Checksum,
+    #[error("the invite code is from a newer brogue: update brogue to join this host")]
+    UnknownVersion,
+    #[error("the invite code lists no address to dial: ask the host for a new code")]
+    NoAddress,
+}
+
+impl Invite {
+    /// The code to share, e.g. `BRG-0G2B…`.
+    pub fn encode(&self) -> String {
+        let wire = Wire::V1 {
+            host: self.host.0,
+            secret: self.secret.0,
+            expires_minute: u32::try_from(self.expires_at / 60).unwrap_or(u32::MAX),
+            port: self.port,
+            addrs: self
+                .addrs
+                .iter()
+                .map(|a| match a {
+                    IpAddr::V4(v4) => WireAddr::V4(v4.octets()),
+                    IpAddr::V6(v6) => WireAddr::V6(v6.octets()),
+                })
+                .collect(),
+        };
+        let mut bytes = postcard::to_stdvec(&wire).expect("in-memory encoding cannot fail");
+        let sum = Sha256::digest(&bytes);
+        bytes.extend_from_slice(&sum[..CHECKSUM_LEN]);
+        format!("{PREFIX}{}", CROCKFORD.encode(&bytes))
+    }
+
+    /// Reads a pasted code. Surrounding whitespace, case, dashes and spaces inside are forgiven.
+    pub fn parse(code: &str) -> Result<Invite, InviteError> {
+        let code = code.trim();
+        if code.is_empty() {
+            return Err(InviteError::Empty);
+        }
+        let head = code.get(..3).ok_or(InviteError::WrongKind)?;
+        if !head.eq_ignore_ascii_case("BRG") {
+            return Err(InviteError::WrongKind);
+        }
+        let body = &code[3..];
+        let bytes = CROCKFORD
+            .decode(body.as_bytes())
+            .map_err(|e| match e.kind {
+                DecodeKind::Symbol => InviteError::BadCharacter {
+                    found: body[e.position..].chars().next().unwrap_or('?'),
+                    position: e.position + 4,
+                },
+                _ => InviteError::Length,
+            })?;
+        if bytes.len() <= CHECKSUM_LEN {
+            return Err(InviteError::Length);
+        }
+        let (payload, sum) = bytes.split_at(bytes.len() - CHECKSUM_LEN);
+        if Sha256::digest(payload)[..CHECKSUM_LEN] != *sum {
+            return Err(InviteError::Checksum);
+        }
+        let (wire, rest): (Wire, &[u8]) = match postcard::take_from_bytes(payload) {
+            Ok(ok) => ok,
+            Err(_) if payload.first().is_some_and(|v| *v > 0) => {
+                return Err(InviteError::UnknownVersion);
+            }
+            Err(_) => return Err(InviteError::Length),
+        };
+        if !rest.is_empty() {
+            return Err(InviteError::Length);
+        }
+        let Wire::V1 {
+            host,
+            secret,
+            expires_minute,
+            port,
+            addrs,
+        } = wire;
+        let addrs: Vec<IpAddr> = addrs
+            .into_iter()
+            .map(|a| match a {
+                WireAddr::V4(o) => IpAddr::V4(Ipv4Addr::from(o)),
+                WireAddr::V6(o) => IpAddr::V6(Ipv6Addr::from(o)),
+            })
+            .collect();
+        if addrs.is_empty() || port == 0 {
+            return Err(InviteError::NoAddress);
+        }
+        Ok(Invite {
+            host: KeyPin(host),
+            addrs,
+            port,
+            secret: Secret(secret),
+            expires_at: u64::from(expires_minute) * 60,
+        })
+    }
+
+    pub fn is_expired(&self, now_unix: u64) -> bool {
+        now_unix >= self.expires_at
+    }
+}
+
+/// A secret a host has issued, with its expiry (unix seconds).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedSecret {
+    pub secret: [u8; 16],
+    pub expires_at: u64,
+}
+
+impl IssuedSecret {
+    /// A fresh secret valid for `ttl_secs` from `now_unix`, rounded down to a whole minute.
+    pub fn new(now_unix: u64, ttl_secs: u64) -> IssuedSecret {
+        IssuedSecret {
+            secret: Secret::random().0,
+            expires_at: (now_unix + ttl_secs) / 60 * 60,
+        }
+    }
+}
+
+/// What a presented secret is worth.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SecretCheck {
+    Valid,
+    /// One of ours, but expired.
+    Expired,
+    /// Not one we issued (or none was given).
+    Wrong,
+}
+
+/// Checks `given` against every secret a host issued, in constant time per secret.
+pub fn check_secret(
+    issued: &[IssuedSecret],
+    given: Option<&[u8; 16]>,
+    now_unix: u64,
+) -> SecretCheck {
+    let Some(given) = given else {
+        return SecretCheck::Wrong;
+    };
+    let mut result = SecretCheck::Wrong;
+    for s in issued {
+        if Secret(s.secret).matches(given) {
+            result = if now_unix < s.expires_at {
+                SecretCheck::Valid
+            } else {
+                SecretCheck::Expired
+            };
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Invite {
+        Invite {
+            host: KeyPin([0xA5; 16]),
+            addrs: vec![IpAddr::V4(Ipv4Addr::new(192, 168, 1, 23))],
+            port: 4470,
+            secret: Secret([0x3C; 16]),
+            expires_at: 1_795_000_020,
+        }
+    }
+
+    #[test]
+    fn a_code_round_trips() {
+        let invite = sample();
+        assert_eq!(Invite::parse(&invite.encode()).unwrap(), invite);
+        let mut two = sample();
+        two.addrs.push("fe80::1".parse().unwrap());
+        two.port = 65000;
+        assert_eq!(Invite::parse(&two.encode()).unwrap(), two);
+    }
+
+    #[test]
+    fn golden_bytes_keep_old_codes_readable() {
+        // Changing the wire format would break every code in circulation: this must never change.
+        let code = sample().encode();
+        assert_eq!(
+            code,
+            "BRG-02JTB9D5MPJTB9D5MPJTB9D5MPJKRF1W7GY3RF1W7GY3RF1W7GY3R0E8FQXH2XG1030AG08Q0JT0"
+        );
+        assert!(
+            code.len() <= 80,
+            "a one-address code is {} characters",
+            code.len()
+        );
+    }
+
+    #[test]
+    fn pasting_is_forgiving() {
+        let code = sample().encode();
+        let messy = format!(
+            "  {}  ",
+            code.to_lowercase().replace('0', "o").replace('1', "l")
+        );
+        assert_eq!(Invite::parse(&messy).unwrap(), sample());
+        let grouped: String = code
+            .chars()
+            .enumerate()
+            .flat_map(|(i, c)| (i > 4 && i % 5 == 0).then_some('-').into_iter().chain([c]))
+            .collect();
+        assert_eq!(Invite::parse(&grouped).unwrap(), sample());
+    }
+
+    #[test]
+    fn every_single_character_typo_is_caught() {
+        let code = sample().encode();
+        let symbols = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        let mut accepted = Vec::new();
+        for i in PREFIX.len()..code.len() {
+            for s in symbols.chars() {
+                if code.as_bytes()[i] as char == s {
+                    continue;
+                }
+                let mut typo = code.clone();
+                typo.replace_range(i..=i, &s.to_string());
+                if Invite::parse(&typo).is_ok_and(|inv| inv != sample()) {
+                    accepted.push(typo);
+                }
+            }
+        }
+        assert!(accepted.is_empty(), "typos accepted: {accepted:?}");
+        let mut typo = code.clone();
+        typo.replace_range(10..11, if &code[10..11] == "7" { "8" } else { "7" });
+        assert_eq!(Invite::parse(&typo), Err(InviteError::Checksum));
+    }
+
+    #[test]
+    fn each_kind_of_bad_code_has_its_own_message() {
+        let code = sample().encode();
+        assert_eq!(Invite::parse("   "), Err(InviteError::Empty));
+        assert_eq!(
+            Invite::parse("https://example.com"),
+            Err(InviteError::WrongKind)
+        );
+        let mut bad = code.clone();
+        bad.replace_range(12..13, "U");
+        assert_eq!(
+            Invite::parse(&bad),
+            Err(InviteError::BadCharacter {
+                found: 'U',
+                position: 13
+            })
+        );
+        let short = &code[..code.len() - 7];
+        assert!(matches!(
+            Invite::parse(short),
+            Err(InviteError::Length | InviteError::Checksum)
+        ));
+        let messages: Vec<String> = [
+            InviteError::Empty,
+            InviteError::WrongKind,
+            InviteError::Checksum,
+            InviteError::Length,
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        assert!(messages.iter().all(|m| m.len() > 30));
+    }
+
+    #[test]
+    fn expiry_is_checked_against_the_clock_given() {
+        let invite = sample();
+        assert!(!invite.is_expired(invite.expires_at - 1));
+        assert!(invite.is_expired(invite.expires_at));
+    }
+
+    #[test]
+    fn secrets_are_valid_expired_or_wrong() {
+        let now = 1_000_000;
+        let live = IssuedSecret::new(now, 3600);
+        let old = IssuedSecret {
+            secret: [9; 16],
+            expires_at: now - 60,
+        };
+        let book = [old, live];
+        assert_eq!(
+            check_secret(&book, Some(&live.secret), now),
+            SecretCheck::Valid
+        );
+        assert_eq!(
+            check_secret(&book, Some(&old.secret), now),
+            SecretCheck::Expired
+        );
+        assert_eq!(check_secret(&book, Some(&[1; 16]), now), SecretCheck::Wrong);
+        assert_eq!(check_secret(&book, None, now), SecretCheck::Wrong);
+        assert_ne!(IssuedSecret::new(now, 60).secret, live.secret);
+    }
+}

@@ -1,0 +1,363 @@
+//! The host half: listen, handshake each arrival (TLS, identity, `Hello`, version), then hand
+//! the host runtime a [`Pending`] player to admit or refuse.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use game::PlayerId;
+use game::protocol::{
+    ALPN, ClientMsg, Hello, HostMsg, MAX_CLIENT_FRAME, MAX_HOST_FRAME, PROTOCOL_VERSION, Refusal,
+    Welcome,
+};
+use quinn::{Connection, Endpoint, RecvStream, SendStream, VarInt};
+
+use crate::frame::{FrameError, read_frame, read_raw_frame, write_frame};
+use crate::identity::{Identity, player_id_of};
+use crate::{close, tls, transport};
+
+/// How long an arriving client has to finish TLS and send its `Hello`.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Handshakes in flight beyond which unvalidated addresses must retry (proves their address).
+const RETRY_ABOVE: usize = 8;
+/// Handshakes in flight beyond which arrivals are refused outright.
+const REFUSE_ABOVE: usize = 32;
+
+/// Binding the host's endpoint failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    #[error(
+        "cannot listen on {addr}: {source}. Is another brogue host using that port? Pick another with --port"
+    )]
+    Socket {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot set up TLS: {0}")]
+    Tls(String),
+}
+
+/// A new connection did not become a player.
+#[derive(Debug, thiserror::Error)]
+pub enum HandshakeError {
+    #[error("TLS handshake failed: {0}")]
+    Tls(String),
+    #[error("no Hello within {} s", HANDSHAKE_TIMEOUT.as_secs())]
+    Timeout,
+    #[error("client speaks protocol {theirs} (brogue {version}), we speak {PROTOCOL_VERSION}")]
+    VersionMismatch { theirs: u32, version: String },
+    #[error("bad first message: {0}")]
+    Protocol(String),
+}
+
+/// The host's QUIC endpoint.
+#[derive(Debug)]
+pub struct Listener {
+    endpoint: Endpoint,
+    in_flight: Arc<AtomicUsize>,
+}
+
+/// A connection attempt that passed the flood checks; finish it with [`handshake`].
+#[derive(Debug)]
+pub struct Arrival {
+    incoming: quinn::Incoming,
+    _slot: Slot,
+}
+
+#[derive(Debug)]
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Listener {
+    /// Listens on `addr` (port 0 picks a free port) with `identity`'s key.
+    pub fn bind(addr: SocketAddr, identity: &Identity) -> Result<Listener, BindError> {
+        let tls = tls::server_config(identity).map_err(|e| BindError::Tls(e.to_string()))?;
+        let crypto = quinn::crypto::rustls::QuicServerConfig::try_from(tls)
+            .map_err(|e| BindError::Tls(e.to_string()))?;
+        let mut config = quinn::ServerConfig::with_crypto(Arc::new(crypto));
+        config.transport_config(transport());
+        config.max_incoming(REFUSE_ABOVE * 2);
+        let endpoint =
+            Endpoint::server(config, addr).map_err(|source| BindError::Socket { addr, source })?;
+        Ok(Listener {
+            endpoint,
+            in_flight: Arc::new(AtomicUsize::new(0)),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.endpoint
+            .local_addr()
+            .expect("a bound endpoint has an address")
+    }
+
+    /// The next arrival, or `None` once the endpoint is closed. Under a flood of handshakes,
+    /// unvalidated addresses are asked to retry and, beyond that, refused.
+    pub async fn accept(&self) -> Option<Arrival> {
+        loop {
+            let incoming = self.endpoint.accept().await?;
+            let busy = self.in_flight.load(Ordering::Relaxed);
+            if busy >= REFUSE_ABOVE {
+                incoming.refuse();
+                continue;
+            }
+            if busy >= RETRY_ABOVE && !incoming.remote_address_validated() {
+                let _ = incoming.retry();
+                continue;
+            }
+            self.in_flight.fetch_add(1, Ordering::Relaxed);
+            return Some(Arrival {
+                incoming,
+                _slot: Slot(self.in_flight.clone()),
+            });
+        }
+    }
+
+    /// Closes every connection with `reason` and stops accepting.
+    pub fn close(&self, reason: &str) {
+        self.endpoint
+            .close(VarInt::from_u32(close::NORMAL), reason.as_bytes());
+    }
+
+    /// Waits until every connection has been closed and the peers told (bounded by the caller).
+    pub async fn wait_idle(&self) {
+        self.endpoint.wait_idle().await;
+    }
+}
+
+/// TLS, the client's identity and its `Hello`, within [`HANDSHAKE_TIMEOUT`]. A client of another
+/// protocol version is told both versions and closed.
+pub async fn handshake(arrival: Arrival) -> Result<Pending, HandshakeError> {
+    tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake_inner(arrival))
+        .await
+        .map_err(|_| HandshakeError::Timeout)?
+}
+
+async fn handshake_inner(arrival: Arrival) -> Result<Pending, HandshakeError> {
+    let remote = arrival.incoming.remote_address();
+    let conn = arrival
+        .incoming
+        .accept()
+        .map_err(|e| HandshakeError::Tls(e.to_string()))?
+        .await
+        .map_err(|e| HandshakeError::Tls(e.to_string()))?;
+    let player = peer_id(&conn).ok_or_else(|| HandshakeError::Tls("no client key".into()))?;
+    let alpn = conn
+        .handshake_data()
+        .and_then(|d| d.downcast::<quinn::crypto::rustls::HandshakeData>().ok())
+        .and_then(|d| d.protocol);
+    let (send, mut recv) = conn
+        .accept_bi()
+        .await
+        .map_err(|e| HandshakeError::Tls(e.to_string()))?;
+    let mut pending = Pending {
+        player,
+        hello: Hello {
+            protocol: 0,
+            game_version: String::new(),
+            name: String::new(),
+            invite_secret: None,
+        },
+        remote,
+        conn,
+        send,
+        recv: None,
+    };
+    let mut buf = Vec::new();
+    let raw = match read_raw_frame(&mut recv, MAX_CLIENT_FRAME, &mut buf).await {
+        Ok(raw) => raw,
+        Err(e) => {
+            pending.close_for(&e);
+            return Err(HandshakeError::Protocol(e.to_string()));
+        }
+    };
+    let Some(prefix) = ClientMsg::peek_hello(raw) else {
+        pending.conn.close(
+            VarInt::from_u32(close::PROTOCOL),
+            b"the first message must be Hello",
+        );
+        return Err(HandshakeError::Protocol(
+            "first message is not Hello".into(),
+        ));
+    };
+    if prefix.protocol != PROTOCOL_VERSION || alpn.as_deref() != Some(ALPN) {
+        let err = HandshakeError::VersionMismatch {
+            theirs: prefix.protocol,
+            version: prefix.game_version.clone(),
+        };
+        pending
+            .refuse(Refusal::VersionMismatch {
+                host_protocol: PROTOCOL_VERSION,
+                host_version: env!("CARGO_PKG_VERSION").to_owned(),
+            })
+            .await;
+        return Err(err);
+    }
+    match postcard::from_bytes::<ClientMsg>(raw) {
+        Ok(ClientMsg::Hello(hello)) => {
+            pending.hello = hello;
+            pending.recv = Some(recv);
+            Ok(pending)
+        }
+        _ => {
+            pending
+                .conn
+                .close(VarInt::from_u32(close::PROTOCOL), b"malformed Hello");
+            Err(HandshakeError::Protocol("malformed Hello".into()))
+        }
+    }
+}
+
+/// The player id behind a connection's client certificate.
+fn peer_id(conn: &Connection) -> Option<PlayerId> {
+    let certs = conn
+        .peer_identity()?
+        .downcast::<Vec<rustls::pki_types::CertificateDer<'static>>>()
+        .ok()?;
+    player_id_of(certs.first()?).ok()
+}
+
+/// An authenticated client that said `Hello`, waiting for the host's decision.
+#[derive(Debug)]
+pub struct Pending {
+    /// Who they are: the hash of the key that signed the TLS handshake.
+    pub player: PlayerId,
+    pub hello: Hello,
+    pub remote: SocketAddr,
+    conn: Connection,
+    send: SendStream,
+    recv: Option<RecvStream>,
+}
+
+impl Pending {
+    /// Tells the client why, then closes the connection.
+    pub async fn refuse(mut self, refusal: Refusal) {
+        let reason = refusal.to_string();
+        let _ = write_frame(&mut self.send, &HostMsg::Refused(refusal), MAX_HOST_FRAME).await;
+        finish_then_close(self.send, &self.conn, close::REFUSED, &reason).await;
+    }
+
+    /// Admits the player.
+    pub async fn welcome(mut self, welcome: Welcome) -> Result<Peer, FrameError> {
+        write_frame(&mut self.send, &HostMsg::Welcome(welcome), MAX_HOST_FRAME).await?;
+        Ok(Peer {
+            player: self.player,
+            remote: self.remote,
+            conn: self.conn,
+            send: self.send,
+            recv: self.recv.expect("set when the Hello was read"),
+        })
+    }
+
+    fn close_for(&self, err: &FrameError) {
+        if err.is_misbehaviour() {
+            self.conn.close(
+                VarInt::from_u32(close::PROTOCOL),
+                err.to_string().as_bytes(),
+            );
+        }
+    }
+}
+
+/// Finishes `send`, gives the peer a moment to read it, then closes with `reason`.
+async fn finish_then_close(mut send: SendStream, conn: &Connection, code: u32, reason: &str) {
+    let _ = send.finish();
+    let _ = tokio::time::timeout(Duration::from_secs(2), send.stopped()).await;
+    conn.close(VarInt::from_u32(code), reason.as_bytes());
+}
+
+/// An admitted player's connection.
+#[derive(Debug)]
+pub struct Peer {
+    pub player: PlayerId,
+    pub remote: SocketAddr,
+    conn: Connection,
+    send: SendStream,
+    recv: RecvStream,
+}
+
+impl Peer {
+    /// Splits into a sending half, a receiving half and a handle, for separate tasks.
+    pub fn split(self) -> (PeerSender, PeerReceiver, PeerHandle) {
+        (
+            PeerSender {
+                send: self.send,
+                conn: self.conn.clone(),
+            },
+            PeerReceiver {
+                recv: self.recv,
+                conn: self.conn.clone(),
+                buf: Vec::new(),
+            },
+            PeerHandle { conn: self.conn },
+        )
+    }
+}
+
+/// Sends frames to one client.
+#[derive(Debug)]
+pub struct PeerSender {
+    send: SendStream,
+    conn: Connection,
+}
+
+impl PeerSender {
+    pub async fn send(&mut self, msg: &HostMsg) -> Result<(), FrameError> {
+        write_frame(&mut self.send, msg, MAX_HOST_FRAME).await
+    }
+
+    /// Sends a last message, lets the client read it, and closes the connection.
+    pub async fn close_with(mut self, msg: &HostMsg, code: u32, reason: &str) {
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.send(msg)).await;
+        finish_then_close(self.send, &self.conn, code, reason).await;
+    }
+}
+
+/// Receives frames from one client. A frame that breaks the protocol closes the connection
+/// with the reason before the error is returned: a misbehaving client only hurts itself.
+#[derive(Debug)]
+pub struct PeerReceiver {
+    recv: RecvStream,
+    conn: Connection,
+    buf: Vec<u8>,
+}
+
+impl PeerReceiver {
+    pub async fn recv(&mut self) -> Result<ClientMsg, FrameError> {
+        let result = read_frame(&mut self.recv, MAX_CLIENT_FRAME, &mut self.buf).await;
+        if let Err(e) = &result
+            && e.is_misbehaviour()
+        {
+            self.conn
+                .close(VarInt::from_u32(close::PROTOCOL), e.to_string().as_bytes());
+        }
+        result
+    }
+}
+
+/// A cheap handle on a client's connection: round-trip time, closing.
+#[derive(Clone, Debug)]
+pub struct PeerHandle {
+    conn: Connection,
+}
+
+impl PeerHandle {
+    pub fn rtt(&self) -> Duration {
+        self.conn.rtt()
+    }
+
+    pub fn close(&self, code: u32, reason: &str) {
+        self.conn.close(VarInt::from_u32(code), reason.as_bytes());
+    }
+
+    /// Resolves when the connection has closed, for whatever reason.
+    pub async fn closed(&self) -> String {
+        self.conn.closed().await.to_string()
+    }
+}

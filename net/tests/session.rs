@@ -1,0 +1,274 @@
+//! Real QUIC on 127.0.0.1: identities, pinning, admission, and what happens to clients that
+//! break the protocol. The "host" here is a minimal admission policy written for the tests; the
+//! real one lives in the binary's host runtime.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use game::protocol::{ClientMsg, Hello, HostMsg, PROTOCOL_VERSION, Refusal, Update, Welcome};
+use game::{Action, Dir};
+use net::invite::{IssuedSecret, SecretCheck, check_secret};
+use net::{Identity, JoinError, KeyPin, Listener, Target};
+
+const NOW: u64 = 2_000_000_000;
+
+/// Starts a host that admits players presenting `secret` and answers each `Act` with an
+/// `Update` acknowledging it.
+fn start_host(
+    identity: &Identity,
+    secret: IssuedSecret,
+) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = Listener::bind((Ipv4Addr::LOCALHOST, 0).into(), identity).unwrap();
+    let addr = listener.local_addr();
+    let task = tokio::spawn(async move {
+        while let Some(arrival) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(pending) = net::server::handshake(arrival).await else {
+                    return;
+                };
+                match check_secret(&[secret], pending.hello.invite_secret.as_ref(), NOW) {
+                    SecretCheck::Valid => {}
+                    SecretCheck::Expired => return pending.refuse(Refusal::ExpiredSecret).await,
+                    SecretCheck::Wrong => return pending.refuse(Refusal::WrongSecret).await,
+                }
+                let welcome = Welcome {
+                    world: "test".into(),
+                    player: pending.player,
+                    returning: false,
+                    tick_rate: 20,
+                };
+                let Ok(peer) = pending.welcome(welcome).await else {
+                    return;
+                };
+                let (mut tx, mut rx, _handle) = peer.split();
+                while let Ok(msg) = rx.recv().await {
+                    if let ClientMsg::Act { seq, .. } = msg {
+                        let update = Update {
+                            ack: seq,
+                            ..Update::default()
+                        };
+                        if tx.send(&HostMsg::Update(Box::new(update))).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (addr, task)
+}
+
+fn hello(secret: Option<[u8; 16]>) -> Hello {
+    Hello {
+        protocol: PROTOCOL_VERSION,
+        game_version: env!("CARGO_PKG_VERSION").into(),
+        name: "tester".into(),
+        invite_secret: secret,
+    }
+}
+
+fn target(addr: SocketAddr, host: &Identity) -> Target {
+    Target {
+        addrs: vec![addr],
+        pin: KeyPin::of(&host.id()),
+    }
+}
+
+/// Sends one action and waits for its acknowledgement.
+async fn assert_acknowledged(session: net::Session, seq: u32) {
+    let (mut tx, mut rx, _handle) = session.split();
+    let action = Action::Move(Dir::N);
+    tx.send(&ClientMsg::Act { seq, action }).await.unwrap();
+    match rx.recv().await.unwrap() {
+        HostMsg::Update(u) => assert_eq!(u.ack, seq),
+        other => panic!("expected an update, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_player_with_the_right_code_joins_and_is_known_by_key() {
+    let host = Identity::ephemeral();
+    let secret = IssuedSecret::new(NOW, 3600);
+    let (addr, _task) = start_host(&host, secret);
+    let me = Identity::ephemeral();
+    let session = net::client::join(&me, &target(addr, &host), hello(Some(secret.secret)))
+        .await
+        .unwrap();
+    assert_eq!(session.welcome.player, me.id());
+    assert_acknowledged(session, 7).await;
+}
+
+#[tokio::test]
+async fn a_host_with_another_key_is_refused_as_identity_changed() {
+    let host = Identity::ephemeral();
+    let impostor_pin = Identity::ephemeral();
+    let secret = IssuedSecret::new(NOW, 3600);
+    let (addr, _task) = start_host(&host, secret);
+    let err = net::client::join(
+        &Identity::ephemeral(),
+        &target(addr, &impostor_pin),
+        hello(Some(secret.secret)),
+    )
+    .await
+    .unwrap_err();
+    match &err {
+        JoinError::HostIdentityChanged { expected, found } => {
+            assert_eq!(*expected, KeyPin::of(&impostor_pin.id()).fingerprint());
+            assert_eq!(*found, KeyPin::of(&host.id()).fingerprint());
+        }
+        other => panic!("expected HostIdentityChanged, got {other:?}"),
+    }
+    assert!(err.to_string().contains("host identity changed"));
+}
+
+#[tokio::test]
+async fn a_wrong_or_expired_secret_is_refused_with_its_own_message() {
+    let host = Identity::ephemeral();
+    let secret = IssuedSecret::new(NOW, 3600);
+    let (addr, _task) = start_host(&host, secret);
+    let err = net::client::join(
+        &Identity::ephemeral(),
+        &target(addr, &host),
+        hello(Some([0; 16])),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, JoinError::Refused(Refusal::WrongSecret)),
+        "{err:?}"
+    );
+
+    let expired = IssuedSecret {
+        secret: [5; 16],
+        expires_at: NOW - 60,
+    };
+    let (addr, _task) = start_host(&host, expired);
+    let err = net::client::join(
+        &Identity::ephemeral(),
+        &target(addr, &host),
+        hello(Some([5; 16])),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, JoinError::Refused(Refusal::ExpiredSecret)),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("expired"));
+}
+
+#[tokio::test]
+async fn another_protocol_version_learns_both_versions() {
+    let host = Identity::ephemeral();
+    let secret = IssuedSecret::new(NOW, 3600);
+    let (addr, _task) = start_host(&host, secret);
+    let mut old = hello(Some(secret.secret));
+    old.protocol = PROTOCOL_VERSION + 41;
+    old.game_version = "0.0.1-old".into();
+    let err = net::client::join(&Identity::ephemeral(), &target(addr, &host), old)
+        .await
+        .unwrap_err();
+    match err {
+        JoinError::Refused(Refusal::VersionMismatch {
+            host_protocol,
+            host_version,
+        }) => {
+            assert_eq!(host_protocol, PROTOCOL_VERSION);
+            assert_eq!(host_version, env!("CARGO_PKG_VERSION"));
+        }
+        other => panic!("expected a version mismatch, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn nobody_listening_is_reported_as_unreachable() {
+    // Bind and drop a socket to find a port where nobody listens.
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let host = Identity::ephemeral();
+    let addr: SocketAddr = (Ipv4Addr::LOCALHOST, port).into();
+    let err = net::client::join(&Identity::ephemeral(), &target(addr, &host), hello(None))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, JoinError::Unreachable { .. }), "{err:?}");
+    assert!(err.to_string().contains(&port.to_string()));
+}
+
+/// Opens a raw stream after a proper Hello, writes `bytes`, and returns how the host closed us.
+async fn misbehave(addr: SocketAddr, host: &Identity, secret: [u8; 16], bytes: &[u8]) -> String {
+    let me = Identity::ephemeral();
+    let (_endpoint, conn) = net::client::dial(&me, &target(addr, host)).await.unwrap();
+    let (mut send, mut recv) = conn.open_bi().await.unwrap();
+    net::frame::write_frame(&mut send, &ClientMsg::Hello(hello(Some(secret))), 1 << 14)
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let welcome: HostMsg = net::frame::read_frame(&mut recv, 1 << 18, &mut buf)
+        .await
+        .unwrap();
+    assert!(matches!(welcome, HostMsg::Welcome(_)));
+    send.write_all(bytes).await.unwrap();
+    let closed = tokio::time::timeout(Duration::from_secs(5), conn.closed())
+        .await
+        .unwrap();
+    closed.to_string()
+}
+
+#[tokio::test]
+async fn oversized_and_garbage_frames_close_only_that_connection() {
+    let host = Identity::ephemeral();
+    let secret = IssuedSecret::new(NOW, 3600);
+    let (addr, task) = start_host(&host, secret);
+
+    // An honest player joins first and stays.
+    let honest = Identity::ephemeral();
+    let session = net::client::join(&honest, &target(addr, &host), hello(Some(secret.secret)))
+        .await
+        .unwrap();
+    let (mut tx, mut rx, _handle) = session.split();
+
+    let oversized = (1u32 << 30).to_le_bytes();
+    let reason = misbehave(addr, &host, secret.secret, &oversized).await;
+    assert!(reason.contains("larger than the limit"), "{reason}");
+
+    let mut garbage = 6u32.to_le_bytes().to_vec();
+    garbage.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    let reason = misbehave(addr, &host, secret.secret, &garbage).await;
+    assert!(reason.contains("malformed"), "{reason}");
+
+    // The host still runs and the honest player is still served.
+    assert!(!task.is_finished());
+    for seq in 1..=3 {
+        tx.send(&ClientMsg::Act {
+            seq,
+            action: Action::Wait,
+        })
+        .await
+        .unwrap();
+        match rx.recv().await.unwrap() {
+            HostMsg::Update(u) => assert_eq!(u.ack, seq),
+            other => panic!("expected an update, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_first_message_that_is_not_hello_is_closed() {
+    let host = Identity::ephemeral();
+    let secret = IssuedSecret::new(NOW, 3600);
+    let (addr, _task) = start_host(&host, secret);
+    let (_endpoint, conn) = net::client::dial(&Identity::ephemeral(), &target(addr, &host))
+        .await
+        .unwrap();
+    let (mut send, _recv) = conn.open_bi().await.unwrap();
+    net::frame::write_frame(&mut send, &ClientMsg::Leave, 1 << 14)
+        .await
+        .unwrap();
+    let closed = tokio::time::timeout(Duration::from_secs(5), conn.closed())
+        .await
+        .unwrap();
+    assert!(closed.to_string().contains("must be Hello"), "{closed}");
+}
