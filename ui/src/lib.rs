@@ -1,1 +1,15 @@
-//! placeholder
+//! Brogue's terminal interface. [`App`] is a pure state machine (keys in, [`Intent`]s out),
+//! [`draw`] renders it, [`term`] owns the real terminal. Only this crate imports ratatui and
+//! crossterm.
+
+pub mod app;
+pub mod draw;
+pub mod keymap;
+pub mod term;
+pub mod theme;
+
+pub use app::{App, Intent, Overlay, Screen, Session};
+pub use draw::{MIN_HEIGHT, MIN_WIDTH, draw};
+
+/// Re-exported so the runtime can name terminal events without importing crossterm itself.
+pub use crossterm::event::Event;

@@ -1,0 +1,443 @@
+//! The TUI's state machine: which screen is up, what a key does there, and what the runtime
+//! must do about it ([`Intent`]). No I/O here, so every screen is testable.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use game::class::Class;
+use game::protocol::{MemberStatus, Update};
+use game::view::{ClientView, ViewError};
+use game::{Action, text};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use crate::keymap::{Command, command_for};
+
+/// The main menu's entries, in order.
+pub const MENU: [&str; 4] = ["Solo", "Host", "Join", "Quit"];
+
+/// What is on screen.
+#[derive(Clone, Debug)]
+pub enum Screen {
+    Menu {
+        selected: usize,
+    },
+    Join {
+        input: Input,
+        error: Option<String>,
+    },
+    Connecting {
+        what: String,
+    },
+    ChooseClass {
+        selected: usize,
+    },
+    Game,
+    /// Something ended the session; any key leaves.
+    Ended {
+        message: String,
+    },
+}
+
+/// A popup over the game screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    Invite,
+    /// The host is about to quit with others connected.
+    ConfirmQuit {
+        others: usize,
+    },
+}
+
+/// What the runtime must do after a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Intent {
+    Solo,
+    Host,
+    Join(String),
+    CreateCharacter(Class),
+    Act(Action),
+    /// Leave the game (the character waits, safe); a host closes the session.
+    Leave,
+    /// Exit the program from a screen with no session.
+    Exit,
+}
+
+/// About the session the player is in.
+#[derive(Clone, Debug, Default)]
+pub struct Session {
+    pub world: String,
+    /// The invite code, when this process hosts.
+    pub invite: Option<String>,
+    pub hosting: bool,
+    /// Ticks per second of the world, to turn tick counts into seconds.
+    pub tick_rate: u8,
+}
+
+/// The whole state of the TUI.
+#[derive(Clone, Debug)]
+pub struct App {
+    pub screen: Screen,
+    pub overlay: Option<Overlay>,
+    pub view: ClientView,
+    pub session: Session,
+    /// The class to pick without asking the first time (`--class`).
+    pub preferred_class: Option<Class>,
+    asked_for_character: bool,
+    died: bool,
+}
+
+impl App {
+    pub fn new(screen: Screen) -> App {
+        App {
+            screen,
+            overlay: None,
+            view: ClientView::new(),
+            session: Session::default(),
+            preferred_class: None,
+            asked_for_character: false,
+            died: false,
+        }
+    }
+
+    /// The main menu.
+    pub fn menu() -> App {
+        App::new(Screen::Menu { selected: 0 })
+    }
+
+    /// A "connecting…" screen while the runtime dials.
+    pub fn connecting(what: impl Into<String>) -> App {
+        App::new(Screen::Connecting { what: what.into() })
+    }
+
+    /// True once the player died (the class picker says so).
+    pub fn died(&self) -> bool {
+        self.died
+    }
+
+    /// Party members other than this player who are connected.
+    pub fn others_connected(&self) -> usize {
+        self.view
+            .party
+            .iter()
+            .filter(|m| !m.is_you && m.status != MemberStatus::Away)
+            .count()
+    }
+
+    /// The session is up: show the game (or the class picker once the first update says so).
+    pub fn joined(&mut self, session: Session) {
+        self.session = session;
+        self.view = ClientView::new();
+        self.screen = Screen::Connecting {
+            what: "entering the dungeon".into(),
+        };
+    }
+
+    /// The session ended (or never began): show why.
+    pub fn ended(&mut self, message: impl Into<String>) {
+        self.overlay = None;
+        self.screen = Screen::Ended {
+            message: message.into(),
+        };
+    }
+
+    /// Joining failed: back to the join screen with the reason, keeping what was typed.
+    pub fn join_failed(&mut self, code: &str, message: impl Into<String>) {
+        self.screen = Screen::Join {
+            input: Input::new(code.to_owned()),
+            error: Some(message.into()),
+        };
+    }
+
+    /// Applies an update from the host; returns what to do when it calls for a new character.
+    pub fn apply_update(&mut self, update: Update) -> Result<Option<Intent>, ViewError> {
+        let had_character = self.view.me.is_some();
+        self.view.apply(update)?;
+        match (&self.view.me, &self.screen) {
+            (Some(_), Screen::Game) => Ok(None),
+            (Some(_), _) => {
+                self.screen = Screen::Game;
+                Ok(None)
+            }
+            (None, Screen::ChooseClass { .. }) => Ok(None),
+            (None, _) => {
+                self.died |= had_character;
+                if let Some(class) = self.preferred_class.filter(|_| !self.asked_for_character) {
+                    self.asked_for_character = true;
+                    return Ok(Some(Intent::CreateCharacter(class)));
+                }
+                self.screen = Screen::ChooseClass { selected: 0 };
+                Ok(None)
+            }
+        }
+    }
+
+    /// A terminal event (key presses only; releases and repeats from Windows are ignored).
+    pub fn handle_event(&mut self, event: &Event) -> Option<Intent> {
+        match event {
+            Event::Key(key) if key.kind == KeyEventKind::Press => self.handle_key(*key),
+            Event::Paste(text) => {
+                self.handle_paste(text);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    pub fn handle_key(&mut self, key: KeyEvent) -> Option<Intent> {
+        if let Some(overlay) = self.overlay.clone() {
+            return self.overlay_key(overlay, key);
+        }
+        let ctrl_c =
+            key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
+        match &mut self.screen {
+            Screen::Menu { selected } => match key.code {
+                KeyCode::Up | KeyCode::Char('k') => {
+                    *selected = (*selected + MENU.len() - 1) % MENU.len();
+                    None
+                }
+                KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => {
+                    *selected = (*selected + 1) % MENU.len();
+                    None
+                }
+                KeyCode::Enter => match *selected {
+                    0 => Some(Intent::Solo),
+                    1 => Some(Intent::Host),
+                    2 => {
+                        self.screen = Screen::Join {
+                            input: Input::default(),
+                            error: None,
+                        };
+                        None
+                    }
+                    _ => Some(Intent::Exit),
+                },
+                KeyCode::Char('q') | KeyCode::Char('Q') | KeyCode::Esc => Some(Intent::Exit),
+                _ if ctrl_c => Some(Intent::Exit),
+                _ => None,
+            },
+            Screen::Join { input, error } => match key.code {
+                KeyCode::Enter => Some(Intent::Join(input.value().trim().to_owned())),
+                KeyCode::Esc => {
+                    self.screen = Screen::Menu { selected: 2 };
+                    None
+                }
+                _ if ctrl_c => Some(Intent::Exit),
+                _ => {
+                    input.handle_event(&Event::Key(key));
+                    *error = None;
+                    None
+                }
+            },
+            Screen::Connecting { .. } => ctrl_c.then_some(Intent::Exit),
+            Screen::Ended { .. } => Some(Intent::Exit),
+            Screen::ChooseClass { selected } => match key.code {
+                KeyCode::Up | KeyCode::Char('k') => {
+                    *selected = (*selected + Class::ALL.len() - 1) % Class::ALL.len();
+                    None
+                }
+                KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => {
+                    *selected = (*selected + 1) % Class::ALL.len();
+                    None
+                }
+                KeyCode::Char(c @ '1'..='4') => {
+                    let class = Class::ALL[c as usize - '1' as usize];
+                    Some(Intent::CreateCharacter(class))
+                }
+                KeyCode::Enter => Some(Intent::CreateCharacter(Class::ALL[*selected])),
+                KeyCode::Char('Q') => self.quit(),
+                _ if ctrl_c => self.quit(),
+                _ => None,
+            },
+            Screen::Game => match command_for(&key)? {
+                Command::Act(action) => Some(Intent::Act(action)),
+                Command::Help => {
+                    self.overlay = Some(Overlay::Help);
+                    None
+                }
+                Command::ShowInvite => {
+                    self.overlay = Some(Overlay::Invite);
+                    None
+                }
+                Command::Quit => self.quit(),
+            },
+        }
+    }
+
+    /// Quitting: a host with others connected confirms first.
+    fn quit(&mut self) -> Option<Intent> {
+        let others = self.others_connected();
+        if self.session.hosting && others > 0 {
+            self.overlay = Some(Overlay::ConfirmQuit { others });
+            None
+        } else {
+            Some(Intent::Leave)
+        }
+    }
+
+    fn overlay_key(&mut self, overlay: Overlay, key: KeyEvent) -> Option<Intent> {
+        match overlay {
+            Overlay::ConfirmQuit { .. } => match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => {
+                    self.overlay = None;
+                    Some(Intent::Leave)
+                }
+                _ => {
+                    self.overlay = None;
+                    None
+                }
+            },
+            Overlay::Help | Overlay::Invite => {
+                self.overlay = None;
+                None
+            }
+        }
+    }
+
+    /// Pasted text goes into the join field (terminals with bracketed paste send it whole).
+    pub fn handle_paste(&mut self, pasted: &str) {
+        if let Screen::Join { input, error } = &mut self.screen {
+            let clean = text::sanitize(pasted, 200);
+            let value = format!("{}{}", input.value(), clean);
+            *input = Input::new(value);
+            *error = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use game::Dir;
+    use game::protocol::{PartyMember, SelfView};
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn me() -> SelfView {
+        SelfView {
+            class: Class::Mage,
+            hp: 10,
+            max_hp: 22,
+            mana: 3,
+            max_mana: 30,
+            depth: 1,
+            pos: game::Pos::new(1, 1),
+            downed: None,
+            busy: 0,
+            kills: 0,
+        }
+    }
+
+    fn member(name: &str, you: bool, status: MemberStatus) -> PartyMember {
+        PartyMember {
+            name: name.into(),
+            entity: None,
+            class: Some(Class::Warrior),
+            hp: 1,
+            max_hp: 1,
+            depth: 1,
+            status,
+            rtt_ms: Some(3),
+            is_you: you,
+        }
+    }
+
+    #[test]
+    fn menu_enter_picks_the_selected_entry() {
+        let mut app = App::menu();
+        assert_eq!(app.handle_key(key(KeyCode::Enter)), Some(Intent::Solo));
+        app.handle_key(key(KeyCode::Down));
+        assert_eq!(app.handle_key(key(KeyCode::Enter)), Some(Intent::Host));
+        app.handle_key(key(KeyCode::Down));
+        assert_eq!(app.handle_key(key(KeyCode::Enter)), None);
+        assert!(matches!(app.screen, Screen::Join { .. }));
+        assert_eq!(App::menu().handle_key(key(KeyCode::Up)), None);
+    }
+
+    #[test]
+    fn a_pasted_code_is_joined_with_enter() {
+        let mut app = App::menu();
+        app.screen = Screen::Join {
+            input: Input::default(),
+            error: None,
+        };
+        app.handle_event(&Event::Paste("  BRG-ABC\u{1b}[2J \n".into()));
+        assert_eq!(
+            app.handle_key(key(KeyCode::Enter)),
+            Some(Intent::Join("BRG-ABC[2J".into()))
+        );
+        app.join_failed("BRG-ABC", "typo");
+        assert!(matches!(&app.screen, Screen::Join { error: Some(e), .. } if e == "typo"));
+        app.handle_key(key(KeyCode::Char('D')));
+        assert!(
+            matches!(&app.screen, Screen::Join { error: None, input } if input.value() == "BRG-ABCD")
+        );
+    }
+
+    #[test]
+    fn game_keys_become_actions_and_releases_are_ignored() {
+        let mut app = App::new(Screen::Game);
+        assert_eq!(
+            app.handle_key(key(KeyCode::Char('y'))),
+            Some(Intent::Act(Action::Move(Dir::NW)))
+        );
+        let release = KeyEvent::new_with_kind(
+            KeyCode::Char('y'),
+            KeyModifiers::NONE,
+            KeyEventKind::Release,
+        );
+        assert_eq!(app.handle_event(&Event::Key(release)), None);
+        app.handle_key(key(KeyCode::Char('?')));
+        assert_eq!(app.overlay, Some(Overlay::Help));
+        assert_eq!(
+            app.handle_key(key(KeyCode::Char('h'))),
+            None,
+            "the help closes first"
+        );
+        assert_eq!(app.overlay, None);
+    }
+
+    #[test]
+    fn a_host_with_friends_confirms_before_quitting() {
+        let mut app = App::new(Screen::Game);
+        app.session.hosting = true;
+        app.view.party = vec![
+            member("me", true, MemberStatus::Alive),
+            member("bob", false, MemberStatus::Alive),
+            member("gone", false, MemberStatus::Away),
+        ];
+        assert_eq!(app.handle_key(key(KeyCode::Char('Q'))), None);
+        assert_eq!(app.overlay, Some(Overlay::ConfirmQuit { others: 1 }));
+        assert_eq!(app.handle_key(key(KeyCode::Char('n'))), None);
+        assert_eq!(app.overlay, None);
+        app.handle_key(key(KeyCode::Char('Q')));
+        assert_eq!(app.handle_key(key(KeyCode::Char('y'))), Some(Intent::Leave));
+        // Alone, or as a guest: no question.
+        app.session.hosting = false;
+        assert_eq!(app.handle_key(key(KeyCode::Char('Q'))), Some(Intent::Leave));
+    }
+
+    #[test]
+    fn no_character_asks_for_a_class_once_then_shows_the_picker() {
+        let mut app = App::connecting("x");
+        app.preferred_class = Some(Class::Ranger);
+        let first = app.apply_update(Update::default()).unwrap();
+        assert_eq!(first, Some(Intent::CreateCharacter(Class::Ranger)));
+        let with_me = Update {
+            me: Some(me()),
+            ..Update::default()
+        };
+        app.apply_update(with_me).unwrap();
+        assert!(matches!(app.screen, Screen::Game));
+        assert!(!app.died());
+        // Death: the picker appears (no silent re-roll), and says so.
+        assert_eq!(app.apply_update(Update::default()).unwrap(), None);
+        assert!(matches!(app.screen, Screen::ChooseClass { .. }));
+        assert!(app.died());
+        assert_eq!(
+            app.handle_key(key(KeyCode::Char('4'))),
+            Some(Intent::CreateCharacter(Class::Healer))
+        );
+    }
+}

@@ -1,0 +1,191 @@
+//! Whole screens rendered on ratatui's TestBackend, fed with real updates from a real world.
+
+use std::collections::BTreeMap;
+
+use game::view::Tracker;
+use game::{Class, Input, PlayerId, TickRate, World};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ui::{App, Overlay, Screen, Session};
+
+fn render(app: &App, width: u16, height: u16) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| ui::draw(f, app)).unwrap();
+    terminal.backend().buffer().clone()
+}
+
+fn text(buf: &Buffer) -> Vec<String> {
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+/// An app in the game screen with one character who has just entered floor 1.
+fn in_game() -> App {
+    let me = PlayerId([1; 32]);
+    let mut world = World::new("Deepwood", 5, TickRate::DEFAULT);
+    world.handle_tick(&[Input::Connect {
+        player: me,
+        name: "Ada".into(),
+    }]);
+    world.handle_tick(&[Input::CreateCharacter {
+        player: me,
+        class: Class::Mage,
+    }]);
+    let mut app = App::connecting("test");
+    app.joined(Session {
+        world: "Deepwood".into(),
+        invite: Some("BRG-TESTCODE".into()),
+        hosting: true,
+        tick_rate: 20,
+    });
+    let mut tracker = Tracker::new();
+    let update = tracker.poll_update(&world, me, &BTreeMap::new()).unwrap();
+    assert_eq!(app.apply_update(update).unwrap(), None);
+    assert!(matches!(app.screen, Screen::Game));
+    app
+}
+
+#[test]
+fn game_screen_at_80x24_shows_map_sidebar_and_log() {
+    let app = in_game();
+    let buf = render(&app, 80, 24);
+    let lines = text(&buf);
+    let all = lines.join("\n");
+    // The camera centres on the player: '@' sits in the middle of the map area (80-28 wide).
+    let map_rows = 24 - 7;
+    let me = app.view.me.as_ref().unwrap().pos;
+    let (at_x, at_y) = lines
+        .iter()
+        .enumerate()
+        .find_map(|(y, l)| l.chars().position(|c| c == '@').map(|x| (x, y)))
+        .expect("the player is drawn");
+    assert!(
+        at_x < 52 && at_y < map_rows,
+        "@ drawn outside the map at {at_x},{at_y}"
+    );
+    // Camera rule: centre on the player, clamped to the floor (96×40) in a 52×17 map area.
+    let cam_x = (me.x as i64 - 26).clamp(0, 96 - 52);
+    let cam_y = (me.y as i64 - 17 / 2).clamp(0, 40 - 17);
+    assert_eq!(
+        (at_x as i64, at_y as i64),
+        (me.x as i64 - cam_x, me.y as i64 - cam_y),
+        "the camera does not follow the player"
+    );
+    assert!(all.contains("Deepwood"));
+    assert!(all.contains("Ada the Mage"));
+    assert!(all.contains("HP ") && all.contains("22/22"));
+    assert!(all.contains("MP "));
+    assert!(all.contains("Party"));
+    assert!(all.contains("enters the dungeon as a Mage"));
+    assert!(all.contains("i: show invite code"));
+    // The stairs the character stands next to are lit, memory elsewhere is empty.
+    assert!(all.contains('#') && all.contains('.'));
+}
+
+#[test]
+fn game_screen_at_200x60_centres_a_floor_smaller_than_the_screen() {
+    let app = in_game();
+    let buf = render(&app, 200, 60);
+    let lines = text(&buf);
+    assert!(lines.iter().any(|l| l.contains('@')));
+    assert!(lines.join("\n").contains("Ada the Mage"));
+    // The map area (172 wide) is wider than the floor (96): nothing may be drawn left of the
+    // floor's centred origin (172 - 96) / 2 = 38.
+    for l in lines.iter().take(60 - 7) {
+        let first = l.chars().position(|c| c != ' ');
+        if let Some(x) = first {
+            assert!(x >= 38, "map drawn at column {x}: {l}");
+        }
+    }
+}
+
+#[test]
+fn small_terminal_asks_to_resize() {
+    let app = in_game();
+    let buf = render(&app, 60, 20);
+    let lines = text(&buf);
+    let mut expected = vec![" ".repeat(60); 20];
+    let msg = "resize to at least 80×24 (now 60×20)";
+    let pad = (60 - msg.chars().count()) / 2;
+    expected[10] = format!(
+        "{}{}{}",
+        " ".repeat(pad),
+        msg,
+        " ".repeat(60 - pad - msg.chars().count())
+    );
+    assert_eq!(lines, expected);
+    let buf = render(&app, 79, 24);
+    assert!(text(&buf).join("").contains("(now 79×24)"));
+}
+
+#[test]
+fn zero_sized_terminal_does_not_panic() {
+    let app = in_game();
+    render(&app, 0, 0);
+    render(&App::menu(), 0, 0);
+    render(&App::menu(), 1, 1);
+}
+
+#[test]
+fn menu_lists_solo_host_join_quit() {
+    let buf = render(&App::menu(), 80, 24);
+    let all = text(&buf).join("\n");
+    for item in ["▶ Solo", "Host", "Join", "Quit"] {
+        assert!(all.contains(item), "menu lacks {item}");
+    }
+}
+
+#[test]
+fn help_overlay_is_generated_from_the_keymap() {
+    let mut app = in_game();
+    app.overlay = Some(Overlay::Help);
+    let all = text(&render(&app, 80, 24)).join("\n");
+    for (keys, what) in ui::keymap::help_lines() {
+        assert!(all.contains(&keys), "help lacks keys {keys}");
+        assert!(all.contains(what), "help lacks {what}");
+    }
+}
+
+#[test]
+fn invite_overlay_shows_the_whole_code() {
+    let mut app = in_game();
+    app.overlay = Some(Overlay::Invite);
+    let all = text(&render(&app, 80, 24)).join("\n");
+    assert!(all.contains("BRG-TESTCODE"));
+}
+
+#[test]
+fn names_from_other_players_cannot_inject_escape_sequences() {
+    let mut app = in_game();
+    app.view.party[0].name = "\u{1b}[31mEve\u{202e}".into();
+    app.session.world = "w\u{7}".into();
+    let buf = render(&app, 80, 24);
+    for cell in buf.content() {
+        assert!(
+            !cell
+                .symbol()
+                .chars()
+                .any(|c| c.is_control() || c == '\u{202e}'),
+            "control character reached a cell"
+        );
+    }
+    assert!(text(&buf).join("").contains("[31mEve"));
+}
+
+#[test]
+fn class_picker_says_when_the_character_died() {
+    let mut app = in_game();
+    let died = game::protocol::Update::default();
+    app.apply_update(died).unwrap();
+    let all = text(&render(&app, 80, 24)).join("\n");
+    assert!(all.contains("You died"));
+    for class in Class::ALL {
+        assert!(all.contains(class.name()));
+    }
+}
