@@ -22,7 +22,7 @@ const CHECKSUM_LEN: usize = 2;
 static CROCKFORD: LazyLock<Encoding> = LazyLock::new(|| {
     let mut spec = Specification::new();
     spec.symbols.push_str("0123456789ABCDEFGHJKMNPQRSTVWXYZ");
-    spec.ignore.push_str("- ");
+    spec.ignore.push_str("- \n\r\t");
     spec.translate.from.push_str("abcdefghjkmnpqrstvwxyzoOiIlL");
     spec.translate.to.push_str("ABCDEFGHJKMNPQRSTVWXYZ001111");
     spec.check_trailing_bits = false;
@@ -298,6 +298,8 @@ mod tests {
             code.to_lowercase().replace('0', "o").replace('1', "l")
         );
         assert_eq!(Invite::parse(&messy).unwrap(), sample());
+        let wrapped = format!("{}\n{}", &code[..40], &code[40..]);
+        assert_eq!(Invite::parse(&wrapped).unwrap(), sample());
         let grouped: String = code
             .chars()
             .enumerate()

@@ -236,6 +236,13 @@ pub struct Pending {
 }
 
 impl Pending {
+    /// A handle on this connection (round-trip time, closing), valid after admission too.
+    pub fn handle(&self) -> PeerHandle {
+        PeerHandle {
+            conn: self.conn.clone(),
+        }
+    }
+
     /// Tells the client why, then closes the connection.
     pub async fn refuse(mut self, refusal: Refusal) {
         let reason = refusal.to_string();

@@ -471,7 +471,7 @@ fn draw_overlay(frame: &mut Frame, area: Rect, overlay: &Overlay, app: &App) {
                     "This game is not hosted for others: start it with Host to invite friends.",
                 )],
             };
-            popup(frame, area, " Invite ", lines, area.width);
+            popup(frame, area, " Invite ", lines, area.width.min(90));
         }
         Overlay::ConfirmQuit { others } => {
             let lines = vec![
@@ -488,11 +488,20 @@ fn draw_overlay(frame: &mut Frame, area: Rect, overlay: &Overlay, app: &App) {
     }
 }
 
+/// A bordered box over the screen. Long lines wrap (an 80-character invite code does not fit
+/// inside an 80-column box); the height grows to fit.
 fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, width: u16) {
-    let rect = centered(area, width, lines.len() as u16 + 2);
+    let inner_width = usize::from(width.min(area.width).saturating_sub(2)).max(1);
+    let height: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_width).max(1))
+        .sum();
+    let rect = centered(area, width, height as u16 + 2);
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(title.to_owned())),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(title.to_owned())),
         rect,
     );
 }

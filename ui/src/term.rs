@@ -8,6 +8,9 @@ use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event}
 use crossterm::execute;
 use ratatui::DefaultTerminal;
 
+/// The terminal the game draws on.
+pub type Terminal = DefaultTerminal;
+
 /// Takes over the terminal. Installs ratatui's panic hook, which restores the terminal before
 /// any other panic hook runs (call this after installing error-report hooks).
 pub fn init() -> io::Result<DefaultTerminal> {

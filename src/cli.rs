@@ -1,0 +1,156 @@
+//! The command line. Tools and tests outside the project rely on these exact names.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use game::Class;
+
+/// A real-time co-op roguelike for the terminal: play alone, host friends, or join them.
+#[derive(Debug, Parser)]
+#[command(name = "brogue", version, about, long_about = None)]
+pub struct Cli {
+    /// Where identity, saves and logs live [default: the platform's data dir]
+    #[arg(long, global = true, env = "BROGUE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Play alone: the game hosts itself on this machine and announces nothing
+    Solo(SoloArgs),
+    /// Host a world for friends (and play in it, unless --headless); prints an invite code
+    Host(HostArgs),
+    /// Join a friend's game with the invite code they gave you
+    Join(JoinArgs),
+    /// Run headless bot players against a host (load test); prints what they measured
+    Bots(BotsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct Character {
+    /// Your display name [default: your user name]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Class for a new character; without it the game asks
+    #[arg(long, value_parser = parse_class, value_name = "warrior|mage|ranger|healer")]
+    pub class: Option<Class>,
+}
+
+#[derive(Debug, Args)]
+pub struct SoloArgs {
+    /// The world to play; created if new
+    #[arg(long, default_value = DEFAULT_WORLD, value_name = "NAME")]
+    pub world: String,
+    /// Seed for a new world (an existing world keeps its own)
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub character: Character,
+}
+
+#[derive(Debug, Args)]
+pub struct HostArgs {
+    /// The world to host; created if new
+    #[arg(long, default_value = DEFAULT_WORLD, value_name = "NAME")]
+    pub world: String,
+    /// Seed for a new world (an existing world keeps its own)
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Address to listen on; 0.0.0.0 listens everywhere and invites name your real addresses
+    #[arg(long, default_value = "0.0.0.0", value_name = "ADDR")]
+    pub bind: IpAddr,
+    /// UDP port to listen on (0 picks a free one)
+    #[arg(long, default_value_t = DEFAULT_PORT, value_name = "P")]
+    pub port: u16,
+    /// Simulation ticks per second
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u8).range(10..=60), value_name = "HZ")]
+    pub tick_rate: u8,
+    /// Most players connected at once (the host's own player included)
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64), value_name = "N")]
+    pub max_players: u16,
+    /// Run without a terminal interface until SIGINT/SIGTERM (for a box that stays on)
+    #[arg(long)]
+    pub headless: bool,
+    #[command(flatten)]
+    pub character: Character,
+}
+
+#[derive(Debug, Args)]
+pub struct JoinArgs {
+    /// The invite code (BRG-…)
+    pub code: String,
+    #[command(flatten)]
+    pub character: Character,
+}
+
+#[derive(Debug, Args)]
+pub struct BotsArgs {
+    /// The host's invite code
+    pub code: String,
+    /// How many bots
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub count: u16,
+    /// How long they play, in seconds
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    pub duration: f64,
+    /// Print one JSON object instead of a summary
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The world `solo` and `host` use unless told otherwise: the same one, so a solo game can later
+/// be hosted for friends.
+pub const DEFAULT_WORLD: &str = "default";
+/// The default UDP port of a host.
+pub const DEFAULT_PORT: u16 = 4470;
+
+fn parse_class(s: &str) -> Result<Class, String> {
+    s.parse::<Class>().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn host_flags_parse_and_tick_rate_is_bounded() {
+        let cli = Cli::try_parse_from([
+            "brogue",
+            "host",
+            "--world",
+            "w",
+            "--seed",
+            "7",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--tick-rate",
+            "30",
+            "--max-players",
+            "4",
+            "--headless",
+        ])
+        .unwrap();
+        let Some(Command::Host(h)) = cli.command else {
+            panic!("not host")
+        };
+        assert_eq!(
+            (h.world.as_str(), h.seed, h.port, h.tick_rate),
+            ("w", Some(7), 0, 30)
+        );
+        assert!(h.headless);
+        assert!(Cli::try_parse_from(["brogue", "host", "--tick-rate", "61"]).is_err());
+        assert!(Cli::try_parse_from(["brogue", "solo", "--class", "bard"]).is_err());
+    }
+}

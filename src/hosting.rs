@@ -1,0 +1,220 @@
+//! Starting a host: open the save, load or create the world, issue an invite, bind the
+//! endpoint, and spawn the host loop. Solo, host-and-play and headless all come through here;
+//! they differ only in the address bound and whether invites are issued.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use color_eyre::eyre::{self, WrapErr as _};
+use game::{StateHash, Tick, TickRate, World};
+use net::invite::{Invite, IssuedSecret, Secret};
+use net::{Identity, KeyPin, Listener, Target};
+use store::{SecretRecord, Store};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::host::{self, HostParams, HostReport, INVITE_TTL, now_unix};
+use crate::saver::Saver;
+
+/// How often changed floors are saved while playing.
+pub const AUTOSAVE_EVERY: Duration = Duration::from_secs(5);
+
+/// What to host.
+#[derive(Clone, Debug)]
+pub struct HostOptions {
+    pub world: String,
+    /// For a new world; an existing world keeps its seed.
+    pub seed: Option<u64>,
+    pub bind: SocketAddr,
+    pub tick_rate: TickRate,
+    pub max_players: u16,
+    /// Issue an invite code (false for solo: nobody else may join).
+    pub invites: bool,
+}
+
+impl HostOptions {
+    /// Solo: the same host, on loopback, without invites.
+    pub fn solo(world: String, seed: Option<u64>) -> HostOptions {
+        HostOptions {
+            world,
+            seed,
+            bind: (Ipv4Addr::LOCALHOST, 0).into(),
+            tick_rate: TickRate::DEFAULT,
+            max_players: 1,
+            invites: false,
+        }
+    }
+}
+
+/// A running host.
+#[derive(Debug)]
+pub struct Hosting {
+    pub world: String,
+    /// The world's tick and state hash when hosting began.
+    pub tick: Tick,
+    pub hash: StateHash,
+    pub seed: u64,
+    /// True when the world was created now rather than loaded.
+    pub created: bool,
+    /// The address the endpoint is bound to.
+    pub addr: SocketAddr,
+    /// Where a player on this machine dials, with the host's pin.
+    pub local: Target,
+    /// The current invite code, if invites are issued (changes when renewed).
+    pub invites: watch::Receiver<Option<String>>,
+    shutdown: CancellationToken,
+    task: JoinHandle<HostReport>,
+}
+
+impl Hosting {
+    pub async fn start(
+        options: &HostOptions,
+        identity: &Identity,
+        data_dir: &Path,
+    ) -> eyre::Result<Hosting> {
+        let store = Arc::new(Store::open(&data_dir.join(store::FILE_NAME))?);
+        let name = game::text::sanitize(&options.world, 40);
+        eyre::ensure!(!name.is_empty(), "the world needs a name (--world NAME)");
+        let (mut world, created) = match store.load_world(&name)? {
+            Some(world) => (world, false),
+            None => {
+                let seed = options.seed.unwrap_or_else(random_seed);
+                let world = World::new(&name, seed, options.tick_rate);
+                store.save_world(&world.full_save())?;
+                (world, true)
+            }
+        };
+        if !created {
+            if let Some(seed) = options.seed.filter(|s| *s != world.seed()) {
+                tracing::warn!(
+                    "world {name} exists with seed {}; --seed {seed} ignored",
+                    world.seed()
+                );
+            }
+            world.set_tick_rate(options.tick_rate);
+        }
+        let listener = Listener::bind(options.bind, identity)?;
+        let addr = listener.local_addr();
+        let pin = KeyPin::of(&identity.id());
+        let (invite_tx, invites) = watch::channel(None);
+        let (secrets, template) = if options.invites {
+            let secrets = current_secrets(&store, &name, now_unix())?;
+            let newest = *secrets.last().expect("current_secrets issues one");
+            let template = Invite {
+                host: pin,
+                addrs: invite_addresses(addr),
+                port: addr.port(),
+                secret: Secret(newest.secret),
+                expires_at: newest.expires_at,
+            };
+            invite_tx.send_replace(Some(template.encode()));
+            (secrets, Some(template))
+        } else {
+            (Vec::new(), None)
+        };
+        let params = HostParams {
+            host_player: identity.id(),
+            max_players: options.max_players,
+            autosave_every: AUTOSAVE_EVERY,
+            secrets,
+            invite_template: template,
+            invites: invite_tx,
+        };
+        let shutdown = CancellationToken::new();
+        let saver = Saver::start(store);
+        let (tick, hash, seed) = (world.tick(), world.state_hash(), world.seed());
+        let task = tokio::spawn(host::run(listener, world, saver, params, shutdown.clone()));
+        Ok(Hosting {
+            world: name,
+            tick,
+            hash,
+            seed,
+            created,
+            addr,
+            local: Target {
+                addrs: vec![local_dial_address(addr)],
+                pin,
+            },
+            invites,
+            shutdown,
+            task,
+        })
+    }
+
+    /// The invite code to share now, if any.
+    pub fn invite(&self) -> Option<String> {
+        self.invites.borrow().clone()
+    }
+
+    /// Stops the host: players are told, the world is saved.
+    pub async fn stop(self) -> eyre::Result<HostReport> {
+        self.shutdown.cancel();
+        let report = self.task.await.wrap_err("the host task failed")?;
+        if let Some(e) = &report.save_error {
+            eyre::bail!("the world could not be saved: {e}");
+        }
+        Ok(report)
+    }
+}
+
+/// The invite secrets to honour, with a fresh one issued if none has an hour left.
+fn current_secrets(store: &Store, world: &str, now: u64) -> eyre::Result<Vec<SecretRecord>> {
+    let mut secrets = store.invite_secrets(world)?;
+    let fresh_enough = secrets.iter().any(|s| s.expires_at > now + 3600);
+    if !fresh_enough {
+        let issued = IssuedSecret::new(now, INVITE_TTL);
+        secrets.retain(|s| s.expires_at + 7 * 24 * 3600 > now);
+        secrets.push(SecretRecord {
+            secret: issued.secret,
+            expires_at: issued.expires_at,
+        });
+        store.set_invite_secrets(world, &secrets)?;
+    }
+    secrets.sort_by_key(|s| s.expires_at);
+    Ok(secrets)
+}
+
+/// Addresses to put in an invite: the bound one, or, when bound to the unspecified address,
+/// this machine's interface addresses (never loopback, never link-local IPv6 which needs a
+/// scope). Falls back to loopback when there is nothing else.
+pub fn invite_addresses(bound: SocketAddr) -> Vec<IpAddr> {
+    if !bound.ip().is_unspecified() {
+        return vec![bound.ip()];
+    }
+    let want_v6 = bound.is_ipv6();
+    let mut addrs: Vec<IpAddr> = if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|i| i.ip())
+        .filter(|ip| !ip.is_loopback() && !ip.is_unspecified())
+        .filter(|ip| match ip {
+            IpAddr::V4(_) => true,
+            IpAddr::V6(v6) => want_v6 && (v6.segments()[0] & 0xffc0) != 0xfe80,
+        })
+        .collect();
+    addrs.sort_by_key(|ip| (ip.is_ipv6(), *ip));
+    addrs.dedup();
+    if addrs.is_empty() {
+        addrs.push(local_dial_address(bound).ip());
+    }
+    addrs
+}
+
+/// Where a player on this machine dials a host bound to `bound`.
+fn local_dial_address(bound: SocketAddr) -> SocketAddr {
+    let ip = match bound.ip() {
+        IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, bound.port())
+}
+
+fn random_seed() -> u64 {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).expect("the OS has randomness");
+    u64::from_le_bytes(bytes) >> 16 // short enough to type back in
+}

@@ -1,0 +1,12 @@
+//! The `brogue` binary's runtimes: the command line, the host loop that owns the world, the
+//! client session, the terminal game, and bots. This is the only crate that picks runtimes,
+//! reads the environment or installs hooks.
+
+pub mod bots;
+pub mod cli;
+pub mod host;
+pub mod hosting;
+pub mod paths;
+pub mod play;
+pub mod saver;
+pub mod session;

@@ -1,0 +1,304 @@
+//! End to end: the real `brogue` binary hosting, real clients joining over QUIC on 127.0.0.1,
+//! real redb saves in temporary directories.
+
+mod support;
+
+use std::process::Command;
+use std::time::Duration;
+
+use game::protocol::{EntityKind, Hello, PROTOCOL_VERSION, Refusal};
+use game::{Action, Class, Dir};
+use net::invite::{Invite, Secret};
+use net::{Identity, JoinError, Target};
+use support::{BIN, Client, HostProcess};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_players_join_by_invite_and_see_each_other_move() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = HostProcess::start(dir.path(), "meet", &["--seed", "5"]);
+    let invite = host.parsed_invite();
+    let mut ada = Client::join(Identity::ephemeral(), &invite, "Ada").await;
+    let mut bob = Client::join(Identity::ephemeral(), &invite, "Bob").await;
+    assert_eq!(ada.joined.welcome.world, "meet");
+    assert!(!ada.joined.welcome.returning);
+    ada.create(Class::Warrior).await;
+    bob.create(Class::Mage).await;
+
+    // Both start at the entrance, within sight of each other.
+    let ada_entity = |v: &game::view::ClientView| {
+        let id = v.party.iter().find(|m| m.name == "Ada")?.entity?;
+        v.entities.iter().find(|e| e.id == id).cloned()
+    };
+    bob.until(|v| ada_entity(v).is_some(), "Bob to see Ada")
+        .await;
+    let before = ada_entity(&bob.view).unwrap();
+    assert!(matches!(
+        before.kind,
+        EntityKind::Character {
+            class: Class::Warrior,
+            ..
+        }
+    ));
+
+    // Ada walks until she has moved; Bob sees her at her new place.
+    let start = ada.view.me.as_ref().unwrap().pos;
+    for dir in Dir::ALL.into_iter().cycle().take(16) {
+        ada.act_and_wait(Action::Move(dir)).await;
+        if ada.view.me.as_ref().unwrap().pos != start {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(220)).await;
+    }
+    let now = ada.view.me.as_ref().unwrap().pos;
+    assert_ne!(now, start, "Ada could not move at all");
+    bob.until(
+        |v| ada_entity(v).is_some_and(|e| e.pos == now),
+        "Bob to see Ada's new position",
+    )
+    .await;
+    // The party list shows both, with their classes and round-trip times.
+    bob.until(|v| v.party.iter().all(|m| m.rtt_ms.is_some()), "RTTs")
+        .await;
+    let names: Vec<&str> = bob.view.party.iter().map(|m| m.name.as_str()).collect();
+    assert!(names.contains(&"Ada") && names.contains(&"Bob"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn host_restart_resumes_the_world_with_the_same_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = HostProcess::start(dir.path(), "keep", &["--seed", "9"]);
+    assert_eq!(host.world_line, "keep tick 0");
+    let invite = host.parsed_invite();
+    let mut ada = Client::join(Identity::ephemeral(), &invite, "Ada").await;
+    ada.create(Class::Ranger).await;
+    for dir in [Dir::E, Dir::S, Dir::W, Dir::N, Dir::E] {
+        ada.act(Action::Move(dir)).await;
+        tokio::time::sleep(Duration::from_millis(220)).await;
+    }
+    let (saved, exit) = host.stop();
+    assert!(exit.success(), "headless host exited with {exit}");
+    assert_eq!(ada.closed().await, "host closed the session");
+    // "keep tick T state H"
+    let parts: Vec<&str> = saved.split(' ').collect();
+    assert_eq!(parts[0], "keep");
+    let tick: u64 = parts[2].parse().unwrap();
+    assert!(tick > 0);
+    let hash = parts[4];
+
+    let again = HostProcess::start(dir.path(), "keep", &[]);
+    assert_eq!(again.world_line, format!("keep tick {tick}"));
+    assert_eq!(
+        again.state, hash,
+        "the resumed world differs from the saved one"
+    );
+    // The player comes back to the same character without needing the secret.
+    let invite = again.parsed_invite();
+    let identity = ada.identity;
+    let hello = Hello {
+        protocol: PROTOCOL_VERSION,
+        game_version: "e2e".into(),
+        name: "Ada".into(),
+        invite_secret: None,
+    };
+    let session = net::client::join(&identity, &Target::from_invite(&invite), hello)
+        .await
+        .expect("a returning player needs no secret");
+    assert!(session.welcome.returning);
+}
+
+#[test]
+fn a_second_host_on_the_same_data_dir_gets_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let _host = HostProcess::start(dir.path(), "busy", &[]);
+    let out = Command::new(BIN)
+        .args(["host", "--headless", "--bind", "127.0.0.1", "--port", "0"])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("this world is open in another brogue process"),
+        "stderr: {stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_and_expired_secrets_are_refused_with_their_own_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = HostProcess::start(dir.path(), "gate", &[]);
+    let invite = host.parsed_invite();
+    let forged = Invite {
+        secret: Secret([0x42; 16]),
+        ..invite.clone()
+    };
+    let hello = |secret: Option<[u8; 16]>| Hello {
+        protocol: PROTOCOL_VERSION,
+        game_version: "e2e".into(),
+        name: "Mallory".into(),
+        invite_secret: secret,
+    };
+    let target = Target::from_invite(&invite);
+    let err = net::client::join(
+        &Identity::ephemeral(),
+        &target,
+        hello(Some(forged.secret.0)),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, JoinError::Refused(Refusal::WrongSecret)),
+        "{err}"
+    );
+    let err = net::client::join(&Identity::ephemeral(), &target, hello(None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, JoinError::Refused(Refusal::InviteRequired)),
+        "{err}"
+    );
+    drop(host);
+
+    // Age the issued secret: the host issues a fresh one and still recognises the old one.
+    {
+        let store = store::Store::open(&dir.path().join(store::FILE_NAME)).unwrap();
+        let mut secrets = store.invite_secrets("gate").unwrap();
+        for s in &mut secrets {
+            s.expires_at = brogue::host::now_unix() - 60;
+        }
+        store.set_invite_secrets("gate", &secrets).unwrap();
+    }
+    let host = HostProcess::start(dir.path(), "gate", &[]);
+    let fresh = host.parsed_invite();
+    assert_ne!(
+        fresh.secret, invite.secret,
+        "an expired secret was not replaced"
+    );
+    let target = Target::from_invite(&fresh);
+    let err = net::client::join(
+        &Identity::ephemeral(),
+        &target,
+        hello(Some(invite.secret.0)),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, JoinError::Refused(Refusal::ExpiredSecret)),
+        "{err}"
+    );
+    assert!(err.to_string().contains("expired"));
+    Client::join(Identity::ephemeral(), &fresh, "Newcomer").await;
+}
+
+#[test]
+fn mistyped_codes_are_caught_before_dialling() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |code: &str| {
+        Command::new(BIN)
+            .args(["join", code, "--data-dir"])
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let code = Invite {
+        host: net::KeyPin([1; 16]),
+        addrs: vec!["127.0.0.1".parse().unwrap()],
+        port: 9,
+        secret: Secret([2; 16]),
+        expires_at: 4_000_000_000,
+    }
+    .encode();
+    let mut typo = code.clone();
+    let i = 20;
+    let swapped = if &code[i..=i] == "Z" { "Y" } else { "Z" };
+    typo.replace_range(i..=i, swapped);
+    let out = run(&typo);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("typo"));
+    let out = run("hello");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a brogue invite code"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flood_of_actions_never_moves_a_character_faster() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = HostProcess::start(dir.path(), "flood", &["--seed", "3"]);
+    let mut ada = Client::join(Identity::ephemeral(), &host.parsed_invite(), "Ada").await;
+    ada.create(Class::Warrior).await;
+    ada.drain(Duration::from_millis(200)).await;
+    // Two seconds of east-west steps at 200 messages a second, far above any key repeat.
+    let began = std::time::Instant::now();
+    let mut moves = 0;
+    let mut last = ada.view.me.as_ref().unwrap().pos;
+    let mut i = 0u32;
+    while began.elapsed() < Duration::from_secs(2) {
+        let dir = if i % 2 == 0 { Dir::E } else { Dir::W };
+        i += 1;
+        ada.act(Action::Move(dir)).await;
+        ada.drain(Duration::from_millis(5)).await;
+        let now = ada.view.me.as_ref().unwrap().pos;
+        if now != last {
+            moves += 1;
+            last = now;
+        }
+    }
+    let elapsed = began.elapsed().as_secs_f64();
+    assert!(i > 300, "the flood was only {i} messages");
+    // 20 Hz and 4 ticks per move: at most 5 moves a second, however many messages arrive.
+    assert!(
+        moves >= 3,
+        "the character barely moved ({moves}): the test proves nothing"
+    );
+    assert!(
+        f64::from(moves) <= elapsed * 5.0 + 1.0,
+        "{moves} moves in {elapsed:.2} s"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bots_json_output_parses_and_bots_come_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let bots_dir = tempfile::tempdir().unwrap();
+    let host = HostProcess::start(dir.path(), "bots", &["--seed", "4"]);
+    let run = || {
+        let out = Command::new(BIN)
+            .args([
+                "bots",
+                &host.invite,
+                "--count",
+                "2",
+                "--duration",
+                "3",
+                "--json",
+            ])
+            .arg("--data-dir")
+            .arg(bots_dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        json
+    };
+    let first = run();
+    assert_eq!(first["connected"], 2);
+    assert_eq!(first["returning"], 0);
+    assert_eq!(first["duration_s"], 3.0);
+    assert!(first["actions_sent"].as_u64().unwrap() > 5);
+    assert!(first["actions_acked"].as_u64().unwrap() > 5);
+    let p50 = first["latency_ms"]["p50"].as_f64().unwrap();
+    let p99 = first["latency_ms"]["p99"].as_f64().unwrap();
+    assert!(p50 > 0.0 && p99 >= p50 && first["latency_ms"]["max"].as_f64().unwrap() >= p99);
+    assert!(first["bytes_per_client_per_s"].as_f64().unwrap() > 0.0);
+    assert_eq!(first["min_players_seen"], 1);
+    assert_eq!(first["errors"], serde_json::json!([]));
+    let second = run();
+    assert_eq!(
+        second["returning"], 2,
+        "bots kept their identities: {second}"
+    );
+}

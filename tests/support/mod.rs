@@ -1,0 +1,206 @@
+//! Helpers for end-to-end tests: a real `brogue` host process and in-process clients that
+//! speak the real protocol over real QUIC on 127.0.0.1.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use brogue::session::{FromHost, Joined};
+use game::protocol::ClientMsg;
+use game::view::ClientView;
+use game::{Action, Class};
+use net::{Identity, Invite, Target};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_brogue");
+
+/// A `brogue host --headless` process on 127.0.0.1 with an ephemeral port.
+pub struct HostProcess {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    pub invite: String,
+    pub world_line: String,
+    pub state: String,
+}
+
+impl HostProcess {
+    pub fn start(data_dir: &Path, world: &str, extra: &[&str]) -> HostProcess {
+        let mut child = Command::new(BIN)
+            .args([
+                "host",
+                "--headless",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--world",
+                world,
+            ])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start brogue host");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut host = HostProcess {
+            child,
+            lines,
+            invite: String::new(),
+            world_line: String::new(),
+            state: String::new(),
+        };
+        host.invite = host.expect_line("invite: ");
+        host.world_line = host.expect_line("world: ");
+        host.state = host.expect_line("state: ");
+        host
+    }
+
+    /// The rest of the next stdout line starting with `prefix` (waits up to 10 s).
+    pub fn expect_line(&mut self, prefix: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(rest) = line.strip_prefix(prefix) {
+                        return rest.to_owned();
+                    }
+                }
+                Err(_) => panic!("the host never printed a line starting with {prefix:?}"),
+            }
+        }
+    }
+
+    pub fn parsed_invite(&self) -> Invite {
+        Invite::parse(&self.invite).expect("the host prints a valid invite")
+    }
+
+    /// SIGTERM, then the `saved:` line and the exit status.
+    pub fn stop(mut self) -> (String, std::process::ExitStatus) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+        let saved = self.expect_line("saved: ");
+        let exit = self.child.wait().expect("wait for the host");
+        (saved, exit)
+    }
+}
+
+impl Drop for HostProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A player in the test process.
+pub struct Client {
+    pub joined: Joined,
+    pub view: ClientView,
+    pub identity: Identity,
+    seq: u32,
+}
+
+impl Client {
+    pub async fn join(identity: Identity, invite: &Invite, name: &str) -> Client {
+        let joined = brogue::session::join(
+            &identity,
+            &Target::from_invite(invite),
+            name,
+            Some(invite.secret.0),
+        )
+        .await
+        .expect("join the host");
+        Client {
+            joined,
+            view: ClientView::new(),
+            identity,
+            seq: 0,
+        }
+    }
+
+    pub async fn send(&mut self, msg: ClientMsg) {
+        self.joined
+            .outbox
+            .send(msg)
+            .await
+            .expect("the session is up");
+    }
+
+    pub async fn create(&mut self, class: Class) {
+        self.send(ClientMsg::CreateCharacter { class }).await;
+        self.until(|v| v.me.is_some(), "my character to appear")
+            .await;
+    }
+
+    pub async fn act(&mut self, action: Action) -> u32 {
+        self.seq += 1;
+        let seq = self.seq;
+        self.send(ClientMsg::Act { seq, action }).await;
+        seq
+    }
+
+    /// Applies updates until `done` holds (or panics after 10 s, naming `what`).
+    pub async fn until(&mut self, done: impl Fn(&ClientView) -> bool, what: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !done(&self.view) {
+            match tokio::time::timeout_at(deadline, self.joined.inbox.recv()).await {
+                Ok(Some(FromHost::Update(u))) => self.view.apply(*u).expect("a valid update"),
+                Ok(Some(FromHost::Closed(reason))) => {
+                    panic!("closed while waiting for {what}: {reason}")
+                }
+                Ok(None) => panic!("session ended while waiting for {what}"),
+                Err(_) => panic!("timed out waiting for {what}"),
+            }
+        }
+    }
+
+    /// Acts and waits until the host reports the action started (the view then shows its effect).
+    pub async fn act_and_wait(&mut self, action: Action) {
+        let seq = self.act(action).await;
+        self.until(move |v| v.ack >= seq, "the action to start")
+            .await;
+    }
+
+    /// Applies every update that arrives within `window`.
+    pub async fn drain(&mut self, window: Duration) {
+        let deadline = tokio::time::Instant::now() + window;
+        while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, self.joined.inbox.recv()).await
+        {
+            match msg {
+                FromHost::Update(u) => self.view.apply(*u).expect("a valid update"),
+                FromHost::Closed(reason) => panic!("closed: {reason}"),
+            }
+        }
+    }
+
+    /// Waits for the session to end and returns why.
+    pub async fn closed(&mut self) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match tokio::time::timeout_at(deadline, self.joined.inbox.recv()).await {
+                Ok(Some(FromHost::Update(u))) => {
+                    let _ = self.view.apply(*u);
+                }
+                Ok(Some(FromHost::Closed(reason))) => return reason,
+                Ok(None) => return String::new(),
+                Err(_) => panic!("the session did not end"),
+            }
+        }
+    }
+}
