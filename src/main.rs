@@ -21,6 +21,9 @@ fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("brogue: {e}");
     }
+    // Every TLS config names ring explicitly; installing it process-wide as well means no
+    // library can ever panic on an ambiguous provider.
+    net::tls::install_default_provider();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

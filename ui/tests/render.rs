@@ -155,7 +155,10 @@ fn help_overlay_is_generated_from_the_keymap() {
 #[test]
 fn invite_overlay_shows_the_whole_code_even_when_wider_than_the_screen() {
     let mut app = in_game();
-    let code = format!("BRG-{}", "0123456789ABCDEFGHJK".repeat(4).get(..76).unwrap());
+    let code = format!(
+        "BRG-{}",
+        "0123456789ABCDEFGHJK".repeat(4).get(..76).unwrap()
+    );
     assert_eq!(code.len(), 80);
     app.session.invite = Some(code.clone());
     app.overlay = Some(Overlay::Invite);
