@@ -10,7 +10,7 @@ use color_eyre::eyre;
 use game::protocol::{ClientMsg, EntityKind, MemberStatus};
 use game::view::ClientView;
 use game::{Action, Class, Dir, Pos, Tile};
-use net::{Identity, Invite, Target};
+use net::{Identity, Target};
 use serde::Serialize;
 use tokio::task::JoinSet;
 
@@ -50,21 +50,21 @@ struct BotRun {
     error: Option<String>,
 }
 
-/// Runs `count` bots against the host in `invite` for `duration`.
+/// Runs `count` bots against the host at `target` for `duration`, presenting `secret` (from an
+/// invite code) on first joins.
 pub async fn run(
-    invite: &Invite,
+    target: &Target,
+    secret: Option<[u8; 16]>,
     count: usize,
     duration: Duration,
     data_dir: &Path,
 ) -> eyre::Result<Report> {
-    let target = Target::from_invite(invite);
     let deadline = Instant::now() + duration;
     let mut set = JoinSet::new();
     for i in 0..count {
         let path = data_dir.join("bots").join(format!("bot-{i}.key"));
         let identity = Arc::new(Identity::load_or_create(&path)?);
         let target = target.clone();
-        let secret = invite.secret.0;
         set.spawn(async move { bot(i, identity, target, secret, deadline).await });
     }
     let runs: Vec<BotRun> = set.join_all().await;
@@ -110,12 +110,12 @@ async fn bot(
     index: usize,
     identity: Arc<Identity>,
     target: Target,
-    secret: [u8; 16],
+    secret: Option<[u8; 16]>,
     deadline: Instant,
 ) -> BotRun {
     let mut run = BotRun::default();
     let name = format!("bot-{index}");
-    let mut joined = match session::join(&identity, &target, &name, Some(secret)).await {
+    let mut joined = match session::join(&identity, &target, &name, secret).await {
         Ok(j) => j,
         Err(e) => {
             run.error = Some(e.to_string());

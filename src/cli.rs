@@ -14,6 +14,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "BROGUE_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// Use only this network interface for LAN discovery (repeatable) [default: all]
+    #[arg(long = "lan-iface", global = true, value_name = "NAME")]
+    pub lan_iface: Vec<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -26,6 +30,8 @@ pub enum Command {
     Host(HostArgs),
     /// Join a friend's game with the invite code they gave you
     Join(JoinArgs),
+    /// List the games announced on the local network
+    Lan(LanArgs),
     /// Run headless bot players against a host (load test); prints what they measured
     Bots(BotsArgs),
 }
@@ -75,22 +81,51 @@ pub struct HostArgs {
     /// Run without a terminal interface until SIGINT/SIGTERM (for a box that stays on)
     #[arg(long)]
     pub headless: bool,
+    /// Announce the game on the local network (mDNS); players there still need the code
+    #[arg(long)]
+    pub lan: bool,
+    /// Announce on the LAN and let anyone who can reach this host join without a code (they
+    /// still prove their own key; they see yours to compare). Implies --lan
+    #[arg(long)]
+    pub lan_open: bool,
     #[command(flatten)]
     pub character: Character,
 }
 
 #[derive(Debug, Args)]
 pub struct JoinArgs {
-    /// The invite code (BRG-…)
-    pub code: String,
+    /// The invite code (BRG-…), or the address of a host you joined before (HOST:PORT)
+    #[arg(required_unless_present = "lan")]
+    pub code: Option<String>,
+    /// Join the game announced on the LAN for this world instead
+    #[arg(long, value_name = "WORLD", conflicts_with = "code")]
+    pub lan: Option<String>,
     #[command(flatten)]
     pub character: Character,
 }
 
 #[derive(Debug, Args)]
+pub struct LanArgs {
+    /// How long to listen, in seconds
+    #[arg(long, default_value_t = 3.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// Print one JSON array instead of a table
+    #[arg(long)]
+    pub json: bool,
+    /// Print each game as it appears or disappears, one JSON object per line, until the timeout
+    #[arg(long, conflicts_with = "json")]
+    pub watch: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct BotsArgs {
     /// The host's invite code
-    pub code: String,
+    #[arg(required_unless_present = "lan")]
+    pub code: Option<String>,
+    /// Join the game announced on the LAN for this world instead (it must be --lan-open, or
+    /// the bots must have joined it before)
+    #[arg(long, value_name = "WORLD", conflicts_with = "code")]
+    pub lan: Option<String>,
     /// How many bots
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub count: u16,
@@ -152,5 +187,28 @@ mod tests {
         assert!(h.headless);
         assert!(Cli::try_parse_from(["brogue", "host", "--tick-rate", "61"]).is_err());
         assert!(Cli::try_parse_from(["brogue", "solo", "--class", "bard"]).is_err());
+    }
+
+    #[test]
+    fn lan_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "brogue",
+            "host",
+            "--lan-open",
+            "--lan-iface",
+            "eth1",
+            "--lan-iface",
+            "wlan0",
+        ])
+        .unwrap();
+        assert_eq!(cli.lan_iface, ["eth1", "wlan0"]);
+        let cli = Cli::try_parse_from(["brogue", "lan", "--timeout", "1.5", "--json"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Lan(LanArgs { json: true, .. }))
+        ));
+        assert!(Cli::try_parse_from(["brogue", "bots", "--lan", "w"]).is_ok());
+        assert!(Cli::try_parse_from(["brogue", "bots"]).is_err());
+        assert!(Cli::try_parse_from(["brogue", "join", "BRG-X", "--lan", "w"]).is_err());
     }
 }

@@ -55,6 +55,10 @@ pub struct HostParams {
     pub invite_template: Option<Invite>,
     /// Receives every new invite code (after renewals).
     pub invites: watch::Sender<Option<String>>,
+    /// Admit new players without a secret (`--lan-open`).
+    pub open: bool,
+    /// Receives the number of connected players (for the LAN announcement).
+    pub players: watch::Sender<u16>,
 }
 
 /// How the host ended.
@@ -254,7 +258,7 @@ impl Host {
                 max_players: self.params.max_players,
             });
         }
-        if returning || pending.player == self.params.host_player {
+        if returning || pending.player == self.params.host_player || self.params.open {
             return Ok(returning);
         }
         let issued: Vec<IssuedSecret> = self
@@ -386,8 +390,12 @@ impl Host {
         }
     }
 
-    /// Once a second: round-trip times, laggards, invite renewal.
+    /// Once a second: round-trip times, laggards, invite renewal, the player count.
     async fn housekeeping(&mut self) {
+        let players = self.world.connected_count().min(usize::from(u16::MAX)) as u16;
+        self.params
+            .players
+            .send_if_modified(|n| std::mem::replace(n, players) != players);
         self.rtt = self
             .conns
             .values()

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use color_eyre::eyre::{self, WrapErr as _};
 use game::{StateHash, Tick, TickRate, World};
+use net::discovery::{Announcement, Announcer, Interfaces};
 use net::invite::{Invite, IssuedSecret, Secret};
 use net::{Identity, KeyPin, Listener, Target};
 use store::{SecretRecord, Store};
@@ -33,6 +34,18 @@ pub struct HostOptions {
     pub max_players: u16,
     /// Issue an invite code (false for solo: nobody else may join).
     pub invites: bool,
+    /// Announce the game on the LAN.
+    pub lan: Option<LanOptions>,
+    /// The host player's name, for the LAN announcement.
+    pub host_name: String,
+}
+
+/// How to announce a game on the LAN.
+#[derive(Clone, Debug)]
+pub struct LanOptions {
+    /// Players may join without an invite code.
+    pub open: bool,
+    pub interfaces: Interfaces,
 }
 
 impl HostOptions {
@@ -45,6 +58,8 @@ impl HostOptions {
             tick_rate: TickRate::DEFAULT,
             max_players: 1,
             invites: false,
+            lan: None,
+            host_name: String::new(),
         }
     }
 }
@@ -65,8 +80,13 @@ pub struct Hosting {
     pub local: Target,
     /// The current invite code, if invites are issued (changes when renewed).
     pub invites: watch::Receiver<Option<String>>,
+    /// The host key's full fingerprint, for players to compare.
+    pub fingerprint: String,
+    /// The LAN announcement's name, when announced.
+    pub announced_as: Option<String>,
     shutdown: CancellationToken,
     task: JoinHandle<HostReport>,
+    lan: Option<JoinHandle<()>>,
 }
 
 impl Hosting {
@@ -115,6 +135,26 @@ impl Hosting {
         } else {
             (Vec::new(), None)
         };
+        let shutdown = CancellationToken::new();
+        let (players_tx, players_rx) = watch::channel(0u16);
+        let (lan, announced_as) = match &options.lan {
+            Some(lan) => {
+                let announcement = Announcement {
+                    world: name.clone(),
+                    host_name: options.host_name.clone(),
+                    players: 0,
+                    max_players: options.max_players,
+                    open: lan.open,
+                    pin,
+                };
+                let ip = (!addr.ip().is_unspecified()).then_some(addr.ip());
+                let announcer = Announcer::start(announcement, ip, addr.port(), &lan.interfaces)?;
+                let label = announcer.name().to_owned();
+                let task = tokio::spawn(announce(announcer, players_rx, shutdown.clone()));
+                (Some(task), Some(label))
+            }
+            None => (None, None),
+        };
         let params = HostParams {
             host_player: identity.id(),
             max_players: options.max_players,
@@ -122,8 +162,9 @@ impl Hosting {
             secrets,
             invite_template: template,
             invites: invite_tx,
+            open: options.lan.as_ref().is_some_and(|l| l.open),
+            players: players_tx,
         };
-        let shutdown = CancellationToken::new();
         let saver = Saver::start(store);
         let (tick, hash, seed) = (world.tick(), world.state_hash(), world.seed());
         let task = tokio::spawn(host::run(listener, world, saver, params, shutdown.clone()));
@@ -139,8 +180,11 @@ impl Hosting {
                 pin,
             },
             invites,
+            fingerprint: crate::join::fingerprint(&pin),
+            announced_as,
             shutdown,
             task,
+            lan,
         })
     }
 
@@ -149,15 +193,40 @@ impl Hosting {
         self.invites.borrow().clone()
     }
 
-    /// Stops the host: players are told, the world is saved.
+    /// Stops the host: players are told, the world is saved, the LAN announcement withdrawn.
     pub async fn stop(self) -> eyre::Result<HostReport> {
         self.shutdown.cancel();
         let report = self.task.await.wrap_err("the host task failed")?;
+        if let Some(lan) = self.lan {
+            let _ = lan.await;
+        }
         if let Some(e) = &report.save_error {
             eyre::bail!("the world could not be saved: {e}");
         }
         Ok(report)
     }
+}
+
+/// Keeps the LAN announcement's player count current; withdraws it when hosting stops.
+async fn announce(
+    mut announcer: Announcer,
+    mut players: watch::Receiver<u16>,
+    stop: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => break,
+            changed = players.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let n = *players.borrow_and_update();
+                announcer.set_players(n);
+            }
+        }
+    }
+    // Unregistering waits for the goodbye packets: keep that off the async threads.
+    let _ = tokio::task::spawn_blocking(move || announcer.stop()).await;
 }
 
 /// The invite secrets to honour, with a fresh one issued if none has an hour left.

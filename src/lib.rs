@@ -6,6 +6,7 @@ pub mod bots;
 pub mod cli;
 pub mod host;
 pub mod hosting;
+pub mod join;
 pub mod paths;
 pub mod play;
 pub mod saver;

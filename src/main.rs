@@ -8,12 +8,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use brogue::cli::{Cli, Command, DEFAULT_PORT, DEFAULT_WORLD};
-use brogue::hosting::{HostOptions, Hosting};
+use brogue::hosting::{HostOptions, Hosting, LanOptions};
+use brogue::join::{JoinSpec, KnownHosts, Resolved, find_lan_game, lan_target};
 use brogue::play::{self, Player, Start};
 use brogue::{bots, paths};
 use clap::Parser;
 use color_eyre::eyre::{self, WrapErr as _};
 use game::TickRate;
+use net::discovery::{Browser, Interfaces, LanGame};
 use net::{Identity, Invite};
 
 fn main() -> ExitCode {
@@ -42,8 +44,17 @@ async fn run(cli: Cli) -> eyre::Result<()> {
     std::fs::create_dir_all(&data_dir)
         .wrap_err_with(|| format!("cannot create the data dir {}", data_dir.display()))?;
     let no_tui = matches!(&cli.command, Some(Command::Host(h)) if h.headless)
-        || matches!(&cli.command, Some(Command::Bots(_)));
+        || matches!(&cli.command, Some(Command::Bots(_) | Command::Lan(_)));
+    let interfaces = if cli.lan_iface.is_empty() {
+        Interfaces::All
+    } else {
+        Interfaces::Named(cli.lan_iface.clone())
+    };
     let _log = init_logging(&data_dir, no_tui)?;
+    // Listing LAN games needs no identity (and must not race others creating one).
+    if let Some(Command::Lan(args)) = &cli.command {
+        return list_lan(args, &interfaces).await;
+    }
     let identity = Arc::new(Identity::load_or_create(&paths::identity(&data_dir))?);
     tracing::info!(player = %identity.id().short(), data_dir = %data_dir.display(), "brogue starting");
     let default_host = HostOptions {
@@ -53,12 +64,15 @@ async fn run(cli: Cli) -> eyre::Result<()> {
         tick_rate: TickRate::DEFAULT,
         max_players: 8,
         invites: true,
+        lan: None,
+        host_name: default_name(),
     };
     let player = |name: Option<String>, class| Player {
         identity: identity.clone(),
         data_dir: data_dir.clone(),
         name: name.unwrap_or_else(default_name),
         class,
+        interfaces: interfaces.clone(),
     };
     match cli.command {
         None => {
@@ -79,6 +93,11 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                 tick_rate: TickRate::new(args.tick_rate).expect("clap checked the range"),
                 max_players: args.max_players,
                 invites: true,
+                lan: (args.lan || args.lan_open).then(|| LanOptions {
+                    open: args.lan_open,
+                    interfaces: interfaces.clone(),
+                }),
+                host_name: args.character.name.clone().unwrap_or_else(default_name),
             };
             let hosting = Hosting::start(&options, &identity, &data_dir).await?;
             announce(&hosting)?;
@@ -89,18 +108,42 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             finish(play::run(me, Start::Hosted(hosting), default_host).await?)
         }
         Some(Command::Join(args)) => {
-            let invite = Invite::parse(&args.code)?;
+            let resolved = match (&args.code, &args.lan) {
+                (Some(code), _) => JoinSpec::parse(code)
+                    .and_then(|spec| spec.resolve(&KnownHosts::load(&data_dir)))
+                    .map_err(|e| eyre::eyre!(e))?,
+                (None, Some(world)) => {
+                    let game = find_lan_game(&interfaces, world, LAN_WAIT).await?;
+                    Resolved {
+                        target: lan_target(&game),
+                        secret: None,
+                    }
+                }
+                (None, None) => unreachable!("clap requires a code or --lan"),
+            };
             let me = player(args.character.name, args.character.class);
-            finish(play::run(me, Start::Join(invite), default_host).await?)
+            finish(play::run(me, Start::Join(resolved), default_host).await?)
         }
+        Some(Command::Lan(_)) => unreachable!("handled before the identity is loaded"),
         Some(Command::Bots(args)) => {
-            let invite = Invite::parse(&args.code)?;
             eyre::ensure!(
                 args.duration.is_finite() && args.duration > 0.0 && args.duration <= 3600.0,
                 "--duration must be between 0 and 3600 seconds"
             );
+            let (target, secret) = match (&args.code, &args.lan) {
+                (Some(code), _) => {
+                    let invite = Invite::parse(code)?;
+                    (net::Target::from_invite(&invite), Some(invite.secret.0))
+                }
+                (None, Some(world)) => (
+                    lan_target(&find_lan_game(&interfaces, world, LAN_WAIT).await?),
+                    None,
+                ),
+                (None, None) => unreachable!("clap requires a code or --lan"),
+            };
             let report = bots::run(
-                &invite,
+                &target,
+                secret,
                 usize::from(args.count),
                 Duration::from_secs_f64(args.duration),
                 &data_dir,
@@ -125,6 +168,10 @@ fn announce(hosting: &Hosting) -> eyre::Result<()> {
     writeln!(out, "world: {} tick {}", hosting.world, hosting.tick.0)?;
     writeln!(out, "state: {}", hosting.hash)?;
     writeln!(out, "listening: {}", hosting.addr)?;
+    writeln!(out, "key: {}", hosting.fingerprint)?;
+    if let Some(name) = &hosting.announced_as {
+        writeln!(out, "lan: announced as {name}")?;
+    }
     out.flush()?;
     Ok(())
 }
@@ -166,6 +213,95 @@ async fn headless(mut hosting: Hosting) -> eyre::Result<()> {
         report.world, report.tick.0, report.hash
     );
     Ok(())
+}
+
+/// How long `join --lan` and `bots --lan` look for the game.
+const LAN_WAIT: Duration = Duration::from_secs(5);
+
+fn lan_json(g: &LanGame) -> serde_json::Value {
+    serde_json::json!({
+        "name": g.id,
+        "world": g.world,
+        "host": g.host_name,
+        "addresses": g.addrs.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "port": g.port,
+        "players": g.players,
+        "max_players": g.max_players,
+        "version": g.version,
+        "protocol": g.protocol,
+        "compatible": g.compatible(),
+        "needs_code": g.needs_code,
+        "fingerprint": brogue::join::fingerprint(&g.pin),
+    })
+}
+
+/// `brogue lan`: the games announced on the LAN, as a table or JSON.
+async fn list_lan(args: &brogue::cli::LanArgs, interfaces: &Interfaces) -> eyre::Result<()> {
+    eyre::ensure!(
+        args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 600.0,
+        "--timeout must be between 0 and 600 seconds"
+    );
+    let browser = Browser::start(interfaces)?;
+    let timeout = Duration::from_secs_f64(args.timeout);
+    if args.watch {
+        return watch_lan(browser, timeout).await;
+    }
+    let games = browser.collect(timeout).await;
+    if args.json {
+        let list: Vec<serde_json::Value> = games.iter().map(lan_json).collect();
+        println!("{}", serde_json::to_string(&list)?);
+    } else {
+        print_lan(&games);
+    }
+    Ok(())
+}
+
+/// `brogue lan --watch`: one JSON object per line as games appear (`found`) and vanish (`lost`).
+async fn watch_lan(mut browser: Browser, timeout: Duration) -> eyre::Result<()> {
+    use net::discovery::LanEvent;
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut out = std::io::stdout().lock();
+    while let Ok(Some(event)) = tokio::time::timeout_at(deadline, browser.next()).await {
+        let line = match event {
+            LanEvent::Found(game) => {
+                serde_json::json!({ "event": "found", "game": lan_json(&game) })
+            }
+            LanEvent::Lost(id) => serde_json::json!({ "event": "lost", "name": id }),
+        };
+        writeln!(out, "{line}")?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+fn print_lan(games: &[LanGame]) {
+    if games.is_empty() {
+        println!(
+            "No games found. Is a host running with --lan on this network? A firewall (UDP 5353), \
+             another subnet, Wi-Fi client isolation or macOS Local Network permission can hide it."
+        );
+        return;
+    }
+    println!(
+        "{:<20} {:<12} {:<24} {:>7} {:<10} access",
+        "world", "host", "address", "players", "version"
+    );
+    for g in games {
+        let addr = g
+            .addrs
+            .first()
+            .map(|ip| SocketAddr::new(*ip, g.port).to_string())
+            .unwrap_or_default();
+        let access = match (g.compatible(), g.needs_code) {
+            (false, _) => "incompatible version",
+            (true, true) => "needs an invite code",
+            (true, false) => "open",
+        };
+        println!(
+            "{:<20} {:<12} {:<24} {:>3}/{:<3} {:<10} {access}",
+            g.world, g.host_name, addr, g.players, g.max_players, g.version
+        );
+    }
 }
 
 fn finish(outcome: play::Outcome) -> eyre::Result<()> {

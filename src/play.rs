@@ -1,17 +1,21 @@
-//! The terminal game: drives the `ui` state machine with key presses and host updates, and
-//! carries out its intents (start a solo game, host, join, act, leave).
+//! The terminal game: drives the `ui` state machine with key presses, host updates and LAN
+//! discoveries, and carries out its intents (start a solo game, host, join, act, leave).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use color_eyre::eyre;
 use game::Class;
-use game::protocol::ClientMsg;
-use net::{Identity, Invite, Target};
+use game::protocol::{ClientMsg, Refusal};
+use net::discovery::{self, Browser, Interfaces, LanEvent, LanGame};
+use net::{Identity, JoinError};
 use tokio::sync::mpsc;
-use ui::{App, Event, Intent, Session};
+use ui::{App, Event, Intent, LanEntry, LanStatus, Screen, Session};
 
+use crate::host::HostReport;
 use crate::hosting::{HostOptions, Hosting};
+use crate::join::{JoinSpec, KnownHosts, Resolved, lan_target};
 use crate::session::{FromHost, Joined};
 
 /// Who is playing and where their files are.
@@ -21,6 +25,8 @@ pub struct Player {
     pub data_dir: PathBuf,
     pub name: String,
     pub class: Option<Class>,
+    /// Interfaces the Join screen's LAN list may use.
+    pub interfaces: Interfaces,
 }
 
 /// Where the TUI starts.
@@ -29,7 +35,8 @@ pub enum Start {
     Menu,
     /// Play in a world this process already hosts.
     Hosted(Hosting),
-    Join(Invite),
+    /// Join a host (from `brogue join`).
+    Join(Resolved),
 }
 
 /// What the player should read on the normal screen afterwards.
@@ -43,6 +50,7 @@ pub async fn run(player: Player, start: Start, menu_host: HostOptions) -> eyre::
     let mut terminal = ui::term::init()?;
     let (tx, keys) = mpsc::channel::<Event>(256);
     ui::term::spawn_input(move |ev| tx.blocking_send(ev).is_ok());
+    let known = KnownHosts::load(&player.data_dir);
     let mut game = Game {
         player,
         menu_host,
@@ -51,6 +59,9 @@ pub async fn run(player: Player, start: Start, menu_host: HostOptions) -> eyre::
         joined: None,
         seq: 0,
         keys,
+        lan: None,
+        lan_games: BTreeMap::new(),
+        known,
     };
     game.app.preferred_class = game.player.class;
     let result = game.drive(&mut terminal, start).await;
@@ -76,6 +87,10 @@ struct Game {
     joined: Option<Joined>,
     seq: u32,
     keys: mpsc::Receiver<Event>,
+    /// Browsing while the Join screen is up.
+    lan: Option<Browser>,
+    lan_games: BTreeMap<String, LanGame>,
+    known: KnownHosts,
 }
 
 enum Flow {
@@ -92,20 +107,18 @@ impl Game {
         match start {
             Start::Menu => {}
             Start::Hosted(hosting) => {
-                self.app = App::connecting("entering your world");
-                self.app.preferred_class = self.player.class;
+                self.show(terminal, "entering your world")?;
                 self.play_hosted(hosting).await;
             }
-            Start::Join(invite) => {
-                self.app = App::connecting("connecting to the host");
-                self.app.preferred_class = self.player.class;
-                terminal.draw(|f| ui::draw(f, &self.app))?;
-                if let Err(e) = self.join(&invite).await {
+            Start::Join(resolved) => {
+                self.show(terminal, "connecting to the host")?;
+                if let Err(e) = self.join(resolved).await {
                     return Ok(Outcome { message: Some(e) });
                 }
             }
         }
         loop {
+            self.sync_lan();
             terminal.draw(|f| ui::draw(f, &self.app))?;
             let flow = tokio::select! {
                 event = self.keys.recv() => match event {
@@ -120,11 +133,25 @@ impl Game {
                     self.app.session.invite = code;
                     Flow::Continue
                 }
+                event = next_lan(&mut self.lan) => {
+                    self.on_lan(event);
+                    Flow::Continue
+                }
             };
             if let Flow::Exit = flow {
                 return Ok(Outcome::default());
             }
         }
+    }
+
+    /// A "working…" screen, drawn now (the work that follows may take seconds).
+    fn show(&mut self, terminal: &mut ui::term::Terminal, what: &str) -> eyre::Result<()> {
+        let lan = std::mem::take(&mut self.app.lan);
+        self.app = App::connecting(what);
+        self.app.preferred_class = self.player.class;
+        self.app.lan = lan;
+        terminal.draw(|f| ui::draw(f, &self.app))?;
+        Ok(())
     }
 
     async fn intent(
@@ -139,25 +166,38 @@ impl Game {
                 } else {
                     self.menu_host.clone()
                 };
-                self.app = App::connecting("starting the world");
-                self.app.preferred_class = self.player.class;
-                terminal.draw(|f| ui::draw(f, &self.app))?;
+                self.show(terminal, "starting the world")?;
                 match Hosting::start(&options, &self.player.identity, &self.player.data_dir).await {
                     Ok(hosting) => self.play_hosted(hosting).await,
                     Err(e) => self.app.ended(format!("Could not start the game: {e}")),
                 }
             }
-            Intent::Join(code) => match Invite::parse(&code) {
-                Err(e) => self.app.join_failed(&code, e.to_string()),
-                Ok(invite) => {
-                    self.app = App::connecting("connecting to the host");
-                    self.app.preferred_class = self.player.class;
-                    terminal.draw(|f| ui::draw(f, &self.app))?;
-                    if let Err(e) = self.join(&invite).await {
-                        self.app.join_failed(&code, e);
+            Intent::Join(typed) => {
+                match JoinSpec::parse(&typed).and_then(|spec| spec.resolve(&self.known)) {
+                    Err(e) => self.app.join_failed(&typed, e),
+                    Ok(resolved) => {
+                        self.show(terminal, "connecting to the host")?;
+                        if let Err(e) = self.join(resolved).await {
+                            self.app.join_failed(&typed, e);
+                        }
                     }
                 }
-            },
+            }
+            Intent::JoinLan(id) => {
+                let Some(game) = self.lan_games.get(&id).cloned() else {
+                    self.app
+                        .join_failed("", "That game is no longer announced.");
+                    return Ok(Flow::Continue);
+                };
+                self.show(terminal, "connecting to the host")?;
+                let resolved = Resolved {
+                    target: lan_target(&game),
+                    secret: None,
+                };
+                if let Err(e) = self.join(resolved).await {
+                    self.app.join_failed("", e);
+                }
+            }
             Intent::CreateCharacter(class) => self.send(ClientMsg::CreateCharacter { class }).await,
             Intent::Act(action) => {
                 self.seq = self.seq.wrapping_add(1);
@@ -179,25 +219,30 @@ impl Game {
     }
 
     /// Joins our own host over loopback: solo and host-and-play take the same path as a friend.
-    async fn play_hosted(&mut self, hosting: Hosting) {
+    async fn play_hosted(&mut self, mut hosting: Hosting) {
         let target = hosting.local.clone();
+        hosting.invites.borrow_and_update(); // shown via the session below
         let session = Session {
             world: hosting.world.clone(),
             invite: hosting.invite(),
             hosting: true,
             tick_rate: 0,
+            fingerprint: Some(hosting.fingerprint.clone()),
         };
-        let mut hosting = hosting;
-        hosting.invites.borrow_and_update(); // shown via the session below
         self.hosting = Some(hosting);
         match crate::session::join(&self.player.identity, &target, &self.player.name, None).await {
             Ok(joined) => {
                 let tick_rate = joined.welcome.tick_rate;
+                let show_invite = session.invite.is_some();
                 self.joined = Some(joined);
                 self.app.joined(Session {
                     tick_rate,
                     ..session
                 });
+                // The printed code is hidden behind the game screen: show it straight away.
+                if show_invite {
+                    self.app.overlay = Some(ui::Overlay::Invite);
+                }
             }
             Err(e) => self
                 .app
@@ -205,28 +250,32 @@ impl Game {
         }
     }
 
-    async fn join(&mut self, invite: &Invite) -> Result<(), String> {
-        let target = Target::from_invite(invite);
-        let now = crate::host::now_unix();
+    /// Joins another host; on success the host is remembered for direct-address joins.
+    async fn join(&mut self, resolved: Resolved) -> Result<(), String> {
         let joined = crate::session::join(
             &self.player.identity,
-            &target,
+            &resolved.target,
             &self.player.name,
-            Some(invite.secret.0),
+            resolved.secret,
         )
         .await
-        .map_err(|e| {
-            if invite.is_expired(now) && !matches!(e, net::JoinError::Refused(_)) {
-                format!("{e} (note: this invite code has expired)")
-            } else {
-                e.to_string()
+        .map_err(|e| match e {
+            JoinError::Refused(Refusal::InviteRequired) => {
+                "This game needs an invite code for your first visit: ask the host for it, paste \
+                 it here and press Enter."
+                    .to_owned()
             }
+            other => other.to_string(),
         })?;
+        if let Err(e) = self.known.remember(&resolved.target) {
+            tracing::warn!("cannot remember the host: {e}");
+        }
         self.app.joined(Session {
             world: joined.welcome.world.clone(),
             invite: None,
             hosting: false,
             tick_rate: joined.welcome.tick_rate,
+            fingerprint: None,
         });
         self.joined = Some(joined);
         Ok(())
@@ -241,12 +290,10 @@ impl Game {
     async fn on_host_message(&mut self, from_host: FromHost) -> Flow {
         match from_host {
             FromHost::Update(update) => match self.app.apply_update(*update) {
-                Ok(Some(intent)) => {
-                    if let Intent::CreateCharacter(class) = intent {
-                        self.send(ClientMsg::CreateCharacter { class }).await;
-                    }
+                Ok(Some(Intent::CreateCharacter(class))) => {
+                    self.send(ClientMsg::CreateCharacter { class }).await;
                 }
-                Ok(None) => {}
+                Ok(_) => {}
                 Err(e) => {
                     self.joined = None;
                     self.app
@@ -261,7 +308,52 @@ impl Game {
         Flow::Continue
     }
 
-    async fn stop_hosting(&mut self) -> eyre::Result<Option<crate::host::HostReport>> {
+    /// Browses the LAN exactly while the Join screen is up.
+    fn sync_lan(&mut self) {
+        let on_join = matches!(self.app.screen, Screen::Join { .. });
+        match (on_join, self.lan.is_some()) {
+            (true, false) if self.app.lan_status == LanStatus::Searching => {
+                match Browser::start(&self.player.interfaces) {
+                    Ok(browser) => self.lan = Some(browser),
+                    Err(e) => self.app.lan_status = LanStatus::Off(e.to_string()),
+                }
+            }
+            (false, _) => {
+                // Off the Join screen: stop, forget, and retry from scratch next time.
+                self.lan = None;
+                self.lan_games.clear();
+                self.app.lan.clear();
+                self.app.lan_status = LanStatus::Searching;
+            }
+            _ => {}
+        }
+    }
+
+    fn on_lan(&mut self, event: Option<LanEvent>) {
+        let Some(event) = event else {
+            self.lan = None;
+            self.app.lan_status = LanStatus::Off("discovery stopped".into());
+            return;
+        };
+        discovery::apply(&mut self.lan_games, event);
+        self.app.lan = self
+            .lan_games
+            .values()
+            .map(|g| LanEntry {
+                id: g.id.clone(),
+                world: g.world.clone(),
+                host: g.host_name.clone(),
+                players: g.players,
+                max_players: g.max_players,
+                version: g.version.clone(),
+                compatible: g.compatible(),
+                needs_code: g.needs_code,
+                fingerprint: g.pin.fingerprint(),
+            })
+            .collect();
+    }
+
+    async fn stop_hosting(&mut self) -> eyre::Result<Option<HostReport>> {
         if let Some(joined) = self.joined.take() {
             joined.leave().await;
         }
@@ -291,6 +383,13 @@ async fn next_invite(hosting: &mut Option<Hosting>) -> Option<String> {
             }
             h.invites.borrow().clone()
         }
+        None => std::future::pending().await,
+    }
+}
+
+async fn next_lan(lan: &mut Option<Browser>) -> Option<LanEvent> {
+    match lan {
+        Some(browser) => browser.next().await,
         None => std::future::pending().await,
     }
 }

@@ -217,7 +217,7 @@ fn mistyped_codes_are_caught_before_dialling() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("typo"));
     let out = run("hello");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a brogue invite code"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("neither an invite code"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -20,10 +20,10 @@ pub enum IdentityError {
     )]
     Damaged { path: PathBuf, reason: String },
     /// The key file could not be read or written.
-    #[error("cannot use the identity key at {path}: {source}")]
+    #[error("cannot use the identity key at {path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// Key or certificate generation failed.
     #[error("cannot create a key: {0}")]
@@ -49,29 +49,37 @@ impl Identity {
     /// Loads the key at `path`, or creates one there (mode 0600, written atomically) when the
     /// file does not exist. A damaged file is an error, never overwritten.
     pub fn load_or_create(path: &Path) -> Result<Identity, IdentityError> {
-        let io = |source| IdentityError::Io {
+        let io = |error| IdentityError::Io {
             path: path.to_owned(),
-            source,
+            error,
         };
         match fs::read_to_string(path) {
-            Ok(pem) => {
-                let key = rcgen::KeyPair::from_pem(&pem).map_err(|e| IdentityError::Damaged {
-                    path: path.to_owned(),
-                    reason: e.to_string(),
-                })?;
-                Identity::from_key(key)
-            }
+            Ok(pem) => Identity::from_pem(path, &pem),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519)
                     .map_err(|e| IdentityError::Generate(e.to_string()))?;
                 if let Some(dir) = path.parent() {
                     fs::create_dir_all(dir).map_err(io)?;
                 }
-                write_private(path, key.serialize_pem().as_bytes()).map_err(io)?;
-                Identity::from_key(key)
+                // Several processes may start at once on a fresh data dir: exactly one key
+                // wins, and the others use the winner's.
+                if write_new_private(path, key.serialize_pem().as_bytes()).map_err(io)? {
+                    Identity::from_key(key)
+                } else {
+                    let pem = fs::read_to_string(path).map_err(io)?;
+                    Identity::from_pem(path, &pem)
+                }
             }
             Err(e) => Err(io(e)),
         }
+    }
+
+    fn from_pem(path: &Path, pem: &str) -> Result<Identity, IdentityError> {
+        let key = rcgen::KeyPair::from_pem(pem).map_err(|e| IdentityError::Damaged {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Identity::from_key(key)
     }
 
     /// A fresh identity that lives only in memory.
@@ -116,8 +124,12 @@ pub fn player_id_of(cert: &CertificateDer<'_>) -> Result<PlayerId, rustls::Error
     Ok(PlayerId(Sha256::digest(spki.as_ref()).into()))
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
+/// Writes `bytes` to `path` (mode 0600) unless the file already exists. Returns false when
+/// another writer got there first. The file appears whole or not at all.
+fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    let mut nonce = [0u8; 8];
+    getrandom::fill(&mut nonce).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let tmp = path.with_extension(format!("tmp-{}", game::ids::hex(&nonce)));
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -128,7 +140,15 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut file = options.open(&tmp)?;
     file.write_all(bytes)?;
     file.sync_all()?;
-    fs::rename(&tmp, path)
+    drop(file);
+    // A hard link fails if the target exists, unlike rename, which would replace it.
+    let linked = fs::hard_link(&tmp, path);
+    let _ = fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]
@@ -149,6 +169,25 @@ mod tests {
             let mode = fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o077, 0, "the key is readable by others");
         }
+    }
+
+    #[test]
+    fn processes_starting_together_agree_on_one_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("identity.key");
+        let ids: Vec<game::PlayerId> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| Identity::load_or_create(&path).unwrap().id()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(
+            ids.iter().all(|id| *id == ids[0]),
+            "different keys: {ids:?}"
+        );
+        assert_eq!(Identity::load_or_create(&path).unwrap().id(), ids[0]);
+        let leftovers = fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1, "temporary files were left behind");
     }
 
     #[test]

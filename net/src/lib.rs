@@ -6,6 +6,7 @@
 //! connections that break the protocol.
 
 pub mod client;
+pub mod discovery;
 pub mod frame;
 pub mod identity;
 pub mod invite;

@@ -28,11 +28,12 @@ const REFUSE_ABOVE: usize = 32;
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
     #[error(
-        "cannot listen on {addr}: {source}. Is another brogue host using that port? Pick another with --port"
+        "cannot listen on {addr}: {error}. Is another brogue host using that port? Pick another \
+         with --port"
     )]
     Socket {
         addr: SocketAddr,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("cannot set up TLS: {0}")]
     Tls(String),
@@ -84,7 +85,7 @@ impl Listener {
         config.transport_config(transport());
         config.max_incoming(REFUSE_ABOVE * 2);
         let endpoint =
-            Endpoint::server(config, addr).map_err(|source| BindError::Socket { addr, source })?;
+            Endpoint::server(config, addr).map_err(|error| BindError::Socket { addr, error })?;
         Ok(Listener {
             endpoint,
             in_flight: Arc::new(AtomicUsize::new(0)),

@@ -28,33 +28,32 @@ pub struct HostProcess {
 
 impl HostProcess {
     pub fn start(data_dir: &Path, world: &str, extra: &[&str]) -> HostProcess {
-        let mut child = Command::new(BIN)
-            .args([
-                "host",
-                "--headless",
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--world",
-                world,
-            ])
-            .arg("--data-dir")
-            .arg(data_dir)
-            .args(extra)
+        let mut cmd = Command::new(BIN);
+        cmd.args([
+            "host",
+            "--headless",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--world",
+            world,
+        ])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(extra);
+        HostProcess::spawn(cmd)
+    }
+
+    /// Runs a prepared host command (e.g. inside a network namespace) and reads its first lines.
+    pub fn spawn(mut cmd: Command) -> HostProcess {
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("start brogue host");
         let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        });
+        let lines = read_lines(stdout);
         let mut host = HostProcess {
             child,
             lines,
@@ -106,6 +105,19 @@ impl Drop for HostProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Lines of a child's output, read on a thread.
+pub fn read_lines(out: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    lines
 }
 
 /// A player in the test process.

@@ -20,9 +20,11 @@ pub enum Screen {
     Menu {
         selected: usize,
     },
+    /// Join: the LAN list (↑/↓ to choose) above a field for an invite code or an address.
     Join {
         input: Input,
         error: Option<String>,
+        selected: usize,
     },
     Connecting {
         what: String,
@@ -53,13 +55,40 @@ pub enum Overlay {
 pub enum Intent {
     Solo,
     Host,
+    /// Join with what was typed: an invite code or `host:port`.
     Join(String),
+    /// Join the LAN game with this id.
+    JoinLan(String),
     CreateCharacter(Class),
     Act(Action),
     /// Leave the game (the character waits, safe); a host closes the session.
     Leave,
     /// Exit the program from a screen with no session.
     Exit,
+}
+
+/// A game seen on the LAN, as the Join screen lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LanEntry {
+    pub id: String,
+    pub world: String,
+    pub host: String,
+    pub players: u16,
+    pub max_players: u16,
+    pub version: String,
+    pub compatible: bool,
+    pub needs_code: bool,
+    /// The host key's short fingerprint, for the player to compare with the host's screen.
+    pub fingerprint: String,
+}
+
+/// Whether the Join screen's LAN list is live.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum LanStatus {
+    #[default]
+    Searching,
+    /// Discovery could not start; the text says why.
+    Off(String),
 }
 
 /// About the session the player is in.
@@ -71,6 +100,8 @@ pub struct Session {
     pub hosting: bool,
     /// Ticks per second of the world, to turn tick counts into seconds.
     pub tick_rate: u8,
+    /// The host key's fingerprint (when hosting), for players to compare.
+    pub fingerprint: Option<String>,
 }
 
 /// The whole state of the TUI.
@@ -82,6 +113,9 @@ pub struct App {
     pub session: Session,
     /// The class to pick without asking the first time (`--class`).
     pub preferred_class: Option<Class>,
+    /// Games on the LAN, for the Join screen.
+    pub lan: Vec<LanEntry>,
+    pub lan_status: LanStatus,
     asked_for_character: bool,
     died: bool,
 }
@@ -94,6 +128,8 @@ impl App {
             view: ClientView::new(),
             session: Session::default(),
             preferred_class: None,
+            lan: Vec::new(),
+            lan_status: LanStatus::default(),
             asked_for_character: false,
             died: false,
         }
@@ -145,6 +181,7 @@ impl App {
         self.screen = Screen::Join {
             input: Input::new(code.to_owned()),
             error: Some(message.into()),
+            selected: 0,
         };
     }
 
@@ -206,6 +243,7 @@ impl App {
                         self.screen = Screen::Join {
                             input: Input::default(),
                             error: None,
+                            selected: 0,
                         };
                         None
                     }
@@ -215,8 +253,32 @@ impl App {
                 _ if ctrl_c => Some(Intent::Exit),
                 _ => None,
             },
-            Screen::Join { input, error } => match key.code {
-                KeyCode::Enter => Some(Intent::Join(input.value().trim().to_owned())),
+            Screen::Join {
+                input,
+                error,
+                selected,
+            } => match key.code {
+                KeyCode::Up => {
+                    *selected = selected.saturating_sub(1);
+                    None
+                }
+                KeyCode::Down => {
+                    *selected = (*selected + 1).min(self.lan.len().saturating_sub(1));
+                    None
+                }
+                KeyCode::Enter => {
+                    let typed = input.value().trim();
+                    if !typed.is_empty() {
+                        Some(Intent::Join(typed.to_owned()))
+                    } else if let Some(game) = self.lan.get(*selected) {
+                        Some(Intent::JoinLan(game.id.clone()))
+                    } else {
+                        *error = Some(
+                            "Choose a game from the list, or paste an invite code first.".into(),
+                        );
+                        None
+                    }
+                }
                 KeyCode::Esc => {
                     self.screen = Screen::Menu { selected: 2 };
                     None
@@ -295,7 +357,7 @@ impl App {
 
     /// Pasted text goes into the join field (terminals with bracketed paste send it whole).
     pub fn handle_paste(&mut self, pasted: &str) {
-        if let Screen::Join { input, error } = &mut self.screen {
+        if let Screen::Join { input, error, .. } = &mut self.screen {
             let clean = text::sanitize(pasted, 200);
             let value = format!("{}{}", input.value(), clean);
             *input = Input::new(value);
@@ -361,6 +423,7 @@ mod tests {
         app.screen = Screen::Join {
             input: Input::default(),
             error: None,
+            selected: 0,
         };
         app.handle_event(&Event::Paste("  BRG-ABC\u{1b}[2J \n".into()));
         assert_eq!(
@@ -371,7 +434,54 @@ mod tests {
         assert!(matches!(&app.screen, Screen::Join { error: Some(e), .. } if e == "typo"));
         app.handle_key(key(KeyCode::Char('D')));
         assert!(
-            matches!(&app.screen, Screen::Join { error: None, input } if input.value() == "BRG-ABCD")
+            matches!(&app.screen, Screen::Join { error: None, input, .. } if input.value() == "BRG-ABCD")
+        );
+    }
+
+    fn lan_entry(id: &str) -> LanEntry {
+        LanEntry {
+            id: id.into(),
+            world: "w".into(),
+            host: "h".into(),
+            players: 1,
+            max_players: 8,
+            version: "0.1.0".into(),
+            compatible: true,
+            needs_code: false,
+            fingerprint: "abcd".into(),
+        }
+    }
+
+    #[test]
+    fn enter_joins_the_chosen_lan_game_unless_something_was_typed() {
+        let mut app = App::menu();
+        app.handle_key(key(KeyCode::Down));
+        app.handle_key(key(KeyCode::Down));
+        app.handle_key(key(KeyCode::Enter));
+        assert_eq!(
+            app.handle_key(key(KeyCode::Enter)),
+            None,
+            "nothing to join yet"
+        );
+        assert!(matches!(&app.screen, Screen::Join { error: Some(_), .. }));
+        app.lan = vec![lan_entry("one"), lan_entry("two")];
+        app.handle_key(key(KeyCode::Down));
+        app.handle_key(key(KeyCode::Down));
+        assert_eq!(
+            app.handle_key(key(KeyCode::Enter)),
+            Some(Intent::JoinLan("two".into()))
+        );
+        app.handle_key(key(KeyCode::Up));
+        assert_eq!(
+            app.handle_key(key(KeyCode::Enter)),
+            Some(Intent::JoinLan("one".into()))
+        );
+        for c in "10.0.0.5:4470".chars() {
+            app.handle_key(key(KeyCode::Char(c)));
+        }
+        assert_eq!(
+            app.handle_key(key(KeyCode::Enter)),
+            Some(Intent::Join("10.0.0.5:4470".into()))
         );
     }
 

@@ -12,7 +12,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
-use crate::app::{App, MENU, Overlay, Screen};
+use crate::app::{App, LanEntry, LanStatus, MENU, Overlay, Screen};
 use crate::keymap::help_lines;
 use crate::theme;
 
@@ -31,13 +31,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     match &app.screen {
         Screen::Menu { selected } => draw_menu(frame, area, *selected),
-        Screen::Join { input, error } => draw_join(
-            frame,
-            area,
-            input.value(),
-            input.visual_cursor(),
-            error.as_deref(),
-        ),
+        Screen::Join {
+            input,
+            error,
+            selected,
+        } => draw_join(frame, area, app, input, error.as_deref(), *selected),
         Screen::Connecting { what } => draw_centered(frame, area, "Brogue", &[what.as_str()]),
         Screen::ChooseClass { selected } => draw_class_picker(frame, area, *selected, app.died()),
         Screen::Game => draw_game(frame, area, app),
@@ -128,22 +126,70 @@ fn draw_menu(frame: &mut Frame, area: Rect, selected: usize) {
     frame.render_widget(Paragraph::new(lines), rect);
 }
 
-fn draw_join(frame: &mut Frame, area: Rect, value: &str, cursor: usize, error: Option<&str>) {
-    let rect = centered(area, 78, 9);
+/// Lines of the LAN list shown at most.
+const LAN_ROWS: usize = 5;
+
+fn draw_join(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    input: &tui_input::Input,
+    error: Option<&str>,
+    selected: usize,
+) {
+    let rect = centered(area, 78, 20);
     let block = Block::bordered().title(" Join a game ");
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let [label, field, message, hint] = Layout::vertical([
+    let [lan_title, lan_list, why, label, field, message, hint] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(LAN_ROWS as u16),
+        Constraint::Length(2),
         Constraint::Length(2),
         Constraint::Length(1),
         Constraint::Length(3),
         Constraint::Length(1),
     ])
     .areas(inner);
+    let status = match &app.lan_status {
+        LanStatus::Searching if app.lan.is_empty() => "searching…".to_owned(),
+        LanStatus::Searching => format!("{} found · still looking", app.lan.len()),
+        LanStatus::Off(reason) => format!("off: {}", sanitize(reason, 60)),
+    };
     frame.render_widget(
-        Paragraph::new("Paste the invite code your host gave you (it starts with BRG-):"),
+        Paragraph::new(Line::from(vec![
+            Span::styled("Games on this network ", theme::title()),
+            Span::styled(format!("({status})"), theme::hint()),
+        ])),
+        lan_title,
+    );
+    let first = selected.saturating_sub(LAN_ROWS - 1);
+    let rows: Vec<Line> = app
+        .lan
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(LAN_ROWS)
+        .map(|(i, g)| lan_line(g, i == selected))
+        .collect();
+    frame.render_widget(Paragraph::new(rows), lan_list);
+    frame.render_widget(
+        Paragraph::new(
+            "Why can't I see a game? Firewall (UDP 5353), another subnet, Wi-Fi client \
+             isolation, or macOS Local Network permission for this terminal.",
+        )
+        .style(theme::hint())
+        .wrap(Wrap { trim: true }),
+        why,
+    );
+    frame.render_widget(
+        Paragraph::new(
+            "Or paste an invite code (BRG-…), or type a known host's address (host:port):",
+        ),
         label,
     );
+    let value = input.value();
+    let cursor = input.visual_cursor();
     let width = field.width.saturating_sub(1) as usize;
     let scroll = cursor.saturating_sub(width);
     let shown: String = value.chars().skip(scroll).take(width).collect();
@@ -161,9 +207,40 @@ fn draw_join(frame: &mut Frame, area: Rect, value: &str, cursor: usize, error: O
         );
     }
     frame.render_widget(
-        Paragraph::new("Enter join · Esc back").style(theme::hint()),
+        Paragraph::new("↑/↓ choose a game · Enter join · Esc back").style(theme::hint()),
         hint,
     );
+}
+
+fn lan_line(g: &LanEntry, selected: bool) -> Line<'static> {
+    let style = if selected {
+        Style::new().add_modifier(Modifier::REVERSED)
+    } else {
+        Style::new()
+    };
+    let access = if !g.compatible {
+        format!("needs v{}", sanitize(&g.version, 8))
+    } else if g.needs_code {
+        "needs a code".to_owned()
+    } else {
+        "open".to_owned()
+    };
+    // 2 + 16 + 1 + 10 + 1 + 5 + 1 + 14 + 1 + 19 = 70 columns: fits the 76 inside the box.
+    Line::from(vec![
+        Span::styled(
+            format!(
+                "{}{:<16} {:<10} {:>2}/{:<2}",
+                if selected { "▶ " } else { "  " },
+                sanitize(&g.world, 16),
+                sanitize(&g.host, 10),
+                g.players,
+                g.max_players
+            ),
+            style,
+        ),
+        Span::styled(format!(" {access:<14}"), theme::hint()),
+        Span::styled(format!(" {}", sanitize(&g.fingerprint, 19)), theme::hint()),
+    ])
 }
 
 fn draw_centered(frame: &mut Frame, area: Rect, title: &str, lines: &[&str]) {
@@ -457,16 +534,26 @@ fn draw_overlay(frame: &mut Frame, area: Rect, overlay: &Overlay, app: &App) {
         }
         Overlay::Invite => {
             let lines = match &app.session.invite {
-                Some(code) => vec![
-                    Line::raw("Give this code to a friend; they paste it into Join:"),
-                    Line::raw(""),
-                    Line::styled(code.clone(), theme::title()),
-                    Line::raw(""),
-                    Line::styled(
-                        "(it was also printed in the terminal when hosting began)",
+                Some(code) => {
+                    let mut lines = vec![
+                        Line::raw("Give this code to a friend; they paste it into Join:"),
+                        Line::raw(""),
+                        Line::styled(code.clone(), theme::title()),
+                        Line::raw(""),
+                    ];
+                    if let Some(fp) = &app.session.fingerprint {
+                        lines.push(Line::raw(format!("Your host key: {fp}")));
+                        lines.push(Line::styled(
+                            "(players joining from the LAN list see it too, to compare)",
+                            theme::hint(),
+                        ));
+                    }
+                    lines.push(Line::styled(
+                        "(the code was also printed in the terminal when hosting began)",
                         theme::hint(),
-                    ),
-                ],
+                    ));
+                    lines
+                }
                 None => vec![Line::raw(
                     "This game is not hosted for others: start it with Host to invite friends.",
                 )],

@@ -8,7 +8,7 @@ pub mod keymap;
 pub mod term;
 pub mod theme;
 
-pub use app::{App, Intent, Overlay, Screen, Session};
+pub use app::{App, Intent, LanEntry, LanStatus, Overlay, Screen, Session};
 pub use draw::{MIN_HEIGHT, MIN_WIDTH, draw};
 
 /// Re-exported so the runtime can name terminal events without importing crossterm itself.

@@ -43,6 +43,7 @@ fn in_game() -> App {
         invite: Some("BRG-TESTCODE".into()),
         hosting: true,
         tick_rate: 20,
+        fingerprint: Some("00112233445566778899aabbccddeeff".into()),
     });
     let mut tracker = Tracker::new();
     let update = tracker.poll_update(&world, me, &BTreeMap::new()).unwrap();
@@ -201,4 +202,64 @@ fn class_picker_says_when_the_character_died() {
     for class in Class::ALL {
         assert!(all.contains(class.name()));
     }
+}
+
+#[test]
+fn join_screen_lists_lan_games_and_explains_an_empty_list() {
+    let mut app = App::menu();
+    app.screen = Screen::Join {
+        input: tui_input::Input::default(),
+        error: None,
+        selected: 1,
+    };
+    let empty = text(&render(&app, 80, 24)).join("\n");
+    assert!(empty.contains("searching…"));
+    assert!(empty.contains("Why can't I see a game?"));
+    assert!(empty.contains("Wi-Fi"));
+    assert!(
+        empty.contains("for this terminal."),
+        "the help line is cut off"
+    );
+    app.lan = vec![
+        ui::LanEntry {
+            id: "a".into(),
+            world: "Deep Halls".into(),
+            host: "Hana".into(),
+            players: 2,
+            max_players: 8,
+            version: "0.1.0".into(),
+            compatible: true,
+            needs_code: false,
+            fingerprint: "abcd:ef01:2345:6789".into(),
+        },
+        ui::LanEntry {
+            id: "b".into(),
+            world: "Old".into(),
+            host: "Bob".into(),
+            players: 1,
+            max_players: 4,
+            version: "9.0.0".into(),
+            compatible: false,
+            needs_code: true,
+            fingerprint: "1111:2222:3333:4444".into(),
+        },
+    ];
+    let lines = text(&render(&app, 80, 24));
+    let all = lines.join("\n");
+    assert!(all.contains("Deep Halls") && all.contains("open"));
+    assert!(
+        all.contains("needs v9.0.0"),
+        "incompatible games are marked"
+    );
+    assert!(all.contains("▶ Old"), "the selection is shown");
+    assert!(
+        all.contains("abcd:ef01:2345:6789"),
+        "the host key is shown to compare"
+    );
+    app.lan_status = ui::LanStatus::Off("no network".into());
+    assert!(
+        text(&render(&app, 80, 24))
+            .join("")
+            .contains("off: no network")
+    );
 }
