@@ -34,6 +34,18 @@ pub enum Command {
     Lan(LanArgs),
     /// Run headless bot players against a host (load test); prints what they measured
     Bots(BotsArgs),
+    /// Show the leaderboards of the worlds hosted from this data dir
+    Leaderboard(LeaderboardArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LeaderboardArgs {
+    /// Only this world [default: every world in the data dir]
+    #[arg(long, value_name = "NAME")]
+    pub world: Option<String>,
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

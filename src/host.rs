@@ -174,7 +174,7 @@ pub async fn run(
             () = shutdown.cancelled() => break,
             _ = ticker.tick() => host.tick(),
             Some(event) = events.recv() => host.handle_event(event),
-            _ = autosave.tick() => host.autosave().await,
+            _ = autosave.tick() => host.autosave(),
             _ = housekeeping.tick() => host.housekeeping().await,
         }
     }
@@ -210,6 +210,10 @@ impl Host {
     fn tick(&mut self) {
         let inputs = std::mem::take(&mut self.inputs);
         self.world.handle_tick(&inputs);
+        // Every economy change goes to disk, in order, one transaction each.
+        for entry in self.world.take_ledger() {
+            self.saver.apply(self.world.name(), entry);
+        }
         for conn in self.conns.values_mut() {
             conn.acts = 0;
             let Some(update) = conn
@@ -368,6 +372,8 @@ impl Host {
                     why: Departure::Left,
                 });
             }
+            ClientMsg::Chat { text } => self.inputs.push(Input::Chat { player, text }),
+            ClientMsg::Trade(trade) => self.inputs.push(Input::Trade { player, trade }),
             ClientMsg::Hello(_) => {
                 conn.handle.close(
                     close::PROTOCOL,
@@ -383,10 +389,9 @@ impl Host {
     }
 
     /// Hands the changes since the last autosave to the saver, unless it is still busy.
-    async fn autosave(&mut self) {
+    fn autosave(&mut self) {
         if self.saver.has_room() {
-            let changes = self.world.take_changes();
-            self.saver.save(changes).await;
+            self.saver.save(self.world.take_changes());
         }
     }
 
@@ -450,8 +455,7 @@ impl Host {
             ..template.clone()
         };
         self.saver
-            .save_secrets(self.world.name().to_owned(), self.params.secrets.clone())
-            .await;
+            .save_secrets(self.world.name().to_owned(), self.params.secrets.clone());
         let _ = self.params.invites.send(Some(invite.encode()));
     }
 
@@ -466,6 +470,9 @@ impl Host {
         }
         let inputs = std::mem::take(&mut self.inputs);
         self.world.handle_tick(&inputs);
+        for entry in self.world.take_ledger() {
+            self.saver.apply(self.world.name(), entry);
+        }
         for conn in leaving {
             let goodbye = Outgoing::Close {
                 msg: HostMsg::Closing {
@@ -478,7 +485,7 @@ impl Host {
                 conn.handle.close(close::NORMAL, CLOSING);
             }
         }
-        self.saver.save(self.world.take_changes()).await;
+        self.saver.save(self.world.take_changes());
         self.saver.flush().await;
         self.tasks.close();
         let _ = tokio::time::timeout(Duration::from_secs(3), self.tasks.wait()).await;

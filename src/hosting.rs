@@ -102,8 +102,10 @@ impl Hosting {
             Some(world) => (world, false),
             None => {
                 let seed = options.seed.unwrap_or_else(random_seed);
-                let world = World::new(&name, seed, options.tick_rate);
-                store.save_world(&world.full_save())?;
+                let mut world = World::new(&name, seed, options.tick_rate);
+                // The new world's economy is written whole; its entries so far are in it.
+                let _ = world.take_ledger();
+                store.create_world(&world.full_save())?;
                 (world, true)
             }
         };

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod host;
 pub mod hosting;
 pub mod join;
+pub mod leaderboard;
 pub mod paths;
 pub mod play;
 pub mod saver;

@@ -44,16 +44,29 @@ async fn run(cli: Cli) -> eyre::Result<()> {
     std::fs::create_dir_all(&data_dir)
         .wrap_err_with(|| format!("cannot create the data dir {}", data_dir.display()))?;
     let no_tui = matches!(&cli.command, Some(Command::Host(h)) if h.headless)
-        || matches!(&cli.command, Some(Command::Bots(_) | Command::Lan(_)));
+        || matches!(
+            &cli.command,
+            Some(Command::Bots(_) | Command::Lan(_) | Command::Leaderboard(_))
+        );
     let interfaces = if cli.lan_iface.is_empty() {
         Interfaces::All
     } else {
         Interfaces::Named(cli.lan_iface.clone())
     };
     let _log = init_logging(&data_dir, no_tui)?;
-    // Listing LAN games needs no identity (and must not race others creating one).
+    // Listing LAN games and leaderboards needs no identity (and must not race others
+    // creating one).
     if let Some(Command::Lan(args)) = &cli.command {
         return list_lan(args, &interfaces).await;
+    }
+    if let Some(Command::Leaderboard(args)) = &cli.command {
+        let boards = brogue::leaderboard::load(&data_dir, args.world.as_deref())?;
+        if args.json {
+            println!("{}", brogue::leaderboard::to_json(&boards));
+        } else {
+            brogue::leaderboard::print(&boards);
+        }
+        return Ok(());
     }
     let identity = Arc::new(Identity::load_or_create(&paths::identity(&data_dir))?);
     tracing::info!(player = %identity.id().short(), data_dir = %data_dir.display(), "brogue starting");
@@ -124,7 +137,9 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             let me = player(args.character.name, args.character.class);
             finish(play::run(me, Start::Join(resolved), default_host).await?)
         }
-        Some(Command::Lan(_)) => unreachable!("handled before the identity is loaded"),
+        Some(Command::Lan(_) | Command::Leaderboard(_)) => {
+            unreachable!("handled before the identity is loaded")
+        }
         Some(Command::Bots(args)) => {
             eyre::ensure!(
                 args.duration.is_finite() && args.duration > 0.0 && args.duration <= 3600.0,

@@ -198,6 +198,15 @@ impl Game {
                     self.app.join_failed("", e);
                 }
             }
+            Intent::Leaderboard => {
+                let (boards, error) = match crate::leaderboard::load(&self.player.data_dir, None) {
+                    Ok(boards) => (crate::leaderboard::to_boards(boards), None),
+                    Err(e) => (Vec::new(), Some(format!("{e}"))),
+                };
+                self.app.screen = ui::Screen::Leaderboard { boards, error };
+            }
+            Intent::Chat(text) => self.send(ClientMsg::Chat { text }).await,
+            Intent::Trade(trade) => self.send(ClientMsg::Trade(trade)).await,
             Intent::CreateCharacter(class) => self.send(ClientMsg::CreateCharacter { class }).await,
             Intent::Act(action) => {
                 self.seq = self.seq.wrapping_add(1);

@@ -1,15 +1,21 @@
-//! Saving off the tick path: the host loop hands over snapshots taken between ticks; a blocking
-//! thread encodes and writes them. A slow disk delays saves, never ticks.
+//! Saving off the tick path: the host loop hands over economy entries (every one, in order) and
+//! snapshots taken between ticks; a thread writes them, each in its own transaction. A slow disk
+//! delays writes, never ticks.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
+use game::economy::Entry;
 use game::world::WorldSave;
 use store::{SecretRecord, Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
 /// A write for the saver thread.
 enum Job {
-    World(Box<WorldSave>),
+    /// One economy entry: one durable transaction.
+    Apply { world: String, entry: Box<Entry> },
+    /// A snapshot of the world (core, players, changed floors).
+    Snapshot(Box<WorldSave>),
     Secrets {
         world: String,
         secrets: Vec<SecretRecord>,
@@ -21,34 +27,31 @@ enum Job {
 /// The host loop's handle on the saver.
 #[derive(Clone, Debug)]
 pub struct Saver {
-    jobs: mpsc::Sender<Job>,
-}
-
-impl std::fmt::Debug for Job {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Job::World(_) => "World",
-            Job::Secrets { .. } => "Secrets",
-            Job::Flush(_) => "Flush",
-        })
-    }
+    jobs: mpsc::UnboundedSender<Job>,
+    /// Jobs queued and not yet written.
+    backlog: Arc<AtomicUsize>,
 }
 
 /// The last error the saver met, for the host to report.
 pub type SaveFailures = Arc<std::sync::Mutex<Option<String>>>;
 
+/// Snapshots are skipped while the saver is this far behind (economy entries never are).
+const SNAPSHOT_BACKLOG: usize = 64;
+
 impl Saver {
     /// Starts the saver thread writing into `store`.
     pub fn start(store: Arc<Store>) -> (Saver, SaveFailures) {
-        let (jobs, mut rx) = mpsc::channel::<Job>(8);
+        let (jobs, mut rx) = mpsc::unbounded_channel::<Job>();
+        let backlog = Arc::new(AtomicUsize::new(0));
         let failures: SaveFailures = Arc::default();
-        let seen = failures.clone();
+        let (seen, pending) = (failures.clone(), backlog.clone());
         std::thread::Builder::new()
             .name("brogue-saver".into())
             .spawn(move || {
                 while let Some(job) = rx.blocking_recv() {
                     let result: Result<(), StoreError> = match job {
-                        Job::World(save) => store.save_world(&save),
+                        Job::Apply { world, entry } => store.apply(&world, &entry),
+                        Job::Snapshot(save) => store.save_world(&save),
                         Job::Secrets { world, secrets } => {
                             store.set_invite_secrets(&world, &secrets)
                         }
@@ -57,6 +60,7 @@ impl Saver {
                             Ok(())
                         }
                     };
+                    pending.fetch_sub(1, Ordering::Relaxed);
                     if let Err(e) = result {
                         tracing::error!("save failed: {e}");
                         *seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
@@ -64,28 +68,41 @@ impl Saver {
                 }
             })
             .expect("spawn the saver thread");
-        (Saver { jobs }, failures)
+        (Saver { jobs, backlog }, failures)
     }
 
-    /// Queues a save if the saver has room; returns false (and queues nothing) when it is
-    /// still busy, so the caller keeps its changes for next time.
+    fn send(&self, job: Job) {
+        self.backlog.fetch_add(1, Ordering::Relaxed);
+        if self.jobs.send(job).is_err() {
+            self.backlog.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Is the saver keeping up well enough to take a snapshot?
     pub fn has_room(&self) -> bool {
-        self.jobs.capacity() > 1
+        self.backlog.load(Ordering::Relaxed) < SNAPSHOT_BACKLOG
     }
 
-    pub async fn save(&self, save: WorldSave) {
-        let _ = self.jobs.send(Job::World(Box::new(save))).await;
+    /// Queues one economy entry; entries are written in the order given.
+    pub fn apply(&self, world: &str, entry: Entry) {
+        self.send(Job::Apply {
+            world: world.to_owned(),
+            entry: Box::new(entry),
+        });
     }
 
-    pub async fn save_secrets(&self, world: String, secrets: Vec<SecretRecord>) {
-        let _ = self.jobs.send(Job::Secrets { world, secrets }).await;
+    pub fn save(&self, save: WorldSave) {
+        self.send(Job::Snapshot(Box::new(save)));
+    }
+
+    pub fn save_secrets(&self, world: String, secrets: Vec<SecretRecord>) {
+        self.send(Job::Secrets { world, secrets });
     }
 
     /// Waits until everything queued so far is on disk.
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();
-        if self.jobs.send(Job::Flush(done)).await.is_ok() {
-            let _ = wait.await;
-        }
+        self.send(Job::Flush(done));
+        let _ = wait.await;
     }
 }

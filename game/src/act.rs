@@ -1,16 +1,24 @@
-//! Phase 2: what a character does when its queued action starts, and melee between characters
-//! and monsters.
+//! Phase 3: what a character does when its queued action starts: moving, doors, melee, mining,
+//! stairs; abilities, items and crafting are dispatched to their modules.
 
 use crate::event::{Scope, Tone};
 use crate::geom::Pos;
 use crate::ids::{EntityId, PlayerId};
 use crate::tile::Tile;
-use crate::world::{ATTACK_MS, Action, CRAWL_MS, DOWNED_MS, Life, MOVE_MS, Occupant, World};
+use crate::world::{ATTACK_MS, Action, CRAWL_MS, MOVE_MS, Occupant, World};
 
 impl World {
     /// Starts `action` for `id`'s character. Actions that cannot happen (walking into a wall,
     /// stairs that are not there) cost no time.
     pub(crate) fn perform(&mut self, id: PlayerId, action: Action) {
+        let downed = self
+            .player(&id)
+            .and_then(|p| p.character.as_ref())
+            .is_none_or(|c| c.is_downed());
+        let needs_standing = !matches!(action, Action::Move(_) | Action::Wait);
+        if downed && needs_standing {
+            return self.tell(id, "You can only crawl while downed.");
+        }
         match action {
             Action::Move(dir) => {
                 let Some((depth, pos, _)) = self.character_place(id) else {
@@ -21,6 +29,14 @@ impl World {
             Action::Wait => self.busy(id, MOVE_MS),
             Action::Descend => self.take_stairs(id, true),
             Action::Ascend => self.take_stairs(id, false),
+            Action::Ability { slot, target } => self.use_ability(id, slot, target),
+            Action::PickUp => self.pick_up(id),
+            Action::Drop(goods) => self.drop_goods(id, goods),
+            Action::Deposit(stacks) => self.deposit(id, stacks),
+            Action::Withdraw(stacks) => self.withdraw(id, stacks),
+            Action::Craft { recipe, stacks } => self.start_crafting(id, recipe, stacks),
+            Action::Equip(item) => self.equip(id, item),
+            Action::Unequip(slot) => self.unequip(id, slot),
         }
     }
 
@@ -32,22 +48,14 @@ impl World {
 
     fn busy(&mut self, id: PlayerId, ms: u32) {
         let until = self.now() + self.ticks(ms);
-        if let Some(c) = self
-            .players_mut()
-            .get_mut(&id)
-            .and_then(|p| p.character.as_mut())
-        {
+        if let Some(c) = self.character_mut(&id) {
             c.ready_at = until;
         }
     }
 
     fn set_position(&mut self, id: PlayerId, depth: u8, pos: Pos) {
         let old_depth = self.character_place(id).map(|(d, _, _)| d);
-        if let Some(c) = self
-            .players_mut()
-            .get_mut(&id)
-            .and_then(|p| p.character.as_mut())
-        {
+        if let Some(c) = self.character_mut(&id) {
             c.depth = depth;
             c.pos = pos;
         }
@@ -92,24 +100,32 @@ impl World {
                 }
                 self.busy(id, MOVE_MS);
             }
+            None if tile == Tile::Vein && !downed => self.start_mining(id, depth, target),
             None if tile.is_walkable() => {
                 self.set_position(id, depth, target);
                 self.busy(id, if downed { CRAWL_MS } else { MOVE_MS });
-                match tile {
-                    Tile::StairsDown => self.tell(id, "A staircase leads down here (press >)."),
-                    Tile::StairsUp if depth > 1 => {
-                        self.tell(id, "A staircase leads up here (press <).")
-                    }
-                    Tile::StairsUp => self.tell(id, "The dungeon's entrance (press < to leave)."),
-                    _ => {}
-                }
+                self.describe_cell(id, depth, target, tile);
             }
             None => {}
         }
     }
 
+    /// What the character finds where it steps.
+    fn describe_cell(&mut self, id: PlayerId, depth: u8, pos: Pos, tile: Tile) {
+        match tile {
+            Tile::StairsDown => self.tell(id, "A staircase leads down here (press >)."),
+            Tile::StairsUp if depth > 1 => self.tell(id, "A staircase leads up here (press <)."),
+            Tile::StairsUp => self.tell(id, "The dungeon's entrance (press < to leave)."),
+            Tile::Shrine => self.tell(id, "A Vault Shrine: press v to use your Legacy Vault."),
+            _ => {}
+        }
+        if self.economy().piles(depth).contains(&pos) {
+            self.tell(id, "Something lies here (press g to pick it up).");
+        }
+    }
+
     fn take_stairs(&mut self, id: PlayerId, down: bool) {
-        let Some((depth, pos, downed)) = self.character_place(id) else {
+        let Some((depth, pos, _)) = self.character_place(id) else {
             return;
         };
         let tile = self.floor(depth).map(|f| f.tile(pos));
@@ -127,18 +143,18 @@ impl World {
             self.tell(id, text);
             return;
         }
-        if downed {
-            self.tell(id, "You cannot climb stairs while downed.");
-            return;
-        }
         if !down && depth == 1 {
-            self.tell(
-                id,
-                "The way out is sealed: you do not hold the Heart of the Deep.",
-            );
+            if !self.try_victory(id) {
+                self.tell(
+                    id,
+                    "The way out is sealed: you do not hold the Heart of the Deep.",
+                );
+            }
             return;
         }
         let dest_depth = if down { depth + 1 } else { depth - 1 };
+        let name = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
+        self.cancel_trades_of(id, &format!("{name} left the floor"));
         self.ensure_floor(dest_depth);
         let Some(dest_floor) = self.floor(dest_depth) else {
             return;
@@ -164,94 +180,66 @@ impl World {
     }
 
     fn character_attacks(&mut self, id: PlayerId, depth: u8, monster: EntityId) {
-        let Some(player) = self.player(&id) else {
+        let Some(c) = self.player(&id).and_then(|p| p.character.as_ref()) else {
             return;
         };
-        let Some(c) = player.character.as_ref() else {
-            return;
-        };
-        let name = player.name.clone();
-        let stats = c.class.stats();
+        let accuracy = c.class.stats().accuracy;
+        let name = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
         let Some(m) = self.floor(depth).and_then(|f| f.monsters.get(&monster)) else {
             return;
         };
-        let (mpos, mstats) = (m.pos, m.kind.stats());
-        let scope = Scope::Seen { depth, pos: mpos };
-        if !self.combat_rng().percent(u32::from(stats.accuracy)) {
-            let text = format!("{name} misses the {}.", mstats.name);
-            self.say(scope, Tone::Combat, text);
+        let (mpos, mname) = (m.pos, m.kind.stats().name);
+        let frozen = m.is_frozen(self.now());
+        // Frozen monsters cannot dodge.
+        if !frozen && !self.combat_rng().percent(u32::from(accuracy)) {
+            let text = format!("{name} misses the {mname}.");
+            self.say(Scope::Seen { depth, pos: mpos }, Tone::Combat, text);
             return;
         }
-        let roll = self
-            .combat_rng()
-            .range(i32::from(stats.melee.0), i32::from(stats.melee.1));
-        let damage = (roll - i32::from(mstats.armor)).max(1) as u16;
-        let Some(floor) = self.floor_mut(depth) else {
-            return;
-        };
-        let m = floor.monsters.get_mut(&monster).expect("looked up above");
-        m.hp = m.hp.saturating_sub(damage);
-        if m.hp > 0 {
-            // Being hit makes a monster hunt its attacker.
-            m.target = Some(id);
-            let text = format!("{name} hits the {} ({damage}).", mstats.name);
-            self.say(scope, Tone::Combat, text);
-            return;
-        }
-        floor.monsters.remove(&monster);
-        let player = self.players_mut().get_mut(&id).expect("looked up above");
-        player.stats.kills += 1;
-        if let Some(c) = player.character.as_mut() {
-            c.kills += 1;
-        }
-        let text = format!("{name} kills the {}!", mstats.name);
-        self.say(scope, Tone::Good, text);
+        let roll = self.melee_roll(id);
+        self.hurt_monster(depth, monster, roll, id, "hits");
     }
 
-    /// Monster `monster` on floor `depth` strikes `target`'s character.
-    pub(crate) fn monster_attacks(&mut self, depth: u8, monster: EntityId, target: PlayerId) {
+    /// Monster `monster` on floor `depth` strikes `target`'s character, in melee or (with
+    /// `ranged`) from afar.
+    pub(crate) fn monster_attacks(
+        &mut self,
+        depth: u8,
+        monster: EntityId,
+        target: PlayerId,
+        ranged: bool,
+    ) {
         let Some(m) = self.floor(depth).and_then(|f| f.monsters.get(&monster)) else {
             return;
         };
         let mstats = m.kind.stats();
-        let Some(player) = self.player(&target) else {
+        let Some(c) = self.player(&target).and_then(|p| p.character.as_ref()) else {
             return;
         };
-        let Some(c) = player.character.as_ref() else {
-            return;
-        };
-        let (name, armor, cpos) = (player.name.clone(), c.class.stats().armor, c.pos);
-        let scope = Scope::Seen { depth, pos: cpos };
+        let cpos = c.pos;
+        let name = self
+            .player(&target)
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
         if !self.combat_rng().percent(u32::from(mstats.accuracy)) {
-            let text = format!("The {} misses {name}.", mstats.name);
-            self.say(scope, Tone::Combat, text);
+            let verb = if ranged { "shoots at" } else { "misses" };
+            let text = if ranged {
+                format!("The {} {verb} {name} and misses.", mstats.name)
+            } else {
+                format!("The {} {verb} {name}.", mstats.name)
+            };
+            self.say(Scope::Seen { depth, pos: cpos }, Tone::Combat, text);
             return;
         }
-        let roll = self
-            .combat_rng()
-            .range(i32::from(mstats.damage.0), i32::from(mstats.damage.1));
-        let damage = (roll - i32::from(armor)).max(1) as u16;
-        let downed_ticks = self.ticks(DOWNED_MS);
-        let c = self
-            .players_mut()
-            .get_mut(&target)
-            .and_then(|p| p.character.as_mut())
-            .expect("looked up above");
-        c.hp = c.hp.saturating_sub(damage);
-        if c.hp == 0 {
-            c.life = Life::Downed {
-                left: downed_ticks,
-                revive: 0,
-            };
-            let text = format!(
-                "{name} is downed by the {}! Stand next to them for 3 s to revive them.",
-                mstats.name
-            );
-            self.say(Scope::Everyone, Tone::Bad, text);
+        let roll =
+            self.combat_rng()
+                .range(i32::from(mstats.damage.0), i32::from(mstats.damage.1)) as u16;
+        let source = if ranged {
+            format!("{}'s arrow", mstats.name)
         } else {
-            let text = format!("The {} hits {name} ({damage}).", mstats.name);
-            self.say(scope, Tone::Bad, text);
-        }
+            mstats.name.to_owned()
+        };
+        self.hurt_character(target, roll, &source);
         self.floor_mut(depth);
     }
 }

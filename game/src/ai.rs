@@ -1,17 +1,29 @@
-//! Phase 3: monsters notice, chase, attack and wander on their own timers.
+//! Phase 4: monsters notice, chase, attack and wander on their own timers, each after its role:
+//! archers shoot from range, shamans heal their kin, necromancers raise skeletons, the Deep
+//! Warden keeps to the Heart. Frozen monsters wait; rooted ones cannot step; taunted ones hunt
+//! the warrior who taunted them.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use crate::ability::ROOT_MS;
+use crate::event::{Scope, Tone};
 use crate::geom::{Dir, Pos};
 use crate::ids::{EntityId, PlayerId};
+use crate::monster::{Monster, MonsterKind, Role};
 use crate::tile::Tile;
 use crate::world::World;
 
 /// How far (in visited cells) a monster searches for a path to its target.
 const PATH_BUDGET: usize = 800;
+/// A shaman heals this much, this often.
+const HEAL_AMOUNT: u16 = 8;
+const HEAL_MS: u32 = 4_000;
+/// A necromancer raises a skeleton this often, keeping at most this many.
+const SUMMON_MS: u32 = 8_000;
+const MAX_SKELETONS: usize = 3;
 
 impl World {
-    /// Phase 3. Monsters on floors without a connected character are frozen: an empty floor
+    /// Phase 4. Monsters on floors without a connected character are frozen: an empty floor
     /// costs nothing and an absent party's floor waits for them.
     pub(crate) fn run_monsters(&mut self) {
         let now = self.now();
@@ -41,93 +53,200 @@ impl World {
         let Some(m) = self.floor(depth).and_then(|f| f.monsters.get(&id)).cloned() else {
             return; // killed earlier this tick
         };
-        let stats = m.kind.stats();
         let now = self.now();
-        let target = self.choose_target(depth, m.pos, m.target, stats.notice);
-        let (mut pos, mut next_target, mut last_seen) = (m.pos, None, m.last_seen);
-        let busy_ms;
+        if m.is_frozen(now) {
+            self.update_monster(depth, id, |m| m.next_act = m.effects.frozen_until);
+            return;
+        }
+        let stats = m.kind.stats();
+        let target = self.choose_target(depth, &m);
+        let mut next = Plan {
+            pos: m.pos,
+            target: None,
+            last_seen: m.last_seen,
+            busy_ms: stats.move_ms,
+            special: None,
+        };
         if let Some((tid, tpos)) = target {
-            next_target = Some(tid);
-            last_seen = Some(tpos);
-            if m.pos.is_adjacent(tpos) {
-                self.monster_attacks(depth, id, tid);
-                busy_ms = stats.attack_ms;
-            } else {
-                if let Some(step) = self.path_step(depth, m.pos, tpos, stats.opens_doors) {
-                    pos = self.monster_enter(depth, m.pos, step);
-                }
-                busy_ms = stats.move_ms;
+            next.target = Some(tid);
+            next.last_seen = Some(tpos);
+            if self.try_special(depth, &m, &mut next) {
+                // healed or summoned instead of fighting
+            } else if m.pos.is_adjacent(tpos) {
+                self.monster_attacks(depth, id, tid, false);
+                next.busy_ms = stats.attack_ms;
+            } else if let Role::Ranged { range } = stats.role
+                && m.pos.chebyshev(tpos) <= range as i16
+            {
+                self.monster_attacks(depth, id, tid, true);
+                next.busy_ms = stats.attack_ms;
+            } else if !m.is_rooted(now)
+                && let Some(step) = self.path_step(depth, m.pos, tpos, stats.opens_doors)
+            {
+                next.pos = self.monster_enter(depth, id, m.pos, step);
             }
+        } else if self.try_special(depth, &m, &mut next) {
         } else if let Some(goal) = m.last_seen {
             match self.path_step(depth, m.pos, goal, stats.opens_doors) {
-                Some(step) if m.pos != goal => pos = self.monster_enter(depth, m.pos, step),
-                _ => last_seen = None,
-            }
-            if pos == goal {
-                last_seen = None;
-            }
-            busy_ms = stats.move_ms;
-        } else {
-            if self.ai_rng().percent(50) {
-                let dir = Dir::ALL[self.ai_rng().below(8) as usize];
-                let step = m.pos.step(dir);
-                let tile = self
-                    .floor(depth)
-                    .map(|f| f.tile(step))
-                    .unwrap_or(Tile::Wall);
-                if tile.is_walkable() && self.occupant(depth, step).is_none() {
-                    pos = step;
+                Some(step) if m.pos != goal && !m.is_rooted(now) => {
+                    next.pos = self.monster_enter(depth, id, m.pos, step);
                 }
+                _ => next.last_seen = None,
             }
-            busy_ms = stats.move_ms;
+            if next.pos == goal {
+                next.last_seen = None;
+            }
+        } else if stats.role == Role::Guardian {
+            if m.pos.chebyshev(m.home) > 2
+                && let Some(step) = self.path_step(depth, m.pos, m.home, true)
+            {
+                next.pos = self.monster_enter(depth, id, m.pos, step);
+            }
+        } else if !m.is_rooted(now) && self.ai_rng().percent(50) {
+            let dir = Dir::ALL[self.ai_rng().below(8) as usize];
+            let step = m.pos.step(dir);
+            let tile = self
+                .floor(depth)
+                .map(|f| f.tile(step))
+                .unwrap_or(Tile::Wall);
+            if tile.is_walkable() && self.occupant(depth, step).is_none() {
+                next.pos = self.monster_enter(depth, id, m.pos, step);
+            }
         }
-        let next_act = now + self.ticks(busy_ms);
-        if let Some(m) = self.floor_mut(depth).and_then(|f| f.monsters.get_mut(&id)) {
-            m.pos = pos;
-            m.target = next_target;
-            m.last_seen = last_seen;
-            m.next_act = next_act;
+        let next_act = now + self.ticks(next.busy_ms);
+        let special_at = next.special;
+        self.update_monster(depth, id, |m| {
+            m.pos = next.pos;
+            m.target = next.target;
+            m.last_seen = next.last_seen;
+            m.next_act = m.next_act.max(next_act);
+            if let Some(at) = special_at {
+                m.special_at = at;
+            }
+        });
+    }
+
+    fn update_monster(&mut self, depth: u8, id: EntityId, f: impl FnOnce(&mut Monster)) {
+        if let Some(m) = self
+            .floor_mut(depth)
+            .and_then(|fl| fl.monsters.get_mut(&id))
+        {
+            f(m);
         }
     }
 
-    /// The character this monster hunts: the current target if it can still see the monster,
-    /// otherwise the nearest character within `notice` who can see it. Symmetric field of view
-    /// makes "the player sees the monster" the same as "the monster sees the player".
-    /// Downed and absent characters are never chosen.
-    fn choose_target(
-        &self,
-        depth: u8,
-        pos: Pos,
-        current: Option<PlayerId>,
-        notice: u16,
-    ) -> Option<(PlayerId, Pos)> {
-        let candidates: Vec<(i16, PlayerId, Pos)> = self
+    /// Healers heal hurt kin near them; summoners raise skeletons while hunting.
+    fn try_special(&mut self, depth: u8, m: &Monster, next: &mut Plan) -> bool {
+        let now = self.now();
+        if m.special_at > now {
+            return false;
+        }
+        match m.kind.stats().role {
+            Role::Healer => {
+                let hurt = self.floor(depth).and_then(|f| {
+                    f.monsters
+                        .values()
+                        .filter(|o| o.pos.chebyshev(m.pos) <= 5 && o.hp < o.kind.stats().max_hp)
+                        .min_by_key(|o| (o.hp, o.id))
+                        .map(|o| (o.id, o.pos, o.kind.stats().name))
+                });
+                let Some((oid, opos, oname)) = hurt else {
+                    return false;
+                };
+                self.update_monster(depth, oid, |o| {
+                    o.hp = (o.hp + HEAL_AMOUNT).min(o.kind.stats().max_hp);
+                });
+                let text = format!("The {} heals the {oname}.", m.kind.stats().name);
+                self.say(Scope::Seen { depth, pos: opos }, Tone::Combat, text);
+                next.special = Some(now + self.ticks(HEAL_MS));
+                next.busy_ms = m.kind.stats().attack_ms;
+                true
+            }
+            Role::Summoner if next.target.is_some() => {
+                let raised = self.floor(depth).map_or(0, |f| {
+                    f.monsters
+                        .values()
+                        .filter(|o| o.master == Some(m.id))
+                        .count()
+                });
+                if raised >= MAX_SKELETONS {
+                    return false;
+                }
+                let at = Dir::ALL.iter().map(|d| m.pos.step(*d)).find(|p| {
+                    self.floor(depth).is_some_and(|f| f.tile(*p).is_walkable())
+                        && self.occupant(depth, *p).is_none()
+                });
+                let Some(at) = at else {
+                    return false;
+                };
+                let sid = self.new_entity();
+                let mut skeleton = Monster::new(sid, MonsterKind::Skeleton, at, now + 1);
+                skeleton.master = Some(m.id);
+                skeleton.target = next.target;
+                if let Some(floor) = self.floor_mut(depth) {
+                    floor.monsters.insert(sid, skeleton);
+                }
+                let text = format!("The {} raises a skeleton!", m.kind.stats().name);
+                self.say(Scope::Seen { depth, pos: m.pos }, Tone::Bad, text);
+                next.special = Some(now + self.ticks(SUMMON_MS));
+                next.busy_ms = m.kind.stats().attack_ms;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The character this monster hunts:
+    /// 1. a taunting warrior, while the taunt lasts and they stand on this floor;
+    /// 2. the current target if it can still see the monster;
+    /// 3. the nearest character within `notice` who can see it.
+    ///
+    /// Symmetric field of view makes "the player sees the monster" the same as "the monster sees
+    /// the player". Absent characters are never chosen, downed ones only when nobody standing is.
+    fn choose_target(&self, depth: u8, m: &Monster) -> Option<(PlayerId, Pos)> {
+        let now = self.now();
+        if let Some((warrior, until)) = m.effects.taunted
+            && until > now
+            && let Some(c) = self
+                .player(&warrior)
+                .filter(|p| p.connected)
+                .and_then(|p| p.character.as_ref())
+            && c.depth == depth
+            && !c.is_downed()
+        {
+            return Some((warrior, c.pos));
+        }
+        let notice = m.kind.stats().notice;
+        let candidates: Vec<(bool, i16, PlayerId, Pos)> = self
             .players()
             .filter(|(_, p)| p.connected)
             .filter_map(|(id, p)| {
                 let c = p.character.as_ref()?;
-                let sees = self.sight_of(id)?.get(pos).copied().unwrap_or(false);
-                (c.depth == depth && !c.is_downed() && sees).then_some((
-                    c.pos.chebyshev(pos),
+                let sees = self.sight_of(id)?.get(m.pos).copied().unwrap_or(false);
+                (c.depth == depth && sees).then_some((
+                    c.is_downed(),
+                    c.pos.chebyshev(m.pos),
                     *id,
                     c.pos,
                 ))
             })
             .collect();
-        if let Some(cur) = current
-            && let Some((_, id, p)) = candidates.iter().find(|(_, id, _)| *id == cur)
+        if let Some(cur) = m.target
+            && let Some((downed, _, id, p)) = candidates.iter().find(|(_, _, id, _)| *id == cur)
+            && !downed
         {
             return Some((*id, *p));
         }
         candidates
             .into_iter()
-            .filter(|(dist, _, _)| *dist <= notice as i16)
+            .filter(|(_, dist, _, _)| *dist <= notice as i16)
             .min()
-            .map(|(_, id, p)| (id, p))
+            .map(|(_, _, id, p)| (id, p))
     }
 
-    /// Moves a monster from `from` into `step`, or opens the door there. Returns its position.
-    fn monster_enter(&mut self, depth: u8, from: Pos, step: Pos) -> Pos {
+    /// Moves a monster from `from` into `step`, or opens the door there, springing any snare.
+    /// Returns its position.
+    fn monster_enter(&mut self, depth: u8, id: EntityId, from: Pos, step: Pos) -> Pos {
         let tile = self
             .floor(depth)
             .map(|f| f.tile(step))
@@ -138,11 +257,24 @@ impl World {
             }
             return from;
         }
-        if tile.is_walkable() && self.occupant(depth, step).is_none() {
-            step
-        } else {
-            from
+        if !tile.is_walkable() || self.occupant(depth, step).is_some() {
+            return from;
         }
+        let sprung = self
+            .floor_mut(depth)
+            .and_then(|f| f.traps.remove(&step))
+            .is_some();
+        if sprung {
+            let until = self.now() + self.ticks(ROOT_MS);
+            let mut name = "";
+            self.update_monster(depth, id, |m| {
+                m.effects.rooted_until = until;
+                name = m.kind.stats().name;
+            });
+            let text = format!("The {name} is caught in a snare!");
+            self.say(Scope::Seen { depth, pos: step }, Tone::Good, text);
+        }
+        step
     }
 
     /// The first step of a shortest path from `from` toward `to`: onto `to` when it is free,
@@ -200,4 +332,14 @@ impl World {
         let step = from.step(Dir::toward(from, to)?);
         passable(step).then_some(step)
     }
+}
+
+/// What a monster will have done by the end of its act.
+struct Plan {
+    pos: Pos,
+    target: Option<PlayerId>,
+    last_seen: Option<Pos>,
+    busy_ms: u32,
+    /// When its special is next ready, if it used it.
+    special: Option<crate::tick::Tick>,
 }

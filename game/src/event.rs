@@ -23,6 +23,8 @@ pub enum Tone {
     Good,
     Bad,
     Combat,
+    /// A player's chat line.
+    Chat,
 }
 
 /// One line for message logs.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::geom::Pos;
-use crate::ids::EntityId;
+use crate::ids::{EntityId, PlayerId};
 use crate::monster::Monster;
 use crate::tile::Tile;
 
@@ -100,6 +100,8 @@ pub struct Floor {
     pub stairs_up: Pos,
     pub stairs_down: Option<Pos>,
     pub monsters: BTreeMap<EntityId, Monster>,
+    /// Snares set by rangers: the first monster to step on one is rooted.
+    pub traps: BTreeMap<Pos, PlayerId>,
 }
 
 impl Floor {
@@ -112,6 +114,7 @@ impl Floor {
             stairs_up,
             stairs_down,
             monsters: BTreeMap::new(),
+            traps: BTreeMap::new(),
         }
     }
 
@@ -156,7 +159,8 @@ impl Floor {
         self.monsters.values().find(|m| m.pos == p)
     }
 
-    /// Parses an ASCII map: `#` wall, `.` floor, `+` closed door, `'` open door, `>` / `<` stairs.
+    /// Parses an ASCII map: `#` wall, `.` floor, `+` closed door, `'` open door, `>` / `<` stairs,
+    /// `%` ore vein, `_` Vault Shrine.
     /// Any other character is floor, so fixtures can mark places with letters. For tests and tools.
     pub fn from_ascii(depth: u8, rows: &[&str]) -> Floor {
         let height = rows.len() as u16;
@@ -179,6 +183,8 @@ impl Floor {
                         up = p;
                         Tile::StairsUp
                     }
+                    '%' => Tile::Vein,
+                    '_' => Tile::Shrine,
                     _ => Tile::Floor,
                 };
                 tiles.set(p, tile);

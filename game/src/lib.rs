@@ -6,28 +6,38 @@
 //! and no iterated collection is a hash map. `game/clippy.toml` turns the forbidden APIs into
 //! lint errors, and a test checks that no I/O crate is a dependency.
 
+pub mod ability;
 mod act;
 mod ai;
 pub mod class;
+mod combat;
+pub mod craft;
+pub mod economy;
 pub mod event;
 pub mod floor;
 pub mod fov;
 pub mod geom;
 pub mod ids;
+mod items;
+mod life;
 pub mod mapgen;
 pub mod monster;
+pub mod ore;
 pub mod protocol;
 pub mod replay;
 pub mod rng;
 pub mod text;
 pub mod tick;
 pub mod tile;
+pub mod trade;
 pub mod view;
 pub mod world;
 
+pub use ability::Target;
 pub use class::Class;
+pub use economy::{Entry, Goods, ItemId, Stack};
 pub use geom::{Dir, Pos};
 pub use ids::{EntityId, PlayerId};
 pub use tick::{Tick, TickRate};
 pub use tile::Tile;
-pub use world::{Action, Departure, Input, StateHash, World, WorldSave};
+pub use world::{Action, Departure, Input, StateHash, TradeInput, World, WorldSave};

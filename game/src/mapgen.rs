@@ -3,20 +3,25 @@
 
 use std::collections::VecDeque;
 
+use crate::economy::Vein;
 use crate::floor::{DEEPEST_FLOOR, FLOOR_HEIGHT, FLOOR_WIDTH, Floor, Grid};
 use crate::geom::{Dir, Pos};
 use crate::monster::MonsterKind;
+use crate::ore::OreClass;
 use crate::rng::{Rng, Stream};
 use crate::tile::Tile;
 
 /// The first floor whose layout is caves rather than rooms.
 pub const FIRST_CAVE_FLOOR: u8 = 7;
 
-/// A freshly generated floor and the monsters that start on it (the world assigns their ids).
+/// A freshly generated floor, the monsters that start on it (the world assigns their ids), its
+/// ore veins, and on the last floor where the Heart of the Deep lies.
 #[derive(Clone, Debug)]
 pub struct Generated {
     pub floor: Floor,
     pub spawns: Vec<(MonsterKind, Pos)>,
+    pub veins: Vec<(Pos, Vein)>,
+    pub heart: Option<Pos>,
 }
 
 /// Generates floor `depth` of the world with `seed`.
@@ -36,9 +41,69 @@ pub fn generate(seed: u64, depth: u8) -> Generated {
         p
     });
     let spawns = spawns(&tiles, &distances, depth, &mut rng);
+    // Everything below draws after the layout, stairs and monsters, so adding it did not move
+    // any of them.
+    let veins = veins(&mut tiles, depth, &mut rng);
+    place_shrine(&mut tiles, &distances, up, &spawns, &mut rng);
+    let heart = (depth == DEEPEST_FLOOR).then(|| far_cell(&tiles, &distances, &mut rng));
     Generated {
         floor: Floor::new(depth, tiles, up, down),
         spawns,
+        veins,
+        heart,
+    }
+}
+
+/// Turns some walls that face open floor into ore veins of this depth's classes.
+fn veins(tiles: &mut Grid<Tile>, depth: u8, rng: &mut Rng) -> Vec<(Pos, Vein)> {
+    let faces: Vec<Pos> = tiles
+        .positions()
+        .filter(|p| tiles.get(*p) == Some(&Tile::Wall))
+        .filter(|p| {
+            [Dir::N, Dir::E, Dir::S, Dir::W]
+                .iter()
+                .any(|d| tiles.get(p.step(*d)) == Some(&Tile::Floor))
+        })
+        .collect();
+    let classes = OreClass::at_depth(depth);
+    let count = (14 + usize::from(depth)).min(faces.len());
+    let mut out: Vec<(Pos, Vein)> = Vec::with_capacity(count);
+    let mut tries = 0;
+    while out.len() < count && tries < count * 20 {
+        tries += 1;
+        let p = faces[rng.below(faces.len() as u32) as usize];
+        if out.iter().any(|(q, _)| q.chebyshev(p) < 3) {
+            continue;
+        }
+        let class = if rng.percent(70) {
+            classes[0]
+        } else {
+            classes[1]
+        };
+        let units = rng.range(8, 20) as u16;
+        tiles.set(p, Tile::Vein);
+        out.push((p, Vein { class, units }));
+    }
+    out.sort_by_key(|(p, _)| *p);
+    out
+}
+
+/// A Vault Shrine on an open cell, a short walk from the up stairs.
+fn place_shrine(
+    tiles: &mut Grid<Tile>,
+    distances: &Grid<u32>,
+    up: Pos,
+    spawns: &[(MonsterKind, Pos)],
+    rng: &mut Rng,
+) {
+    let near: Vec<Pos> = tiles
+        .positions()
+        .filter(|p| tiles.get(*p) == Some(&Tile::Floor) && p.chebyshev(up) >= 2)
+        .filter(|p| spawns.iter().all(|(_, s)| s != p))
+        .filter(|p| matches!(distances.get(*p), Some(d) if (3..=12).contains(d)))
+        .collect();
+    if let Some(p) = rng.pick(&near).copied() {
+        tiles.set(p, Tile::Shrine);
     }
 }
 
@@ -336,6 +401,35 @@ mod tests {
                     "seed {seed} depth {depth} has only {open} open cells"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn every_floor_has_a_shrine_and_veins_of_its_depth() {
+        for depth in 1..=DEEPEST_FLOOR {
+            let g = generate(5, depth);
+            let f = &g.floor;
+            let shrines = f
+                .tiles()
+                .cells()
+                .iter()
+                .filter(|t| **t == Tile::Shrine)
+                .count();
+            assert_eq!(shrines, 1, "floor {depth}");
+            assert!(
+                g.veins.len() >= 10,
+                "floor {depth} has {} veins",
+                g.veins.len()
+            );
+            for (p, vein) in &g.veins {
+                assert_eq!(f.tile(*p), Tile::Vein);
+                assert!(OreClass::at_depth(depth).contains(&vein.class));
+                let open = [Dir::N, Dir::E, Dir::S, Dir::W]
+                    .iter()
+                    .any(|d| f.tile(p.step(*d)).is_walkable());
+                assert!(open, "vein at {p:?} cannot be reached");
+            }
+            assert_eq!(g.heart.is_some(), depth == DEEPEST_FLOOR);
         }
     }
 

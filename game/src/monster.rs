@@ -1,4 +1,4 @@
-//! Monster kinds (a data table) and the per-monster state the world keeps.
+//! Monster kinds (a data table), their roles, and the per-monster state the world keeps.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,10 +13,33 @@ pub enum MonsterKind {
     Jackal,
     Kobold,
     Goblin,
+    GoblinArcher,
+    KoboldShaman,
     CaveSpider,
     Orc,
     Ghoul,
+    Necromancer,
+    Skeleton,
+    Troll,
     Ogre,
+    Wraith,
+    DeepWarden,
+}
+
+/// How a monster fights.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    Melee,
+    /// Shoots from up to `range` cells when it can see its target.
+    Ranged {
+        range: u16,
+    },
+    /// Heals hurt monsters near it; fights weakly.
+    Healer,
+    /// Raises skeletons while hunting.
+    Summoner,
+    /// Stays by what it guards unless hunting.
+    Guardian,
 }
 
 /// The numbers of a monster kind. Durations are milliseconds; the world converts them to ticks.
@@ -33,141 +56,149 @@ pub struct MonsterStats {
     /// Notices a player who can see it within this many cells.
     pub notice: u16,
     pub opens_doors: bool,
-    /// Floors on which it appears, inclusive.
+    /// Floors on which it appears, inclusive; `(0, 0)` never appears on its own.
     pub depths: (u8, u8),
+    pub role: Role,
+    /// Regains a hit point every second.
+    pub regenerates: bool,
+}
+
+/// A table row's usual numbers; `(max_hp, armor)` is its toughness.
+const fn stats(
+    name: &'static str,
+    glyph: char,
+    (max_hp, armor): (u16, u16),
+    damage: (u16, u16),
+    move_ms: u32,
+    depths: (u8, u8),
+    role: Role,
+) -> MonsterStats {
+    MonsterStats {
+        name,
+        glyph,
+        max_hp,
+        armor,
+        damage,
+        accuracy: 75,
+        move_ms,
+        attack_ms: 300,
+        notice: 7,
+        opens_doors: true,
+        depths,
+        role,
+        regenerates: false,
+    }
 }
 
 impl MonsterKind {
-    pub const ALL: [MonsterKind; 8] = [
+    pub const ALL: [MonsterKind; 15] = [
         MonsterKind::Rat,
         MonsterKind::Jackal,
         MonsterKind::Kobold,
         MonsterKind::Goblin,
+        MonsterKind::GoblinArcher,
+        MonsterKind::KoboldShaman,
         MonsterKind::CaveSpider,
         MonsterKind::Orc,
         MonsterKind::Ghoul,
+        MonsterKind::Necromancer,
+        MonsterKind::Skeleton,
+        MonsterKind::Troll,
         MonsterKind::Ogre,
+        MonsterKind::Wraith,
+        MonsterKind::DeepWarden,
     ];
 
     pub const fn stats(self) -> MonsterStats {
+        use Role::*;
         match self {
             MonsterKind::Rat => MonsterStats {
-                name: "rat",
-                glyph: 'r',
-                max_hp: 5,
-                armor: 0,
-                damage: (1, 2),
-                accuracy: 70,
-                move_ms: 180,
-                attack_ms: 300,
-                notice: 6,
                 opens_doors: false,
-                depths: (1, 3),
+                accuracy: 70,
+                notice: 6,
+                ..stats("rat", 'r', (5, 0), (1, 2), 180, (1, 3), Melee)
             },
             MonsterKind::Jackal => MonsterStats {
-                name: "jackal",
-                glyph: 'j',
-                max_hp: 7,
-                armor: 0,
-                damage: (1, 3),
-                accuracy: 70,
-                move_ms: 120,
+                opens_doors: false,
                 attack_ms: 250,
                 notice: 8,
-                opens_doors: false,
-                depths: (1, 4),
+                ..stats("jackal", 'j', (7, 0), (1, 3), 120, (1, 4), Melee)
             },
-            MonsterKind::Kobold => MonsterStats {
-                name: "kobold",
-                glyph: 'k',
-                max_hp: 9,
-                armor: 1,
-                damage: (1, 4),
-                accuracy: 75,
-                move_ms: 200,
-                attack_ms: 250,
-                notice: 7,
-                opens_doors: true,
-                depths: (1, 5),
-            },
-            MonsterKind::Goblin => MonsterStats {
-                name: "goblin",
-                glyph: 'g',
-                max_hp: 12,
-                armor: 1,
-                damage: (2, 5),
-                accuracy: 75,
-                move_ms: 200,
-                attack_ms: 250,
-                notice: 7,
-                opens_doors: true,
-                depths: (2, 7),
-            },
+            MonsterKind::Kobold => stats("kobold", 'k', (9, 1), (1, 4), 200, (1, 5), Melee),
+            MonsterKind::Goblin => stats("goblin", 'g', (12, 1), (2, 5), 200, (2, 7), Melee),
+            MonsterKind::GoblinArcher => stats(
+                "goblin archer",
+                'a',
+                (10, 0),
+                (2, 5),
+                220,
+                (2, 8),
+                Ranged { range: 6 },
+            ),
+            MonsterKind::KoboldShaman => {
+                stats("kobold shaman", 'h', (11, 0), (1, 3), 220, (3, 8), Healer)
+            }
             MonsterKind::CaveSpider => MonsterStats {
-                name: "cave spider",
-                glyph: 's',
-                max_hp: 10,
-                armor: 0,
-                damage: (2, 6),
-                accuracy: 80,
-                move_ms: 110,
-                attack_ms: 250,
-                notice: 9,
                 opens_doors: false,
-                depths: (4, 9),
-            },
-            MonsterKind::Orc => MonsterStats {
-                name: "orc",
-                glyph: 'o',
-                max_hp: 20,
-                armor: 2,
-                damage: (3, 7),
-                accuracy: 75,
-                move_ms: 220,
-                attack_ms: 300,
-                notice: 7,
-                opens_doors: true,
-                depths: (3, 9),
-            },
-            MonsterKind::Ghoul => MonsterStats {
-                name: "ghoul",
-                glyph: 'G',
-                max_hp: 26,
-                armor: 2,
-                damage: (4, 8),
+                notice: 9,
                 accuracy: 80,
-                move_ms: 240,
-                attack_ms: 300,
-                notice: 8,
-                opens_doors: true,
-                depths: (6, 12),
+                ..stats("cave spider", 's', (10, 0), (2, 6), 110, (4, 9), Melee)
+            },
+            MonsterKind::Orc => stats("orc", 'o', (20, 2), (3, 7), 220, (4, 9), Melee),
+            MonsterKind::Ghoul => MonsterStats {
+                accuracy: 80,
+                ..stats("ghoul", 'G', (26, 2), (4, 8), 240, (6, 12), Melee)
+            },
+            MonsterKind::Necromancer => {
+                stats("necromancer", 'N', (18, 1), (2, 5), 240, (6, 12), Summoner)
+            }
+            MonsterKind::Skeleton => stats("skeleton", 'z', (8, 1), (2, 4), 220, (0, 0), Melee),
+            MonsterKind::Troll => MonsterStats {
+                regenerates: true,
+                ..stats("troll", 'T', (40, 3), (5, 10), 260, (8, 12), Melee)
             },
             MonsterKind::Ogre => MonsterStats {
-                name: "ogre",
-                glyph: 'O',
-                max_hp: 45,
-                armor: 3,
-                damage: (6, 12),
                 accuracy: 70,
-                move_ms: 280,
                 attack_ms: 400,
-                notice: 7,
-                opens_doors: true,
-                depths: (7, 12),
+                ..stats("ogre", 'O', (45, 3), (6, 12), 280, (7, 12), Melee)
+            },
+            MonsterKind::Wraith => MonsterStats {
+                notice: 10,
+                accuracy: 85,
+                ..stats("wraith", 'W', (24, 1), (5, 9), 130, (9, 12), Melee)
+            },
+            MonsterKind::DeepWarden => MonsterStats {
+                notice: 8,
+                accuracy: 85,
+                regenerates: true,
+                ..stats("Deep Warden", 'D', (120, 5), (8, 16), 240, (0, 0), Guardian)
             },
         }
     }
 
-    /// The kinds that appear at `depth`, in table order.
+    /// The kinds that appear on their own at `depth`, in table order.
     pub fn at_depth(depth: u8) -> Vec<MonsterKind> {
         MonsterKind::ALL
             .into_iter()
             .filter(|k| {
                 let (lo, hi) = k.stats().depths;
-                (lo..=hi).contains(&depth)
+                lo > 0 && (lo..=hi).contains(&depth)
             })
             .collect()
     }
+}
+
+/// Timed conditions on a monster (ticks at which they end).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonsterEffects {
+    /// Frozen: cannot act; a Warrior's hit shatters it for double damage.
+    pub frozen_until: Tick,
+    /// Marked: takes half again as much damage from every source.
+    pub marked_until: Tick,
+    /// Rooted by a snare: cannot move, can still strike what is next to it.
+    pub rooted_until: Tick,
+    /// Taunted: must hunt this warrior.
+    pub taunted: Option<(PlayerId, Tick)>,
 }
 
 /// A living monster on a floor.
@@ -183,6 +214,13 @@ pub struct Monster {
     pub target: Option<PlayerId>,
     /// Where it last saw its target; it walks there when the target is out of sight.
     pub last_seen: Option<Pos>,
+    pub effects: MonsterEffects,
+    /// Where it was placed; guardians stay near it.
+    pub home: Pos,
+    /// Its summoner, for skeletons.
+    pub master: Option<EntityId>,
+    /// When its special (heal, summon) is next ready.
+    pub special_at: Tick,
 }
 
 impl Monster {
@@ -195,7 +233,23 @@ impl Monster {
             next_act,
             target: None,
             last_seen: None,
+            effects: MonsterEffects::default(),
+            home: pos,
+            master: None,
+            special_at: next_act,
         }
+    }
+
+    pub fn is_frozen(&self, now: Tick) -> bool {
+        self.effects.frozen_until > now
+    }
+
+    pub fn is_marked(&self, now: Tick) -> bool {
+        self.effects.marked_until > now
+    }
+
+    pub fn is_rooted(&self, now: Tick) -> bool {
+        self.effects.rooted_until > now
     }
 }
 
@@ -220,5 +274,30 @@ mod tests {
                 / kinds.len() as u32
         };
         assert!(avg_hp(12) > avg_hp(1) * 3);
+    }
+
+    #[test]
+    fn the_bestiary_has_every_role() {
+        assert!(MonsterKind::ALL.len() >= 12);
+        let roles: Vec<Role> = MonsterKind::ALL.iter().map(|k| k.stats().role).collect();
+        assert!(roles.iter().any(|r| matches!(r, Role::Ranged { .. })));
+        assert!(roles.contains(&Role::Healer));
+        assert!(roles.contains(&Role::Summoner));
+        assert!(roles.contains(&Role::Guardian));
+        let fast = MonsterKind::ALL
+            .iter()
+            .filter(|k| k.stats().move_ms <= 130)
+            .count();
+        let tough = MonsterKind::ALL
+            .iter()
+            .filter(|k| k.stats().max_hp >= 40)
+            .count();
+        assert!(fast >= 2 && tough >= 2);
+        // Summoned and guardian kinds never appear on their own.
+        for depth in 1..=12 {
+            let kinds = MonsterKind::at_depth(depth);
+            assert!(!kinds.contains(&MonsterKind::Skeleton));
+            assert!(!kinds.contains(&MonsterKind::DeepWarden));
+        }
     }
 }

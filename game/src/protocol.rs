@@ -13,16 +13,18 @@
 use serde::{Deserialize, Serialize};
 
 use crate::class::Class;
+use crate::craft::{GearStats, Recipe};
 use crate::event::Tone;
 use crate::geom::Pos;
 use crate::ids::PlayerId;
 use crate::monster::MonsterKind;
-use crate::world::Action;
+use crate::ore::OreClass;
+use crate::world::{Action, TradeInput};
 
 /// Bumped on every incompatible change to these types.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 /// The ALPN for this protocol version.
-pub const ALPN: &[u8] = b"brogue/1";
+pub const ALPN: &[u8] = b"brogue/2";
 /// The version-agnostic ALPN every version keeps forever: on it the host only reads a
 /// [`Hello`] and answers [`Refusal::VersionMismatch`], so mismatched players learn both versions.
 pub const ALPN_NEGOTIATE: &[u8] = b"brogue";
@@ -46,6 +48,12 @@ pub enum ClientMsg {
     },
     /// The player leaves on purpose (their character waits, safe).
     Leave,
+    /// A line for the party chat.
+    Chat {
+        text: String,
+    },
+    /// Opening, changing, accepting or cancelling a trade.
+    Trade(TradeInput),
 }
 
 /// The first frame of every connection.
@@ -139,6 +147,66 @@ pub struct Update {
     pub entities: Option<Vec<EntityView>>,
     pub party: Option<Vec<PartyMember>>,
     pub log: Vec<LogLine>,
+    /// What the player carries.
+    pub pack: Option<PackView>,
+    /// The player's Legacy Vault.
+    pub vault: Option<Vec<StackView>>,
+    /// Things on the ground, and the party's snares, in sight.
+    pub piles: Option<Vec<(Pos, PileKind)>>,
+    /// The trade the player is in (`Some(None)`: no longer in one).
+    pub trade: Option<Option<TradeView>>,
+}
+
+/// Ore and items a player carries.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackView {
+    pub stacks: Vec<StackView>,
+    pub items: Vec<ItemView>,
+}
+
+/// Units of one spawn, with what a screen needs to show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StackView {
+    pub spawn: u32,
+    pub name: String,
+    pub class: OreClass,
+    /// OQ CD DR HR MA PE SR UT.
+    pub attrs: [u16; 8],
+    pub units: u32,
+}
+
+/// An item a player carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemView {
+    pub id: u64,
+    pub name: String,
+    /// `None` for the Heart of the Deep.
+    pub recipe: Option<Recipe>,
+    pub quality: u16,
+    pub stats: GearStats,
+    pub equipped: bool,
+}
+
+/// What lies on a cell.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum PileKind {
+    Ore,
+    Item,
+    Heart,
+    /// A snare the party set.
+    Snare,
+}
+
+/// A trade in progress, from this player's side.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TradeView {
+    pub id: u64,
+    pub with: String,
+    pub phase: u32,
+    pub mine: PackView,
+    pub theirs: PackView,
+    pub i_accepted: bool,
+    pub they_accepted: bool,
 }
 
 /// Changes to the client's map of the floor it is on. Cells carry [`Tile::code`]s (0 = unknown).
@@ -171,6 +239,20 @@ pub struct SelfView {
     /// Ticks until the current action ends.
     pub busy: u16,
     pub kills: u32,
+    /// Ticks until each ability is ready (0 = ready).
+    pub cooldowns: [u16; 3],
+    /// Ticks of Shield Wall left.
+    pub shield_wall: u16,
+    /// Points of Ward left.
+    pub ward: u16,
+    /// What worn gear adds.
+    pub gear: GearStats,
+    /// Withdrew from the vault: no Pure Victory.
+    pub impure: bool,
+    /// Standing at a Vault Shrine.
+    pub at_shrine: bool,
+    /// Mining or crafting: what, and ticks left.
+    pub channel: Option<(String, u16)>,
 }
 
 /// Countdown of a downed character.
@@ -189,6 +271,18 @@ pub struct EntityView {
     pub kind: EntityKind,
     /// Health, 0..=100.
     pub hp_pct: u8,
+    /// [`effect`] flags.
+    pub effects: u8,
+}
+
+/// Bits of [`EntityView::effects`].
+pub mod effect {
+    pub const FROZEN: u8 = 1;
+    pub const MARKED: u8 = 2;
+    pub const ROOTED: u8 = 4;
+    pub const TAUNTED: u8 = 8;
+    pub const SHIELD_WALL: u8 = 16;
+    pub const WARD: u8 = 32;
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

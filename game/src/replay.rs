@@ -12,6 +12,7 @@
 //! 0 create 0 warrior
 //! 5 act 0 1 move NE             (tick, verb, player index, seq, action)
 //! 400 disconnect 1 lost
+//! 420 raw 03…                   (any other input, as hex of its postcard encoding)
 //! end 1000                      (ticks played)
 //! hash 9f86…                    (state hash after the last tick)
 //! ```
@@ -104,11 +105,11 @@ impl Recording {
                     player,
                     seq,
                     action,
-                } => format!(
-                    "act {} {seq} {}",
-                    self.index_of(player),
-                    action_text(action)
-                ),
+                } => match action_text(action) {
+                    Some(text) => format!("act {} {seq} {text}", self.index_of(player)),
+                    None => raw(input),
+                },
+                Input::Chat { .. } | Input::Trade { .. } => raw(input),
             };
             let _ = writeln!(out, "{tick} {line}");
         }
@@ -165,6 +166,13 @@ impl Recording {
                     let bytes = unhex(word(0)?).ok_or_else(|| err("bad hash"))?;
                     rec.hash = Some(StateHash(bytes));
                 }
+                tick if word(0) == Ok("raw") => {
+                    let tick: u64 = tick.parse().map_err(|_| err("unknown line"))?;
+                    let bytes = unhex_any(word(1)?).ok_or_else(|| err("bad raw input"))?;
+                    let input =
+                        postcard::from_bytes(&bytes).map_err(|_| err("undecodable raw input"))?;
+                    rec.inputs.push((tick, input));
+                }
                 tick => {
                     let tick: u64 = tick.parse().map_err(|_| err("unknown line"))?;
                     let player = *rec
@@ -203,13 +211,32 @@ impl Recording {
     }
 }
 
-fn action_text(action: &Action) -> String {
-    match action {
+/// The readable form of simple actions; `None` for those written raw.
+fn action_text(action: &Action) -> Option<String> {
+    Some(match action {
         Action::Move(d) => format!("move {d:?}"),
         Action::Wait => "wait".into(),
         Action::Descend => "descend".into(),
         Action::Ascend => "ascend".into(),
+        Action::PickUp => "pickup".into(),
+        _ => return None,
+    })
+}
+
+fn raw(input: &Input) -> String {
+    format!(
+        "raw {}",
+        hex(&postcard::to_stdvec(input).expect("in-memory encoding cannot fail"))
+    )
+}
+
+fn unhex_any(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
     }
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect()
 }
 
 fn parse_action(words: &[&str]) -> Option<Action> {
@@ -218,6 +245,7 @@ fn parse_action(words: &[&str]) -> Option<Action> {
         ["wait"] => Action::Wait,
         ["descend"] => Action::Descend,
         ["ascend"] => Action::Ascend,
+        ["pickup"] => Action::PickUp,
         _ => return None,
     })
 }

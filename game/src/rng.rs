@@ -15,6 +15,10 @@ pub enum Stream {
     Combat,
     /// Monster decisions (wandering, target ties).
     Ai,
+    /// Ore spawns' names and attributes.
+    Spawns,
+    /// Mining yields and crafting.
+    Craft,
 }
 
 impl Stream {
@@ -23,6 +27,8 @@ impl Stream {
             Stream::MapGen { depth } => [b'm', b'a', b'p', 0, 0, 0, 0, depth],
             Stream::Combat => *b"combat\0\0",
             Stream::Ai => *b"ai\0\0\0\0\0\0",
+            Stream::Spawns => *b"spawns\0\0",
+            Stream::Craft => *b"craft\0\0\0",
         }
     }
 }

@@ -11,17 +11,21 @@ pub enum Tile {
     DoorOpen,
     StairsDown,
     StairsUp,
+    /// Ore in the wall: mine it by walking into it.
+    Vein,
+    /// A Vault Shrine: deposit and withdraw ore standing on or next to it.
+    Shrine,
 }
 
 impl Tile {
     /// Can a creature stand here?
     pub const fn is_walkable(self) -> bool {
-        !matches!(self, Tile::Wall | Tile::DoorClosed)
+        !matches!(self, Tile::Wall | Tile::DoorClosed | Tile::Vein)
     }
 
     /// Does this tile stop line of sight?
     pub const fn blocks_sight(self) -> bool {
-        matches!(self, Tile::Wall | Tile::DoorClosed)
+        matches!(self, Tile::Wall | Tile::DoorClosed | Tile::Vein)
     }
 
     /// A stable one-byte code for the wire (`0` means "unknown").
@@ -33,6 +37,8 @@ impl Tile {
             Tile::DoorOpen => 4,
             Tile::StairsDown => 5,
             Tile::StairsUp => 6,
+            Tile::Vein => 7,
+            Tile::Shrine => 8,
         }
     }
 
@@ -45,6 +51,8 @@ impl Tile {
             4 => Tile::DoorOpen,
             5 => Tile::StairsDown,
             6 => Tile::StairsUp,
+            7 => Tile::Vein,
+            8 => Tile::Shrine,
             _ => return None,
         })
     }
@@ -63,6 +71,8 @@ mod tests {
             Tile::DoorOpen,
             Tile::StairsDown,
             Tile::StairsUp,
+            Tile::Vein,
+            Tile::Shrine,
         ] {
             assert_eq!(Tile::from_code(tile.code()), Some(tile));
         }

@@ -11,16 +11,17 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::event::{Event, Scope};
+use crate::economy::{Holder, ItemKind, Place, Stack};
+use crate::event::{Event, Scope, Tone};
 use crate::floor::Grid;
 use crate::geom::Pos;
 use crate::ids::PlayerId;
 use crate::protocol::{
-    Downed, EntityKind, EntityView, LogLine, MAX_LIST, MapPatch, MemberStatus, PartyMember,
-    SelfView, Update,
+    Downed, EntityKind, EntityView, ItemView, LogLine, MAX_LIST, MapPatch, MemberStatus, PackView,
+    PartyMember, PileKind, SelfView, StackView, TradeView, Update, effect,
 };
 use crate::tile::Tile;
-use crate::world::{Life, World};
+use crate::world::{Channel, Life, World};
 
 /// Host-side record of what one client has been sent.
 #[derive(Clone, Debug, Default)]
@@ -33,6 +34,11 @@ pub struct Tracker {
     me: Option<SelfView>,
     ack: u32,
     sent_any: bool,
+    pack: Option<PackView>,
+    vault: Option<Vec<StackView>>,
+    piles: Vec<(Pos, PileKind)>,
+    /// `None` until first sent.
+    trade: Option<Option<TradeView>>,
 }
 
 impl Tracker {
@@ -66,8 +72,9 @@ impl Tracker {
         };
         let mut changed = !self.sent_any || self.ack != update.ack;
         self.ack = update.ack;
-        self.sent_any = true;
 
+        let now = world.tick();
+        let left = |t: crate::tick::Tick| (t - now).min(u64::from(u16::MAX)) as u16;
         let me = character.map(|c| SelfView {
             class: c.class,
             hp: c.hp,
@@ -84,8 +91,21 @@ impl Tracker {
                         .min(100) as u8,
                 }),
             },
-            busy: (c.ready_at - world.tick()).min(u64::from(u16::MAX)) as u16,
+            busy: left(c.ready_at),
             kills: c.kills,
+            cooldowns: c.cooldowns.map(left),
+            shield_wall: left(c.shield_wall_until),
+            ward: if c.ward_until > now { c.ward } else { 0 },
+            gear: world.gear_of(&player),
+            impure: c.impure,
+            at_shrine: world.at_shrine(player),
+            channel: c.channel.as_ref().map(|ch| {
+                let what = match ch {
+                    Channel::Mining { .. } => "mining".to_owned(),
+                    Channel::Crafting { recipe, .. } => format!("crafting a {}", recipe.def().name),
+                };
+                (what, left(c.ready_at))
+            }),
         });
         changed |= me != self.me;
         self.me = me.clone();
@@ -150,21 +170,59 @@ impl Tracker {
             self.party = party;
         }
 
-        update.log = world
-            .events()
-            .iter()
-            .filter(|e| may_know(e, player, depth, sight))
-            .map(|e| LogLine {
-                tick: world.tick().0.saturating_sub(1),
-                tone: e.tone,
-                text: e.text.clone(),
-            })
-            .collect();
+        let pack = pack_view(world, player);
+        if self.pack.as_ref() != Some(&pack) {
+            update.pack = Some(pack.clone());
+            self.pack = Some(pack);
+        }
+        let vault = stack_views(world, &world.economy().stacks(Place::Vault(player)));
+        if self.vault.as_ref() != Some(&vault) {
+            update.vault = Some(vault.clone());
+            self.vault = Some(vault);
+        }
+        let piles = depth
+            .map(|d| visible_piles(world, d, sight))
+            .unwrap_or_default();
+        if piles != self.piles || update.map.is_some() {
+            update.piles = Some(piles.clone());
+            self.piles = piles;
+        }
+        let trade = trade_view(world, player);
+        if self.trade.as_ref() != Some(&trade) {
+            update.trade = Some(trade.clone());
+            self.trade = Some(trade);
+        }
+
+        // A fresh client first gets the chat history, then this tick's lines.
+        let first = !std::mem::replace(&mut self.sent_any, true);
+        if first {
+            update.log.extend(world.chat().iter().map(|c| LogLine {
+                tick: c.tick.0,
+                tone: Tone::Chat,
+                text: format!("{}: {}", c.name, c.text),
+            }));
+        }
+        update.log.extend(
+            world
+                .events()
+                .iter()
+                .filter(|e| may_know(e, player, depth, sight))
+                .filter(|e| !(first && e.tone == Tone::Chat))
+                .map(|e| LogLine {
+                    tick: world.tick().0.saturating_sub(1),
+                    tone: e.tone,
+                    text: e.text.clone(),
+                }),
+        );
 
         changed |= update.map.is_some()
             || update.sight.is_some()
             || update.entities.is_some()
             || update.party.is_some()
+            || update.pack.is_some()
+            || update.vault.is_some()
+            || update.piles.is_some()
+            || update.trade.is_some()
             || !update.log.is_empty();
         changed.then_some(update)
     }
@@ -215,20 +273,31 @@ fn visible_entities(world: &World, depth: u8, sight: Option<&Grid<bool>>) -> Vec
         return Vec::new();
     };
     let seen = |p: Pos| sight.get(p).copied().unwrap_or(false);
+    let now = world.tick();
     let mut out: Vec<EntityView> = Vec::new();
     if let Some(floor) = world.floor(depth) {
-        out.extend(
-            floor
-                .monsters
-                .values()
-                .filter(|m| seen(m.pos))
-                .map(|m| EntityView {
-                    id: m.id.0,
-                    pos: m.pos,
-                    kind: EntityKind::Monster(m.kind),
-                    hp_pct: percent(m.hp, m.kind.stats().max_hp),
-                }),
-        );
+        out.extend(floor.monsters.values().filter(|m| seen(m.pos)).map(|m| {
+            let mut effects = 0;
+            if m.is_frozen(now) {
+                effects |= effect::FROZEN;
+            }
+            if m.is_marked(now) {
+                effects |= effect::MARKED;
+            }
+            if m.is_rooted(now) {
+                effects |= effect::ROOTED;
+            }
+            if m.effects.taunted.is_some_and(|(_, until)| until > now) {
+                effects |= effect::TAUNTED;
+            }
+            EntityView {
+                id: m.id.0,
+                pos: m.pos,
+                kind: EntityKind::Monster(m.kind),
+                hp_pct: percent(m.hp, m.kind.stats().max_hp),
+                effects,
+            }
+        }));
     }
     out.extend(world.players().filter_map(|(_, p)| {
         let c = p.character.as_ref()?;
@@ -241,9 +310,133 @@ fn visible_entities(world: &World, depth: u8, sight: Option<&Grid<bool>>) -> Vec
                 away: !p.connected,
             },
             hp_pct: percent(c.hp, c.max_hp()),
+            effects: if c.shield_wall_until > now {
+                effect::SHIELD_WALL
+            } else {
+                0
+            } | if c.ward > 0 && c.ward_until > now {
+                effect::WARD
+            } else {
+                0
+            },
         })
     }));
     out.sort_by_key(|e| e.id);
+    out
+}
+
+fn stack_views(world: &World, stacks: &[Stack]) -> Vec<StackView> {
+    stacks
+        .iter()
+        .filter_map(|s| {
+            let spawn = world.economy().spawns.get(s.spawn)?;
+            Some(StackView {
+                spawn: s.spawn.0,
+                name: spawn.name.clone(),
+                class: spawn.class,
+                attrs: spawn.attrs.0,
+                units: s.units,
+            })
+        })
+        .collect()
+}
+
+fn item_views(world: &World, player: PlayerId, ids: &[crate::economy::ItemId]) -> Vec<ItemView> {
+    let worn: Vec<crate::economy::ItemId> = world
+        .player(&player)
+        .and_then(|p| p.character.as_ref())
+        .map(|c| c.equipped.values().copied().collect())
+        .unwrap_or_default();
+    ids.iter()
+        .filter_map(|id| {
+            let (_, item) = world.economy().item(*id)?;
+            let recipe = match item.kind {
+                ItemKind::Gear(r) => Some(r),
+                ItemKind::Heart => None,
+            };
+            Some(ItemView {
+                id: item.id.0,
+                name: item.name.clone(),
+                recipe,
+                quality: item.quality,
+                stats: recipe.map(|r| r.stats(item.quality)).unwrap_or_default(),
+                equipped: worn.contains(&item.id),
+            })
+        })
+        .collect()
+}
+
+fn pack_view(world: &World, player: PlayerId) -> PackView {
+    let ids: Vec<_> = world
+        .economy()
+        .items_at(Holder::Carried(player))
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    PackView {
+        stacks: stack_views(world, &world.economy().stacks(Place::Pack(player))),
+        items: item_views(world, player, &ids),
+    }
+}
+
+fn goods_view(world: &World, player: PlayerId, goods: &crate::economy::Goods) -> PackView {
+    PackView {
+        stacks: stack_views(world, &goods.stacks),
+        items: item_views(world, player, &goods.items),
+    }
+}
+
+fn trade_view(world: &World, player: PlayerId) -> Option<TradeView> {
+    let t = world.trade_of(&player)?;
+    let side = t.side(player)?;
+    let other = t.other(player);
+    Some(TradeView {
+        id: t.id,
+        with: world
+            .player(&other)
+            .map(|p| p.name.clone())
+            .unwrap_or_default(),
+        phase: t.phase,
+        mine: goods_view(world, player, &t.offers[side]),
+        theirs: goods_view(world, other, &t.offers[1 - side]),
+        i_accepted: t.accepted[side],
+        they_accepted: t.accepted[1 - side],
+    })
+}
+
+/// Ground piles and the party's snares on cells in sight.
+fn visible_piles(world: &World, depth: u8, sight: Option<&Grid<bool>>) -> Vec<(Pos, PileKind)> {
+    let Some(sight) = sight else {
+        return Vec::new();
+    };
+    let seen = |p: &Pos| sight.get(*p).copied().unwrap_or(false);
+    let economy = world.economy();
+    let mut out: Vec<(Pos, PileKind)> = economy
+        .piles(depth)
+        .into_iter()
+        .filter(seen)
+        .map(|p| {
+            let items = economy.items_at(Holder::Ground { depth, pos: p });
+            let kind = if items.iter().any(|i| i.kind == ItemKind::Heart) {
+                PileKind::Heart
+            } else if items.is_empty() {
+                PileKind::Ore
+            } else {
+                PileKind::Item
+            };
+            (p, kind)
+        })
+        .collect();
+    if let Some(floor) = world.floor(depth) {
+        out.extend(
+            floor
+                .traps
+                .keys()
+                .filter(|p| seen(p))
+                .map(|p| (*p, PileKind::Snare)),
+        );
+    }
+    out.sort();
     out
 }
 
@@ -311,6 +504,10 @@ pub struct ClientView {
     pub entities: Vec<EntityView>,
     pub party: Vec<PartyMember>,
     pub log: VecDeque<LogLine>,
+    pub pack: PackView,
+    pub vault: Vec<StackView>,
+    pub piles: Vec<(Pos, PileKind)>,
+    pub trade: Option<TradeView>,
 }
 
 impl ClientView {
@@ -367,6 +564,18 @@ impl ClientView {
         if let Some(party) = update.party {
             self.party = party;
         }
+        if let Some(pack) = update.pack {
+            self.pack = pack;
+        }
+        if let Some(vault) = update.vault {
+            self.vault = vault;
+        }
+        if let Some(piles) = update.piles {
+            self.piles = piles;
+        }
+        if let Some(trade) = update.trade {
+            self.trade = trade;
+        }
         for line in update.log {
             if self.log.len() == LOG_LINES {
                 self.log.pop_front();
@@ -382,6 +591,12 @@ impl ClientView {
             update.entities.as_ref().map_or(0, Vec::len),
             update.party.as_ref().map_or(0, Vec::len),
             update.log.len(),
+            update
+                .pack
+                .as_ref()
+                .map_or(0, |p| p.stacks.len() + p.items.len()),
+            update.vault.as_ref().map_or(0, Vec::len),
+            update.piles.as_ref().map_or(0, Vec::len),
         ];
         if let Some(&n) = lists.iter().find(|n| **n > MAX_LIST) {
             return Err(ViewError::ListTooLong(n));
@@ -433,6 +648,11 @@ impl ClientView {
             .and_then(|i| self.sight.get(i))
             .copied()
             .unwrap_or(false)
+    }
+
+    /// What lies at `p`, if the party sees something there.
+    pub fn pile_at(&self, p: Pos) -> Option<PileKind> {
+        self.piles.iter().find(|(q, _)| *q == p).map(|(_, k)| *k)
     }
 
     pub fn entity_at(&self, p: Pos) -> Option<&EntityView> {

@@ -4,12 +4,15 @@
 //! Nothing here reads a clock, draws entropy, or iterates a hash map; [`World::state_hash`]
 //! proves it in tests, and the host relies on it for saves.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::ability::Target;
 use crate::class::Class;
+use crate::craft::{GearStats, Recipe, Slot};
+use crate::economy::{Economy, Entry, Goods, Holder, ItemId, ItemKind, Place, Stack};
 use crate::event::{Event, Scope, Tone};
 use crate::floor::{Floor, Grid};
 use crate::fov;
@@ -32,13 +35,11 @@ pub const MOVE_MS: u32 = 200;
 pub const ATTACK_MS: u32 = 250;
 /// Downed characters crawl at a third of walking speed.
 pub const CRAWL_MS: u32 = 600;
-const HP_REGEN_MS: u32 = 3_000;
-const MANA_REGEN_MS: u32 = 1_000;
 
 /// Something a player asks their character to do.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Action {
-    /// Step, open a door, or attack whatever stands there.
+    /// Step, open a door, mine a vein, or attack whatever stands there.
     Move(Dir),
     /// Let one move's worth of time pass.
     Wait,
@@ -46,6 +47,22 @@ pub enum Action {
     Descend,
     /// Take the stairs up (must stand on them).
     Ascend,
+    /// Use ability 1, 2 or 3 (`slot` 0..=2) of the character's class.
+    Ability { slot: u8, target: Target },
+    /// Pick up everything lying here.
+    PickUp,
+    /// Put ore and items down here.
+    Drop(Goods),
+    /// Put ore into the Legacy Vault (on or next to a Vault Shrine).
+    Deposit(Vec<Stack>),
+    /// Take ore out of the Legacy Vault (marks the character impure).
+    Withdraw(Vec<Stack>),
+    /// Craft `recipe` from exactly these stacks (takes time; damage interrupts it).
+    Craft { recipe: Recipe, stacks: Vec<Stack> },
+    /// Wear an item from the pack.
+    Equip(ItemId),
+    /// Take off what is worn in a slot.
+    Unequip(Slot),
 }
 
 /// Why a player is no longer connected.
@@ -72,6 +89,32 @@ pub enum Input {
         seq: u32,
         action: Action,
     },
+    /// A chat line to the whole party.
+    Chat { player: PlayerId, text: String },
+    /// Opening, changing, accepting or cancelling a trade.
+    Trade { player: PlayerId, trade: TradeInput },
+}
+
+/// What a player does about trading.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TradeInput {
+    /// Propose a trade to the player whose character is this entity (same floor).
+    Open {
+        with: EntityId,
+    },
+    /// Replace this side's offer; both acceptances reset.
+    Offer {
+        trade: u64,
+        goods: Goods,
+    },
+    /// Accept the offers as of `phase` (an acceptance of an older phase does nothing).
+    Accept {
+        trade: u64,
+        phase: u32,
+    },
+    Cancel {
+        trade: u64,
+    },
 }
 
 /// A character's state of life.
@@ -84,6 +127,13 @@ pub enum Life {
         left: u64,
         revive: u64,
     },
+}
+
+/// A long action that completes when the character is next ready; damage interrupts it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Channel {
+    Mining { pos: Pos },
+    Crafting { recipe: Recipe, stacks: Vec<Stack> },
 }
 
 /// A player's current character.
@@ -99,9 +149,44 @@ pub struct Character {
     /// The tick on which the current action ends and the next may start.
     pub ready_at: Tick,
     pub kills: u32,
+    /// When each of the three abilities is ready again.
+    pub cooldowns: [Tick; 3],
+    /// Shield Wall: half damage to this character and allies next to it, until then.
+    pub shield_wall_until: Tick,
+    /// Ward: points of damage absorbed before HP, until `ward_until`.
+    pub ward: u16,
+    pub ward_until: Tick,
+    /// Worn items (they stay in the pack too).
+    pub equipped: BTreeMap<Slot, ItemId>,
+    /// Withdrew from the vault: no Pure Victory for this character.
+    pub impure: bool,
+    /// Mining or crafting in progress.
+    pub channel: Option<Channel>,
 }
 
 impl Character {
+    pub fn new(id: EntityId, class: Class, depth: u8, pos: Pos, now: Tick) -> Character {
+        let stats = class.stats();
+        Character {
+            id,
+            class,
+            hp: stats.max_hp,
+            mana: stats.max_mana,
+            depth,
+            pos,
+            life: Life::Alive,
+            ready_at: now,
+            kills: 0,
+            cooldowns: [now; 3],
+            shield_wall_until: Tick::ZERO,
+            ward: 0,
+            ward_until: Tick::ZERO,
+            equipped: BTreeMap::new(),
+            impure: false,
+            channel: None,
+        }
+    }
+
     pub fn max_hp(&self) -> u16 {
         self.class.stats().max_hp
     }
@@ -121,6 +206,10 @@ pub struct PlayerStats {
     pub deaths: u32,
     pub kills: u32,
     pub deepest: u8,
+    pub victories: u32,
+    pub pure_victories: u32,
+    /// The best item this player crafted: (name, quality).
+    pub best_crafted: Option<(String, u16)>,
 }
 
 /// A player registered in this world: bound by key on first join.
@@ -147,8 +236,33 @@ pub struct Core {
     pub tick: Tick,
     combat_rng: Rng,
     ai_rng: Rng,
+    spawn_rng: Rng,
+    craft_rng: Rng,
     next_entity: u64,
     pub players: BTreeMap<PlayerId, Player>,
+    /// Every unit of ore and every item. The host persists it entry by entry, not with the
+    /// snapshots: on load it is restored from its own table.
+    pub economy: Economy,
+    /// When the stalest spawn is replaced.
+    next_rotation: Tick,
+    /// Open trades by id.
+    pub(crate) trades: BTreeMap<u64, crate::trade::Trade>,
+    next_trade: u64,
+    /// The last [`CHAT_LINES`] chat lines, oldest first.
+    pub chat: VecDeque<ChatLine>,
+}
+
+/// How many chat lines a world keeps (they survive reconnects and restarts).
+pub const CHAT_LINES: usize = 200;
+/// Longest chat line, in characters.
+pub const MAX_CHAT_CHARS: usize = 200;
+
+/// One chat line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatLine {
+    pub tick: Tick,
+    pub name: String,
+    pub text: String,
 }
 
 /// A save of a world: the core plus some floors (all of them, or only those changed since the
@@ -188,19 +302,21 @@ pub enum LoadError {
 pub struct World {
     core: Core,
     floors: BTreeMap<u8, Floor>,
-    // Derived state below: never saved, never hashed, rebuilt from the above.
+    // Derived and transient state below: never saved, never hashed.
     /// Each connected character's field of view.
     sight: BTreeMap<PlayerId, Grid<bool>>,
     /// Per floor, the union of the party's sight there.
     party_sight: BTreeMap<u8, Grid<bool>>,
     /// Events of the last tick.
     events: Vec<Event>,
+    /// Economy entries not yet taken by the host (kept until taken, never dropped).
+    ledger: Vec<Entry>,
     /// Floors changed since the last save.
     dirty: BTreeSet<u8>,
 }
 
 impl World {
-    /// A new world: floor 1 generated, nobody in it yet.
+    /// A new world: the first spawn of every ore class, floor 1 generated, nobody in it yet.
     pub fn new(name: &str, seed: u64, tick_rate: TickRate) -> World {
         let core = Core {
             name: sanitize(name, 40),
@@ -209,10 +325,20 @@ impl World {
             tick: Tick::ZERO,
             combat_rng: Rng::for_stream(seed, Stream::Combat),
             ai_rng: Rng::for_stream(seed, Stream::Ai),
+            spawn_rng: Rng::for_stream(seed, Stream::Spawns),
+            craft_rng: Rng::for_stream(seed, Stream::Craft),
             next_entity: 1,
             players: BTreeMap::new(),
+            economy: Economy::default(),
+            next_rotation: Tick(tick_rate.ticks(crate::ore::ROTATION_MS)),
+            trades: BTreeMap::new(),
+            next_trade: 1,
+            chat: VecDeque::new(),
         };
         let mut world = World::from_core(core, BTreeMap::new());
+        for class in crate::ore::OreClass::ALL {
+            world.new_spawn(class);
+        }
         world.ensure_floor(1);
         world
     }
@@ -225,6 +351,7 @@ impl World {
             sight: BTreeMap::new(),
             party_sight: BTreeMap::new(),
             events: Vec::new(),
+            ledger: Vec::new(),
             dirty,
         };
         world.update_vision();
@@ -255,8 +382,13 @@ impl World {
         Some(id)
     }
 
+    /// Records an economy entry for fixtures and tools (e.g. ore in a pack). `false` if invalid.
+    pub fn grant(&mut self, entry: Entry) -> bool {
+        self.record(entry)
+    }
+
     /// An ASCII picture of floor `depth`: tiles as in [`Floor::from_ascii`], characters as `@`
-    /// (`%` when downed), monsters by glyph.
+    /// (`&` when downed), monsters by glyph.
     pub fn ascii(&self, depth: u8) -> Vec<String> {
         let Some(floor) = self.floors.get(&depth) else {
             return Vec::new();
@@ -271,6 +403,8 @@ impl World {
                         Tile::DoorOpen => '\'',
                         Tile::StairsDown => '>',
                         Tile::StairsUp => '<',
+                        Tile::Vein => '%',
+                        Tile::Shrine => '_',
                     })
                     .collect()
             })
@@ -288,13 +422,14 @@ impl World {
         }
         for p in self.core.players.values() {
             if let Some(c) = p.character.as_ref().filter(|c| c.depth == depth) {
-                put(c.pos, if c.is_downed() { '%' } else { '@' });
+                put(c.pos, if c.is_downed() { '&' } else { '@' });
             }
         }
         rows.into_iter().map(|r| r.into_iter().collect()).collect()
     }
 
-    /// Rebuilds a world from a complete save (every floor ever generated).
+    /// Rebuilds a world from a complete save (every floor ever generated). The save's
+    /// `core.economy` must be the durable one (the host restores it from its ledger table).
     pub fn from_save(save: WorldSave) -> Result<World, LoadError> {
         let floors: BTreeMap<u8, Floor> = save.floors.into_iter().map(|f| (f.depth, f)).collect();
         for player in save.core.players.values() {
@@ -305,9 +440,22 @@ impl World {
             }
         }
         let mut world = World::from_core(save.core, floors);
+        world.reconcile_gear();
         world.dirty.clear();
-        // Memory is saved with the floors, so re-deriving sight must not change it.
         Ok(world)
+    }
+
+    /// After a crash the economy can be newer than the snapshot: nobody wears what they no
+    /// longer carry.
+    fn reconcile_gear(&mut self) {
+        let economy = &self.core.economy;
+        for (id, player) in self.core.players.iter_mut() {
+            if let Some(c) = player.character.as_mut() {
+                c.equipped.retain(|_, item| {
+                    matches!(economy.item(*item), Some((Holder::Carried(p), _)) if p == *id)
+                });
+            }
+        }
     }
 
     // ----- getters -----
@@ -350,6 +498,22 @@ impl World {
         self.floors.values()
     }
 
+    pub fn economy(&self) -> &Economy {
+        &self.core.economy
+    }
+
+    pub fn chat(&self) -> &VecDeque<ChatLine> {
+        &self.core.chat
+    }
+
+    /// The open trade `player` is in, if any.
+    pub fn trade_of(&self, player: &PlayerId) -> Option<&crate::trade::Trade> {
+        self.core
+            .trades
+            .values()
+            .find(|t| t.a == *player || t.b == *player)
+    }
+
     /// What the party sees on floor `depth` right now.
     pub fn party_sight(&self, depth: u8) -> Option<&Grid<bool>> {
         self.party_sight.get(&depth)
@@ -365,9 +529,29 @@ impl World {
         &self.events
     }
 
+    /// Economy entries since the last call, in order. The host persists each one.
+    pub fn take_ledger(&mut self) -> Vec<Entry> {
+        std::mem::take(&mut self.ledger)
+    }
+
     /// Number of connected players.
     pub fn connected_count(&self) -> usize {
         self.core.players.values().filter(|p| p.connected).count()
+    }
+
+    /// What a player's worn gear adds.
+    pub fn gear_of(&self, player: &PlayerId) -> GearStats {
+        let Some(c) = self.player(player).and_then(|p| p.character.as_ref()) else {
+            return GearStats::default();
+        };
+        c.equipped
+            .values()
+            .filter_map(|id| self.core.economy.item(*id))
+            .filter_map(|(_, item)| match item.kind {
+                ItemKind::Gear(recipe) => Some(recipe.stats(item.quality)),
+                ItemKind::Heart => None,
+            })
+            .fold(GearStats::default(), |a, b| a + b)
     }
 
     /// SHA-256 over the complete persistent state (core and every floor, in depth order).
@@ -405,22 +589,26 @@ impl World {
 
     /// Advances the world by one tick. The phases, in order:
     ///
-    /// 1. [`apply_inputs`](Self::apply_inputs): connects, disconnects, character creation, and
-    ///    actions into each player's one-slot queue, in the order given.
-    /// 2. [`start_actions`](Self::start_actions): every ready character starts its queued action,
+    /// 1. [`apply_inputs`](Self::apply_inputs): connects, disconnects, character creation, chat,
+    ///    trades, and actions into each player's one-slot queue, in the order given.
+    /// 2. [`finish_channels`](Self::finish_channels): mining and crafting that end now yield.
+    /// 3. [`start_actions`](Self::start_actions): every ready character starts its queued action,
     ///    in player-id order.
-    /// 3. [`run_monsters`](Self::run_monsters): every due monster on a floor with a connected
+    /// 4. [`run_monsters`](Self::run_monsters): every due monster on a floor with a connected
     ///    character acts, in floor then entity-id order.
-    /// 4. [`update_life`](Self::update_life): downed timers, revives, regeneration.
-    /// 5. [`update_vision`](Self::update_vision): fields of view and the party's memory.
+    /// 5. [`update_life`](Self::update_life): downed timers, revives, regeneration, expiring wards.
+    /// 6. [`rotate_spawns`](Self::rotate_spawns): the stalest ore spawn is replaced when due.
+    /// 7. [`update_vision`](Self::update_vision): fields of view and the party's memory.
     ///
     /// Then the tick counter advances.
     pub fn handle_tick(&mut self, inputs: &[Input]) {
         self.events.clear();
         self.apply_inputs(inputs);
+        self.finish_channels();
         self.start_actions();
         self.run_monsters();
         self.update_life();
+        self.rotate_spawns();
         self.update_vision();
         self.core.tick = self.core.tick.next();
     }
@@ -441,9 +629,11 @@ impl World {
                         && p.connected
                         && p.character.is_some()
                     {
-                        p.queued = Some((*seq, *action));
+                        p.queued = Some((*seq, action.clone()));
                     }
                 }
+                Input::Chat { player, text } => self.chat_line(*player, text),
+                Input::Trade { player, trade } => self.handle_trade(*player, trade),
             }
         }
     }
@@ -489,9 +679,11 @@ impl World {
         player.connected = false;
         player.queued = None;
         let name = player.name.clone();
-        if let Some(c) = &player.character {
+        if let Some(c) = player.character.as_mut() {
+            c.channel = None;
             self.dirty.insert(c.depth);
         }
+        self.cancel_trades_of(id, &format!("{name} left"));
         let text = match why {
             Departure::Left => format!("{name} leaves; their character waits here, safe."),
             Departure::Lost => format!("{name} lost connection; their character waits, safe."),
@@ -508,27 +700,36 @@ impl World {
         let entrance = self.floors[&1].stairs_up;
         let pos = self.free_cell_near(1, entrance);
         let entity = self.new_entity();
-        let stats = class.stats();
         let tick = self.core.tick;
         let player = self.core.players.get_mut(&id).expect("checked above");
-        player.character = Some(Character {
-            id: entity,
-            class,
-            hp: stats.max_hp,
-            mana: stats.max_mana,
-            depth: 1,
-            pos,
-            life: Life::Alive,
-            ready_at: tick,
-            kills: 0,
-        });
+        player.character = Some(Character::new(entity, class, 1, pos, tick));
         player.stats.deepest = player.stats.deepest.max(1);
         let text = format!("{} enters the dungeon as a {}.", player.name, class.name());
         self.dirty.insert(1);
         self.say(Scope::Everyone, Tone::Good, text);
     }
 
-    /// Phase 2.
+    fn chat_line(&mut self, id: PlayerId, text: &str) {
+        let Some(player) = self.core.players.get(&id).filter(|p| p.connected) else {
+            return;
+        };
+        let text = sanitize(text, MAX_CHAT_CHARS);
+        if text.is_empty() {
+            return;
+        }
+        let name = player.name.clone();
+        if self.core.chat.len() == CHAT_LINES {
+            self.core.chat.pop_front();
+        }
+        self.core.chat.push_back(ChatLine {
+            tick: self.core.tick,
+            name: name.clone(),
+            text: text.clone(),
+        });
+        self.say(Scope::Everyone, Tone::Chat, format!("{name}: {text}"));
+    }
+
+    /// Phase 3.
     fn start_actions(&mut self) {
         let now = self.core.tick;
         let ready: Vec<(PlayerId, u32, Action)> = self
@@ -537,8 +738,9 @@ impl World {
             .iter()
             .filter_map(|(id, p)| {
                 let c = p.character.as_ref()?;
-                let (seq, action) = p.queued?;
-                (p.connected && c.ready_at <= now).then_some((*id, seq, action))
+                let (seq, action) = p.queued.clone()?;
+                (p.connected && c.ready_at <= now && c.channel.is_none())
+                    .then_some((*id, seq, action))
             })
             .collect();
         for (id, seq, action) in ready {
@@ -549,89 +751,28 @@ impl World {
         }
     }
 
-    /// Phase 4.
-    fn update_life(&mut self) {
-        let now = self.core.tick;
-        let rate = self.core.tick_rate;
-        let revive_ticks = rate.ticks(REVIVE_MS);
-        let hp_every = rate.ticks(HP_REGEN_MS);
-        let mana_every = rate.ticks(MANA_REGEN_MS);
-        // Who stands where, to find helpers next to downed characters.
-        let helpers: Vec<(u8, Pos)> = self
-            .core
-            .players
-            .values()
-            .filter(|p| p.connected)
-            .filter_map(|p| p.character.as_ref())
-            .filter(|c| !c.is_downed())
-            .map(|c| (c.depth, c.pos))
-            .collect();
-        let mut revived = Vec::new();
-        let mut died = Vec::new();
-        for (id, player) in self.core.players.iter_mut() {
-            if !player.connected {
-                continue; // timers of absent players are frozen: their characters are safe.
-            }
-            let Some(c) = player.character.as_mut() else {
-                continue;
-            };
-            match &mut c.life {
-                Life::Downed { left, revive } => {
-                    let helped = helpers
-                        .iter()
-                        .any(|(d, p)| *d == c.depth && p.is_adjacent(c.pos));
-                    *revive = if helped { *revive + 1 } else { 0 };
-                    *left = left.saturating_sub(1);
-                    if *revive >= revive_ticks {
-                        c.life = Life::Alive;
-                        c.hp = (c.max_hp() / 4).max(1);
-                        revived.push(player.name.clone());
-                    } else if *left == 0 {
-                        died.push(*id);
-                    }
-                }
-                Life::Alive => {
-                    if now.0 % hp_every == 0 && c.hp < c.max_hp() {
-                        c.hp += 1;
-                    }
-                    if now.0 % mana_every == 0 && c.mana < c.max_mana() {
-                        c.mana += 1;
-                    }
-                }
-            }
+    /// Phase 6: every [`ROTATION_MS`](crate::ore::ROTATION_MS) the stalest class gets a new
+    /// spawn; veins mined from then on yield it.
+    fn rotate_spawns(&mut self) {
+        if self.core.tick < self.core.next_rotation {
+            return;
         }
-        for name in revived {
-            self.say(
-                Scope::Everyone,
-                Tone::Good,
-                format!("{name} is back on their feet!"),
-            );
+        let class = self.core.economy.spawns.stalest();
+        if let Some(name) = self.new_spawn(class) {
+            let text = format!("A new {} spawn is in the veins: {name}.", class.name());
+            self.say(Scope::Everyone, Tone::Info, text);
         }
-        for id in died {
-            self.kill_character(id);
-        }
+        self.core.next_rotation = self.core.tick + self.ticks(crate::ore::ROTATION_MS);
     }
 
-    fn kill_character(&mut self, id: PlayerId) {
-        let Some(player) = self.core.players.get_mut(&id) else {
-            return;
-        };
-        let Some(c) = player.character.take() else {
-            return;
-        };
-        player.stats.deaths += 1;
-        player.queued = None;
-        let text = format!(
-            "{} the {} has died on floor {}. Their vault remains; a new hero may begin.",
-            player.name,
-            c.class.name(),
-            c.depth
-        );
-        self.dirty.insert(c.depth);
-        self.say(Scope::Everyone, Tone::Bad, text);
+    fn new_spawn(&mut self, class: crate::ore::OreClass) -> Option<String> {
+        let id = self.core.economy.spawns.next_id();
+        let spawn = crate::ore::roll_spawn(id, class, self.core.tick, &mut self.core.spawn_rng);
+        let name = spawn.name.clone();
+        self.record(Entry::SpawnAppeared(spawn)).then_some(name)
     }
 
-    /// Phase 5: sight for every connected character, its union per floor, and party memory.
+    /// Phase 7: sight for every connected character, its union per floor, and party memory.
     fn update_vision(&mut self) {
         self.sight.clear();
         for grid in self.party_sight.values_mut() {
@@ -644,7 +785,8 @@ impl World {
             .filter(|(_, p)| p.connected)
             .filter_map(|(id, p)| {
                 let c = p.character.as_ref()?;
-                Some((*id, c.depth, c.pos, c.class.stats().sight))
+                let radius = c.class.stats().sight + self.gear_of(id).sight;
+                Some((*id, c.depth, c.pos, radius))
             })
             .collect();
         for (id, depth, origin, radius) in viewers {
@@ -685,6 +827,18 @@ impl World {
         self.events.push(Event { scope, tone, text });
     }
 
+    /// Applies an economy entry and keeps it for the host. `false` (and nothing changes) when
+    /// the entry does not apply; callers only build entries they have checked.
+    pub(crate) fn record(&mut self, entry: Entry) -> bool {
+        match self.core.economy.apply(&entry) {
+            Ok(()) => {
+                self.ledger.push(entry);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
     pub(crate) fn new_entity(&mut self) -> EntityId {
         let id = EntityId(self.core.next_entity);
         self.core.next_entity += 1;
@@ -707,8 +861,29 @@ impl World {
         &mut self.core.ai_rng
     }
 
+    pub(crate) fn craft_rng(&mut self) -> &mut Rng {
+        &mut self.core.craft_rng
+    }
+
     pub(crate) fn players_mut(&mut self) -> &mut BTreeMap<PlayerId, Player> {
         &mut self.core.players
+    }
+
+    pub(crate) fn character_mut(&mut self, id: &PlayerId) -> Option<&mut Character> {
+        self.core
+            .players
+            .get_mut(id)
+            .and_then(|p| p.character.as_mut())
+    }
+
+    pub(crate) fn trades_mut(&mut self) -> &mut BTreeMap<u64, crate::trade::Trade> {
+        &mut self.core.trades
+    }
+
+    pub(crate) fn next_trade_id(&mut self) -> u64 {
+        let id = self.core.next_trade;
+        self.core.next_trade += 1;
+        id
     }
 
     pub(crate) fn floor_mut(&mut self, depth: u8) -> Option<&mut Floor> {
@@ -716,7 +891,9 @@ impl World {
         self.floors.get_mut(&depth)
     }
 
-    /// Generates floor `depth` if nobody has been there yet.
+    /// Generates floor `depth` if nobody has been there yet: its monsters, its veins (into the
+    /// economy, which keeps any depletion it already knows of), and on the last floor the Heart
+    /// of the Deep with its guardian when the Heart is not somewhere already.
     pub(crate) fn ensure_floor(&mut self, depth: u8) {
         if self.floors.contains_key(&depth) {
             return;
@@ -733,6 +910,13 @@ impl World {
         }
         self.floors.insert(depth, floor);
         self.dirty.insert(depth);
+        self.record(Entry::VeinsFound {
+            depth,
+            veins: generated.veins,
+        });
+        if let Some(pos) = generated.heart {
+            self.place_heart(depth, pos);
+        }
     }
 
     /// Who or what occupies `p` on floor `depth`.
@@ -744,6 +928,14 @@ impl World {
             let c = pl.character.as_ref()?;
             (c.depth == depth && c.pos == p).then_some(Occupant::Character(*id))
         })
+    }
+
+    /// The player whose character is entity `id`.
+    pub(crate) fn player_by_entity(&self, id: EntityId) -> Option<PlayerId> {
+        self.core
+            .players
+            .iter()
+            .find_map(|(pid, p)| (p.character.as_ref()?.id == id).then_some(*pid))
     }
 
     /// The walkable, unoccupied cell nearest to `target` (breadth-first), or `target` itself.
@@ -759,7 +951,7 @@ impl World {
             }
             for d in Dir::ALL {
                 let n = p.step(d);
-                if floor.tiles().contains(n) && floor.tile(n) != Tile::Wall && seen.insert(n) {
+                if floor.tiles().contains(n) && floor.tile(n).is_walkable() && seen.insert(n) {
                     queue.push_back(n);
                 }
             }
@@ -768,6 +960,20 @@ impl World {
             }
         }
         target
+    }
+
+    /// The pack of `player` as goods (everything they carry).
+    pub(crate) fn everything_carried(&self, player: PlayerId) -> Goods {
+        Goods {
+            stacks: self.core.economy.stacks(Place::Pack(player)),
+            items: self
+                .core
+                .economy
+                .items_at(Holder::Carried(player))
+                .iter()
+                .map(|i| i.id)
+                .collect(),
+        }
     }
 }
 

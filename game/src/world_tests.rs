@@ -11,18 +11,18 @@ use crate::world::Action::{Ascend, Descend, Move, Wait};
 
 const RATE: TickRate = TickRate::DEFAULT; // 20 Hz: a move takes 4 ticks, an attack 5.
 
-fn pid(n: usize) -> PlayerId {
+pub(super) fn pid(n: usize) -> PlayerId {
     PlayerId([n as u8 + 1; 32])
 }
 
-struct Fx {
-    world: World,
-    players: Vec<PlayerId>,
+pub(super) struct Fx {
+    pub(super) world: World,
+    pub(super) players: Vec<PlayerId>,
     seq: u32,
     pending: Vec<Input>,
 }
 
-fn fixture(rows: &[&str], classes: &[Class]) -> Fx {
+pub(super) fn fixture(rows: &[&str], classes: &[Class]) -> Fx {
     let mut world = World::with_first_floor("test", 1, RATE, Floor::from_ascii(1, rows));
     let mut players = Vec::new();
     for (y, row) in rows.iter().enumerate() {
@@ -33,23 +33,12 @@ fn fixture(rows: &[&str], classes: &[Class]) -> Fx {
                 let class = classes[n];
                 let id = pid(n);
                 let entity = world.new_entity();
-                let stats = class.stats();
                 world.core.players.insert(
                     id,
                     Player {
                         name: format!("P{n}"),
                         connected: true,
-                        character: Some(Character {
-                            id: entity,
-                            class,
-                            hp: stats.max_hp,
-                            mana: stats.max_mana,
-                            depth: 1,
-                            pos: p,
-                            life: Life::Alive,
-                            ready_at: Tick::ZERO,
-                            kills: 0,
-                        }),
+                        character: Some(Character::new(entity, class, 1, p, Tick::ZERO)),
                         last_seq: 0,
                         queued: None,
                         stats: PlayerStats::default(),
@@ -61,6 +50,18 @@ fn fixture(rows: &[&str], classes: &[Class]) -> Fx {
             }
         }
     }
+    // Every vein in the picture holds 5 units of Iron.
+    let veins: Vec<(Pos, crate::economy::Vein)> = Floor::find_marker(rows, '%')
+        .into_iter()
+        .map(|p| {
+            let vein = crate::economy::Vein {
+                class: crate::ore::OreClass::Iron,
+                units: 5,
+            };
+            (p, vein)
+        })
+        .collect();
+    world.record(Entry::VeinsFound { depth: 1, veins });
     world.update_vision();
     Fx {
         world,
@@ -71,7 +72,7 @@ fn fixture(rows: &[&str], classes: &[Class]) -> Fx {
 }
 
 impl Fx {
-    fn act(&mut self, player: usize, action: Action) -> &mut Fx {
+    pub(super) fn act(&mut self, player: usize, action: Action) -> &mut Fx {
         self.seq += 1;
         self.pending.push(Input::Act {
             player: self.players[player],
@@ -81,13 +82,13 @@ impl Fx {
         self
     }
 
-    fn input(&mut self, input: Input) -> &mut Fx {
+    pub(super) fn input(&mut self, input: Input) -> &mut Fx {
         self.pending.push(input);
         self
     }
 
     /// Runs `n` ticks; pending inputs go into the first.
-    fn run(&mut self, n: u64) -> &mut Fx {
+    pub(super) fn run(&mut self, n: u64) -> &mut Fx {
         for _ in 0..n {
             let inputs = std::mem::take(&mut self.pending);
             self.world.handle_tick(&inputs);
@@ -95,11 +96,11 @@ impl Fx {
         self
     }
 
-    fn character(&self, player: usize) -> Option<&Character> {
+    pub(super) fn character(&self, player: usize) -> Option<&Character> {
         self.world.player(&self.players[player])?.character.as_ref()
     }
 
-    fn character_mut(&mut self, player: usize) -> &mut Character {
+    pub(super) fn character_mut(&mut self, player: usize) -> &mut Character {
         let id = self.players[player];
         self.world
             .core
@@ -109,7 +110,7 @@ impl Fx {
             .expect("player has a character")
     }
 
-    fn map(&self) -> Vec<String> {
+    pub(super) fn map(&self) -> Vec<String> {
         self.world.ascii(1)
     }
 }
@@ -125,9 +126,9 @@ fn check(
 ) {
     let mut fx = fixture(before, classes);
     for t in 0..ticks {
-        for &(at, player, action) in script {
-            if at == t {
-                fx.act(player, action);
+        for (at, player, action) in script {
+            if *at == t {
+                fx.act(*player, action.clone());
             }
         }
         fx.run(1);
@@ -141,6 +142,11 @@ fn check(
 }
 
 const W1: &[Class] = &[Class::Warrior];
+
+#[path = "world_tests_abilities.rs"]
+mod abilities;
+#[path = "world_tests_economy.rs"]
+mod economy;
 
 #[test]
 fn character_walks_one_cell_per_move() {
@@ -276,24 +282,49 @@ fn attacking_kills_a_rat_and_counts_it() {
 }
 
 #[test]
-fn monsters_wound_characters_until_they_are_downed_and_then_ignore_them() {
+fn a_downed_character_struck_again_bleeds_out_sooner() {
     let mut fx = fixture(&["#####", "#@O.#", "#####"], &[Class::Mage]);
     let mut downed_at = None;
     for t in 0..400 {
         fx.run(1);
-        if fx.character(0).unwrap().is_downed() {
+        if fx.character(0).is_some_and(|c| c.is_downed()) {
             downed_at = Some(t);
             break;
         }
     }
     assert!(downed_at.is_some(), "the ogre never downed the mage");
-    let hp = fx.character(0).unwrap().hp;
-    assert_eq!(hp, 0);
-    fx.run(100);
-    assert_eq!(
-        fx.character(0).unwrap().hp,
-        0,
-        "a downed character was hit again"
+    // Alone, the mage is struck while down: it dies well before the 15 s (300 ticks) run out.
+    fx.run(200);
+    assert!(
+        fx.character(0).is_none(),
+        "the downed mage outlived its timer under attack"
+    );
+}
+
+#[test]
+fn monsters_prefer_a_standing_character_to_a_downed_one() {
+    let mut fx = fixture(
+        &["######", "#@@g.#", "######"],
+        &[Class::Mage, Class::Warrior],
+    );
+    fx.character_mut(0).hp = 0;
+    fx.character_mut(0).life = Life::Downed {
+        left: 300,
+        revive: 0,
+    };
+    fx.character_mut(1).hp = 30;
+    // The goblin stands next to the warrior only; 2 s is many swings, and less than the 3 s the
+    // warrior's presence needs to revive the mage.
+    fx.run(40);
+    let mage = fx.character(0).unwrap();
+    assert!(
+        matches!(mage.life, Life::Downed { left, .. } if left == 260),
+        "{:?}",
+        mage.life
+    );
+    assert!(
+        fx.character(1).unwrap().hp < 30,
+        "the goblin never struck the warrior"
     );
 }
 

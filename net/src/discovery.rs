@@ -425,7 +425,7 @@ mod tests {
     fn good_entries() -> Vec<Vec<u8>> {
         let fp = format!("fp={}", "ab".repeat(16));
         vec![
-            b"p=1".to_vec(),
+            format!("p={PROTOCOL_VERSION}").into_bytes(),
             b"v=0.1.0".to_vec(),
             b"w=Deep Halls".to_vec(),
             b"h=Hana".to_vec(),
@@ -456,6 +456,10 @@ mod tests {
         assert!(!game.needs_code);
         assert_eq!(game.pin, KeyPin([0xab; 16]));
         assert!(game.compatible());
+        // Another protocol version parses, marked incompatible.
+        let mut old = good_entries();
+        old[0] = format!("p={}", PROTOCOL_VERSION + 1).into_bytes();
+        assert!(!parse(&old).unwrap().compatible());
     }
 
     #[test]

@@ -1,22 +1,31 @@
 //! Brogue's persistence: one redb file in the data dir holding every world's core, floors and
 //! players, plus the invite secrets a host issued.
 //!
-//! `store` exposes a domain API (save a world, load a world, list worlds) and never hands out
-//! transactions. Each save is one write transaction with immediate durability: after a crash the
-//! file holds either the previous save or the new one, never a mix. `store` knows `game`'s types
-//! and redb; it knows nothing of networks or screens.
+//! `store` exposes a domain API (create, save and load a world, apply an economy entry, list
+//! worlds, read the leaderboard) and never hands out transactions. Every write is one
+//! transaction with immediate durability: after a crash the file holds either the state before
+//! it or after it, never a mix.
+//!
+//! Two kinds of write, kept apart: **snapshots** (`save_world`) of the world's core, players and
+//! changed floors, every few seconds; and the **economy**, changed only by
+//! [`Store::apply`]ing the world's ledger entries one transaction each, in order. A snapshot
+//! never carries the economy, and loading restores the economy from its own table, so however
+//! a crash falls between the two, every ore unit is exactly where the last applied entry left
+//! it. `store` knows `game`'s types and redb; it knows nothing of networks or screens.
 
 pub mod schema;
 
 use std::path::{Path, PathBuf};
 
 use game::PlayerId;
+use game::class::Class;
+use game::economy::{Economy, Entry};
 use game::floor::Floor;
 use game::world::{Core, LoadError, Player, World, WorldSave};
 use redb::{Database, Durability, ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
-use schema::{FLOORS, INVITES, META, PLAYERS, SCHEMA_KEY, SCHEMA_VERSION, WORLDS};
+use schema::{ECONOMY, FLOORS, INVITES, META, PLAYERS, SCHEMA_KEY, SCHEMA_VERSION, WORLDS};
 
 /// The file name of the save inside a data dir.
 pub const FILE_NAME: &str = "brogue.redb";
@@ -42,9 +51,34 @@ pub enum StoreError {
          up to {SCHEMA_VERSION}): update brogue to open it"
     )]
     TooNew { path: PathBuf, found: u64 },
+    /// The file was written by an older brogue whose saves this one cannot read.
+    #[error(
+        "the save {path} was written by an older brogue (save schema {found}; this brogue reads \
+         schema {SCHEMA_VERSION}) and cannot be converted. It was left untouched: keep it with \
+         the older brogue, or move it aside to start fresh"
+    )]
+    TooOld { path: PathBuf, found: u64 },
     /// The disk said no.
     #[error("cannot use the save {path}: {reason}")]
     Io { path: PathBuf, reason: String },
+    /// An economy entry did not apply to the stored economy (nothing was written).
+    #[error("the save {path} refused an economy change: {reason}")]
+    Rejected { path: PathBuf, reason: String },
+}
+
+/// One player's line on a world's leaderboard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeaderRow {
+    pub name: String,
+    pub victories: u32,
+    pub pure_victories: u32,
+    pub deepest: u8,
+    pub kills: u32,
+    pub deaths: u32,
+    /// The best crafted item: (name, quality).
+    pub best_crafted: Option<(String, u16)>,
+    /// The class of the latest victory, if any.
+    pub last_victory_class: Option<Class>,
 }
 
 /// An invite secret a host issued for a world (opaque bytes to the store).
@@ -137,6 +171,12 @@ impl Store {
                         found: v,
                     });
                 }
+                Some(v) if v < SCHEMA_VERSION => {
+                    return Err(StoreError::TooOld {
+                        path: self.path.clone(),
+                        found: v,
+                    });
+                }
                 Some(_) => {}
                 None => {
                     meta.insert(SCHEMA_KEY, SCHEMA_VERSION)
@@ -148,16 +188,32 @@ impl Store {
             txn.open_table(FLOORS).map_err(|e| self.fail(e))?;
             txn.open_table(PLAYERS).map_err(|e| self.fail(e))?;
             txn.open_table(INVITES).map_err(|e| self.fail(e))?;
+            txn.open_table(ECONOMY).map_err(|e| self.fail(e))?;
         }
         txn.commit().map_err(|e| self.fail(e))
     }
 
-    /// Writes a world: its core, its players, and the floors in `save` (all of them, or only
-    /// those changed since the last save). One transaction, durable when this returns.
+    /// Writes a new world whole, its economy included. One transaction.
+    pub fn create_world(&self, save: &WorldSave) -> Result<(), StoreError> {
+        self.write_snapshot(save, Some(&save.core.economy))
+    }
+
+    /// Writes a snapshot of a world: its core, its players, and the floors in `save` (all of
+    /// them, or only those changed since the last save). The economy is not written: it moves
+    /// only by [`Store::apply`]. One transaction, durable when this returns.
     pub fn save_world(&self, save: &WorldSave) -> Result<(), StoreError> {
+        self.write_snapshot(save, None)
+    }
+
+    fn write_snapshot(
+        &self,
+        save: &WorldSave,
+        economy: Option<&Economy>,
+    ) -> Result<(), StoreError> {
         let name = save.core.name.as_str();
         let mut core = save.core.clone();
         let players = std::mem::take(&mut core.players);
+        core.economy = Economy::default();
         let core_bytes = encode(&core);
         let mut txn = self.db.begin_write().map_err(|e| self.fail(e))?;
         txn.set_durability(Durability::Immediate)
@@ -179,8 +235,48 @@ impl Store {
                     .insert((name, id.0), encode(player).as_slice())
                     .map_err(|e| self.fail(e))?;
             }
+            if let Some(economy) = economy {
+                let mut table = txn.open_table(ECONOMY).map_err(|e| self.fail(e))?;
+                table
+                    .insert(name, encode(economy).as_slice())
+                    .map_err(|e| self.fail(e))?;
+            }
         }
         txn.commit().map_err(|e| self.fail(e))
+    }
+
+    /// Applies one economy entry of world `name`: one write transaction that moves the units
+    /// (or creates or consumes them, for mining and crafting). An entry that does not apply
+    /// changes nothing.
+    pub fn apply(&self, name: &str, entry: &Entry) -> Result<(), StoreError> {
+        let mut txn = self.db.begin_write().map_err(|e| self.fail(e))?;
+        txn.set_durability(Durability::Immediate)
+            .map_err(|e| self.fail(e))?;
+        {
+            let mut table = txn.open_table(ECONOMY).map_err(|e| self.fail(e))?;
+            let mut economy: Economy = match table.get(name).map_err(|e| self.fail(e))? {
+                Some(bytes) => self.decode(bytes.value(), "economy")?,
+                None => Economy::default(),
+            };
+            economy.apply(entry).map_err(|e| StoreError::Rejected {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })?;
+            table
+                .insert(name, encode(&economy).as_slice())
+                .map_err(|e| self.fail(e))?;
+        }
+        txn.commit().map_err(|e| self.fail(e))
+    }
+
+    /// The stored economy of world `name` (empty if none).
+    pub fn economy(&self, name: &str) -> Result<Economy, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+        let table = txn.open_table(ECONOMY).map_err(|e| self.fail(e))?;
+        match table.get(name).map_err(|e| self.fail(e))? {
+            Some(bytes) => self.decode(bytes.value(), "economy"),
+            None => Ok(Economy::default()),
+        }
     }
 
     /// Loads the world `name`, or `None` if this save has no such world.
@@ -191,6 +287,16 @@ impl Store {
             return Ok(None);
         };
         let mut core: Core = self.decode(core_bytes.value(), "world")?;
+        let economy = txn.open_table(ECONOMY).map_err(|e| self.fail(e))?;
+        core.economy = match economy.get(name).map_err(|e| self.fail(e))? {
+            Some(bytes) => self.decode(bytes.value(), "economy")?,
+            None => {
+                return Err(StoreError::Corrupt {
+                    path: self.path.clone(),
+                    reason: format!("world {name} has no economy"),
+                });
+            }
+        };
         let players = txn.open_table(PLAYERS).map_err(|e| self.fail(e))?;
         for row in players
             .range((name, [0u8; 32])..=(name, [0xffu8; 32]))
@@ -249,6 +355,45 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// The leaderboard of world `name`: every player, most victories first, then pure
+    /// victories, deepest floor and monsters slain. Victories come from the economy's durable
+    /// record; the rest from the players' saved stats.
+    pub fn leaderboard(&self, name: &str) -> Result<Vec<LeaderRow>, StoreError> {
+        let economy = self.economy(name)?;
+        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+        let players = txn.open_table(PLAYERS).map_err(|e| self.fail(e))?;
+        let mut rows = Vec::new();
+        for row in players
+            .range((name, [0u8; 32])..=(name, [0xffu8; 32]))
+            .map_err(|e| self.fail(e))?
+        {
+            let (key, value) = row.map_err(|e| self.fail(e))?;
+            let id = PlayerId(key.value().1);
+            let player: Player = self.decode(value.value(), "player")?;
+            let wins: Vec<_> = economy
+                .victories()
+                .iter()
+                .filter(|v| v.player == id)
+                .collect();
+            rows.push(LeaderRow {
+                name: player.name,
+                victories: wins.len() as u32,
+                pure_victories: wins.iter().filter(|v| v.pure).count() as u32,
+                deepest: player.stats.deepest,
+                kills: player.stats.kills,
+                deaths: player.stats.deaths,
+                best_crafted: player.stats.best_crafted,
+                last_victory_class: wins.last().map(|v| v.class),
+            });
+        }
+        rows.sort_by(|a, b| {
+            (b.victories, b.pure_victories, b.deepest, b.kills)
+                .cmp(&(a.victories, a.pure_victories, a.deepest, a.kills))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        Ok(rows)
     }
 
     /// The invite secrets issued for `world`, oldest first.

@@ -6,12 +6,15 @@
 use redb::TableDefinition;
 
 /// The layout this build reads and writes.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// `"schema_version"` → [`SCHEMA_VERSION`] of the file.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
-/// world name → postcard of `game::world::Core` without its players.
+/// world name → postcard of `game::world::Core` without its players and economy.
 pub const WORLDS: TableDefinition<&str, &[u8]> = TableDefinition::new("worlds");
+/// world name → postcard of `game::economy::Economy`: every ore unit and item. Changed only by
+/// applying ledger entries, one write transaction each; never by snapshots.
+pub const ECONOMY: TableDefinition<&str, &[u8]> = TableDefinition::new("economy");
 /// (world name, depth) → postcard of `game::floor::Floor`.
 pub const FLOORS: TableDefinition<(&str, u8), &[u8]> = TableDefinition::new("floors");
 /// (world name, player id) → postcard of `game::world::Player` (with their character).

@@ -2,17 +2,19 @@
 //! must do about it ([`Intent`]). No I/O here, so every screen is testable.
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use game::ability::{Aim, Target};
 use game::class::Class;
-use game::protocol::{MemberStatus, Update};
+use game::protocol::{EntityKind, MemberStatus, Update};
 use game::view::{ClientView, ViewError};
-use game::{Action, text};
+use game::{Action, Pos, TradeInput, text};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use crate::keymap::{Command, command_for};
+use crate::panels::Panel;
 
 /// The main menu's entries, in order.
-pub const MENU: [&str; 4] = ["Solo", "Host", "Join", "Quit"];
+pub const MENU: [&str; 5] = ["Solo", "Host", "Join", "Leaderboard", "Quit"];
 
 /// What is on screen.
 #[derive(Clone, Debug)]
@@ -37,6 +39,30 @@ pub enum Screen {
     Ended {
         message: String,
     },
+    /// Every world's leaderboard in this data dir; any key returns to the menu.
+    Leaderboard {
+        boards: Vec<Board>,
+        /// Why the boards could not be read, if they could not.
+        error: Option<String>,
+    },
+}
+
+/// One world's leaderboard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Board {
+    pub world: String,
+    pub rows: Vec<BoardRow>,
+}
+
+/// One player's line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoardRow {
+    pub name: String,
+    pub victories: u32,
+    pub pure_victories: u32,
+    pub deepest: u8,
+    pub kills: u32,
+    pub best_crafted: Option<(String, u16)>,
 }
 
 /// A popup over the game screen.
@@ -59,8 +85,12 @@ pub enum Intent {
     Join(String),
     /// Join the LAN game with this id.
     JoinLan(String),
+    /// Show the leaderboards.
+    Leaderboard,
     CreateCharacter(Class),
     Act(Action),
+    Chat(String),
+    Trade(TradeInput),
     /// Leave the game (the character waits, safe); a host closes the session.
     Leave,
     /// Exit the program from a screen with no session.
@@ -116,6 +146,12 @@ pub struct App {
     /// Games on the LAN, for the Join screen.
     pub lan: Vec<LanEntry>,
     pub lan_status: LanStatus,
+    /// A panel over the map (inventory, crafting, vault, trade, chat, aiming).
+    pub panel: Option<Panel>,
+    /// The entity targeted with Tab.
+    pub target: Option<u64>,
+    /// A line from the client itself (not the host), shown under the log.
+    pub notice: Option<String>,
     asked_for_character: bool,
     died: bool,
 }
@@ -130,6 +166,9 @@ impl App {
             preferred_class: None,
             lan: Vec::new(),
             lan_status: LanStatus::default(),
+            panel: None,
+            target: None,
+            notice: None,
             asked_for_character: false,
             died: false,
         }
@@ -224,6 +263,9 @@ impl App {
         if let Some(overlay) = self.overlay.clone() {
             return self.overlay_key(overlay, key);
         }
+        if matches!(self.screen, Screen::Game) && self.panel.is_some() {
+            return self.panel_key(key);
+        }
         let ctrl_c =
             key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
         match &mut self.screen {
@@ -247,6 +289,7 @@ impl App {
                         };
                         None
                     }
+                    3 => Some(Intent::Leaderboard),
                     _ => Some(Intent::Exit),
                 },
                 KeyCode::Char('q') | KeyCode::Char('Q') | KeyCode::Esc => Some(Intent::Exit),
@@ -292,6 +335,10 @@ impl App {
             },
             Screen::Connecting { .. } => ctrl_c.then_some(Intent::Exit),
             Screen::Ended { .. } => Some(Intent::Exit),
+            Screen::Leaderboard { .. } => {
+                self.screen = Screen::Menu { selected: 3 };
+                None
+            }
             Screen::ChooseClass { selected } => match key.code {
                 KeyCode::Up | KeyCode::Char('k') => {
                     *selected = (*selected + Class::ALL.len() - 1) % Class::ALL.len();
@@ -310,18 +357,131 @@ impl App {
                 _ if ctrl_c => self.quit(),
                 _ => None,
             },
-            Screen::Game => match command_for(&key)? {
-                Command::Act(action) => Some(Intent::Act(action)),
-                Command::Help => {
-                    self.overlay = Some(Overlay::Help);
+            Screen::Game => {
+                let command = command_for(&key)?;
+                self.notice = None;
+                self.game_command(command)
+            }
+        }
+    }
+
+    fn game_command(&mut self, command: Command) -> Option<Intent> {
+        match command {
+            Command::Step(dir) => Some(Intent::Act(Action::Move(dir))),
+            Command::Wait => Some(Intent::Act(Action::Wait)),
+            Command::Descend => Some(Intent::Act(Action::Descend)),
+            Command::Ascend => Some(Intent::Act(Action::Ascend)),
+            Command::PickUp => Some(Intent::Act(Action::PickUp)),
+            Command::Ability(slot) => self.ability(slot),
+            Command::CycleTarget => {
+                self.cycle_target();
+                None
+            }
+            Command::Inventory => self.open(Panel::inventory()),
+            Command::Craft => self.open(Panel::craft()),
+            Command::Vault => {
+                if self.view.me.as_ref().is_some_and(|m| m.at_shrine) {
+                    self.open(Panel::vault())
+                } else {
+                    self.notice = Some("Your vault opens at a Vault Shrine (Ω).".into());
                     None
                 }
-                Command::ShowInvite => {
-                    self.overlay = Some(Overlay::Invite);
-                    None
-                }
-                Command::Quit => self.quit(),
+            }
+            Command::Trade => self.trade_key(),
+            Command::Chat => self.open(Panel::Chat(Input::default())),
+            Command::Help => {
+                self.overlay = Some(Overlay::Help);
+                None
+            }
+            Command::ShowInvite => {
+                self.overlay = Some(Overlay::Invite);
+                None
+            }
+            Command::Quit => self.quit(),
+        }
+    }
+
+    fn open(&mut self, panel: Panel) -> Option<Intent> {
+        self.panel = Some(panel);
+        None
+    }
+
+    /// The visible monsters, nearest first.
+    fn enemies_in_sight(&self) -> Vec<(u64, Pos)> {
+        let Some(me) = self.view.me.as_ref() else {
+            return Vec::new();
+        };
+        let mut enemies: Vec<(i16, u64, Pos)> = self
+            .view
+            .entities
+            .iter()
+            .filter(|e| matches!(e.kind, EntityKind::Monster(_)))
+            .map(|e| (e.pos.chebyshev(me.pos), e.id, e.pos))
+            .collect();
+        enemies.sort();
+        enemies.into_iter().map(|(_, id, p)| (id, p)).collect()
+    }
+
+    /// The target if it is still in sight.
+    pub fn current_target(&self) -> Option<(u64, Pos)> {
+        let id = self.target?;
+        self.enemies_in_sight().into_iter().find(|(e, _)| *e == id)
+    }
+
+    fn cycle_target(&mut self) {
+        let enemies = self.enemies_in_sight();
+        let next = match self.current_target() {
+            Some((id, _)) => enemies
+                .iter()
+                .position(|(e, _)| *e == id)
+                .map(|i| enemies[(i + 1) % enemies.len()].0),
+            None => enemies.first().map(|(e, _)| *e),
+        };
+        self.target = next;
+        if next.is_none() {
+            self.notice = Some("No enemy in sight to target.".into());
+        }
+    }
+
+    /// Ability keys: enemies get the Tab target (or the nearest), cells get an aiming cursor,
+    /// the rest is chosen by the host.
+    fn ability(&mut self, slot: u8) -> Option<Intent> {
+        let me = self.view.me.as_ref()?;
+        let def = me.class.abilities()[usize::from(slot)];
+        let target = match def.aim {
+            Aim::Enemy { .. } => match self.current_target() {
+                Some((id, _)) => Target::Entity(game::EntityId(id)),
+                None => Target::Auto,
             },
+            Aim::Cell { .. } => {
+                let cursor = self.current_target().map_or(me.pos, |(_, p)| p);
+                return self.open(Panel::Aim { slot, cursor });
+            }
+            _ => Target::Auto,
+        };
+        Some(Intent::Act(Action::Ability { slot, target }))
+    }
+
+    /// `t`: see the open trade, or open one with the player next to us.
+    fn trade_key(&mut self) -> Option<Intent> {
+        if self.view.trade.is_some() {
+            return self.open(Panel::Trade { selected: 0 });
+        }
+        let me = self.view.me.as_ref()?;
+        let neighbour = self.view.entities.iter().find(|e| {
+            matches!(e.kind, EntityKind::Character { away: false, .. }) && e.pos.is_adjacent(me.pos)
+        });
+        match neighbour {
+            Some(e) => {
+                self.panel = Some(Panel::Trade { selected: 0 });
+                Some(Intent::Trade(TradeInput::Open {
+                    with: game::EntityId(e.id),
+                }))
+            }
+            None => {
+                self.notice = Some("Stand next to a player to trade (or chat /trade NAME).".into());
+                None
+            }
         }
     }
 
@@ -388,6 +548,13 @@ mod tests {
             downed: None,
             busy: 0,
             kills: 0,
+            cooldowns: [0; 3],
+            shield_wall: 0,
+            ward: 0,
+            gear: Default::default(),
+            impure: false,
+            at_shrine: false,
+            channel: None,
         }
     }
 

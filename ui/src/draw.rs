@@ -1,7 +1,7 @@
 //! Rendering every screen into a ratatui frame. Pure: reads the [`App`], writes cells.
 
 use game::class::Class;
-use game::protocol::{EntityKind, MemberStatus, PartyMember};
+use game::protocol::{EntityKind, MemberStatus, PartyMember, effect};
 use game::text::sanitize;
 use game::view::ClientView;
 use game::{Pos, TickRate};
@@ -14,6 +14,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use crate::app::{App, LanEntry, LanStatus, MENU, Overlay, Screen};
 use crate::keymap::help_lines;
+use crate::panels::Panel;
 use crate::theme;
 
 /// The smallest terminal the game screens fit in.
@@ -39,6 +40,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Connecting { what } => draw_centered(frame, area, "Brogue", &[what.as_str()]),
         Screen::ChooseClass { selected } => draw_class_picker(frame, area, *selected, app.died()),
         Screen::Game => draw_game(frame, area, app),
+        Screen::Leaderboard { boards, error } => {
+            crate::draw_panels::draw_leaderboard(frame, area, boards, error.as_deref())
+        }
         Screen::Ended { message } => draw_centered(
             frame,
             area,
@@ -100,7 +104,8 @@ fn draw_menu(frame: &mut Frame, area: Rect, selected: usize) {
     let blurbs = [
         "play alone (hosted on this machine, nobody else can join)",
         "host a game and invite friends with a code",
-        "join a friend's game with their invite code",
+        "join a friend's game: LAN list, invite code or address",
+        "victories, depths and best gear of your worlds",
         "leave",
     ];
     for (i, (item, blurb)) in MENU.iter().zip(blurbs).enumerate() {
@@ -113,7 +118,7 @@ fn draw_menu(frame: &mut Frame, area: Rect, selected: usize) {
             ("  ", Style::new())
         };
         lines.push(Line::from(vec![
-            Span::styled(format!("{marker}{item:<6}"), style),
+            Span::styled(format!("{marker}{item:<11}"), style),
             Span::styled(format!(" {blurb}"), theme::hint()),
         ]));
     }
@@ -307,20 +312,41 @@ fn draw_game(frame: &mut Frame, area: Rect, app: &App) {
         Layout::vertical([Constraint::Min(0), Constraint::Length(LOG_LINES + 1)]).areas(area);
     let [map, side] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(SIDEBAR)]).areas(main);
-    frame.render_widget(MapView { view: &app.view }, map);
+    let aim = match &app.panel {
+        Some(Panel::Aim { cursor, .. }) => Some(*cursor),
+        _ => None,
+    };
+    frame.render_widget(
+        MapView {
+            view: &app.view,
+            target: app.current_target().map(|(_, p)| p),
+            cursor: aim,
+        },
+        map,
+    );
+    if let Some(panel) = &app.panel {
+        crate::draw_panels::draw_panel(frame, map, app, panel);
+    }
     draw_sidebar(frame, side, app);
-    draw_log(frame, log, &app.view);
+    draw_log(frame, log, app);
 }
 
 /// The map with a camera that follows the player.
 struct MapView<'a> {
     view: &'a ClientView,
+    /// The Tab target's cell, underlined.
+    target: Option<Pos>,
+    /// The aiming cursor, reversed.
+    cursor: Option<Pos>,
 }
 
 impl MapView<'_> {
     /// The floor cell shown at the top-left of `area`.
     fn camera(&self, area: Rect) -> (i16, i16) {
-        let center = self.view.me.as_ref().map_or(Pos::new(0, 0), |m| m.pos);
+        let center = self
+            .cursor
+            .or(self.view.me.as_ref().map(|m| m.pos))
+            .unwrap_or(Pos::new(0, 0));
         let axis = |center: i16, screen: u16, floor: u16| -> i16 {
             let (screen, floor) = (screen as i16, floor as i16);
             if floor <= screen {
@@ -340,6 +366,11 @@ impl Widget for MapView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (cx, cy) = self.camera(area);
         let me = self.view.me.as_ref();
+        let on_screen = |p: Pos| -> Option<(u16, u16)> {
+            let (sx, sy) = (p.x - cx, p.y - cy);
+            (sx >= 0 && sy >= 0 && sx < area.width as i16 && sy < area.height as i16)
+                .then(|| (area.x + sx as u16, area.y + sy as u16))
+        };
         for sy in 0..area.height {
             for sx in 0..area.width {
                 let p = Pos::new(cx + sx as i16, cy + sy as i16);
@@ -352,12 +383,17 @@ impl Widget for MapView<'_> {
                 }
             }
         }
-        for e in &self.view.entities {
-            let (sx, sy) = (e.pos.x - cx, e.pos.y - cy);
-            if sx < 0 || sy < 0 || sx >= area.width as i16 || sy >= area.height as i16 {
-                continue;
+        for (p, kind) in &self.view.piles {
+            let (glyph, style) = theme::pile(*kind);
+            if let Some(cell) = on_screen(*p).and_then(|xy| buf.cell_mut(xy)) {
+                cell.set_char(glyph).set_style(style);
             }
-            let (glyph, style) = match &e.kind {
+        }
+        for e in &self.view.entities {
+            let Some(xy) = on_screen(e.pos) else {
+                continue;
+            };
+            let (glyph, mut style) = match &e.kind {
                 EntityKind::Monster(kind) => theme::monster(*kind),
                 EntityKind::Character {
                     class,
@@ -372,11 +408,40 @@ impl Widget for MapView<'_> {
                     if *away {
                         style = style.fg(Color::DarkGray);
                     }
-                    (if *downed { '%' } else { '@' }, style)
+                    (if *downed { '&' } else { '@' }, style)
                 }
             };
-            if let Some(cell) = buf.cell_mut((area.x + sx as u16, area.y + sy as u16)) {
+            if e.effects & effect::FROZEN != 0 {
+                style = style.bg(Color::Blue);
+            } else if e.effects & effect::ROOTED != 0 {
+                style = style.bg(Color::Green);
+            }
+            if e.effects & effect::MARKED != 0 {
+                style = style.add_modifier(Modifier::UNDERLINED);
+            }
+            if e.effects & (effect::SHIELD_WALL | effect::WARD) != 0 {
+                style = style.bg(Color::DarkGray);
+            }
+            if let Some(cell) = buf.cell_mut(xy) {
                 cell.set_char(glyph).set_style(style);
+            }
+        }
+        if let Some(cell) = self
+            .target
+            .and_then(on_screen)
+            .and_then(|xy| buf.cell_mut(xy))
+        {
+            cell.modifier.insert(Modifier::UNDERLINED | Modifier::BOLD);
+        }
+        if let Some(cell) = self
+            .cursor
+            .and_then(on_screen)
+            .and_then(|xy| buf.cell_mut(xy))
+        {
+            cell.modifier
+                .insert(Modifier::REVERSED | Modifier::SLOW_BLINK);
+            if cell.symbol() == " " {
+                cell.set_char('X');
             }
         }
     }
@@ -393,8 +458,19 @@ fn bar(value: u16, max: u16, width: usize) -> String {
     format!("{}{}", "█".repeat(filled), "░".repeat(width - filled))
 }
 
+/// Seconds for a tick count at the session's rate.
+fn secs(ticks: u32, rate: u8) -> f32 {
+    let rate = if rate == 0 {
+        TickRate::DEFAULT.hz()
+    } else {
+        rate
+    };
+    ticks as f32 / f32::from(rate)
+}
+
 fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
     let view = &app.view;
+    let rate = app.session.tick_rate;
     let world = sanitize(&app.session.world, 18);
     let block = Block::new()
         .borders(Borders::LEFT)
@@ -406,19 +482,15 @@ fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
         Some(me) => {
             let you = view
                 .you()
-                .map(|m| sanitize(&m.name, 16))
+                .map(|m| sanitize(&m.name, 12))
                 .unwrap_or_default();
             lines.push(Line::from(vec![
                 Span::styled(you, Style::new().add_modifier(Modifier::BOLD)),
                 Span::styled(
-                    format!(" the {}", me.class.name()),
+                    format!(" {} F{}", me.class.name(), me.depth),
                     Style::new().fg(theme::class_color(me.class)),
                 ),
             ]));
-            lines.push(Line::raw(format!(
-                "Floor {:<2}  kills {}",
-                me.depth, me.kills
-            )));
             let hp_color = if me.hp * 3 < me.max_hp {
                 Color::LightRed
             } else {
@@ -426,111 +498,205 @@ fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
             };
             lines.push(Line::from(vec![
                 Span::raw("HP "),
-                Span::styled(bar(me.hp, me.max_hp, 12), Style::new().fg(hp_color)),
+                Span::styled(bar(me.hp, me.max_hp, 10), Style::new().fg(hp_color)),
                 Span::raw(format!(" {}/{}", me.hp, me.max_hp)),
             ]));
             if me.max_mana > 0 {
                 lines.push(Line::from(vec![
                     Span::raw("MP "),
-                    Span::styled(bar(me.mana, me.max_mana, 12), Style::new().fg(Color::Blue)),
+                    Span::styled(bar(me.mana, me.max_mana, 10), Style::new().fg(Color::Blue)),
                     Span::raw(format!(" {}/{}", me.mana, me.max_mana)),
                 ]));
             }
-            if let Some(downed) = &me.downed {
-                let rate = if app.session.tick_rate == 0 {
-                    TickRate::DEFAULT.hz()
+            for (i, def) in me.class.abilities().iter().enumerate() {
+                let cd = me.cooldowns[i];
+                let (state, style) = if cd > 0 {
+                    (
+                        format!("{:.0}s", secs(u32::from(cd), rate).ceil()),
+                        theme::hint(),
+                    )
+                } else if me.mana < def.mana {
+                    ("no MP".to_owned(), theme::hint())
                 } else {
-                    app.session.tick_rate
+                    ("ready".to_owned(), Style::new().fg(Color::LightGreen))
                 };
-                let secs = downed.ticks_left / u32::from(rate);
-                lines.push(Line::styled(
-                    format!("DOWNED {secs}s · revive {}%", downed.revive_pct),
-                    Style::new()
-                        .fg(Color::LightRed)
-                        .add_modifier(Modifier::BOLD),
+                lines.push(Line::from(vec![
+                    Span::raw(format!("{} {:<11}", i + 1, def.name)),
+                    Span::styled(format!("{state:>6}"), style),
+                ]));
+            }
+            let mut status = Vec::new();
+            if let Some(downed) = &me.downed {
+                status.push(format!(
+                    "DOWNED {:.0}s {}%",
+                    secs(downed.ticks_left, rate),
+                    downed.revive_pct
                 ));
             }
+            if me.shield_wall > 0 {
+                status.push("wall".into());
+            }
+            if me.ward > 0 {
+                status.push(format!("ward {}", me.ward));
+            }
+            if let Some((what, left)) = &me.channel {
+                status.push(format!("{what} {:.1}s", secs(u32::from(*left), rate)));
+            }
+            if me.at_shrine {
+                status.push("shrine: v".into());
+            }
+            if me.impure {
+                status.push("impure".into());
+            }
+            if !status.is_empty() {
+                lines.push(Line::styled(
+                    status.join(" · "),
+                    Style::new().fg(Color::LightYellow),
+                ));
+            }
+            let target = app.current_target().and_then(|(id, _)| {
+                view.entities
+                    .iter()
+                    .find(|e| e.id == id)
+                    .map(|e| match e.kind {
+                        EntityKind::Monster(k) => format!("⌖ {} {}%", k.stats().name, e.hp_pct),
+                        EntityKind::Character { .. } => String::new(),
+                    })
+            });
+            lines.push(Line::styled(
+                target.unwrap_or_else(|| format!("gear {}", me.gear.describe())),
+                theme::hint(),
+            ));
         }
         None => lines.push(Line::styled("no character", theme::hint())),
     }
-    lines.push(Line::raw(""));
     lines.push(Line::styled("Party", theme::title()));
     for m in &view.party {
-        lines.extend(party_lines(m));
+        lines.push(party_line(m));
     }
-    if app.session.invite.is_some() {
-        lines.push(Line::raw(""));
-        lines.push(Line::styled("i: show invite code", theme::hint()));
-    }
-    lines.push(Line::styled("?: keys", theme::hint()));
+    let hint = if app.session.invite.is_some() {
+        "? keys · I invite"
+    } else {
+        "? keys"
+    };
+    lines.push(Line::styled(hint, theme::hint()));
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn party_lines(m: &PartyMember) -> [Line<'static>; 2] {
+/// One line per party member: name, class, health or state, floor, round-trip time.
+fn party_line(m: &PartyMember) -> Line<'static> {
     let color = m.class.map_or(Color::Gray, theme::class_color);
-    let name = sanitize(&m.name, 12);
+    let name = sanitize(&m.name, 9);
     let class = m.class.map_or("-", |c| &c.name()[..1]);
     let rtt = m
         .rtt_ms
-        .map_or_else(|| "    ".to_owned(), |ms| format!("{ms:>3}ms"));
-    let first = Line::from(vec![
-        Span::styled(
-            format!("{}{:<12}", if m.is_you { "▸" } else { " " }, name),
-            Style::new().fg(color),
-        ),
-        Span::raw(format!(" {class} ")),
-        Span::styled(rtt, theme::hint()),
-    ]);
-    let second = match m.status {
-        MemberStatus::Away => Line::styled("  away (character safe)", theme::hint()),
-        MemberStatus::NoCharacter => Line::styled("  choosing a character", theme::hint()),
-        MemberStatus::Downed => Line::styled(
-            format!("  DOWNED on floor {}", m.depth),
+        .map_or_else(|| "     ".to_owned(), |ms| format!("{ms:>3}ms"));
+    let state = match m.status {
+        MemberStatus::Away => Span::styled(" away   ", theme::hint()),
+        MemberStatus::NoCharacter => Span::styled(" new    ", theme::hint()),
+        MemberStatus::Downed => Span::styled(
+            format!(" DOWN F{:<2}", m.depth),
             Style::new().fg(Color::LightRed),
         ),
-        MemberStatus::Alive => Line::from(vec![
-            Span::raw("  "),
-            Span::styled(bar(m.hp, m.max_hp, 8), Style::new().fg(Color::Green)),
-            Span::raw(format!(" {:>3}/{:<3} F{}", m.hp, m.max_hp, m.depth)),
-        ]),
+        MemberStatus::Alive => Span::styled(
+            format!(" {} F{:<2}", bar(m.hp, m.max_hp, 4), m.depth),
+            Style::new().fg(Color::Green),
+        ),
     };
-    [first, second]
+    Line::from(vec![
+        Span::styled(
+            format!("{}{:<9}", if m.is_you { "▸" } else { " " }, name),
+            Style::new().fg(color),
+        ),
+        Span::raw(format!(" {class}")),
+        state,
+        Span::styled(rtt, theme::hint()),
+    ])
 }
 
-fn draw_log(frame: &mut Frame, area: Rect, view: &ClientView) {
+fn draw_log(frame: &mut Frame, area: Rect, app: &App) {
+    let view = &app.view;
     let block = Block::new().borders(Borders::TOP);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let skip = view.log.len().saturating_sub(inner.height as usize);
-    let lines: Vec<Line> = view
+    let mut footer: Option<Line> = app
+        .notice
+        .as_ref()
+        .map(|n| Line::styled(sanitize(n, 200), Style::new().fg(Color::Yellow)));
+    if let Some(Panel::Aim { slot, .. }) = &app.panel {
+        let name = view
+            .me
+            .as_ref()
+            .map_or("", |m| m.class.abilities()[usize::from(*slot)].name);
+        footer = Some(Line::styled(
+            format!(
+                "{name}: move the cursor, Enter (or {}) to cast, Esc to cancel",
+                slot + 1
+            ),
+            theme::title(),
+        ));
+    }
+    let rows = inner.height as usize - usize::from(footer.is_some());
+    let skip = view.log.len().saturating_sub(rows);
+    let mut lines: Vec<Line> = view
         .log
         .iter()
         .skip(skip)
         .map(|l| Line::styled(sanitize(&l.text, 300), theme::tone(l.tone)))
         .collect();
+    if let Some(f) = footer {
+        lines.push(f);
+    }
     frame.render_widget(Paragraph::new(lines), inner);
+    if let Some(Panel::Chat(input)) = &app.panel {
+        let row = Rect::new(inner.x, inner.y + inner.height - 1, inner.width, 1);
+        let prompt = "say: ";
+        let width = (row.width as usize).saturating_sub(prompt.len() + 1);
+        let scroll = input.visual_cursor().saturating_sub(width);
+        let shown: String = input.value().chars().skip(scroll).take(width).collect();
+        frame.render_widget(Clear, row);
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(prompt, theme::title()),
+                Span::raw(shown),
+            ])),
+            row,
+        );
+        frame.set_cursor_position((
+            row.x + prompt.len() as u16 + (input.visual_cursor() - scroll) as u16,
+            row.y,
+        ));
+    }
 }
 
 fn draw_overlay(frame: &mut Frame, area: Rect, overlay: &Overlay, app: &App) {
     match overlay {
         Overlay::Help => {
+            // Two columns so every key fits an 80×24 screen.
             let help = help_lines();
-            let mut lines: Vec<Line> = help
-                .iter()
-                .map(|(keys, what)| {
-                    Line::from(vec![
-                        Span::styled(format!("{keys:>16}  "), theme::title()),
-                        Span::raw(*what),
-                    ])
+            let half = help.len().div_ceil(2);
+            let cell = |i: usize| -> Vec<Span<'static>> {
+                help.get(i).map_or_else(Vec::new, |(keys, what)| {
+                    vec![
+                        Span::styled(format!("{keys:>6} "), theme::title()),
+                        Span::raw(format!("{what:<30}")),
+                    ]
+                })
+            };
+            let mut lines: Vec<Line> = (0..half)
+                .map(|i| {
+                    let mut spans = cell(i);
+                    spans.push(Span::raw(" "));
+                    spans.extend(cell(i + half));
+                    Line::from(spans)
                 })
                 .collect();
-            lines.push(Line::raw(""));
             lines.push(Line::styled(
-                "Bump into monsters to attack, into doors to open them.",
+                "Bump into monsters to attack, doors to open them, veins (%) to mine them.",
                 theme::hint(),
             ));
             lines.push(Line::styled("any key closes this help", theme::hint()));
-            popup(frame, area, " Keys ", lines, 72);
+            popup(frame, area, " Keys ", lines, 80);
         }
         Overlay::Invite => {
             let lines = match &app.session.invite {

@@ -2,12 +2,24 @@
 //! the two can never disagree.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use game::{Action, Dir};
+use game::Dir;
 
 /// What a key asks for in the game screen.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    Act(Action),
+    Step(Dir),
+    Wait,
+    Descend,
+    Ascend,
+    PickUp,
+    /// Ability 1, 2 or 3 (slot 0..=2).
+    Ability(u8),
+    CycleTarget,
+    Inventory,
+    Craft,
+    Vault,
+    Trade,
+    Chat,
     Help,
     ShowInvite,
     Quit,
@@ -21,71 +33,121 @@ pub struct Binding {
     pub help: &'static str,
 }
 
-const fn mv(dir: Dir) -> Command {
-    Command::Act(Action::Move(dir))
+const fn step(dir: Dir) -> Command {
+    Command::Step(dir)
 }
 
-/// The game screen's keys. Vi-keys, arrows and the number pad's digits all move.
+/// The game screen's keys. Vi-keys and arrows move; the digits are the abilities.
 pub const GAME_KEYS: &[Binding] = &[
     Binding {
-        keys: &[KeyCode::Char('h'), KeyCode::Left, KeyCode::Char('4')],
-        command: mv(Dir::W),
-        help: "move west (or attack / open a door there)",
+        keys: &[KeyCode::Char('h'), KeyCode::Left],
+        command: step(Dir::W),
+        help: "west; bump attacks/opens/mines",
     },
     Binding {
-        keys: &[KeyCode::Char('l'), KeyCode::Right, KeyCode::Char('6')],
-        command: mv(Dir::E),
-        help: "move east",
+        keys: &[KeyCode::Char('l'), KeyCode::Right],
+        command: step(Dir::E),
+        help: "east",
     },
     Binding {
-        keys: &[KeyCode::Char('k'), KeyCode::Up, KeyCode::Char('8')],
-        command: mv(Dir::N),
-        help: "move north",
+        keys: &[KeyCode::Char('k'), KeyCode::Up],
+        command: step(Dir::N),
+        help: "north",
     },
     Binding {
-        keys: &[KeyCode::Char('j'), KeyCode::Down, KeyCode::Char('2')],
-        command: mv(Dir::S),
-        help: "move south",
+        keys: &[KeyCode::Char('j'), KeyCode::Down],
+        command: step(Dir::S),
+        help: "south",
     },
     Binding {
-        keys: &[KeyCode::Char('y'), KeyCode::Home, KeyCode::Char('7')],
-        command: mv(Dir::NW),
-        help: "move north-west",
+        keys: &[KeyCode::Char('y'), KeyCode::Home],
+        command: step(Dir::NW),
+        help: "north-west",
     },
     Binding {
-        keys: &[KeyCode::Char('u'), KeyCode::PageUp, KeyCode::Char('9')],
-        command: mv(Dir::NE),
-        help: "move north-east",
+        keys: &[KeyCode::Char('u'), KeyCode::PageUp],
+        command: step(Dir::NE),
+        help: "north-east",
     },
     Binding {
-        keys: &[KeyCode::Char('b'), KeyCode::End, KeyCode::Char('1')],
-        command: mv(Dir::SW),
-        help: "move south-west",
+        keys: &[KeyCode::Char('b'), KeyCode::End],
+        command: step(Dir::SW),
+        help: "south-west",
     },
     Binding {
-        keys: &[KeyCode::Char('n'), KeyCode::PageDown, KeyCode::Char('3')],
-        command: mv(Dir::SE),
-        help: "move south-east",
+        keys: &[KeyCode::Char('n'), KeyCode::PageDown],
+        command: step(Dir::SE),
+        help: "south-east",
     },
     Binding {
-        keys: &[KeyCode::Char('.'), KeyCode::Char('5')],
-        command: Command::Act(Action::Wait),
+        keys: &[KeyCode::Char('.')],
+        command: Command::Wait,
         help: "wait a moment",
     },
     Binding {
+        keys: &[KeyCode::Char('1')],
+        command: Command::Ability(0),
+        help: "ability 1 (listed in sidebar)",
+    },
+    Binding {
+        keys: &[KeyCode::Char('2')],
+        command: Command::Ability(1),
+        help: "ability 2",
+    },
+    Binding {
+        keys: &[KeyCode::Char('3')],
+        command: Command::Ability(2),
+        help: "ability 3",
+    },
+    Binding {
+        keys: &[KeyCode::Tab],
+        command: Command::CycleTarget,
+        help: "target the next enemy",
+    },
+    Binding {
         keys: &[KeyCode::Char('>')],
-        command: Command::Act(Action::Descend),
-        help: "take the stairs down",
+        command: Command::Descend,
+        help: "stairs down",
     },
     Binding {
         keys: &[KeyCode::Char('<')],
-        command: Command::Act(Action::Ascend),
-        help: "take the stairs up",
+        command: Command::Ascend,
+        help: "up; carry the Heart out to win",
+    },
+    Binding {
+        keys: &[KeyCode::Char('g')],
+        command: Command::PickUp,
+        help: "pick up what lies here",
     },
     Binding {
         keys: &[KeyCode::Char('i')],
+        command: Command::Inventory,
+        help: "inventory: sort, drop, wear",
+    },
+    Binding {
+        keys: &[KeyCode::Char('c')],
+        command: Command::Craft,
+        help: "craft gear from ore",
+    },
+    Binding {
+        keys: &[KeyCode::Char('v')],
+        command: Command::Vault,
+        help: "Legacy Vault (at a shrine Ω)",
+    },
+    Binding {
+        keys: &[KeyCode::Char('t')],
+        command: Command::Trade,
+        help: "trade with the player by you",
+    },
+    Binding {
+        keys: &[KeyCode::Enter],
+        command: Command::Chat,
+        help: "chat (/trade NAME to trade)",
+    },
+    Binding {
+        keys: &[KeyCode::Char('I')],
         command: Command::ShowInvite,
-        help: "show the invite code (when hosting)",
+        help: "show the invite code",
     },
     Binding {
         keys: &[KeyCode::Char('?')],
@@ -95,7 +157,7 @@ pub const GAME_KEYS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char('Q')],
         command: Command::Quit,
-        help: "leave the game (your character waits, safe)",
+        help: "leave (your hero waits, safe)",
     },
 ];
 
@@ -116,6 +178,14 @@ pub fn command_for(key: &KeyEvent) -> Option<Command> {
         .map(|b| b.command)
 }
 
+/// The direction a movement key points, for cursors in panels.
+pub fn direction_for(key: &KeyEvent) -> Option<Dir> {
+    match command_for(key)? {
+        Command::Step(dir) => Some(dir),
+        _ => None,
+    }
+}
+
 /// How a key is written in the help screen.
 pub fn key_name(code: &KeyCode) -> String {
     match code {
@@ -128,6 +198,8 @@ pub fn key_name(code: &KeyCode) -> String {
         KeyCode::End => "End".into(),
         KeyCode::PageUp => "PgUp".into(),
         KeyCode::PageDown => "PgDn".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::Enter => "Enter".into(),
         other => format!("{other:?}"),
     }
 }
@@ -153,28 +225,27 @@ mod tests {
     }
 
     #[test]
-    fn vi_keys_arrows_and_digits_agree() {
+    fn vi_keys_and_arrows_agree_and_digits_are_abilities() {
         for (keys, dir) in [
-            (
-                [KeyCode::Char('h'), KeyCode::Left, KeyCode::Char('4')],
-                Dir::W,
-            ),
-            (
-                [KeyCode::Char('k'), KeyCode::Up, KeyCode::Char('8')],
-                Dir::N,
-            ),
-            (
-                [KeyCode::Char('n'), KeyCode::PageDown, KeyCode::Char('3')],
-                Dir::SE,
-            ),
+            ([KeyCode::Char('h'), KeyCode::Left], Dir::W),
+            ([KeyCode::Char('k'), KeyCode::Up], Dir::N),
+            ([KeyCode::Char('n'), KeyCode::PageDown], Dir::SE),
         ] {
             for key in keys {
-                assert_eq!(command_for(&press(key)), Some(mv(dir)), "{key:?}");
+                assert_eq!(command_for(&press(key)), Some(step(dir)), "{key:?}");
             }
         }
         assert_eq!(
+            command_for(&press(KeyCode::Char('1'))),
+            Some(Command::Ability(0))
+        );
+        assert_eq!(
+            command_for(&press(KeyCode::Char('3'))),
+            Some(Command::Ability(2))
+        );
+        assert_eq!(
             command_for(&press(KeyCode::Char('>'))),
-            Some(Command::Act(Action::Descend))
+            Some(Command::Descend)
         );
     }
 
@@ -196,9 +267,16 @@ mod tests {
         assert!(
             lines
                 .iter()
-                .any(|(k, h)| k == "h ← 4" && h.starts_with("move west"))
+                .any(|(k, h)| k == "h ←" && h.starts_with("west"))
+        );
+        // Two columns of help fit an 80-column screen.
+        assert!(
+            lines
+                .iter()
+                .all(|(k, h)| k.chars().count() <= 6 && h.chars().count() <= 30)
         );
         assert!(lines.iter().any(|(k, _)| k == "Q"));
+        assert!(lines.iter().any(|(k, _)| k == "Tab"));
     }
 
     #[test]

@@ -4,12 +4,15 @@
 
 pub mod app;
 pub mod draw;
+mod draw_panels;
 pub mod keymap;
+pub mod panels;
 pub mod term;
 pub mod theme;
 
-pub use app::{App, Intent, LanEntry, LanStatus, Overlay, Screen, Session};
+pub use app::{App, Board, BoardRow, Intent, LanEntry, LanStatus, Overlay, Screen, Session};
 pub use draw::{MIN_HEIGHT, MIN_WIDTH, draw};
+pub use panels::Panel;
 
 /// Re-exported so the runtime can name terminal events without importing crossterm itself.
 pub use crossterm::event::Event;

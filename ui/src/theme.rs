@@ -15,6 +15,8 @@ pub fn tile(tile: Tile, lit: bool) -> (char, Style) {
         Tile::DoorOpen => ('\'', Color::Yellow),
         Tile::StairsDown => ('>', Color::LightCyan),
         Tile::StairsUp => ('<', Color::LightCyan),
+        Tile::Vein => ('%', Color::Rgb(205, 133, 63)),
+        Tile::Shrine => ('Ω', Color::LightMagenta),
     };
     let style = if lit {
         Style::new().fg(color)
@@ -37,10 +39,16 @@ pub fn monster(kind: MonsterKind) -> (char, Style) {
     let color = match kind {
         MonsterKind::Rat | MonsterKind::Jackal => Color::Yellow,
         MonsterKind::Kobold | MonsterKind::Goblin => Color::Green,
+        MonsterKind::GoblinArcher => Color::LightGreen,
+        MonsterKind::KoboldShaman => Color::LightCyan,
         MonsterKind::CaveSpider => Color::Magenta,
         MonsterKind::Orc => Color::Red,
-        MonsterKind::Ghoul => Color::Cyan,
+        MonsterKind::Ghoul | MonsterKind::Skeleton => Color::White,
+        MonsterKind::Necromancer => Color::LightMagenta,
+        MonsterKind::Troll => Color::LightGreen,
         MonsterKind::Ogre => Color::LightRed,
+        MonsterKind::Wraith => Color::Gray,
+        MonsterKind::DeepWarden => Color::LightYellow,
     };
     (
         kind.stats().glyph,
@@ -54,6 +62,23 @@ pub fn tone(tone: Tone) -> Style {
         Tone::Good => Style::new().fg(Color::LightGreen),
         Tone::Bad => Style::new().fg(Color::LightRed),
         Tone::Combat => Style::new().fg(Color::White),
+        Tone::Chat => Style::new().fg(Color::LightCyan),
+    }
+}
+
+/// What lies on the ground, or a snare.
+pub fn pile(kind: game::protocol::PileKind) -> (char, Style) {
+    use game::protocol::PileKind;
+    match kind {
+        PileKind::Ore => ('*', Style::new().fg(Color::Yellow)),
+        PileKind::Item => ('(', Style::new().fg(Color::LightCyan)),
+        PileKind::Heart => (
+            '♥',
+            Style::new()
+                .fg(Color::LightRed)
+                .add_modifier(Modifier::BOLD),
+        ),
+        PileKind::Snare => ('^', Style::new().fg(Color::LightGreen)),
     }
 }
 

@@ -79,12 +79,17 @@ fn game_screen_at_80x24_shows_map_sidebar_and_log() {
         "the camera does not follow the player"
     );
     assert!(all.contains("Deepwood"));
-    assert!(all.contains("Ada the Mage"));
+    assert!(all.contains("Ada Mage F1"));
     assert!(all.contains("HP ") && all.contains("22/22"));
     assert!(all.contains("MP "));
+    // The three abilities with their state.
+    for name in ["1 Firebolt", "2 Frost Nova", "3 Blink"] {
+        assert!(all.contains(name), "sidebar lacks {name}");
+    }
+    assert!(all.contains("ready"));
     assert!(all.contains("Party"));
     assert!(all.contains("enters the dungeon as a Mage"));
-    assert!(all.contains("i: show invite code"));
+    assert!(all.contains("I invite"));
     // The stairs the character stands next to are lit, memory elsewhere is empty.
     assert!(all.contains('#') && all.contains('.'));
 }
@@ -95,7 +100,7 @@ fn game_screen_at_200x60_centres_a_floor_smaller_than_the_screen() {
     let buf = render(&app, 200, 60);
     let lines = text(&buf);
     assert!(lines.iter().any(|l| l.contains('@')));
-    assert!(lines.join("\n").contains("Ada the Mage"));
+    assert!(lines.join("\n").contains("Ada Mage F1"));
     // The map area (172 wide) is wider than the floor (96): nothing may be drawn left of the
     // floor's centred origin (172 - 96) / 2 = 38.
     for l in lines.iter().take(60 - 7) {

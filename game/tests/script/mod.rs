@@ -1,9 +1,9 @@
 //! A scripted session used by the determinism tests and the replay recorder: the script reacts
 //! to the world as it plays (new characters after deaths), so the recording covers joins,
-//! leaves, disconnects, deaths and stairs.
+//! leaves, disconnects, deaths, stairs, abilities, pickups, chat and a trade.
 
 use game::replay::Recording;
-use game::{Action, Class, Departure, Dir, Input, PlayerId, TickRate, World};
+use game::{Action, Class, Departure, Dir, Input, PlayerId, Target, TickRate, TradeInput, World};
 
 pub const SEED: u64 = 42;
 pub const TICKS: u64 = 1000;
@@ -85,6 +85,11 @@ pub fn record_with(seed: u64, tamper: Option<(usize, Class)>) -> Recording {
                 0 => Action::Descend,
                 1 => Action::Ascend,
                 2 => Action::Wait,
+                3 => Action::PickUp,
+                n @ 4..=6 => Action::Ability {
+                    slot: (n - 4) as u8,
+                    target: Target::Auto,
+                },
                 n => Action::Move(Dir::ALL[n as usize % 8]),
             };
             batch.push(Input::Act {
@@ -93,7 +98,36 @@ pub fn record_with(seed: u64, tamper: Option<(usize, Class)>) -> Recording {
                 action,
             });
         }
+        // Chat now and then; a trade between the first two players midway.
+        if tick % 97 == 0 && tick > 0 {
+            batch.push(Input::Chat {
+                player: players[0],
+                text: format!("tick {tick}"),
+            });
+        }
+        if tick == 300
+            && let Some(c) = world.player(&players[1]).and_then(|p| p.character.as_ref())
+        {
+            batch.push(Input::Trade {
+                player: players[0],
+                trade: TradeInput::Open { with: c.id },
+            });
+        }
+        if tick == 302
+            && let Some(t) = world.trade_of(&players[0])
+        {
+            for p in [players[0], players[1]] {
+                batch.push(Input::Trade {
+                    player: p,
+                    trade: TradeInput::Accept {
+                        trade: t.id,
+                        phase: t.phase,
+                    },
+                });
+            }
+        }
         world.handle_tick(&batch);
+        let _ = world.take_ledger();
         inputs.extend(batch.into_iter().map(|input| (tick, input)));
     }
     Recording {

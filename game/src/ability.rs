@@ -1,0 +1,619 @@
+//! Class abilities: three per class on keys 1–3, each with a cooldown and (Mage, Healer) a mana
+//! cost. A target comes from the client (an entity or a cell) or is chosen here (`Auto`): the
+//! nearest enemy the caster sees, the most hurt ally in sight, an adjacent downed ally.
+
+use serde::{Deserialize, Serialize};
+
+use crate::class::Class;
+use crate::event::{Scope, Tone};
+use crate::geom::{Dir, Pos};
+use crate::ids::{EntityId, PlayerId};
+use crate::world::{Life, World};
+
+/// What an ability is aimed at.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Target {
+    /// Let the host choose (nearest enemy, most hurt ally, …).
+    Auto,
+    Entity(EntityId),
+    Cell(Pos),
+}
+
+/// What kind of target an ability takes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Aim {
+    Enemy {
+        range: u16,
+    },
+    Ally {
+        range: u16,
+    },
+    Myself,
+    Cell {
+        range: u16,
+    },
+    DownedAlly,
+    /// Everything around the caster.
+    Around,
+}
+
+/// An ability's numbers.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct AbilityDef {
+    pub name: &'static str,
+    pub aim: Aim,
+    pub cooldown_ms: u32,
+    pub mana: u16,
+    pub cast_ms: u32,
+    pub what: &'static str,
+}
+
+const fn def(
+    name: &'static str,
+    aim: Aim,
+    cooldown_ms: u32,
+    mana: u16,
+    cast_ms: u32,
+    what: &'static str,
+) -> AbilityDef {
+    AbilityDef {
+        name,
+        aim,
+        cooldown_ms,
+        mana,
+        cast_ms,
+        what,
+    }
+}
+
+/// Durations of effects.
+pub const TAUNT_MS: u32 = 5_000;
+pub const TAUNT_RADIUS: i16 = 5;
+pub const SHIELD_WALL_MS: u32 = 4_000;
+pub const FREEZE_MS: u32 = 3_000;
+pub const MARK_MS: u32 = 6_000;
+pub const ROOT_MS: u32 = 4_000;
+pub const WARD_MS: u32 = 15_000;
+pub const WARD_POINTS: u16 = 12;
+
+impl Class {
+    /// The class's abilities, on keys 1, 2, 3.
+    pub const fn abilities(self) -> [AbilityDef; 3] {
+        match self {
+            Class::Warrior => [
+                def(
+                    "Taunt",
+                    Aim::Around,
+                    12_000,
+                    0,
+                    250,
+                    "monsters within 5 cells hunt you for 5 s",
+                ),
+                def(
+                    "Cleave",
+                    Aim::Around,
+                    6_000,
+                    0,
+                    300,
+                    "hit every adjacent enemy",
+                ),
+                def(
+                    "Shield Wall",
+                    Aim::Myself,
+                    20_000,
+                    0,
+                    250,
+                    "half damage to you and adjacent allies for 4 s",
+                ),
+            ],
+            Class::Mage => [
+                def(
+                    "Firebolt",
+                    Aim::Enemy { range: 8 },
+                    1_500,
+                    5,
+                    300,
+                    "ranged fire on one enemy",
+                ),
+                def(
+                    "Frost Nova",
+                    Aim::Around,
+                    10_000,
+                    8,
+                    300,
+                    "freeze adjacent enemies for 3 s",
+                ),
+                def(
+                    "Blink",
+                    Aim::Cell { range: 6 },
+                    8_000,
+                    6,
+                    200,
+                    "teleport up to 6 cells to a place you see",
+                ),
+            ],
+            Class::Ranger => [
+                def(
+                    "Aimed Shot",
+                    Aim::Enemy { range: 12 },
+                    3_000,
+                    0,
+                    400,
+                    "long-range heavy shot",
+                ),
+                def(
+                    "Mark",
+                    Aim::Enemy { range: 10 },
+                    10_000,
+                    0,
+                    200,
+                    "target takes +50% damage from everyone for 6 s",
+                ),
+                def(
+                    "Snare",
+                    Aim::Cell { range: 5 },
+                    12_000,
+                    0,
+                    300,
+                    "trap a cell: the first enemy on it is rooted",
+                ),
+            ],
+            Class::Healer => [
+                def(
+                    "Heal",
+                    Aim::Ally { range: 8 },
+                    2_000,
+                    6,
+                    300,
+                    "restore an ally in sight",
+                ),
+                def(
+                    "Ward",
+                    Aim::Ally { range: 8 },
+                    8_000,
+                    8,
+                    250,
+                    "a shield that absorbs damage first",
+                ),
+                def(
+                    "Revive",
+                    Aim::DownedAlly,
+                    30_000,
+                    15,
+                    400,
+                    "raise an adjacent downed ally at once",
+                ),
+            ],
+        }
+    }
+}
+
+impl World {
+    /// Uses ability `slot` of `id`'s character. Anything that stops it (cooldown, mana, no
+    /// target) is told to the player and costs nothing.
+    pub(crate) fn use_ability(&mut self, id: PlayerId, slot: u8, target: Target) {
+        let Some(c) = self.player(&id).and_then(|p| p.character.as_ref()) else {
+            return;
+        };
+        let Some(def) = c.class.abilities().get(usize::from(slot)).copied() else {
+            return;
+        };
+        let now = self.now();
+        if c.is_downed() {
+            return self.tell(id, "You cannot do that while downed.");
+        }
+        if c.cooldowns[usize::from(slot)] > now {
+            let secs = (c.cooldowns[usize::from(slot)] - now).div_ceil(self.ticks(1000));
+            return self.tell(id, &format!("{} is not ready ({secs} s).", def.name));
+        }
+        if c.mana < def.mana {
+            return self.tell(id, &format!("Not enough mana for {}.", def.name));
+        }
+        let class = c.class;
+        let done = match (class, slot) {
+            (Class::Warrior, 0) => self.taunt(id),
+            (Class::Warrior, 1) => self.cleave(id),
+            (Class::Warrior, 2) => {
+                let until = now + self.ticks(crate::ability::SHIELD_WALL_MS);
+                self.with_character(id, |c| c.shield_wall_until = until);
+                self.announce(id, "raises a shield wall");
+                true
+            }
+            (Class::Mage, 0) => self.bolt(id, target, def, (6, 11), "burns"),
+            (Class::Mage, 1) => self.frost_nova(id),
+            (Class::Mage, 2) => self.blink(id, target, def),
+            (Class::Ranger, 0) => self.bolt(id, target, def, (8, 14), "shoots"),
+            (Class::Ranger, 1) => self.mark(id, target, def),
+            (Class::Ranger, 2) => self.snare(id, target, def),
+            (Class::Healer, 0) => self.heal(id, target, def),
+            (Class::Healer, 1) => self.ward(id, target, def),
+            (Class::Healer, 2) => self.revive(id, target),
+            _ => false,
+        };
+        if !done {
+            return;
+        }
+        let cooldown = now + self.ticks(def.cooldown_ms);
+        let ready = now + self.ticks(def.cast_ms);
+        self.with_character(id, |c| {
+            c.cooldowns[usize::from(slot)] = cooldown;
+            c.mana -= def.mana;
+            c.ready_at = ready;
+        });
+    }
+
+    fn with_character(&mut self, id: PlayerId, f: impl FnOnce(&mut crate::world::Character)) {
+        if let Some(c) = self.character_mut(&id) {
+            f(c);
+        }
+    }
+
+    /// "Ada raises a shield wall." to whoever sees Ada.
+    fn announce(&mut self, id: PlayerId, what: &str) {
+        let Some(p) = self.player(&id) else { return };
+        let Some(c) = p.character.as_ref() else {
+            return;
+        };
+        let scope = Scope::Seen {
+            depth: c.depth,
+            pos: c.pos,
+        };
+        let text = format!("{} {what}.", p.name);
+        self.say(scope, Tone::Combat, text);
+    }
+
+    /// (depth, position) of `id`'s character and whether the caster sees `p`.
+    fn caster(&self, id: PlayerId) -> Option<(u8, Pos)> {
+        let c = self.player(&id)?.character.as_ref()?;
+        Some((c.depth, c.pos))
+    }
+
+    fn sees(&self, id: PlayerId, p: Pos) -> bool {
+        self.sight_of(&id)
+            .and_then(|s| s.get(p).copied())
+            .unwrap_or(false)
+    }
+
+    /// The monster an enemy-aimed ability hits: the given one if in sight and range, or the
+    /// nearest the caster sees.
+    fn enemy_target(&mut self, id: PlayerId, target: Target, range: u16) -> Option<EntityId> {
+        let (depth, from) = self.caster(id)?;
+        let floor = self.floor(depth)?;
+        let in_reach = |p: Pos| p.chebyshev(from) <= range as i16;
+        let chosen = match target {
+            Target::Entity(e) => floor
+                .monsters
+                .get(&e)
+                .filter(|m| in_reach(m.pos) && self.sees(id, m.pos))
+                .map(|m| m.id),
+            _ => floor
+                .monsters
+                .values()
+                .filter(|m| in_reach(m.pos) && self.sees(id, m.pos))
+                .min_by_key(|m| (m.pos.chebyshev(from), m.id))
+                .map(|m| m.id),
+        };
+        if chosen.is_none() {
+            self.tell(id, "No enemy in sight and range.");
+        }
+        chosen
+    }
+
+    /// The ally an ally-aimed ability helps: the given one, or the most hurt one in sight.
+    fn ally_target(&mut self, id: PlayerId, target: Target, range: u16) -> Option<PlayerId> {
+        let (depth, from) = self.caster(id)?;
+        let candidates: Vec<(u32, PlayerId)> = self
+            .players()
+            .filter(|(_, p)| p.connected)
+            .filter_map(|(pid, p)| {
+                let c = p.character.as_ref()?;
+                let ok = c.depth == depth
+                    && !c.is_downed()
+                    && c.pos.chebyshev(from) <= range as i16
+                    && (*pid == id || self.sees(id, c.pos));
+                let wanted = match target {
+                    Target::Entity(e) => c.id == e,
+                    _ => true,
+                };
+                (ok && wanted).then(|| (u32::from(c.hp) * 1000 / u32::from(c.max_hp()), *pid))
+            })
+            .collect();
+        let chosen = candidates.into_iter().min().map(|(_, p)| p);
+        if chosen.is_none() {
+            self.tell(id, "No ally in sight and range.");
+        }
+        chosen
+    }
+
+    fn taunt(&mut self, id: PlayerId) -> bool {
+        let Some((depth, from)) = self.caster(id) else {
+            return false;
+        };
+        let until = self.now() + self.ticks(TAUNT_MS);
+        let seen: Vec<EntityId> = self
+            .floor(depth)
+            .map(|f| {
+                f.monsters
+                    .values()
+                    .filter(|m| m.pos.chebyshev(from) <= TAUNT_RADIUS && self.sees(id, m.pos))
+                    .map(|m| m.id)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(floor) = self.floor_mut(depth) {
+            for mid in &seen {
+                if let Some(m) = floor.monsters.get_mut(mid) {
+                    m.effects.taunted = Some((id, until));
+                    m.target = Some(id);
+                }
+            }
+        }
+        self.announce(id, &format!("taunts {} foes", seen.len()));
+        true
+    }
+
+    fn adjacent_monsters(&self, id: PlayerId) -> Vec<EntityId> {
+        let Some((depth, from)) = self.caster(id) else {
+            return Vec::new();
+        };
+        self.floor(depth)
+            .map(|f| {
+                f.monsters
+                    .values()
+                    .filter(|m| m.pos.is_adjacent(from))
+                    .map(|m| m.id)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn cleave(&mut self, id: PlayerId) -> bool {
+        let targets = self.adjacent_monsters(id);
+        if targets.is_empty() {
+            self.tell(id, "Nothing next to you to cleave.");
+            return false;
+        }
+        let Some((depth, _)) = self.caster(id) else {
+            return false;
+        };
+        for m in targets {
+            let roll = self.melee_roll(id);
+            self.hurt_monster(depth, m, roll, id, "cleaves");
+        }
+        true
+    }
+
+    /// A melee damage roll: class range plus worn gear.
+    pub(crate) fn melee_roll(&mut self, id: PlayerId) -> u16 {
+        let bonus = self.gear_of(&id).melee;
+        let (lo, hi) = self
+            .player(&id)
+            .and_then(|p| p.character.as_ref())
+            .map_or((1, 1), |c| c.class.stats().melee);
+        self.combat_rng().range(i32::from(lo), i32::from(hi)) as u16 + bonus
+    }
+
+    /// Firebolt and Aimed Shot: one enemy in sight and range.
+    fn bolt(
+        &mut self,
+        id: PlayerId,
+        target: Target,
+        def: AbilityDef,
+        (lo, hi): (u16, u16),
+        verb: &str,
+    ) -> bool {
+        let Aim::Enemy { range } = def.aim else {
+            return false;
+        };
+        let Some(m) = self.enemy_target(id, target, range) else {
+            return false;
+        };
+        let gear = self.gear_of(&id);
+        let bonus = if verb == "burns" {
+            gear.spell
+        } else {
+            gear.shot
+        };
+        let roll = self.combat_rng().range(i32::from(lo), i32::from(hi)) as u16 + bonus;
+        let depth = self.caster(id).map_or(0, |(d, _)| d);
+        self.hurt_monster(depth, m, roll, id, verb);
+        true
+    }
+
+    fn frost_nova(&mut self, id: PlayerId) -> bool {
+        let targets = self.adjacent_monsters(id);
+        if targets.is_empty() {
+            self.tell(id, "Nothing next to you to freeze.");
+            return false;
+        }
+        let Some((depth, _)) = self.caster(id) else {
+            return false;
+        };
+        let bonus = self.gear_of(&id).spell / 2;
+        let until = self.now() + self.ticks(FREEZE_MS);
+        for m in targets {
+            let roll = self.combat_rng().range(1, 3) as u16 + bonus;
+            let hit = self.hurt_monster(depth, m, roll, id, "chills");
+            if hit.is_some_and(|o| !o.killed)
+                && let Some(monster) = self.floor_mut(depth).and_then(|f| f.monsters.get_mut(&m))
+            {
+                monster.effects.frozen_until = until;
+                monster.next_act = monster.next_act.max(until);
+            }
+        }
+        self.announce(id, "releases a frost nova");
+        true
+    }
+
+    /// A free cell in sight and range for Blink or Snare.
+    fn cell_target(
+        &mut self,
+        id: PlayerId,
+        target: Target,
+        range: u16,
+        snare: bool,
+    ) -> Option<Pos> {
+        let (depth, from) = self.caster(id)?;
+        let floor = self.floor(depth)?;
+        let usable = |p: Pos| {
+            p != from
+                && p.chebyshev(from) <= range as i16
+                && floor.tile(p).is_walkable()
+                && self.sees(id, p)
+                && (snare || self.occupant(depth, p).is_none())
+                && !(snare && floor.traps.contains_key(&p))
+        };
+        let nearest_enemy = floor
+            .monsters
+            .values()
+            .filter(|m| self.sees(id, m.pos))
+            .min_by_key(|m| (m.pos.chebyshev(from), m.id))
+            .map(|m| m.pos);
+        let chosen = match target {
+            Target::Cell(p) => usable(p).then_some(p),
+            _ if snare => {
+                // In front of the nearest enemy, on its way to us.
+                let enemy = nearest_enemy?;
+                let toward = Dir::toward(enemy, from)?;
+                Some(enemy.step(toward)).filter(|p| usable(*p))
+            }
+            _ => {
+                // Away from the nearest enemy, as far as range allows.
+                let danger = nearest_enemy.unwrap_or(from);
+                floor
+                    .tiles()
+                    .positions()
+                    .filter(|p| usable(*p))
+                    .max_by_key(|p| (p.chebyshev(danger), -p.chebyshev(from), *p))
+            }
+        };
+        if chosen.is_none() {
+            self.tell(id, "No place in sight and range for that.");
+        }
+        chosen
+    }
+
+    fn blink(&mut self, id: PlayerId, target: Target, def: AbilityDef) -> bool {
+        let Aim::Cell { range } = def.aim else {
+            return false;
+        };
+        let Some(to) = self.cell_target(id, target, range, false) else {
+            return false;
+        };
+        let depth = self.caster(id).map_or(0, |(d, _)| d);
+        self.with_character(id, |c| c.pos = to);
+        self.floor_mut(depth);
+        self.announce(id, "blinks");
+        true
+    }
+
+    fn mark(&mut self, id: PlayerId, target: Target, def: AbilityDef) -> bool {
+        let Aim::Enemy { range } = def.aim else {
+            return false;
+        };
+        let Some(mid) = self.enemy_target(id, target, range) else {
+            return false;
+        };
+        let until = self.now() + self.ticks(MARK_MS);
+        let depth = self.caster(id).map_or(0, |(d, _)| d);
+        let name = match self.floor_mut(depth).and_then(|f| f.monsters.get_mut(&mid)) {
+            Some(m) => {
+                m.effects.marked_until = until;
+                m.kind.stats().name
+            }
+            None => return false,
+        };
+        self.announce(id, &format!("marks the {name}"));
+        true
+    }
+
+    fn snare(&mut self, id: PlayerId, target: Target, def: AbilityDef) -> bool {
+        let Aim::Cell { range } = def.aim else {
+            return false;
+        };
+        let Some(at) = self.cell_target(id, target, range, true) else {
+            return false;
+        };
+        let depth = self.caster(id).map_or(0, |(d, _)| d);
+        if let Some(floor) = self.floor_mut(depth) {
+            floor.traps.insert(at, id);
+        }
+        self.announce(id, "sets a snare");
+        true
+    }
+
+    fn heal(&mut self, id: PlayerId, target: Target, def: AbilityDef) -> bool {
+        let Aim::Ally { range } = def.aim else {
+            return false;
+        };
+        let Some(ally) = self.ally_target(id, target, range) else {
+            return false;
+        };
+        let bonus = self.gear_of(&id).heal;
+        let amount = self.combat_rng().range(8, 14) as u16 + bonus;
+        let healer = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
+        let mut healed = 0;
+        let mut name = String::new();
+        if let Some(p) = self.players_mut().get_mut(&ally) {
+            name = p.name.clone();
+            if let Some(c) = p.character.as_mut() {
+                let before = c.hp;
+                c.hp = (c.hp + amount).min(c.max_hp());
+                healed = c.hp - before;
+            }
+        }
+        let (depth, pos) = self.caster(ally).unwrap_or((0, Pos::default()));
+        let text = format!("{healer} heals {name} ({healed}).");
+        self.say(Scope::Seen { depth, pos }, Tone::Good, text);
+        true
+    }
+
+    fn ward(&mut self, id: PlayerId, target: Target, def: AbilityDef) -> bool {
+        let Aim::Ally { range } = def.aim else {
+            return false;
+        };
+        let Some(ally) = self.ally_target(id, target, range) else {
+            return false;
+        };
+        let points = WARD_POINTS + self.gear_of(&id).heal;
+        let until = self.now() + self.ticks(WARD_MS);
+        self.with_character(ally, |c| {
+            c.ward = points;
+            c.ward_until = until;
+        });
+        let name = self
+            .player(&ally)
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        self.announce(id, &format!("wards {name} ({points})"));
+        true
+    }
+
+    fn revive(&mut self, id: PlayerId, target: Target) -> bool {
+        let Some((depth, from)) = self.caster(id) else {
+            return false;
+        };
+        let downed = self.players().find_map(|(pid, p)| {
+            let c = p.character.as_ref()?;
+            let wanted = match target {
+                Target::Entity(e) => c.id == e,
+                _ => true,
+            };
+            (wanted && c.is_downed() && c.depth == depth && c.pos.is_adjacent(from)).then_some(*pid)
+        });
+        let Some(ally) = downed else {
+            self.tell(id, "No downed ally next to you.");
+            return false;
+        };
+        self.with_character(ally, |c| {
+            c.life = Life::Alive;
+            c.hp = c.max_hp() / 2;
+        });
+        let name = self
+            .player(&ally)
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        self.say(Scope::Everyone, Tone::Good, format!("{name} is revived!"));
+        true
+    }
+}

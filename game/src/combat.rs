@@ -1,0 +1,169 @@
+//! Damage, both ways, with every synergy as a rule:
+//!
+//! - a frozen monster hit by a Warrior **shatters**: double damage, and it thaws;
+//! - a **marked** monster takes half again as much damage from every source;
+//! - **Shield Wall** halves damage to the warrior and to every ally next to them, downed or not;
+//! - a **Ward** absorbs damage before HP.
+//!
+//! Order for monsters: roll − armour (at least 1), ×2 shatter, ×1.5 mark. For characters:
+//! roll − armour (at least 1), ½ Shield Wall (rounded up), then the Ward absorbs.
+
+use crate::class::Class;
+use crate::event::{Scope, Tone};
+use crate::ids::{EntityId, PlayerId};
+use crate::world::{DOWNED_MS, Life, World};
+
+/// Each point of damage to a downed character takes this long off its timer.
+pub const DOWNED_MS_PER_DAMAGE: u32 = 500;
+
+/// What a hit on a monster did.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub damage: u16,
+    pub killed: bool,
+    pub shattered: bool,
+}
+
+impl World {
+    /// `by` hits monster `monster` on floor `depth` for a rolled `roll`; `verb` says how
+    /// ("hits", "burns", "shoots").
+    pub(crate) fn hurt_monster(
+        &mut self,
+        depth: u8,
+        monster: EntityId,
+        roll: u16,
+        by: PlayerId,
+        verb: &str,
+    ) -> Option<Outcome> {
+        let now = self.now();
+        let attacker = self.player(&by)?;
+        let name = attacker.name.clone();
+        let warrior = attacker.character.as_ref()?.class == Class::Warrior;
+        let floor = self.floor_mut(depth)?;
+        let m = floor.monsters.get_mut(&monster)?;
+        let stats = m.kind.stats();
+        let mut damage = roll.saturating_sub(stats.armor).max(1);
+        let shattered = warrior && m.is_frozen(now);
+        if shattered {
+            damage = damage.saturating_mul(2);
+            m.effects.frozen_until = now;
+        }
+        if m.is_marked(now) {
+            damage = damage.saturating_add(damage / 2);
+        }
+        m.hp = m.hp.saturating_sub(damage);
+        m.target = Some(by);
+        let (pos, killed) = (m.pos, m.hp == 0);
+        if killed {
+            floor.monsters.remove(&monster);
+        }
+        let scope = Scope::Seen { depth, pos };
+        let extra = if shattered { " It shatters!" } else { "" };
+        if killed {
+            let player = self.players_mut().get_mut(&by).expect("looked up above");
+            player.stats.kills += 1;
+            if let Some(c) = player.character.as_mut() {
+                c.kills += 1;
+            }
+            let text = format!(
+                "{name} {verb} the {} ({damage}) and kills it!{extra}",
+                stats.name
+            );
+            self.say(scope, Tone::Good, text);
+        } else {
+            let text = format!("{name} {verb} the {} ({damage}).{extra}", stats.name);
+            self.say(scope, Tone::Combat, text);
+        }
+        Some(Outcome {
+            damage,
+            killed,
+            shattered,
+        })
+    }
+
+    /// A monster named `source` hits `target`'s character for a rolled `roll`.
+    pub(crate) fn hurt_character(&mut self, target: PlayerId, roll: u16, source: &str) -> u16 {
+        let now = self.now();
+        let armor = self.gear_of(&target).armor;
+        let covered = self.shield_wall_covers(target);
+        let downed_ticks = self.ticks(DOWNED_MS);
+        let per_point = self.ticks(DOWNED_MS_PER_DAMAGE);
+        let Some(player) = self.player(&target) else {
+            return 0;
+        };
+        let name = player.name.clone();
+        let Some(c) = self.character_mut(&target) else {
+            return 0;
+        };
+        let armor = c.class.stats().armor + armor;
+        let mut damage = roll.saturating_sub(armor).max(1);
+        if covered {
+            damage = damage.div_ceil(2);
+        }
+        if c.ward_until <= now {
+            c.ward = 0;
+        }
+        let absorbed = damage.min(c.ward);
+        c.ward -= absorbed;
+        damage -= absorbed;
+        let interrupted = c.channel.take().is_some();
+        if interrupted {
+            c.ready_at = now;
+        }
+        let (depth, pos) = (c.depth, c.pos);
+        let mut text = match &mut c.life {
+            Life::Downed { left, .. } => {
+                *left = left.saturating_sub(u64::from(damage) * per_point);
+                format!("The {source} strikes the fallen {name} ({damage}).")
+            }
+            Life::Alive => {
+                c.hp = c.hp.saturating_sub(damage);
+                if c.hp == 0 {
+                    c.life = Life::Downed {
+                        left: downed_ticks,
+                        revive: 0,
+                    };
+                    let text = format!(
+                        "{name} is downed by the {source}! Stand next to them for 3 s to revive \
+                         them."
+                    );
+                    self.say(Scope::Everyone, Tone::Bad, text);
+                    self.cancel_trades_of(target, &format!("{name} is down"));
+                    return damage;
+                }
+                format!("The {source} hits {name} ({damage}).")
+            }
+        };
+        if absorbed > 0 {
+            text.push_str(&format!(" The ward absorbs {absorbed}."));
+        }
+        if covered {
+            text.push_str(" (shield wall)");
+        }
+        self.say(Scope::Seen { depth, pos }, Tone::Bad, text);
+        if interrupted {
+            self.say(
+                Scope::Player(target),
+                Tone::Bad,
+                "You are interrupted!".into(),
+            );
+        }
+        damage
+    }
+
+    /// Is `target` inside a Shield Wall: their own, or that of a warrior next to them?
+    pub(crate) fn shield_wall_covers(&self, target: PlayerId) -> bool {
+        let now = self.now();
+        let Some(c) = self.player(&target).and_then(|p| p.character.as_ref()) else {
+            return false;
+        };
+        self.players().any(|(_, p)| {
+            p.character.as_ref().is_some_and(|w| {
+                w.shield_wall_until > now
+                    && w.depth == c.depth
+                    && w.pos.chebyshev(c.pos) <= 1
+                    && !w.is_downed()
+            })
+        })
+    }
+}

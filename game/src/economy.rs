@@ -1,0 +1,618 @@
+//! Where every unit of ore and every item is: the world's economy, changed only by ledger
+//! [`Entry`]s.
+//!
+//! The host persists the same entries, one redb write transaction each, by calling
+//! [`Economy::apply`] on its durable copy. `apply` is all-or-nothing and moves units from one
+//! place to another; only mining creates ore, only crafting consumes it. So whatever crashes or
+//! disconnects happen, the units of every spawn across packs, ground and vaults stay what the
+//! last applied entry left.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::class::Class;
+use crate::craft::Recipe;
+use crate::geom::Pos;
+use crate::ids::PlayerId;
+use crate::ore::{OreClass, Spawn, SpawnId, Spawns};
+use crate::tick::Tick;
+
+/// Where ore can be.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Place {
+    /// Carried by a player's current character.
+    Pack(PlayerId),
+    /// A player's Legacy Vault (outlives characters).
+    Vault(PlayerId),
+    /// Lying on a floor.
+    Ground { depth: u8, pos: Pos },
+}
+
+/// Where an item can be.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Holder {
+    Carried(PlayerId),
+    Ground { depth: u8, pos: Pos },
+}
+
+impl Place {
+    /// The item holder at the same spot (vaults hold ore only).
+    pub fn holder(self) -> Option<Holder> {
+        match self {
+            Place::Pack(p) => Some(Holder::Carried(p)),
+            Place::Ground { depth, pos } => Some(Holder::Ground { depth, pos }),
+            Place::Vault(_) => None,
+        }
+    }
+}
+
+/// Units of one spawn.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Stack {
+    pub spawn: SpawnId,
+    pub units: u32,
+}
+
+/// Identifies an item within a world.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ItemId(pub u64);
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ItemKind {
+    Gear(Recipe),
+    /// The Heart of the Deep: carry it out of the dungeon to win.
+    Heart,
+}
+
+/// A crafted piece of gear, or the Heart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: ItemId,
+    pub kind: ItemKind,
+    /// 1..=1000 for gear.
+    pub quality: u16,
+    /// "Kalomite Sword" — what it is called.
+    pub name: String,
+    pub maker: String,
+}
+
+/// A vein in a wall: mining it yields units of its class's current spawn.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vein {
+    pub class: OreClass,
+    pub units: u16,
+}
+
+/// What each side of a trade gives.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Goods {
+    pub stacks: Vec<Stack>,
+    pub items: Vec<ItemId>,
+}
+
+impl Goods {
+    pub fn is_empty(&self) -> bool {
+        self.stacks.is_empty() && self.items.is_empty()
+    }
+}
+
+/// A completed trade, kept in the world's trade history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TradeRecord {
+    pub id: u64,
+    pub tick: Tick,
+    pub a: PlayerId,
+    pub b: PlayerId,
+    pub a_gives: Goods,
+    pub b_gives: Goods,
+}
+
+/// A Victory: the Heart carried out of the dungeon.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Victory {
+    pub tick: Tick,
+    pub player: PlayerId,
+    pub name: String,
+    pub class: Class,
+    /// The character never withdrew from the vault.
+    pub pure: bool,
+}
+
+/// One change to the economy. Each is one durable transaction on the host.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Entry {
+    /// A new spawn appears and becomes current for its class.
+    SpawnAppeared(Spawn),
+    /// A floor was generated with these veins (known positions are kept as they are).
+    VeinsFound { depth: u8, veins: Vec<(Pos, Vein)> },
+    /// Mining: units leave a vein and enter a pack as the given spawn.
+    Mined {
+        depth: u8,
+        pos: Pos,
+        player: PlayerId,
+        spawn: SpawnId,
+        units: u32,
+    },
+    /// Ore and items move between places: pickup, drop, deposit, withdraw, death.
+    Moved {
+        from: Place,
+        to: Place,
+        stacks: Vec<Stack>,
+        items: Vec<ItemId>,
+    },
+    /// Crafting consumes ore from a pack and puts the new item in it.
+    Crafted {
+        player: PlayerId,
+        used: Vec<Stack>,
+        item: Item,
+    },
+    /// Both sides' goods swap at once, and the trade is recorded.
+    Traded(TradeRecord),
+    /// The Heart of the Deep is placed on a floor.
+    HeartPlaced { item: Item, depth: u8, pos: Pos },
+    /// A character carried the Heart out: the Heart is consumed and the victory recorded.
+    Won { victory: Victory, heart: ItemId },
+}
+
+/// Why an entry could not apply (the economy is unchanged).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EconomyError {
+    #[error("{place:?} holds {has} units of spawn {spawn:?}, not {wanted}")]
+    NotEnough {
+        place: Place,
+        spawn: SpawnId,
+        has: u32,
+        wanted: u32,
+    },
+    #[error("item {0:?} is not where the entry says")]
+    ItemMissing(ItemId),
+    #[error("items cannot go into a vault")]
+    ItemInVault,
+    #[error("no vein at floor {depth} {pos:?}, or not {units} units left")]
+    VeinEmpty { depth: u8, pos: Pos, units: u32 },
+    #[error("unknown spawn {0:?}")]
+    UnknownSpawn(SpawnId),
+    #[error("item id {0:?} is already used")]
+    DuplicateItem(ItemId),
+}
+
+/// Every unit of ore and every item of a world, by place.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Economy {
+    pub spawns: Spawns,
+    ore: BTreeMap<Place, BTreeMap<SpawnId, u32>>,
+    veins: BTreeMap<(u8, Pos), Vein>,
+    items: BTreeMap<ItemId, (Holder, Item)>,
+    trades: Vec<TradeRecord>,
+    victories: Vec<Victory>,
+}
+
+impl Economy {
+    /// Applies `entry` entirely, or not at all.
+    pub fn apply(&mut self, entry: &Entry) -> Result<(), EconomyError> {
+        let mut next = self.clone();
+        next.apply_in_place(entry)?;
+        *self = next;
+        Ok(())
+    }
+
+    fn apply_in_place(&mut self, entry: &Entry) -> Result<(), EconomyError> {
+        match entry {
+            Entry::SpawnAppeared(spawn) => self.spawns.insert(spawn.clone()),
+            Entry::VeinsFound { depth, veins } => {
+                for (pos, vein) in veins {
+                    self.veins.entry((*depth, *pos)).or_insert(*vein);
+                }
+            }
+            Entry::Mined {
+                depth,
+                pos,
+                player,
+                spawn,
+                units,
+            } => {
+                if self.spawns.get(*spawn).is_none() {
+                    return Err(EconomyError::UnknownSpawn(*spawn));
+                }
+                let vein = self
+                    .veins
+                    .get_mut(&(*depth, *pos))
+                    .filter(|v| u32::from(v.units) >= *units)
+                    .ok_or(EconomyError::VeinEmpty {
+                        depth: *depth,
+                        pos: *pos,
+                        units: *units,
+                    })?;
+                vein.units -= *units as u16;
+                self.add(Place::Pack(*player), *spawn, *units);
+            }
+            Entry::Moved {
+                from,
+                to,
+                stacks,
+                items,
+            } => {
+                for s in stacks {
+                    self.take(*from, s.spawn, s.units)?;
+                    self.add(*to, s.spawn, s.units);
+                }
+                if !items.is_empty() {
+                    let (Some(src), Some(dst)) = (from.holder(), to.holder()) else {
+                        return Err(EconomyError::ItemInVault);
+                    };
+                    for id in items {
+                        self.move_item(*id, src, dst)?;
+                    }
+                }
+            }
+            Entry::Crafted { player, used, item } => {
+                for s in used {
+                    self.take(Place::Pack(*player), s.spawn, s.units)?;
+                }
+                if self.items.contains_key(&item.id) {
+                    return Err(EconomyError::DuplicateItem(item.id));
+                }
+                self.items
+                    .insert(item.id, (Holder::Carried(*player), item.clone()));
+            }
+            Entry::Traded(record) => {
+                let (a, b) = (record.a, record.b);
+                for (giver, taker, goods) in [(a, b, &record.a_gives), (b, a, &record.b_gives)] {
+                    for s in &goods.stacks {
+                        self.take(Place::Pack(giver), s.spawn, s.units)?;
+                        self.add(Place::Pack(taker), s.spawn, s.units);
+                    }
+                    for id in &goods.items {
+                        self.move_item(*id, Holder::Carried(giver), Holder::Carried(taker))?;
+                    }
+                }
+                self.trades.push(record.clone());
+            }
+            Entry::HeartPlaced { item, depth, pos } => {
+                if self.items.contains_key(&item.id) {
+                    return Err(EconomyError::DuplicateItem(item.id));
+                }
+                self.items.insert(
+                    item.id,
+                    (
+                        Holder::Ground {
+                            depth: *depth,
+                            pos: *pos,
+                        },
+                        item.clone(),
+                    ),
+                );
+            }
+            Entry::Won { victory, heart } => {
+                match self.items.get(heart) {
+                    Some((Holder::Carried(p), _)) if *p == victory.player => {}
+                    _ => return Err(EconomyError::ItemMissing(*heart)),
+                }
+                self.items.remove(heart);
+                self.victories.push(victory.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, place: Place, spawn: SpawnId, units: u32) {
+        if units > 0 {
+            *self.ore.entry(place).or_default().entry(spawn).or_default() += units;
+        }
+    }
+
+    fn take(&mut self, place: Place, spawn: SpawnId, units: u32) -> Result<(), EconomyError> {
+        let has = self.units(place, spawn);
+        if has < units {
+            return Err(EconomyError::NotEnough {
+                place,
+                spawn,
+                has,
+                wanted: units,
+            });
+        }
+        let stacks = self.ore.get_mut(&place).expect("has units");
+        if has == units {
+            stacks.remove(&spawn);
+            if stacks.is_empty() {
+                self.ore.remove(&place);
+            }
+        } else {
+            *stacks.get_mut(&spawn).expect("has units") -= units;
+        }
+        Ok(())
+    }
+
+    fn move_item(&mut self, id: ItemId, from: Holder, to: Holder) -> Result<(), EconomyError> {
+        match self.items.get_mut(&id) {
+            Some((holder, _)) if *holder == from => {
+                *holder = to;
+                Ok(())
+            }
+            _ => Err(EconomyError::ItemMissing(id)),
+        }
+    }
+
+    // ----- reading -----
+
+    pub fn units(&self, place: Place, spawn: SpawnId) -> u32 {
+        self.ore
+            .get(&place)
+            .and_then(|s| s.get(&spawn))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The stacks at `place`, by spawn id.
+    pub fn stacks(&self, place: Place) -> Vec<Stack> {
+        self.ore
+            .get(&place)
+            .map(|s| {
+                s.iter()
+                    .map(|(spawn, units)| Stack {
+                        spawn: *spawn,
+                        units: *units,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Items held by `holder`, by id.
+    pub fn items_at(&self, holder: Holder) -> Vec<&Item> {
+        self.items
+            .values()
+            .filter(|(h, _)| *h == holder)
+            .map(|(_, i)| i)
+            .collect()
+    }
+
+    pub fn item(&self, id: ItemId) -> Option<(Holder, &Item)> {
+        self.items.get(&id).map(|(h, i)| (*h, i))
+    }
+
+    /// Where the Heart of the Deep is, if it exists.
+    pub fn heart(&self) -> Option<(Holder, &Item)> {
+        self.items
+            .values()
+            .find(|(_, i)| i.kind == ItemKind::Heart)
+            .map(|(h, i)| (*h, i))
+    }
+
+    pub fn vein(&self, depth: u8, pos: Pos) -> Option<Vein> {
+        self.veins.get(&(depth, pos)).copied()
+    }
+
+    /// Ground positions on floor `depth` with ore or items.
+    pub fn piles(&self, depth: u8) -> Vec<Pos> {
+        let mut out: Vec<Pos> = self
+            .ore
+            .keys()
+            .filter_map(|p| match p {
+                Place::Ground { depth: d, pos } if *d == depth => Some(*pos),
+                _ => None,
+            })
+            .chain(self.items.values().filter_map(|(h, _)| match h {
+                Holder::Ground { depth: d, pos } if *d == depth => Some(*pos),
+                _ => None,
+            }))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Units of every spawn across packs, ground and vaults.
+    pub fn totals(&self) -> BTreeMap<SpawnId, u64> {
+        let mut out = BTreeMap::new();
+        for stacks in self.ore.values() {
+            for (spawn, units) in stacks {
+                *out.entry(*spawn).or_default() += u64::from(*units);
+            }
+        }
+        out
+    }
+
+    pub fn trades(&self) -> &[TradeRecord] {
+        &self.trades
+    }
+
+    pub fn victories(&self) -> &[Victory] {
+        &self.victories
+    }
+
+    /// The next unused item id.
+    pub fn next_item_id(&self) -> ItemId {
+        ItemId(self.items.keys().next_back().map_or(1, |i| i.0 + 1).max(
+            // Consumed hearts keep their ids out of reuse too.
+            self.victories.len() as u64 + 1,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ore::{Attributes, OreClass};
+
+    fn spawn(id: u32) -> Spawn {
+        Spawn {
+            id: SpawnId(id),
+            name: format!("S{id}"),
+            class: OreClass::Iron,
+            attrs: Attributes([100; 8]),
+            since: Tick::ZERO,
+        }
+    }
+
+    const A: PlayerId = PlayerId([1; 32]);
+    const B: PlayerId = PlayerId([2; 32]);
+
+    fn economy() -> Economy {
+        let mut e = Economy::default();
+        e.apply(&Entry::SpawnAppeared(spawn(1))).unwrap();
+        e.apply(&Entry::VeinsFound {
+            depth: 1,
+            veins: vec![(
+                Pos::new(3, 3),
+                Vein {
+                    class: OreClass::Iron,
+                    units: 10,
+                },
+            )],
+        })
+        .unwrap();
+        e.apply(&Entry::Mined {
+            depth: 1,
+            pos: Pos::new(3, 3),
+            player: A,
+            spawn: SpawnId(1),
+            units: 6,
+        })
+        .unwrap();
+        e
+    }
+
+    #[test]
+    fn moves_conserve_units_and_failed_moves_change_nothing() {
+        let mut e = economy();
+        let before = e.totals();
+        e.apply(&Entry::Moved {
+            from: Place::Pack(A),
+            to: Place::Vault(A),
+            stacks: vec![Stack {
+                spawn: SpawnId(1),
+                units: 4,
+            }],
+            items: vec![],
+        })
+        .unwrap();
+        assert_eq!(e.totals(), before);
+        assert_eq!(e.units(Place::Pack(A), SpawnId(1)), 2);
+        assert_eq!(e.units(Place::Vault(A), SpawnId(1)), 4);
+        let snapshot = e.clone();
+        // Two stacks, the second too large: nothing at all happens.
+        let err = e
+            .apply(&Entry::Moved {
+                from: Place::Pack(A),
+                to: Place::Pack(B),
+                stacks: vec![
+                    Stack {
+                        spawn: SpawnId(1),
+                        units: 1,
+                    },
+                    Stack {
+                        spawn: SpawnId(1),
+                        units: 5,
+                    },
+                ],
+                items: vec![],
+            })
+            .unwrap_err();
+        assert!(matches!(err, EconomyError::NotEnough { .. }));
+        assert_eq!(e, snapshot);
+    }
+
+    #[test]
+    fn veins_deplete_and_regenerated_floors_keep_their_depletion() {
+        let mut e = economy();
+        assert_eq!(e.vein(1, Pos::new(3, 3)).unwrap().units, 4);
+        // The floor is generated again after a crash: the vein stays depleted.
+        e.apply(&Entry::VeinsFound {
+            depth: 1,
+            veins: vec![(
+                Pos::new(3, 3),
+                Vein {
+                    class: OreClass::Iron,
+                    units: 10,
+                },
+            )],
+        })
+        .unwrap();
+        assert_eq!(e.vein(1, Pos::new(3, 3)).unwrap().units, 4);
+        let too_much = Entry::Mined {
+            depth: 1,
+            pos: Pos::new(3, 3),
+            player: A,
+            spawn: SpawnId(1),
+            units: 5,
+        };
+        assert!(e.apply(&too_much).is_err());
+    }
+
+    #[test]
+    fn a_trade_swaps_both_sides_at_once_or_not_at_all() {
+        let mut e = economy();
+        let item = Item {
+            id: e.next_item_id(),
+            kind: ItemKind::Gear(Recipe::Dagger),
+            quality: 100,
+            name: "S1 Dagger".into(),
+            maker: "A".into(),
+        };
+        e.apply(&Entry::Crafted {
+            player: B,
+            used: vec![],
+            item: item.clone(),
+        })
+        .unwrap();
+        let trade = |units| {
+            Entry::Traded(TradeRecord {
+                id: 1,
+                tick: Tick(5),
+                a: A,
+                b: B,
+                a_gives: Goods {
+                    stacks: vec![Stack {
+                        spawn: SpawnId(1),
+                        units,
+                    }],
+                    items: vec![],
+                },
+                b_gives: Goods {
+                    stacks: vec![],
+                    items: vec![item.id],
+                },
+            })
+        };
+        assert!(e.apply(&trade(7)).is_err(), "A has only 6");
+        assert_eq!(e.item(item.id).unwrap().0, Holder::Carried(B));
+        e.apply(&trade(6)).unwrap();
+        assert_eq!(e.units(Place::Pack(B), SpawnId(1)), 6);
+        assert_eq!(e.item(item.id).unwrap().0, Holder::Carried(A));
+        assert_eq!(e.trades().len(), 1);
+    }
+
+    #[test]
+    fn crafting_consumes_ore_and_items_never_enter_vaults() {
+        let mut e = economy();
+        let item = Item {
+            id: ItemId(1),
+            kind: ItemKind::Gear(Recipe::Lantern),
+            quality: 100,
+            name: "x".into(),
+            maker: "A".into(),
+        };
+        e.apply(&Entry::Crafted {
+            player: A,
+            used: vec![Stack {
+                spawn: SpawnId(1),
+                units: 5,
+            }],
+            item: item.clone(),
+        })
+        .unwrap();
+        assert_eq!(e.units(Place::Pack(A), SpawnId(1)), 1);
+        assert_eq!(e.items_at(Holder::Carried(A)).len(), 1);
+        let err = e
+            .apply(&Entry::Moved {
+                from: Place::Pack(A),
+                to: Place::Vault(A),
+                stacks: vec![],
+                items: vec![item.id],
+            })
+            .unwrap_err();
+        assert_eq!(err, EconomyError::ItemInVault);
+    }
+}

@@ -1,0 +1,488 @@
+//! Ore and items in play: picking up and dropping, the Legacy Vault at shrines, wearing gear,
+//! mining and crafting (channels that damage interrupts), and the Heart of the Deep. Every
+//! change of place is one economy [`Entry`].
+
+use std::collections::BTreeMap;
+
+use crate::craft::{self, CRAFT_MS, Recipe, Slot};
+use crate::economy::{Entry, Goods, Holder, Item, ItemId, ItemKind, Place, Stack, Victory};
+use crate::event::{Scope, Tone};
+use crate::geom::{Dir, Pos};
+use crate::ids::PlayerId;
+use crate::monster::{Monster, MonsterKind};
+use crate::tile::Tile;
+use crate::world::{Channel, MOVE_MS, World};
+
+/// How long one pass of mining takes.
+pub const MINE_MS: u32 = 1_500;
+
+/// Merges stacks of the same spawn and drops empty ones.
+pub fn normalize(stacks: &[Stack]) -> Vec<Stack> {
+    let mut by_spawn: BTreeMap<_, u32> = BTreeMap::new();
+    for s in stacks {
+        *by_spawn.entry(s.spawn).or_default() += s.units;
+    }
+    by_spawn
+        .into_iter()
+        .filter(|(_, u)| *u > 0)
+        .map(|(spawn, units)| Stack { spawn, units })
+        .collect()
+}
+
+impl World {
+    fn place_of(&self, id: PlayerId) -> Option<(u8, Pos)> {
+        let c = self.player(&id)?.character.as_ref()?;
+        Some((c.depth, c.pos))
+    }
+
+    fn set_busy(&mut self, id: PlayerId, ms: u32) {
+        let until = self.now() + self.ticks(ms);
+        if let Some(c) = self.character_mut(&id) {
+            c.ready_at = until;
+        }
+    }
+
+    /// Describes stacks for messages: "3 Kalomite (Iron), 2 Vorine (Copper)".
+    pub(crate) fn describe(&self, stacks: &[Stack]) -> String {
+        stacks
+            .iter()
+            .map(|s| match self.economy().spawns.get(s.spawn) {
+                Some(spawn) => format!("{} {spawn}", s.units),
+                None => format!("{} ore", s.units),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Picks up everything on the character's cell.
+    pub(crate) fn pick_up(&mut self, id: PlayerId) {
+        let Some((depth, pos)) = self.place_of(id) else {
+            return;
+        };
+        let here = Place::Ground { depth, pos };
+        let stacks = self.economy().stacks(here);
+        let items: Vec<(ItemId, String, bool)> = self
+            .economy()
+            .items_at(Holder::Ground { depth, pos })
+            .iter()
+            .map(|i| (i.id, i.name.clone(), i.kind == ItemKind::Heart))
+            .collect();
+        if stacks.is_empty() && items.is_empty() {
+            return self.tell(id, "There is nothing here to pick up.");
+        }
+        let mut what = self.describe(&stacks);
+        for (_, name, _) in &items {
+            if !what.is_empty() {
+                what.push_str(", ");
+            }
+            what.push_str(name);
+        }
+        let heart = items.iter().any(|(_, _, h)| *h);
+        if self.record(Entry::Moved {
+            from: here,
+            to: Place::Pack(id),
+            stacks,
+            items: items.iter().map(|(i, _, _)| *i).collect(),
+        }) {
+            self.tell(id, &format!("You pick up {what}."));
+            self.set_busy(id, MOVE_MS);
+            if heart {
+                let name = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
+                let text = format!(
+                    "{name} has taken the Heart of the Deep! Carry it up the stairs of floor 1 \
+                     for Victory."
+                );
+                self.say(Scope::Everyone, Tone::Good, text);
+            }
+        }
+    }
+
+    /// Puts goods down on the character's cell.
+    pub(crate) fn drop_goods(&mut self, id: PlayerId, goods: Goods) {
+        let Some((depth, pos)) = self.place_of(id) else {
+            return;
+        };
+        let stacks = normalize(&goods.stacks);
+        let what = self.describe(&stacks);
+        if self.record(Entry::Moved {
+            from: Place::Pack(id),
+            to: Place::Ground { depth, pos },
+            stacks,
+            items: goods.items.clone(),
+        }) {
+            self.unequip_gone(id);
+            self.tell(id, &format!("You drop {what}."));
+            self.set_busy(id, MOVE_MS);
+        } else {
+            self.tell(id, "You do not have that to drop.");
+        }
+    }
+
+    /// Is the character on or next to a Vault Shrine?
+    pub(crate) fn at_shrine(&self, id: PlayerId) -> bool {
+        let Some((depth, pos)) = self.place_of(id) else {
+            return false;
+        };
+        let Some(floor) = self.floor(depth) else {
+            return false;
+        };
+        std::iter::once(pos)
+            .chain(Dir::ALL.iter().map(|d| pos.step(*d)))
+            .any(|p| floor.tile(p) == Tile::Shrine)
+    }
+
+    /// Pack → vault, at a shrine.
+    pub(crate) fn deposit(&mut self, id: PlayerId, stacks: Vec<Stack>) {
+        if !self.at_shrine(id) {
+            return self.tell(
+                id,
+                "You need to stand at a Vault Shrine (_) to use your vault.",
+            );
+        }
+        let stacks = normalize(&stacks);
+        let what = self.describe(&stacks);
+        if self.record(Entry::Moved {
+            from: Place::Pack(id),
+            to: Place::Vault(id),
+            stacks,
+            items: Vec::new(),
+        }) {
+            self.tell(id, &format!("You bank {what} in your Legacy Vault."));
+            self.set_busy(id, MOVE_MS);
+        } else {
+            self.tell(id, "You do not carry that much.");
+        }
+    }
+
+    /// Vault → pack, at a shrine. The character is impure from now on.
+    pub(crate) fn withdraw(&mut self, id: PlayerId, stacks: Vec<Stack>) {
+        if !self.at_shrine(id) {
+            return self.tell(
+                id,
+                "You need to stand at a Vault Shrine (_) to use your vault.",
+            );
+        }
+        let stacks = normalize(&stacks);
+        let what = self.describe(&stacks);
+        if self.record(Entry::Moved {
+            from: Place::Vault(id),
+            to: Place::Pack(id),
+            stacks,
+            items: Vec::new(),
+        }) {
+            let was_pure = self
+                .character_mut(&id)
+                .map(|c| !std::mem::replace(&mut c.impure, true))
+                .unwrap_or(false);
+            let note = if was_pure {
+                " This character can no longer win a Pure Victory."
+            } else {
+                ""
+            };
+            self.tell(id, &format!("You withdraw {what}.{note}"));
+            self.set_busy(id, MOVE_MS);
+        } else {
+            self.tell(id, "Your vault does not hold that much.");
+        }
+    }
+
+    /// Wears an item from the pack in its slot.
+    pub(crate) fn equip(&mut self, id: PlayerId, item: ItemId) {
+        let slot = match self.economy().item(item) {
+            Some((Holder::Carried(p), i)) if p == id => match i.kind {
+                ItemKind::Gear(recipe) => recipe.def().slot,
+                ItemKind::Heart => return self.tell(id, "The Heart is carried, not worn."),
+            },
+            _ => return self.tell(id, "You do not carry that."),
+        };
+        if let Some(c) = self.character_mut(&id) {
+            c.equipped.insert(slot, item);
+        }
+        self.set_busy(id, MOVE_MS);
+    }
+
+    pub(crate) fn unequip(&mut self, id: PlayerId, slot: Slot) {
+        if let Some(c) = self.character_mut(&id) {
+            c.equipped.remove(&slot);
+        }
+    }
+
+    /// Takes off worn items the player no longer carries.
+    pub(crate) fn unequip_gone(&mut self, id: PlayerId) {
+        let carried: Vec<ItemId> = self
+            .economy()
+            .items_at(Holder::Carried(id))
+            .iter()
+            .map(|i| i.id)
+            .collect();
+        if let Some(c) = self.character_mut(&id) {
+            c.equipped.retain(|_, item| carried.contains(item));
+        }
+    }
+
+    /// Starts mining the vein at `vein` (next to the character).
+    pub(crate) fn start_mining(&mut self, id: PlayerId, depth: u8, vein: Pos) {
+        let Some(v) = self.economy().vein(depth, vein) else {
+            return;
+        };
+        if v.units == 0 {
+            return self.tell(id, "This vein is exhausted.");
+        }
+        let until = self.now() + self.ticks(MINE_MS);
+        if let Some(c) = self.character_mut(&id) {
+            c.channel = Some(Channel::Mining { pos: vein });
+            c.ready_at = until;
+        }
+        self.tell(id, &format!("You mine the {} vein…", v.class.name()));
+    }
+
+    /// Starts crafting `recipe` from `stacks` after checking the recipe's needs.
+    pub(crate) fn start_crafting(&mut self, id: PlayerId, recipe: Recipe, stacks: Vec<Stack>) {
+        let stacks = normalize(&stacks);
+        if let Err(why) = self.check_recipe(id, recipe, &stacks) {
+            return self.tell(id, &why);
+        }
+        let until = self.now() + self.ticks(CRAFT_MS);
+        if let Some(c) = self.character_mut(&id) {
+            c.channel = Some(Channel::Crafting { recipe, stacks });
+            c.ready_at = until;
+        }
+        self.tell(id, &format!("You start crafting a {}…", recipe.def().name));
+    }
+
+    /// Why `stacks` cannot make `recipe` for `id`, if they cannot.
+    pub(crate) fn check_recipe(
+        &self,
+        id: PlayerId,
+        recipe: Recipe,
+        stacks: &[Stack],
+    ) -> Result<(), String> {
+        let def = recipe.def();
+        let total: u32 = stacks.iter().map(|s| s.units).sum();
+        if total != def.units {
+            return Err(format!(
+                "A {} takes exactly {} units of ore (you chose {total}).",
+                def.name, def.units
+            ));
+        }
+        for s in stacks {
+            let Some(spawn) = self.economy().spawns.get(s.spawn) else {
+                return Err("Unknown ore.".into());
+            };
+            if spawn.class.tier() < def.min_tier {
+                return Err(format!(
+                    "{} is too soft for a {}.",
+                    spawn.class.name(),
+                    def.name
+                ));
+            }
+            if self.economy().units(Place::Pack(id), s.spawn) < s.units {
+                return Err(format!(
+                    "You do not carry {} units of {}.",
+                    s.units, spawn.name
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Phase 2: mining and crafting that end now yield their results.
+    pub(crate) fn finish_channels(&mut self) {
+        let now = self.now();
+        let done: Vec<(PlayerId, Channel)> = self
+            .players()
+            .filter(|(_, p)| p.connected)
+            .filter_map(|(id, p)| {
+                let c = p.character.as_ref()?;
+                let ch = c.channel.clone()?;
+                (c.ready_at <= now).then_some((*id, ch))
+            })
+            .collect();
+        for (id, channel) in done {
+            if let Some(c) = self.character_mut(&id) {
+                c.channel = None;
+            }
+            match channel {
+                Channel::Mining { pos } => self.finish_mining(id, pos),
+                Channel::Crafting { recipe, stacks } => self.finish_crafting(id, recipe, stacks),
+            }
+        }
+    }
+
+    fn finish_mining(&mut self, id: PlayerId, pos: Pos) {
+        let Some((depth, _)) = self.place_of(id) else {
+            return;
+        };
+        let Some(vein) = self.economy().vein(depth, pos) else {
+            return;
+        };
+        let Some(spawn) = self.economy().spawns.current(vein.class).cloned() else {
+            return;
+        };
+        let roll = self.craft_rng().range(1, 3) as u32;
+        let units = roll.min(u32::from(vein.units));
+        if units == 0 {
+            return self.tell(id, "This vein is exhausted.");
+        }
+        if self.record(Entry::Mined {
+            depth,
+            pos,
+            player: id,
+            spawn: spawn.id,
+            units,
+        }) {
+            let left = self.economy().vein(depth, pos).map_or(0, |v| v.units);
+            let end = if left == 0 {
+                if let Some(floor) = self.floor_mut(depth) {
+                    floor.set_tile(pos, Tile::Wall);
+                }
+                " The vein is exhausted."
+            } else {
+                ""
+            };
+            self.tell(id, &format!("You mine {units} {spawn}.{end}"));
+        }
+    }
+
+    fn finish_crafting(&mut self, id: PlayerId, recipe: Recipe, stacks: Vec<Stack>) {
+        if let Err(why) = self.check_recipe(id, recipe, &stacks) {
+            return self.tell(id, &format!("The crafting fails: {why}"));
+        }
+        let inputs: Vec<_> = stacks
+            .iter()
+            .filter_map(|s| Some((self.economy().spawns.get(s.spawn)?.attrs, s.units)))
+            .collect();
+        let Some(quality) = craft::quality(recipe, &inputs) else {
+            return;
+        };
+        let main = stacks
+            .iter()
+            .max_by_key(|s| (s.units, s.spawn))
+            .and_then(|s| self.economy().spawns.get(s.spawn))
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        let maker = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
+        let item = Item {
+            id: self.economy().next_item_id(),
+            kind: ItemKind::Gear(recipe),
+            quality,
+            name: format!("{main} {}", recipe.def().name),
+            maker: maker.clone(),
+        };
+        let (item_id, name) = (item.id, item.name.clone());
+        if !self.record(Entry::Crafted {
+            player: id,
+            used: stacks,
+            item,
+        }) {
+            return self.tell(id, "The crafting fails.");
+        }
+        // Wear it if the slot is empty or it beats what is worn.
+        let slot = recipe.def().slot;
+        let worn_quality = self
+            .player(&id)
+            .and_then(|p| p.character.as_ref())
+            .and_then(|c| c.equipped.get(&slot))
+            .and_then(|i| self.economy().item(*i))
+            .map(|(_, i)| i.quality);
+        if worn_quality.is_none_or(|q| q < quality)
+            && let Some(c) = self.character_mut(&id)
+        {
+            c.equipped.insert(slot, item_id);
+        }
+        let stats = recipe.stats(quality).describe();
+        if let Some(p) = self.players_mut().get_mut(&id)
+            && p.stats
+                .best_crafted
+                .as_ref()
+                .is_none_or(|(_, q)| *q < quality)
+        {
+            p.stats.best_crafted = Some((name.clone(), quality));
+        }
+        let text = format!("{maker} crafts a {name} (quality {quality}: {stats}).");
+        let (depth, pos) = self.place_of(id).unwrap_or_default();
+        self.say(Scope::Seen { depth, pos }, Tone::Good, text);
+    }
+
+    /// Puts the Heart of the Deep at `pos` on `depth`, guarded, unless it exists already.
+    pub(crate) fn place_heart(&mut self, depth: u8, pos: Pos) {
+        if self.economy().heart().is_some() {
+            return;
+        }
+        let heart = Item {
+            id: self.economy().next_item_id(),
+            kind: ItemKind::Heart,
+            quality: 0,
+            name: "the Heart of the Deep".into(),
+            maker: String::new(),
+        };
+        if self.record(Entry::HeartPlaced {
+            item: heart,
+            depth,
+            pos,
+        }) {
+            let guarded = self.floor(depth).is_some_and(|f| {
+                f.monsters
+                    .values()
+                    .any(|m| m.kind == MonsterKind::DeepWarden)
+            });
+            if guarded {
+                return;
+            }
+            let at = self.free_cell_near(depth, pos.step(Dir::N));
+            let id = self.new_entity();
+            let now = self.now();
+            if let Some(floor) = self.floor_mut(depth) {
+                let mut warden = Monster::new(id, MonsterKind::DeepWarden, at, now);
+                warden.home = pos;
+                floor.monsters.insert(id, warden);
+            }
+        }
+    }
+
+    /// Climbing out of floor 1: a Victory if the character carries the Heart.
+    pub(crate) fn try_victory(&mut self, id: PlayerId) -> bool {
+        let heart = match self.economy().heart() {
+            Some((Holder::Carried(p), item)) if p == id => item.id,
+            _ => return false,
+        };
+        let Some(player) = self.player(&id) else {
+            return false;
+        };
+        let Some(c) = player.character.as_ref() else {
+            return false;
+        };
+        let victory = Victory {
+            tick: self.now(),
+            player: id,
+            name: player.name.clone(),
+            class: c.class,
+            pure: !c.impure,
+        };
+        let pure = victory.pure;
+        let name = victory.name.clone();
+        if !self.record(Entry::Won { victory, heart }) {
+            return false;
+        }
+        if let Some(p) = self.players_mut().get_mut(&id) {
+            p.stats.victories += 1;
+            if pure {
+                p.stats.pure_victories += 1;
+            }
+        }
+        let kind = if pure { "a PURE VICTORY" } else { "VICTORY" };
+        let text = format!(
+            "{name} carries the Heart of the Deep out of the dungeon: {kind}! The Heart returns \
+             to the depths."
+        );
+        self.say(Scope::Everyone, Tone::Good, text);
+        // The Heart returns to floor 12 (or will be placed when someone first gets there).
+        let home = self
+            .floor(crate::floor::DEEPEST_FLOOR)
+            .map(|_| crate::mapgen::generate(self.seed(), crate::floor::DEEPEST_FLOOR).heart);
+        if let Some(Some(pos)) = home {
+            self.place_heart(crate::floor::DEEPEST_FLOOR, pos);
+        }
+        true
+    }
+}

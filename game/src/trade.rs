@@ -1,0 +1,247 @@
+//! Trading between two players on the same floor, after Veloren's trade phases: each side
+//! offers ore and items; any change of either offer starts a new phase and clears both
+//! acceptances; when both accept the same phase the goods swap in one economy entry and the
+//! trade enters the world's history. Leaving, dying or changing floor cancels it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::economy::{Entry, Goods, Holder, Place, TradeRecord};
+use crate::event::{Scope, Tone};
+use crate::ids::PlayerId;
+use crate::items::normalize;
+use crate::world::{TradeInput, World};
+
+/// An open trade.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trade {
+    pub id: u64,
+    /// Who proposed it.
+    pub a: PlayerId,
+    pub b: PlayerId,
+    /// What `a` and `b` offer.
+    pub offers: [Goods; 2],
+    /// Whether `a` and `b` accepted the current phase.
+    pub accepted: [bool; 2],
+    /// Bumped by every change of either offer.
+    pub phase: u32,
+}
+
+impl Trade {
+    /// 0 for `a`, 1 for `b`.
+    pub fn side(&self, player: PlayerId) -> Option<usize> {
+        if player == self.a {
+            Some(0)
+        } else if player == self.b {
+            Some(1)
+        } else {
+            None
+        }
+    }
+
+    pub fn other(&self, player: PlayerId) -> PlayerId {
+        if player == self.a { self.b } else { self.a }
+    }
+}
+
+impl World {
+    pub(crate) fn handle_trade(&mut self, player: PlayerId, input: &TradeInput) {
+        match input {
+            TradeInput::Open { with } => self.open_trade(player, *with),
+            TradeInput::Offer { trade, goods } => self.offer(player, *trade, goods),
+            TradeInput::Accept { trade, phase } => self.accept(player, *trade, *phase),
+            TradeInput::Cancel { trade } => {
+                if self
+                    .trades_mut()
+                    .get(trade)
+                    .is_some_and(|t| t.side(player).is_some())
+                {
+                    let name = self
+                        .player(&player)
+                        .map(|p| p.name.clone())
+                        .unwrap_or_default();
+                    self.end_trade(*trade, &format!("{name} cancelled the trade"));
+                }
+            }
+        }
+    }
+
+    fn open_trade(&mut self, player: PlayerId, with: crate::ids::EntityId) {
+        let Some(other) = self.player_by_entity(with) else {
+            return self.tell(player, "There is nobody like that to trade with.");
+        };
+        let here = |id: PlayerId| {
+            let p = self.player(&id)?;
+            let c = p.character.as_ref()?;
+            (p.connected && !c.is_downed()).then_some(c.depth)
+        };
+        match (here(player), here(other)) {
+            (Some(a), Some(b)) if a == b && player != other => {}
+            (Some(_), Some(_)) if player != other => {
+                return self.tell(player, "You can only trade with someone on your floor.");
+            }
+            _ => return self.tell(player, "They cannot trade right now."),
+        }
+        if self.trade_of(&player).is_some() || self.trade_of(&other).is_some() {
+            return self.tell(player, "One of you is already trading.");
+        }
+        let id = self.next_trade_id();
+        self.trades_mut().insert(
+            id,
+            Trade {
+                id,
+                a: player,
+                b: other,
+                offers: [Goods::default(), Goods::default()],
+                accepted: [false, false],
+                phase: 1,
+            },
+        );
+        let (pa, pb) = (self.name_of(player), self.name_of(other));
+        self.say(
+            Scope::Player(other),
+            Tone::Info,
+            format!("{pa} opens a trade with you (press T to see it)."),
+        );
+        self.say(
+            Scope::Player(player),
+            Tone::Info,
+            format!("You open a trade with {pb}."),
+        );
+    }
+
+    fn name_of(&self, id: PlayerId) -> String {
+        self.player(&id).map(|p| p.name.clone()).unwrap_or_default()
+    }
+
+    fn offer(&mut self, player: PlayerId, trade: u64, goods: &Goods) {
+        let goods = Goods {
+            stacks: normalize(&goods.stacks),
+            items: {
+                let mut items = goods.items.clone();
+                items.sort();
+                items.dedup();
+                items
+            },
+        };
+        // Only what the player carries can be offered.
+        let economy = self.economy();
+        let has_stacks = goods
+            .stacks
+            .iter()
+            .all(|s| economy.units(Place::Pack(player), s.spawn) >= s.units);
+        let has_items = goods
+            .items
+            .iter()
+            .all(|i| matches!(economy.item(*i), Some((Holder::Carried(p), _)) if p == player));
+        if !has_stacks || !has_items {
+            return self.tell(player, "You can only offer what you carry.");
+        }
+        let Some(t) = self.trades_mut().get_mut(&trade) else {
+            return;
+        };
+        let Some(side) = t.side(player) else {
+            return;
+        };
+        if t.offers[side] == goods {
+            return;
+        }
+        t.offers[side] = goods;
+        t.phase += 1;
+        t.accepted = [false, false];
+    }
+
+    fn accept(&mut self, player: PlayerId, trade: u64, phase: u32) {
+        let now = self.now();
+        let Some(t) = self.trades_mut().get_mut(&trade) else {
+            return;
+        };
+        let Some(side) = t.side(player) else {
+            return;
+        };
+        if t.phase != phase {
+            return; // an acceptance of offers that have since changed
+        }
+        t.accepted[side] = true;
+        if t.accepted != [true, true] {
+            return;
+        }
+        let record = TradeRecord {
+            id: t.id,
+            tick: now,
+            a: t.a,
+            b: t.b,
+            a_gives: t.offers[0].clone(),
+            b_gives: t.offers[1].clone(),
+        };
+        let (a, b) = (record.a, record.b);
+        let summary = format!(
+            "{} gives {}; {} gives {}",
+            self.name_of(a),
+            self.describe_goods(&record.a_gives),
+            self.name_of(b),
+            self.describe_goods(&record.b_gives)
+        );
+        self.trades_mut().remove(&trade);
+        if self.record(Entry::Traded(record)) {
+            self.unequip_gone(a);
+            self.unequip_gone(b);
+            for p in [a, b] {
+                self.say(
+                    Scope::Player(p),
+                    Tone::Good,
+                    format!("Trade done: {summary}."),
+                );
+            }
+        } else {
+            for p in [a, b] {
+                self.say(
+                    Scope::Player(p),
+                    Tone::Bad,
+                    "The trade fails: the offered goods are no longer there.".into(),
+                );
+            }
+        }
+    }
+
+    fn describe_goods(&self, goods: &Goods) -> String {
+        let mut parts = Vec::new();
+        if !goods.stacks.is_empty() {
+            parts.push(self.describe(&goods.stacks));
+        }
+        for i in &goods.items {
+            if let Some((_, item)) = self.economy().item(*i) {
+                parts.push(item.name.clone());
+            }
+        }
+        if parts.is_empty() {
+            "nothing".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+
+    fn end_trade(&mut self, trade: u64, why: &str) {
+        if let Some(t) = self.trades_mut().remove(&trade) {
+            for p in [t.a, t.b] {
+                self.say(
+                    Scope::Player(p),
+                    Tone::Info,
+                    format!("Trade cancelled: {why}."),
+                );
+            }
+        }
+    }
+
+    /// Cancels any trade `player` is in (they left, died, or changed floor).
+    pub(crate) fn cancel_trades_of(&mut self, player: PlayerId, why: &str) {
+        let ids: Vec<u64> = self
+            .trades_mut()
+            .values()
+            .filter(|t| t.side(player).is_some())
+            .map(|t| t.id)
+            .collect();
+        for id in ids {
+            self.end_trade(id, why);
+        }
+    }
+}

@@ -1,0 +1,510 @@
+//! Mining, crafting, the vault, dropping and picking up, death, the Heart, trades and chat:
+//! every ore unit moves by an economy entry, and the ledger replays to the same economy.
+
+use super::*;
+use crate::craft::{self, CRAFT_MS, Recipe, Slot};
+use crate::economy::{Goods, Holder, ItemKind, Place, Stack, Vein};
+use crate::items::MINE_MS;
+use crate::ore::{OreClass, ROTATION_MS, SpawnId};
+
+/// Ticks for one pass of mining at the fixtures' 20 Hz, plus one.
+const MINE: u64 = 31;
+
+/// Gives `player` `units` of the current spawn of `class`, through a hidden vein.
+fn give(fx: &mut Fx, player: usize, class: OreClass, units: u32) -> SpawnId {
+    let id = fx.players[player];
+    let spawn = fx.world.economy().spawns.current(class).unwrap().id;
+    let hidden = Pos::new(
+        -50 - player as i16,
+        -(i16::from(class.tier()) * 100 + units as i16),
+    );
+    assert!(fx.world.grant(Entry::VeinsFound {
+        depth: 1,
+        veins: vec![(
+            hidden,
+            Vein {
+                class,
+                units: units as u16
+            }
+        )],
+    }));
+    assert!(fx.world.grant(Entry::Mined {
+        depth: 1,
+        pos: hidden,
+        player: id,
+        spawn,
+        units,
+    }));
+    spawn
+}
+
+fn pack(fx: &Fx, player: usize) -> Vec<Stack> {
+    fx.world.economy().stacks(Place::Pack(fx.players[player]))
+}
+
+fn said(fx: &Fx, needle: &str) -> bool {
+    fx.world.events().iter().any(|e| e.text.contains(needle))
+}
+
+#[test]
+fn mining_constant_matches_the_rule() {
+    assert_eq!(MINE, TickRate::DEFAULT.ticks(MINE_MS) + 1);
+}
+
+#[test]
+fn walking_into_a_vein_mines_it_until_it_is_exhausted() {
+    let mut fx = fixture(&["#####", "#@%.#", "#####"], W1);
+    let iron = fx
+        .world
+        .economy()
+        .spawns
+        .current(OreClass::Iron)
+        .unwrap()
+        .id;
+    let vein = Pos::new(2, 1);
+    fx.act(0, Action::Move(E)).run(1);
+    assert!(matches!(
+        fx.character(0).unwrap().channel,
+        Some(Channel::Mining { .. })
+    ));
+    assert!(
+        pack(&fx, 0).is_empty(),
+        "ore arrives only when mining finishes"
+    );
+    fx.run(fx.world.ticks(MINE_MS));
+    let got = pack(&fx, 0);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].spawn, iron);
+    assert!((1..=3).contains(&got[0].units));
+    assert_eq!(
+        fx.world.economy().vein(1, vein).unwrap().units as u32,
+        5 - got[0].units
+    );
+    for _ in 0..6 {
+        fx.act(0, Action::Move(E)).run(MINE);
+    }
+    assert_eq!(
+        pack(&fx, 0)[0].units,
+        5,
+        "a vein yields exactly what it holds"
+    );
+    assert_eq!(
+        fx.world.floor(1).unwrap().tile(vein),
+        Tile::Wall,
+        "exhausted veins close"
+    );
+}
+
+#[test]
+fn spawns_rotate_and_new_mining_yields_the_new_spawn() {
+    let mut fx = fixture(&["#####", "#@%.#", "#####"], W1);
+    let old = fx
+        .world
+        .economy()
+        .spawns
+        .current(OreClass::Iron)
+        .unwrap()
+        .id;
+    // Each rotation replaces the stalest class; seven rotations reach Iron again at the latest.
+    fx.run(fx.world.ticks(ROTATION_MS) * 7 + 1);
+    let new = fx
+        .world
+        .economy()
+        .spawns
+        .current(OreClass::Iron)
+        .unwrap()
+        .id;
+    assert_ne!(old, new);
+    assert!(
+        fx.world.economy().spawns.get(old).is_some(),
+        "old spawns stay known"
+    );
+    fx.act(0, Action::Move(E)).run(MINE);
+    assert_eq!(pack(&fx, 0)[0].spawn, new);
+}
+
+#[test]
+fn crafting_makes_the_weighted_average_item_and_wears_it() {
+    let mut fx = fixture(&["#####", "#@..#", "#####"], W1);
+    let a = give(&mut fx, 0, OreClass::Iron, 5);
+    let before = fx.world.gear_of(&fx.players[0]);
+    let stacks = vec![Stack { spawn: a, units: 4 }];
+    fx.act(
+        0,
+        Action::Craft {
+            recipe: Recipe::Dagger,
+            stacks,
+        },
+    )
+    .run(1);
+    assert!(
+        fx.world
+            .economy()
+            .items_at(Holder::Carried(fx.players[0]))
+            .is_empty()
+    );
+    fx.run(fx.world.ticks(CRAFT_MS));
+    let items = fx.world.economy().items_at(Holder::Carried(fx.players[0]));
+    assert_eq!(items.len(), 1);
+    let attrs = fx.world.economy().spawns.get(a).unwrap().attrs;
+    assert_eq!(
+        Some(items[0].quality),
+        craft::quality(Recipe::Dagger, &[(attrs, 4)])
+    );
+    assert_eq!(items[0].kind, ItemKind::Gear(Recipe::Dagger));
+    assert_eq!(pack(&fx, 0), vec![Stack { spawn: a, units: 1 }]);
+    let c = fx.character(0).unwrap();
+    assert_eq!(c.equipped.get(&Slot::Weapon), Some(&items[0].id));
+    assert!(
+        fx.world.gear_of(&fx.players[0]).melee > before.melee,
+        "gear changes combat"
+    );
+    let best = &fx.world.player(&fx.players[0]).unwrap().stats.best_crafted;
+    assert_eq!(best.as_ref().map(|b| b.1), Some(items[0].quality));
+}
+
+#[test]
+fn a_recipe_needs_its_exact_units_and_a_hard_enough_ore() {
+    let mut fx = fixture(&["#####", "#@..#", "#####"], W1);
+    let copper = give(&mut fx, 0, OreClass::Copper, 10);
+    let iron = give(&mut fx, 0, OreClass::Iron, 10);
+    fx.act(
+        0,
+        Action::Craft {
+            recipe: Recipe::Dagger,
+            stacks: vec![Stack {
+                spawn: iron,
+                units: 3,
+            }],
+        },
+    )
+    .run(1);
+    assert!(said(&fx, "exactly 4 units"));
+    fx.act(
+        0,
+        Action::Craft {
+            recipe: Recipe::Axe,
+            stacks: vec![Stack {
+                spawn: copper,
+                units: 10,
+            }],
+        },
+    )
+    .run(1);
+    assert!(said(&fx, "too soft"));
+    assert!(fx.character(0).unwrap().channel.is_none());
+}
+
+#[test]
+fn damage_interrupts_crafting_and_keeps_the_ore() {
+    let mut fx = fixture(&["#####", "#@..#", "#####"], W1);
+    let a = give(&mut fx, 0, OreClass::Iron, 4);
+    fx.act(
+        0,
+        Action::Craft {
+            recipe: Recipe::Dagger,
+            stacks: vec![Stack { spawn: a, units: 4 }],
+        },
+    )
+    .run(5);
+    let me = fx.players[0];
+    fx.world.hurt_character(me, 5, "rat");
+    assert!(fx.character(0).unwrap().channel.is_none());
+    fx.run(fx.world.ticks(CRAFT_MS));
+    assert!(fx.world.economy().items_at(Holder::Carried(me)).is_empty());
+    assert_eq!(pack(&fx, 0), vec![Stack { spawn: a, units: 4 }]);
+}
+
+#[test]
+fn the_vault_works_only_at_a_shrine_and_withdrawing_makes_a_character_impure() {
+    let mut fx = fixture(&["######", "#@.._#", "######"], W1);
+    let a = give(&mut fx, 0, OreClass::Iron, 6);
+    let me = fx.players[0];
+    let totals = fx.world.economy().totals();
+    fx.act(0, Action::Deposit(vec![Stack { spawn: a, units: 4 }]))
+        .run(1);
+    assert!(said(&fx, "Vault Shrine"));
+    assert_eq!(fx.world.economy().units(Place::Vault(me), a), 0);
+    fx.act(0, Action::Move(E)).run(4);
+    fx.act(0, Action::Move(E)).run(4); // next to the shrine
+    fx.act(0, Action::Deposit(vec![Stack { spawn: a, units: 4 }]))
+        .run(4);
+    assert_eq!(fx.world.economy().units(Place::Vault(me), a), 4);
+    assert_eq!(fx.world.economy().units(Place::Pack(me), a), 2);
+    assert!(!fx.character(0).unwrap().impure);
+    fx.act(0, Action::Withdraw(vec![Stack { spawn: a, units: 1 }]))
+        .run(4);
+    assert_eq!(fx.world.economy().units(Place::Vault(me), a), 3);
+    assert!(fx.character(0).unwrap().impure);
+    // Asking for more than is there moves nothing.
+    fx.act(0, Action::Withdraw(vec![Stack { spawn: a, units: 9 }]))
+        .run(4);
+    assert_eq!(fx.world.economy().units(Place::Vault(me), a), 3);
+    assert_eq!(fx.world.economy().totals(), totals);
+}
+
+#[test]
+fn ore_dropped_can_be_picked_up_and_death_drops_everything() {
+    let mut fx = fixture(
+        &["######", "#@@..#", "######"],
+        &[Class::Warrior, Class::Mage],
+    );
+    let a = give(&mut fx, 0, OreClass::Iron, 6);
+    let here = Place::Ground {
+        depth: 1,
+        pos: Pos::new(1, 1),
+    };
+    let drop = Goods {
+        stacks: vec![Stack { spawn: a, units: 2 }],
+        items: vec![],
+    };
+    fx.act(0, Action::Drop(drop)).run(4);
+    assert_eq!(fx.world.economy().units(here, a), 2);
+    assert_eq!(fx.world.economy().piles(1), vec![Pos::new(1, 1)]);
+    fx.act(0, Action::PickUp).run(4);
+    assert_eq!(fx.world.economy().units(here, a), 0);
+    assert_eq!(pack(&fx, 0), vec![Stack { spawn: a, units: 6 }]);
+    // The warrior dies: the ore lies where it fell, the mage picks it up.
+    fx.character_mut(0).hp = 0;
+    fx.character_mut(0).life = Life::Downed { left: 1, revive: 0 };
+    fx.run(1);
+    assert!(fx.character(0).is_none());
+    assert_eq!(fx.world.economy().units(here, a), 6);
+    fx.act(1, Action::Move(W)).run(4); // swap is impossible with nobody there: step onto it
+    fx.act(1, Action::PickUp).run(1);
+    assert_eq!(pack(&fx, 1), vec![Stack { spawn: a, units: 6 }]);
+}
+
+#[test]
+fn carrying_the_heart_out_is_a_victory_pure_unless_the_vault_was_touched() {
+    let mut fx = fixture(
+        &["#####", "#@<.#", "#####"],
+        &[Class::Warrior, Class::Ranger],
+    );
+    fx.world.ensure_floor(12);
+    let (holder, heart) = fx.world.economy().heart().map(|(h, i)| (h, i.id)).unwrap();
+    let Holder::Ground { depth: 12, pos } = holder else {
+        panic!("the Heart lies on floor 12, not {holder:?}")
+    };
+    let warden =
+        fx.world.floor(12).unwrap().monsters.values().any(|m| {
+            m.kind == crate::monster::MonsterKind::DeepWarden && m.pos.chebyshev(pos) <= 3
+        });
+    assert!(warden, "the Heart is unguarded");
+    let me = fx.players[0];
+    assert!(fx.world.grant(Entry::Moved {
+        from: Place::Ground { depth: 12, pos },
+        to: Place::Pack(me),
+        stacks: vec![],
+        items: vec![heart],
+    }));
+    fx.act(0, Action::Move(E)).run(4);
+    fx.act(0, Action::Ascend).run(1);
+    assert!(said(&fx, "PURE VICTORY"));
+    let stats = &fx.world.player(&me).unwrap().stats;
+    assert_eq!((stats.victories, stats.pure_victories), (1, 1));
+    assert_eq!(fx.world.economy().victories().len(), 1);
+    // A new Heart waits on floor 12.
+    let (holder, again) = fx.world.economy().heart().map(|(h, i)| (h, i.id)).unwrap();
+    assert!(matches!(holder, Holder::Ground { depth: 12, .. }));
+    assert_ne!(again, heart);
+    // An impure character wins, but not purely.
+    fx.character_mut(0).impure = true;
+    assert!(fx.world.grant(Entry::Moved {
+        from: Place::Ground { depth: 12, pos },
+        to: Place::Pack(me),
+        stacks: vec![],
+        items: vec![again],
+    }));
+    fx.run(4);
+    fx.act(0, Action::Ascend).run(1);
+    assert!(said(&fx, "VICTORY") && !said(&fx, "PURE"));
+    let stats = &fx.world.player(&me).unwrap().stats;
+    assert_eq!((stats.victories, stats.pure_victories), (2, 1));
+}
+
+fn trade_input(fx: &mut Fx, player: usize, trade: TradeInput) {
+    let id = fx.players[player];
+    fx.input(Input::Trade { player: id, trade }).run(1);
+}
+
+#[test]
+fn a_trade_swaps_only_when_both_accept_the_same_offers() {
+    let mut fx = fixture(
+        &["######", "#@.@.#", "######"],
+        &[Class::Warrior, Class::Mage],
+    );
+    let (a, b) = (fx.players[0], fx.players[1]);
+    let ore = give(&mut fx, 0, OreClass::Iron, 5);
+    let copper = give(&mut fx, 1, OreClass::Copper, 3);
+    let b_entity = fx.character(1).unwrap().id;
+    trade_input(&mut fx, 0, TradeInput::Open { with: b_entity });
+    let id = fx.world.trade_of(&a).expect("open").id;
+    let offer = |stacks| TradeInput::Offer {
+        trade: id,
+        goods: Goods {
+            stacks,
+            items: vec![],
+        },
+    };
+    trade_input(
+        &mut fx,
+        0,
+        offer(vec![Stack {
+            spawn: ore,
+            units: 4,
+        }]),
+    );
+    trade_input(
+        &mut fx,
+        1,
+        offer(vec![Stack {
+            spawn: copper,
+            units: 3,
+        }]),
+    );
+    let phase = fx.world.trade_of(&a).unwrap().phase;
+    trade_input(&mut fx, 0, TradeInput::Accept { trade: id, phase });
+    // B changes the offer: A's acceptance is void, and an acceptance of the old phase is ignored.
+    trade_input(
+        &mut fx,
+        1,
+        offer(vec![Stack {
+            spawn: copper,
+            units: 2,
+        }]),
+    );
+    assert_eq!(fx.world.trade_of(&a).unwrap().accepted, [false, false]);
+    trade_input(&mut fx, 1, TradeInput::Accept { trade: id, phase });
+    assert_eq!(fx.world.trade_of(&a).unwrap().accepted, [false, false]);
+    let phase = fx.world.trade_of(&a).unwrap().phase;
+    trade_input(&mut fx, 1, TradeInput::Accept { trade: id, phase });
+    assert!(
+        fx.world.trade_of(&a).is_some(),
+        "one acceptance is not enough"
+    );
+    trade_input(&mut fx, 0, TradeInput::Accept { trade: id, phase });
+    assert!(fx.world.trade_of(&a).is_none(), "the trade completed");
+    assert_eq!(fx.world.economy().units(Place::Pack(a), ore), 1);
+    assert_eq!(fx.world.economy().units(Place::Pack(b), ore), 4);
+    assert_eq!(fx.world.economy().units(Place::Pack(a), copper), 2);
+    assert_eq!(fx.world.economy().units(Place::Pack(b), copper), 1);
+    assert_eq!(fx.world.economy().trades().len(), 1);
+}
+
+#[test]
+fn disconnecting_cancels_a_trade_and_nothing_moves() {
+    let mut fx = fixture(
+        &["######", "#@.@.#", "######"],
+        &[Class::Warrior, Class::Mage],
+    );
+    let (a, b) = (fx.players[0], fx.players[1]);
+    let ore = give(&mut fx, 0, OreClass::Iron, 5);
+    let b_entity = fx.character(1).unwrap().id;
+    trade_input(&mut fx, 0, TradeInput::Open { with: b_entity });
+    let id = fx.world.trade_of(&a).unwrap().id;
+    let goods = Goods {
+        stacks: vec![Stack {
+            spawn: ore,
+            units: 5,
+        }],
+        items: vec![],
+    };
+    trade_input(&mut fx, 0, TradeInput::Offer { trade: id, goods });
+    fx.input(Input::Disconnect {
+        player: b,
+        why: Departure::Lost,
+    })
+    .run(1);
+    assert!(fx.world.trade_of(&a).is_none());
+    assert_eq!(fx.world.economy().units(Place::Pack(a), ore), 5);
+    // Offering what one does not carry is refused.
+    let mut fx = fixture(
+        &["######", "#@.@.#", "######"],
+        &[Class::Warrior, Class::Mage],
+    );
+    let b_entity = fx.character(1).unwrap().id;
+    trade_input(&mut fx, 0, TradeInput::Open { with: b_entity });
+    let id = fx.world.trade_of(&fx.players[0]).unwrap().id;
+    let phantom = Goods {
+        stacks: vec![Stack {
+            spawn: SpawnId(1),
+            units: 99,
+        }],
+        items: vec![],
+    };
+    trade_input(
+        &mut fx,
+        0,
+        TradeInput::Offer {
+            trade: id,
+            goods: phantom,
+        },
+    );
+    assert!(said(&fx, "only offer what you carry"));
+}
+
+#[test]
+fn chat_is_sanitised_kept_to_200_lines_and_saved() {
+    let mut fx = fixture(&["#####", "#@..#", "#####"], W1);
+    let me = fx.players[0];
+    fx.input(Input::Chat {
+        player: me,
+        text: "\u{1b}[31mhello\u{202e}".into(),
+    })
+    .run(1);
+    assert!(said(&fx, "P0: [31mhello"));
+    for i in 0..250 {
+        fx.input(Input::Chat {
+            player: me,
+            text: format!("line {i}"),
+        });
+    }
+    fx.run(1);
+    let chat = fx.world.chat();
+    assert_eq!(chat.len(), crate::world::CHAT_LINES);
+    assert_eq!(chat.back().unwrap().text, "line 249");
+    assert_eq!(chat.front().unwrap().text, "line 50");
+    let loaded = World::from_save(fx.world.full_save()).unwrap();
+    assert_eq!(loaded.chat(), fx.world.chat());
+}
+
+#[test]
+fn the_ledger_replays_to_the_same_economy() {
+    let mut fx = fixture(
+        &["#######", "#@%._.#", "#..@..#", "#######"],
+        &[Class::Warrior, Class::Mage],
+    );
+    let start = fx.world.economy().clone();
+    let _ = fx.world.take_ledger();
+    let start = {
+        // The fixture's own grants were taken above; start from the economy they produced.
+        let mut e = start;
+        e.clone_from(fx.world.economy());
+        e
+    };
+    fx.act(0, Action::Move(E)).run(MINE);
+    fx.act(0, Action::Move(E)).run(MINE);
+    let mined = pack(&fx, 0);
+    fx.act(
+        0,
+        Action::Drop(Goods {
+            stacks: vec![Stack {
+                spawn: mined[0].spawn,
+                units: 1,
+            }],
+            items: vec![],
+        }),
+    )
+    .run(4);
+    fx.act(0, Action::PickUp).run(4);
+    fx.act(1, Action::Move(E)).run(4);
+    fx.act(0, Action::Deposit(vec![mined[0]])).run(4);
+    let mut replayed = start;
+    for entry in fx.world.take_ledger() {
+        replayed
+            .apply(&entry)
+            .expect("every recorded entry applies");
+    }
+    assert_eq!(&replayed, fx.world.economy());
+}

@@ -1,0 +1,355 @@
+//! Rendering the panels that open over the map, and the leaderboard screen.
+
+use game::craft::Recipe;
+use game::ore::Attr;
+use game::protocol::{ItemView, PackView, StackView};
+use game::text::sanitize;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use crate::app::{App, Board};
+use crate::panels::{Panel, Sort, craft_preview, sorted};
+use crate::theme;
+
+fn selected_style(yes: bool) -> Style {
+    if yes {
+        Style::new().add_modifier(Modifier::REVERSED)
+    } else {
+        Style::new()
+    }
+}
+
+/// `name class units OQ CD DR HR MA PE SR UT` for a stack (62 columns).
+fn stack_line(s: &StackView, selected: bool, extra: Option<String>) -> Line<'static> {
+    let mut spans = vec![Span::styled(
+        format!(
+            "{:<12} {:<9} {:>4}",
+            sanitize(&s.name, 12),
+            s.class.name(),
+            s.units
+        ),
+        selected_style(selected),
+    )];
+    spans.push(Span::raw(
+        s.attrs
+            .iter()
+            .map(|a| format!(" {a:>3}"))
+            .collect::<String>(),
+    ));
+    if let Some(extra) = extra {
+        spans.push(Span::styled(extra, theme::title()));
+    }
+    Line::from(spans)
+}
+
+fn stack_header(sort: Option<Sort>) -> Line<'static> {
+    let mark = |label: &str, key: Sort| -> String {
+        if sort == Some(key) {
+            format!("{label}▾")
+        } else {
+            label.to_owned()
+        }
+    };
+    let attrs: String = Attr::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, a)| format!(" {:>3}", mark(a.code(), Sort::Attr(i))))
+        .collect();
+    Line::styled(
+        format!(
+            "{:<12} {:<9} {:>4}{attrs}",
+            mark("ore", Sort::Name),
+            mark("class", Sort::Class),
+            mark("units", Sort::Units)
+        ),
+        theme::hint(),
+    )
+}
+
+fn item_line(i: &ItemView, selected: bool) -> Line<'static> {
+    let what = if i.recipe.is_none() {
+        "carry it out of floor 1 to win".to_owned()
+    } else {
+        format!("q{} {}", i.quality, i.stats.describe())
+    };
+    Line::from(vec![
+        Span::styled(
+            format!(
+                "{} {:<24}",
+                if i.equipped { "[worn]" } else { "      " },
+                sanitize(&i.name, 24)
+            ),
+            selected_style(selected),
+        ),
+        Span::styled(format!(" {what}"), theme::hint()),
+    ])
+}
+
+fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(title.to_owned())),
+        area,
+    );
+}
+
+/// Draws `panel` over the map area.
+pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, panel: &Panel) {
+    let view = &app.view;
+    match panel {
+        Panel::Inventory { selected, sort } => {
+            let stacks = sorted(&view.pack.stacks, *sort);
+            let mut lines = vec![stack_header(Some(*sort))];
+            lines.extend(
+                stacks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| stack_line(s, i == *selected, None)),
+            );
+            if stacks.is_empty() {
+                lines.push(Line::styled(
+                    "no ore: walk into a vein (%) to mine it",
+                    theme::hint(),
+                ));
+            }
+            lines.push(Line::raw(""));
+            lines.extend(
+                view.pack
+                    .items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, it)| item_line(it, stacks.len() + i == *selected)),
+            );
+            lines.push(Line::styled(
+                "↑/↓ choose · s sort · d drop · e wear/take off · Esc close",
+                theme::hint(),
+            ));
+            boxed(frame, area, " Inventory ", lines);
+        }
+        Panel::Vault { on_vault, selected } => {
+            let [left, right] =
+                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                    .areas(area);
+            let column = |stacks: &[StackView], active: bool| -> Vec<Line<'static>> {
+                let mut lines: Vec<Line> = stacks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| {
+                        Line::styled(
+                            format!(
+                                "{:<12} {:<9} {:>4}",
+                                sanitize(&s.name, 12),
+                                s.class.name(),
+                                s.units
+                            ),
+                            selected_style(active && i == *selected),
+                        )
+                    })
+                    .collect();
+                if stacks.is_empty() {
+                    lines.push(Line::styled("(empty)", theme::hint()));
+                }
+                lines
+            };
+            let mut pack = column(&view.pack.stacks, !*on_vault);
+            pack.push(Line::raw(""));
+            pack.push(Line::styled("Enter bank all · h half", theme::hint()));
+            let mut vault = column(&view.vault, *on_vault);
+            vault.push(Line::raw(""));
+            let warn = if view.me.as_ref().is_some_and(|m| m.impure) {
+                "Enter take all · h half (already impure)"
+            } else {
+                "Enter/h take: marks this hero impure (no Pure Victory)"
+            };
+            vault.push(Line::styled(warn, Style::new().fg(Color::Yellow)));
+            boxed(frame, left, " Pack → vault (←/→ switch) ", pack);
+            boxed(frame, right, " Legacy Vault ", vault);
+        }
+        Panel::Craft {
+            recipe,
+            selected,
+            picks,
+        } => {
+            let lines = match recipe {
+                None => {
+                    let mut lines: Vec<Line> = Recipe::ALL
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| {
+                            let d = r.def();
+                            let who = d.for_class.map_or("anyone", |c| c.name());
+                            Line::from(vec![
+                                Span::styled(
+                                    format!("{:<8}", d.name),
+                                    selected_style(i == *selected),
+                                ),
+                                Span::raw(format!(
+                                    " {:>2} units, tier {}+, for {who:<8}",
+                                    d.units, d.min_tier
+                                )),
+                                Span::styled(format!(" {}", d.what), theme::hint()),
+                            ])
+                        })
+                        .collect();
+                    lines.push(Line::styled(
+                        "↑/↓ choose · Enter pick ore · Esc close",
+                        theme::hint(),
+                    ));
+                    lines
+                }
+                Some(r) => {
+                    let d = r.def();
+                    let (picked, made) = craft_preview(*r, &view.pack.stacks, picks);
+                    let mut lines = vec![stack_header(None)];
+                    lines.extend(view.pack.stacks.iter().enumerate().map(|(i, s)| {
+                        let n = picks.get(&s.spawn).copied().unwrap_or(0);
+                        let tag = (n > 0).then(|| format!("  ×{n}"));
+                        stack_line(s, i == *selected, tag)
+                    }));
+                    lines.push(Line::raw(""));
+                    let preview = match made {
+                        Some((q, stats)) => format!("quality {q}: {}", stats.describe()),
+                        None => "pick ore to see the result".into(),
+                    };
+                    let colour = if picked == d.units {
+                        Color::LightGreen
+                    } else {
+                        Color::Yellow
+                    };
+                    lines.push(Line::from(vec![
+                        Span::styled(
+                            format!("{}: {picked}/{} units → ", d.name, d.units),
+                            Style::new().fg(colour),
+                        ),
+                        Span::styled(preview, theme::title()),
+                    ]));
+                    lines.push(Line::styled(
+                        "↑/↓ stack · →/+ add · ←/- remove · Space fill · Enter craft (3 s) · Esc back",
+                        theme::hint(),
+                    ));
+                    lines
+                }
+            };
+            boxed(frame, area, " Craft ", lines);
+        }
+        Panel::Trade { selected } => {
+            let lines = match &view.trade {
+                None => vec![Line::raw("Waiting for the trade to open…")],
+                Some(t) => {
+                    let side = |p: &PackView| -> Vec<Line<'static>> {
+                        let mut v: Vec<Line> = p
+                            .stacks
+                            .iter()
+                            .map(|s| {
+                                Line::raw(format!(
+                                    "  {} {} ({})",
+                                    s.units,
+                                    sanitize(&s.name, 12),
+                                    s.class.name()
+                                ))
+                            })
+                            .chain(
+                                p.items
+                                    .iter()
+                                    .map(|i| Line::raw(format!("  {}", sanitize(&i.name, 24)))),
+                            )
+                            .collect();
+                        if v.is_empty() {
+                            v.push(Line::styled("  nothing", theme::hint()));
+                        }
+                        v
+                    };
+                    let mut lines = vec![Line::styled(
+                        format!("Trading with {} (offer {})", sanitize(&t.with, 16), t.phase),
+                        theme::title(),
+                    )];
+                    let tick = |b: bool| if b { "accepted ✓" } else { "not accepted" };
+                    lines.push(Line::raw(format!("You give ({}):", tick(t.i_accepted))));
+                    lines.extend(side(&t.mine));
+                    lines.push(Line::raw(format!("They give ({}):", tick(t.they_accepted))));
+                    lines.extend(side(&t.theirs));
+                    lines.push(Line::styled(
+                        "Your pack (Space puts a stack in or out of your offer):",
+                        theme::hint(),
+                    ));
+                    let offered = |spawn: u32| t.mine.stacks.iter().any(|s| s.spawn == spawn);
+                    lines.extend(view.pack.stacks.iter().enumerate().map(|(i, s)| {
+                        Line::styled(
+                            format!(
+                                "{} {:>4} {:<12} {}",
+                                if offered(s.spawn) { "◆" } else { " " },
+                                s.units,
+                                sanitize(&s.name, 12),
+                                s.class.name()
+                            ),
+                            selected_style(i == *selected),
+                        )
+                    }));
+                    let stacks = view.pack.stacks.len();
+                    lines.extend(view.pack.items.iter().enumerate().map(|(i, it)| {
+                        let mark = if t.mine.items.iter().any(|m| m.id == it.id) {
+                            "◆"
+                        } else {
+                            " "
+                        };
+                        Line::styled(
+                            format!("{mark} {}", sanitize(&it.name, 24)),
+                            selected_style(stacks + i == *selected),
+                        )
+                    }));
+                    lines.push(Line::styled(
+                        "any change resets both acceptances · a accept · x cancel trade · Esc hide",
+                        theme::hint(),
+                    ));
+                    lines
+                }
+            };
+            boxed(frame, area, " Trade ", lines);
+        }
+        Panel::Chat(_) | Panel::Aim { .. } => {}
+    }
+}
+
+/// The leaderboards of every world in the data dir.
+pub fn draw_leaderboard(frame: &mut Frame, area: Rect, boards: &[Board], error: Option<&str>) {
+    let mut lines = vec![Line::styled("Leaderboards", theme::title()), Line::raw("")];
+    if let Some(error) = error {
+        lines.push(Line::styled(sanitize(error, 300), theme::error()));
+    } else if boards.is_empty() {
+        lines.push(Line::raw("No worlds yet: play Solo or Host to start one."));
+    }
+    for board in boards {
+        lines.push(Line::styled(
+            format!("World {}", sanitize(&board.world, 30)),
+            theme::title(),
+        ));
+        lines.push(Line::styled(
+            format!(
+                "  {:<16} {:>4} {:>4} {:>5} {:>5}  best crafted",
+                "player", "wins", "pure", "depth", "kills"
+            ),
+            theme::hint(),
+        ));
+        for r in &board.rows {
+            let best = r.best_crafted.as_ref().map_or("-".to_owned(), |(n, q)| {
+                format!("{} (q{q})", sanitize(n, 24))
+            });
+            lines.push(Line::raw(format!(
+                "  {:<16} {:>4} {:>4} {:>5} {:>5}  {best}",
+                sanitize(&r.name, 16),
+                r.victories,
+                r.pure_victories,
+                r.deepest,
+                r.kills
+            )));
+        }
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled("any key: back to the menu", theme::hint()));
+    frame.render_widget(Paragraph::new(lines).block(Block::bordered()), area);
+}
