@@ -6,8 +6,8 @@ mod support;
 use std::process::Command;
 use std::time::Duration;
 
-use game::protocol::{EntityKind, Hello, PROTOCOL_VERSION, Refusal};
-use game::{Action, Class, Dir};
+use game::protocol::{ClientMsg, EntityKind, Hello, PROTOCOL_VERSION, Refusal};
+use game::{Action, Class, Dir, Goods, Pos, Stack, TradeInput};
 use net::invite::{Invite, Secret};
 use net::{Identity, JoinError, Target};
 use support::{BIN, Client, HostProcess};
@@ -301,4 +301,105 @@ async fn bots_json_output_parses_and_bots_come_back() {
         second["returning"], 2,
         "bots kept their identities: {second}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_players_trade_over_the_network_and_the_trade_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    // Seed 51: the first character starts on the entrance at (46, 11), two steps south of a door
+    // whose north-west neighbour is an ore vein.
+    let host = HostProcess::start(dir.path(), "market", &["--seed", "51"]);
+    let invite = host.parsed_invite();
+    let mut ada = Client::join(Identity::ephemeral(), &invite, "Ada").await;
+    ada.create(Class::Warrior).await;
+    assert_eq!(ada.view.me.as_ref().unwrap().pos, Pos::new(46, 11));
+    for (action, expect) in [
+        (Action::Move(Dir::N), Pos::new(46, 10)),
+        (Action::Move(Dir::N), Pos::new(46, 10)), // opens the door
+        (Action::Move(Dir::N), Pos::new(46, 9)),
+    ] {
+        ada.act_and_wait(action).await;
+        tokio::time::sleep(Duration::from_millis(260)).await;
+        ada.drain(Duration::from_millis(50)).await;
+        assert_eq!(ada.view.me.as_ref().unwrap().pos, expect);
+    }
+    // Mine until Ada carries at least 3 units (each pass takes 1.5 s and yields 1 to 3).
+    for _ in 0..6 {
+        if ada.carried() >= 3 {
+            break;
+        }
+        ada.act_and_wait(Action::Move(Dir::NW)).await;
+        let before = ada.carried();
+        ada.until(
+            |v| v.pack.stacks.iter().map(|s| s.units).sum::<u32>() > before,
+            "ore",
+        )
+        .await;
+    }
+    let mined = ada.carried();
+    assert!(mined >= 3, "Ada mined only {mined}");
+    let stack = ada.view.pack.stacks[0].clone();
+
+    let mut bob = Client::join(Identity::ephemeral(), &invite, "Bob").await;
+    bob.create(Class::Mage).await;
+    ada.until(
+        |v| {
+            v.party
+                .iter()
+                .any(|m| m.name == "Bob" && m.entity.is_some())
+        },
+        "Bob",
+    )
+    .await;
+    // Ada opens a trade and offers 2 units; Bob offers nothing; both accept the same phase.
+    let with = ada.entity_of("Bob");
+    ada.send(ClientMsg::Trade(TradeInput::Open { with })).await;
+    ada.until(|v| v.trade.is_some(), "the trade to open").await;
+    let id = ada.view.trade.as_ref().unwrap().id;
+    let goods = Goods {
+        stacks: vec![Stack {
+            spawn: game::ore::SpawnId(stack.spawn),
+            units: 2,
+        }],
+        items: vec![],
+    };
+    ada.send(ClientMsg::Trade(TradeInput::Offer { trade: id, goods }))
+        .await;
+    bob.until(
+        |v| v.trade.as_ref().is_some_and(|t| t.theirs.stacks.len() == 1),
+        "Ada's offer",
+    )
+    .await;
+    let phase = bob.view.trade.as_ref().unwrap().phase;
+    bob.send(ClientMsg::Trade(TradeInput::Accept { trade: id, phase }))
+        .await;
+    ada.send(ClientMsg::Trade(TradeInput::Accept { trade: id, phase }))
+        .await;
+    bob.until(
+        |v| v.trade.is_none() && v.pack.stacks.iter().any(|s| s.units == 2),
+        "the goods",
+    )
+    .await;
+    ada.until(|v| v.trade.is_none(), "the trade to close").await;
+    ada.drain(Duration::from_millis(100)).await;
+    assert_eq!(ada.carried(), mined - 2);
+
+    // The host stops and starts again: the swap is still there for both.
+    let (_, exit) = host.stop();
+    assert!(exit.success());
+    {
+        let store = store::Store::open(&dir.path().join(store::FILE_NAME)).unwrap();
+        let economy = store.economy("market").unwrap();
+        assert_eq!(economy.trades().len(), 1, "the trade is in the history");
+        assert_eq!(economy.trades()[0].a_gives.stacks[0].units, 2);
+    }
+    let again = HostProcess::start(dir.path(), "market", &[]);
+    let invite = again.parsed_invite();
+    let mut ada2 = Client::join(ada.identity, &invite, "Ada").await;
+    let mut bob2 = Client::join(bob.identity, &invite, "Bob").await;
+    assert!(ada2.joined.welcome.returning && bob2.joined.welcome.returning);
+    bob2.until(|v| v.me.is_some(), "Bob's character").await;
+    ada2.until(|v| v.me.is_some(), "Ada's character").await;
+    assert_eq!(bob2.carried(), 2);
+    assert_eq!(ada2.carried(), mined - 2);
 }

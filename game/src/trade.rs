@@ -100,7 +100,7 @@ impl World {
         self.say(
             Scope::Player(other),
             Tone::Info,
-            format!("{pa} opens a trade with you (press T to see it)."),
+            format!("{pa} opens a trade with you (press t to see it)."),
         );
         self.say(
             Scope::Player(player),

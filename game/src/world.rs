@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::ability::Target;
 use crate::class::Class;
 use crate::craft::{GearStats, Recipe, Slot};
-use crate::economy::{Economy, Entry, Goods, Holder, ItemId, ItemKind, Place, Stack};
+use crate::economy::{Economy, Entry, Goods, Holder, ItemId, ItemKind, Place, Stack, Vein};
 use crate::event::{Event, Scope, Tone};
 use crate::floor::{Floor, Grid};
 use crate::fov;
@@ -20,6 +20,7 @@ use crate::geom::{Dir, Pos};
 use crate::ids::{EntityId, PlayerId, hex};
 use crate::mapgen;
 use crate::monster::{Monster, MonsterKind};
+use crate::ore::{OreClass, SpawnId};
 use crate::rng::{Rng, Stream};
 use crate::text::sanitize;
 use crate::tick::{Tick, TickRate};
@@ -385,6 +386,34 @@ impl World {
     /// Records an economy entry for fixtures and tools (e.g. ore in a pack). `false` if invalid.
     pub fn grant(&mut self, entry: Entry) -> bool {
         self.record(entry)
+    }
+
+    /// Puts `units` of the current spawn of `class` in `player`'s pack, the way mining would:
+    /// a vein found off the map of floor 1 (x < 0), then mined out. Both go through the ledger.
+    /// For fixtures and tools; `None` if `class` has no current spawn or `units` is 0 or too big
+    /// for one vein.
+    pub fn give_ore(&mut self, player: PlayerId, class: OreClass, units: u32) -> Option<SpawnId> {
+        let spawn = self.economy().spawns.current(class)?.id;
+        let vein = Vein {
+            class,
+            units: u16::try_from(units).ok().filter(|&u| u > 0)?,
+        };
+        let pos = (1..=i16::MAX)
+            .map(|x| Pos::new(-x, -1))
+            .find(|&p| self.economy().vein(1, p).is_none())?;
+        let found = self.record(Entry::VeinsFound {
+            depth: 1,
+            veins: vec![(pos, vein)],
+        });
+        let mined = found
+            && self.record(Entry::Mined {
+                depth: 1,
+                pos,
+                player,
+                spawn,
+                units,
+            });
+        mined.then_some(spawn)
     }
 
     /// An ASCII picture of floor `depth`: tiles as in [`Floor::from_ascii`], characters as `@`

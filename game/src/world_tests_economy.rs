@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::craft::{self, CRAFT_MS, Recipe, Slot};
-use crate::economy::{Goods, Holder, ItemKind, Place, Stack, Vein};
+use crate::economy::{Goods, Holder, ItemKind, Place, Stack};
 use crate::items::MINE_MS;
 use crate::ore::{OreClass, ROTATION_MS, SpawnId};
 
@@ -12,30 +12,9 @@ const MINE: u64 = 31;
 
 /// Gives `player` `units` of the current spawn of `class`, through a hidden vein.
 fn give(fx: &mut Fx, player: usize, class: OreClass, units: u32) -> SpawnId {
-    let id = fx.players[player];
-    let spawn = fx.world.economy().spawns.current(class).unwrap().id;
-    let hidden = Pos::new(
-        -50 - player as i16,
-        -(i16::from(class.tier()) * 100 + units as i16),
-    );
-    assert!(fx.world.grant(Entry::VeinsFound {
-        depth: 1,
-        veins: vec![(
-            hidden,
-            Vein {
-                class,
-                units: units as u16
-            }
-        )],
-    }));
-    assert!(fx.world.grant(Entry::Mined {
-        depth: 1,
-        pos: hidden,
-        player: id,
-        spawn,
-        units,
-    }));
-    spawn
+    fx.world
+        .give_ore(fx.players[player], class, units)
+        .expect("the ore is given")
 }
 
 fn pack(fx: &Fx, player: usize) -> Vec<Stack> {
@@ -507,4 +486,36 @@ fn the_ledger_replays_to_the_same_economy() {
             .expect("every recorded entry applies");
     }
     assert_eq!(&replayed, fx.world.economy());
+}
+
+#[test]
+fn a_client_that_connects_again_first_gets_the_chat_history() {
+    let mut fx = fixture(&["#####", "#@..#", "#####"], W1);
+    let me = fx.players[0];
+    for i in 0..3 {
+        fx.input(Input::Chat {
+            player: me,
+            text: format!("line {i}"),
+        })
+        .run(1);
+    }
+    let rtt = std::collections::BTreeMap::new();
+    let mut fresh = crate::view::Tracker::new();
+    let update = fresh.poll_update(&fx.world, me, &rtt).unwrap();
+    let chat: Vec<&str> = update
+        .log
+        .iter()
+        .filter(|l| l.tone == crate::event::Tone::Chat)
+        .map(|l| l.text.as_str())
+        .collect();
+    assert_eq!(chat, ["P0: line 0", "P0: line 1", "P0: line 2"]);
+    // After that, only new lines arrive.
+    fx.input(Input::Chat {
+        player: me,
+        text: "line 3".into(),
+    })
+    .run(1);
+    let next = fresh.poll_update(&fx.world, me, &rtt).unwrap();
+    let texts: Vec<&str> = next.log.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(texts, ["P0: line 3"]);
 }

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use game::economy::{Entry, Goods, Place, Vein};
+use game::economy::{Entry, Goods, Place};
 use game::floor::Floor;
 use game::ore::{OreClass, SpawnId};
 use game::{Action, Class, Departure, Input, PlayerId, Pos, Stack, TickRate, TradeInput, World};
@@ -81,27 +81,9 @@ impl Host {
             }]);
         }
         // Each player starts with Iron and Copper in their pack.
-        for (i, p) in players().into_iter().enumerate() {
+        for p in players() {
             for (class, units) in [(OreClass::Iron, 20u32), (OreClass::Copper, 10)] {
-                let spawn = world.economy().spawns.current(class).unwrap().id;
-                let at = Pos::new(-10 - i as i16, -(class.tier() as i16));
-                assert!(world.grant(Entry::VeinsFound {
-                    depth: 1,
-                    veins: vec![(
-                        at,
-                        Vein {
-                            class,
-                            units: units as u16
-                        }
-                    )],
-                }));
-                assert!(world.grant(Entry::Mined {
-                    depth: 1,
-                    pos: at,
-                    player: p,
-                    spawn,
-                    units
-                }));
+                assert!(world.give_ore(p, class, units).is_some());
             }
         }
         let _ = world.take_ledger();

@@ -201,6 +201,22 @@ impl Client {
         }
     }
 
+    /// Units of ore carried, over all stacks.
+    pub fn carried(&self) -> u32 {
+        self.view.pack.stacks.iter().map(|s| s.units).sum()
+    }
+
+    /// The entity of the party member called `name`.
+    pub fn entity_of(&self, name: &str) -> game::EntityId {
+        let member = self
+            .view
+            .party
+            .iter()
+            .find(|m| m.name == name)
+            .expect("in the party");
+        game::EntityId(member.entity.expect("has a character"))
+    }
+
     /// Waits for the session to end and returns why.
     pub async fn closed(&mut self) -> String {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);

@@ -227,7 +227,11 @@ impl App {
     /// Applies an update from the host; returns what to do when it calls for a new character.
     pub fn apply_update(&mut self, update: Update) -> Result<Option<Intent>, ViewError> {
         let had_character = self.view.me.is_some();
+        let trade_ended = matches!(update.trade, Some(None));
         self.view.apply(update)?;
+        if trade_ended && matches!(self.panel, Some(Panel::Trade { .. })) {
+            self.panel = None;
+        }
         match (&self.view.me, &self.screen) {
             (Some(_), Screen::Game) => Ok(None),
             (Some(_), _) => {

@@ -564,7 +564,10 @@ fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
                     })
             });
             lines.push(Line::styled(
-                target.unwrap_or_else(|| format!("gear {}", me.gear.describe())),
+                target.unwrap_or_else(|| match me.gear.describe() {
+                    gear if gear.is_empty() => "no gear yet (c crafts)".to_owned(),
+                    gear => format!("gear {gear}"),
+                }),
                 theme::hint(),
             ));
         }

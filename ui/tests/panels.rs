@@ -1,0 +1,329 @@
+//! The panels driven by keys, fed with real updates from a real world: what each key asks the
+//! host to do, and what the screens show.
+
+use std::collections::BTreeMap;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use game::floor::Floor;
+use game::monster::MonsterKind;
+use game::ore::OreClass;
+use game::view::Tracker;
+use game::{Action, Class, Input, PlayerId, Pos, Target, TickRate, TradeInput, World};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ui::{App, Intent, Panel, Screen, Session};
+
+const ME: PlayerId = PlayerId([1; 32]);
+const BOB: PlayerId = PlayerId([2; 32]);
+
+struct Game {
+    world: World,
+    app: App,
+    tracker: Tracker,
+}
+
+impl Game {
+    /// A mage on the entrance of a small floor, a shrine next to it, ore in the pack.
+    fn new(rows: &[&str]) -> Game {
+        let mut world =
+            World::with_first_floor("panels", 3, TickRate::DEFAULT, Floor::from_ascii(1, rows));
+        world.handle_tick(&[Input::Connect {
+            player: ME,
+            name: "Ada".into(),
+        }]);
+        world.handle_tick(&[Input::CreateCharacter {
+            player: ME,
+            class: Class::Mage,
+        }]);
+        for (class, units) in [(OreClass::Iron, 10u32), (OreClass::Copper, 5)] {
+            assert!(world.give_ore(ME, class, units).is_some());
+        }
+        world.handle_tick(&[]);
+        let mut app = App::connecting("test");
+        app.joined(Session {
+            world: "panels".into(),
+            invite: None,
+            hosting: true,
+            tick_rate: 20,
+            fingerprint: None,
+        });
+        let mut game = Game {
+            world,
+            app,
+            tracker: Tracker::new(),
+        };
+        game.sync();
+        assert!(matches!(game.app.screen, Screen::Game));
+        game
+    }
+
+    fn sync(&mut self) {
+        if let Some(update) = self.tracker.poll_update(&self.world, ME, &BTreeMap::new()) {
+            self.app.apply_update(update).unwrap();
+        }
+    }
+
+    /// Bob, a warrior, joins and appears next to the mage.
+    fn bob_joins(&mut self) {
+        self.tick(&[Input::Connect {
+            player: BOB,
+            name: "Bob".into(),
+        }]);
+        self.tick(&[Input::CreateCharacter {
+            player: BOB,
+            class: Class::Warrior,
+        }]);
+    }
+
+    fn tick(&mut self, inputs: &[Input]) {
+        self.world.handle_tick(inputs);
+        self.sync();
+    }
+
+    fn key(&mut self, code: KeyCode) -> Option<Intent> {
+        self.app.handle_key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    fn keys(&mut self, text: &str) {
+        for c in text.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    fn screen(&self) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        terminal.draw(|f| ui::draw(f, &self.app)).unwrap();
+        let buf = terminal.backend().buffer().clone();
+        (0..24)
+            .map(|y| {
+                (0..80)
+                    .map(|x| buf[(x, y)].symbol().to_owned())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+const ROOM: &[&str] = &[
+    "#########",
+    "#.......#",
+    "#.._<...#",
+    "#.......#",
+    "#########",
+];
+
+#[test]
+fn the_inventory_sorts_by_attribute_and_drops_the_chosen_stack() {
+    let mut g = Game::new(ROOM);
+    assert_eq!(g.key(KeyCode::Char('i')), None);
+    assert!(g.screen().contains("OQ"), "no attribute columns");
+    let stacks = g.app.view.pack.stacks.clone();
+    assert_eq!(stacks.len(), 2);
+    // Sort by PE (the sixth attribute): four presses past name, class, units, OQ…
+    for _ in 0..8 {
+        g.key(KeyCode::Char('s'));
+    }
+    let by_pe = ui::panels::sorted(&stacks, ui::panels::Sort::Attr(5));
+    assert!(by_pe[0].attrs[5] >= by_pe[1].attrs[5]);
+    assert!(g.screen().contains("PE▾"));
+    let Some(Intent::Act(Action::Drop(goods))) = g.key(KeyCode::Char('d')) else {
+        panic!("d does not drop");
+    };
+    assert_eq!(goods.stacks.len(), 1);
+    assert_eq!(goods.stacks[0].spawn.0, by_pe[0].spawn);
+    assert_eq!(goods.stacks[0].units, by_pe[0].units);
+    assert_eq!(g.key(KeyCode::Esc), None);
+    assert!(g.app.panel.is_none());
+}
+
+#[test]
+fn crafting_previews_the_result_and_crafts_exactly_the_units_picked() {
+    let mut g = Game::new(ROOM);
+    g.key(KeyCode::Char('c'));
+    g.key(KeyCode::Down);
+    g.key(KeyCode::Down);
+    g.key(KeyCode::Enter); // Staff: 6 units
+    let iron = g
+        .app
+        .view
+        .pack
+        .stacks
+        .iter()
+        .position(|s| s.class == OreClass::Iron)
+        .unwrap();
+    for _ in 0..iron {
+        g.key(KeyCode::Down);
+    }
+    g.key(KeyCode::Char(' '));
+    let s = &g.app.view.pack.stacks[iron];
+    let expected = game::craft::quality(
+        game::craft::Recipe::Staff,
+        &[(game::ore::Attributes(s.attrs), 6)],
+    )
+    .unwrap();
+    let screen = g.screen();
+    assert!(screen.contains("6/6 units"), "{screen}");
+    assert!(screen.contains(&format!("quality {expected}")), "{screen}");
+    // One unit fewer: Enter refuses and says why.
+    g.key(KeyCode::Left);
+    assert_eq!(g.key(KeyCode::Enter), None);
+    assert!(
+        g.app
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("takes 6 units")
+    );
+    g.key(KeyCode::Right);
+    let Some(Intent::Act(Action::Craft { recipe, stacks })) = g.key(KeyCode::Enter) else {
+        panic!("Enter does not craft");
+    };
+    assert_eq!(recipe, game::craft::Recipe::Staff);
+    assert_eq!(stacks.iter().map(|s| s.units).sum::<u32>(), 6);
+    assert!(g.app.panel.is_none(), "the panel closes while crafting");
+}
+
+#[test]
+fn the_vault_opens_only_at_a_shrine_and_banks_or_takes_stacks() {
+    let mut g = Game::new(ROOM);
+    assert!(g.app.view.me.as_ref().unwrap().at_shrine);
+    g.key(KeyCode::Char('v'));
+    assert!(matches!(g.app.panel, Some(Panel::Vault { .. })));
+    let first = g.app.view.pack.stacks[0].clone();
+    let Some(Intent::Act(Action::Deposit(stacks))) = g.key(KeyCode::Enter) else {
+        panic!("Enter does not deposit");
+    };
+    assert_eq!(
+        (stacks[0].spawn.0, stacks[0].units),
+        (first.spawn, first.units)
+    );
+    let Some(Intent::Act(Action::Deposit(half))) = g.key(KeyCode::Char('h')) else {
+        panic!("h does not deposit half");
+    };
+    assert_eq!(half[0].units, first.units.div_ceil(2));
+    // Bank it for real, then take some back from the vault column.
+    g.tick(&[Input::Act {
+        player: ME,
+        seq: 1,
+        action: Action::Deposit(stacks),
+    }]);
+    assert_eq!(g.app.view.vault.len(), 1);
+    g.key(KeyCode::Right);
+    let Some(Intent::Act(Action::Withdraw(w))) = g.key(KeyCode::Enter) else {
+        panic!("Enter on the vault side does not withdraw");
+    };
+    assert_eq!(w[0].units, first.units);
+    assert!(
+        g.screen().contains("impure"),
+        "the warning about Pure Victory is missing"
+    );
+    // Away from a shrine, v only explains.
+    let mut far = Game::new(&["#########", "#_......#", "#......<#", "#########"]);
+    assert_eq!(far.key(KeyCode::Char('v')), None);
+    assert!(far.app.panel.is_none());
+    assert!(far.app.notice.as_deref().unwrap().contains("Vault Shrine"));
+}
+
+#[test]
+fn trading_offers_whole_stacks_accepts_the_current_phase_and_closes_when_done() {
+    let mut g = Game::new(ROOM);
+    g.bob_joins();
+    // t next to Bob opens a trade with him.
+    let Some(Intent::Trade(TradeInput::Open { with })) = g.key(KeyCode::Char('t')) else {
+        panic!("t does not open a trade");
+    };
+    let bob_entity = g.world.player(&BOB).unwrap().character.as_ref().unwrap().id;
+    assert_eq!(with, bob_entity);
+    g.tick(&[Input::Trade {
+        player: ME,
+        trade: TradeInput::Open { with },
+    }]);
+    let trade = g.app.view.trade.clone().expect("the trade is open");
+    assert!(g.screen().contains("Trading with Bob"));
+    let Some(Intent::Trade(TradeInput::Offer { trade: id, goods })) = g.key(KeyCode::Char(' '))
+    else {
+        panic!("Space does not offer");
+    };
+    assert_eq!(id, trade.id);
+    assert_eq!(goods.stacks.len(), 1);
+    g.tick(&[Input::Trade {
+        player: ME,
+        trade: TradeInput::Offer {
+            trade: id,
+            goods: goods.clone(),
+        },
+    }]);
+    let phase = g.app.view.trade.as_ref().unwrap().phase;
+    assert_eq!(
+        g.key(KeyCode::Char('a')),
+        Some(Intent::Trade(TradeInput::Accept { trade: id, phase }))
+    );
+    // Both accept; the trade is done and the panel closes by itself.
+    let accept = |p| Input::Trade {
+        player: p,
+        trade: TradeInput::Accept { trade: id, phase },
+    };
+    g.tick(&[accept(ME), accept(BOB)]);
+    assert!(g.app.view.trade.is_none());
+    assert!(g.app.panel.is_none());
+}
+
+#[test]
+fn chat_sends_lines_and_slash_trade_opens_a_trade_by_name() {
+    let mut g = Game::new(ROOM);
+    g.bob_joins();
+    g.key(KeyCode::Enter);
+    g.keys("hi all");
+    assert!(g.screen().contains("say: hi all"));
+    assert_eq!(g.key(KeyCode::Enter), Some(Intent::Chat("hi all".into())));
+    g.key(KeyCode::Enter);
+    g.keys("/trade bob");
+    let bob_entity = g.world.player(&BOB).unwrap().character.as_ref().unwrap().id;
+    assert_eq!(
+        g.key(KeyCode::Enter),
+        Some(Intent::Trade(TradeInput::Open { with: bob_entity }))
+    );
+    g.app.panel = None;
+    g.key(KeyCode::Enter);
+    g.keys("/trade nobody");
+    assert_eq!(g.key(KeyCode::Enter), None);
+    assert!(g.app.notice.as_deref().unwrap().contains("nobody"));
+}
+
+#[test]
+fn tab_targets_enemies_and_cell_abilities_use_an_aiming_cursor() {
+    let mut g = Game::new(&["###########", "#...<.....#", "#.........#", "###########"]);
+    g.world
+        .spawn_monster(1, MonsterKind::Goblin, Pos::new(6, 2));
+    g.world.spawn_monster(1, MonsterKind::Rat, Pos::new(8, 1));
+    g.tick(&[]);
+    g.key(KeyCode::Tab);
+    let (first, _) = g.app.current_target().expect("a target");
+    g.key(KeyCode::Tab);
+    let (second, _) = g.app.current_target().unwrap();
+    assert_ne!(first, second, "Tab cycles");
+    // Firebolt goes at the target.
+    assert_eq!(
+        g.key(KeyCode::Char('1')),
+        Some(Intent::Act(Action::Ability {
+            slot: 0,
+            target: Target::Entity(game::EntityId(second))
+        }))
+    );
+    // Blink opens a cursor on the target; moving it and pressing Enter casts at that cell.
+    assert_eq!(g.key(KeyCode::Char('3')), None);
+    let Some(Panel::Aim { cursor, .. }) = g.app.panel.clone() else {
+        panic!("no aiming cursor");
+    };
+    g.key(KeyCode::Char('h'));
+    let expected = cursor.step(game::Dir::W);
+    assert!(g.screen().contains("Blink: move the cursor"));
+    assert_eq!(
+        g.key(KeyCode::Enter),
+        Some(Intent::Act(Action::Ability {
+            slot: 2,
+            target: Target::Cell(expected)
+        }))
+    );
+}
