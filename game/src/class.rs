@@ -83,7 +83,7 @@ impl Class {
     pub const fn blurb(self) -> &'static str {
         match self {
             Class::Warrior => "high HP and armour, holds the line in melee",
-            Class::Mage => "fragile, ranged magic (abilities come with the next release)",
+            Class::Mage => "fragile; fire, frost and blink from range",
             Class::Ranger => "sees furthest, scouts ahead",
             Class::Healer => "keeps the party standing",
         }
