@@ -48,84 +48,30 @@ impl Lan {
                 .unwrap(),
         };
         let ip_b = format!("10.{}.{n}.2", 100 + std::process::id() % 100);
-        let net = |ip: &str| format!("{ip}/24");
-        let steps: Vec<Vec<String>> = vec![
-            vec!["netns".into(), "add".into(), lan.a.clone()],
-            vec!["netns".into(), "add".into(), lan.b.clone()],
-            vec![
-                "link".into(),
-                "add".into(),
-                lan.if_a.clone(),
-                "netns".into(),
-                lan.a.clone(),
-                "type".into(),
-                "veth".into(),
-                "peer".into(),
-                "name".into(),
-                lan.if_b.clone(),
-                "netns".into(),
-                lan.b.clone(),
-            ],
-            vec![
-                "-n".into(),
-                lan.a.clone(),
-                "addr".into(),
-                "add".into(),
-                net(&lan.ip_a.to_string()),
-                "dev".into(),
-                lan.if_a.clone(),
-            ],
-            vec![
-                "-n".into(),
-                lan.b.clone(),
-                "addr".into(),
-                "add".into(),
-                net(&ip_b),
-                "dev".into(),
-                lan.if_b.clone(),
-            ],
-            vec![
-                "-n".into(),
-                lan.a.clone(),
-                "link".into(),
-                "set".into(),
-                lan.if_a.clone(),
-                "up".into(),
-            ],
-            vec![
-                "-n".into(),
-                lan.b.clone(),
-                "link".into(),
-                "set".into(),
-                lan.if_b.clone(),
-                "up".into(),
-            ],
-            vec![
-                "-n".into(),
-                lan.a.clone(),
-                "link".into(),
-                "set".into(),
-                "lo".into(),
-                "up".into(),
-            ],
-            vec![
-                "-n".into(),
-                lan.b.clone(),
-                "link".into(),
-                "set".into(),
-                "lo".into(),
-                "up".into(),
-            ],
+        let mut steps = vec![
+            format!("netns add {}", lan.a),
+            format!("netns add {}", lan.b),
+            format!(
+                "link add {} netns {} type veth peer name {} netns {}",
+                lan.if_a, lan.a, lan.if_b, lan.b
+            ),
         ];
+        for (ns, iface, ip) in [
+            (&lan.a, &lan.if_a, lan.ip_a.to_string()),
+            (&lan.b, &lan.if_b, ip_b),
+        ] {
+            steps.push(format!("-n {ns} addr add {ip}/24 dev {iface}"));
+            steps.push(format!("-n {ns} link set {iface} up"));
+            steps.push(format!("-n {ns} link set lo up"));
+        }
         for step in steps {
             let out = Command::new("ip")
-                .args(&step)
+                .args(step.split_whitespace())
                 .output()
                 .map_err(|e| e.to_string())?;
             if !out.status.success() {
                 return Err(format!(
-                    "ip {}: {}",
-                    step.join(" "),
+                    "ip {step}: {}",
                     String::from_utf8_lossy(&out.stderr)
                 ));
             }

@@ -263,11 +263,6 @@ impl World {
     }
 
     /// (depth, position) of `id`'s character and whether the caster sees `p`.
-    fn caster(&self, id: PlayerId) -> Option<(u8, Pos)> {
-        let c = self.player(&id)?.character.as_ref()?;
-        Some((c.depth, c.pos))
-    }
-
     fn sees(&self, id: PlayerId, p: Pos) -> bool {
         self.sight_of(&id)
             .and_then(|s| s.get(p).copied())
@@ -277,7 +272,7 @@ impl World {
     /// The monster an enemy-aimed ability hits: the given one if in sight and range, or the
     /// nearest the caster sees.
     fn enemy_target(&mut self, id: PlayerId, target: Target, range: u16) -> Option<EntityId> {
-        let (depth, from) = self.caster(id)?;
+        let (depth, from) = self.place_of(id)?;
         let floor = self.floor(depth)?;
         let in_reach = |p: Pos| p.chebyshev(from) <= range as i16;
         let chosen = match target {
@@ -301,7 +296,7 @@ impl World {
 
     /// The ally an ally-aimed ability helps: the given one, or the most hurt one in sight.
     fn ally_target(&mut self, id: PlayerId, target: Target, range: u16) -> Option<PlayerId> {
-        let (depth, from) = self.caster(id)?;
+        let (depth, from) = self.place_of(id)?;
         let candidates: Vec<(u32, PlayerId)> = self
             .players()
             .filter(|(_, p)| p.connected)
@@ -326,7 +321,7 @@ impl World {
     }
 
     fn taunt(&mut self, id: PlayerId) -> bool {
-        let Some((depth, from)) = self.caster(id) else {
+        let Some((depth, from)) = self.place_of(id) else {
             return false;
         };
         let until = self.now() + self.ticks(TAUNT_MS);
@@ -353,7 +348,7 @@ impl World {
     }
 
     fn adjacent_monsters(&self, id: PlayerId) -> Vec<EntityId> {
-        let Some((depth, from)) = self.caster(id) else {
+        let Some((depth, from)) = self.place_of(id) else {
             return Vec::new();
         };
         self.floor(depth)
@@ -373,7 +368,7 @@ impl World {
             self.tell(id, "Nothing next to you to cleave.");
             return false;
         }
-        let Some((depth, _)) = self.caster(id) else {
+        let Some((depth, _)) = self.place_of(id) else {
             return false;
         };
         for m in targets {
@@ -415,7 +410,7 @@ impl World {
             gear.shot
         };
         let roll = self.combat_rng().range(i32::from(lo), i32::from(hi)) as u16 + bonus;
-        let depth = self.caster(id).map_or(0, |(d, _)| d);
+        let depth = self.place_of(id).map_or(0, |(d, _)| d);
         self.hurt_monster(depth, m, roll, id, verb);
         true
     }
@@ -426,7 +421,7 @@ impl World {
             self.tell(id, "Nothing next to you to freeze.");
             return false;
         }
-        let Some((depth, _)) = self.caster(id) else {
+        let Some((depth, _)) = self.place_of(id) else {
             return false;
         };
         let bonus = self.gear_of(&id).spell / 2;
@@ -453,7 +448,7 @@ impl World {
         range: u16,
         snare: bool,
     ) -> Option<Pos> {
-        let (depth, from) = self.caster(id)?;
+        let (depth, from) = self.place_of(id)?;
         let floor = self.floor(depth)?;
         let usable = |p: Pos| {
             p != from
@@ -500,9 +495,8 @@ impl World {
         let Some(to) = self.cell_target(id, target, range, false) else {
             return false;
         };
-        let depth = self.caster(id).map_or(0, |(d, _)| d);
-        self.with_character(id, |c| c.pos = to);
-        self.floor_mut(depth);
+        let depth = self.place_of(id).map_or(0, |(d, _)| d);
+        self.set_position(id, depth, to);
         self.announce(id, "blinks");
         true
     }
@@ -515,7 +509,7 @@ impl World {
             return false;
         };
         let until = self.now() + self.ticks(MARK_MS);
-        let depth = self.caster(id).map_or(0, |(d, _)| d);
+        let depth = self.place_of(id).map_or(0, |(d, _)| d);
         let name = match self.floor_mut(depth).and_then(|f| f.monsters.get_mut(&mid)) {
             Some(m) => {
                 m.effects.marked_until = until;
@@ -534,7 +528,7 @@ impl World {
         let Some(at) = self.cell_target(id, target, range, true) else {
             return false;
         };
-        let depth = self.caster(id).map_or(0, |(d, _)| d);
+        let depth = self.place_of(id).map_or(0, |(d, _)| d);
         if let Some(floor) = self.floor_mut(depth) {
             floor.traps.insert(at, id);
         }
@@ -562,7 +556,7 @@ impl World {
                 healed = c.hp - before;
             }
         }
-        let (depth, pos) = self.caster(ally).unwrap_or((0, Pos::default()));
+        let (depth, pos) = self.place_of(ally).unwrap_or((0, Pos::default()));
         let text = format!("{healer} heals {name} ({healed}).");
         self.say(Scope::Seen { depth, pos }, Tone::Good, text);
         true
@@ -590,7 +584,7 @@ impl World {
     }
 
     fn revive(&mut self, id: PlayerId, target: Target) -> bool {
-        let Some((depth, from)) = self.caster(id) else {
+        let Some((depth, from)) = self.place_of(id) else {
             return false;
         };
         let downed = self.players().find_map(|(pid, p)| {

@@ -46,14 +46,21 @@ impl World {
         Some((c.depth, c.pos, c.is_downed()))
     }
 
-    fn busy(&mut self, id: PlayerId, ms: u32) {
+    /// (depth, position) of a player's character.
+    pub(crate) fn place_of(&self, id: PlayerId) -> Option<(u8, Pos)> {
+        self.character_place(id).map(|(depth, pos, _)| (depth, pos))
+    }
+
+    /// The character is busy for `ms` from now.
+    pub(crate) fn busy(&mut self, id: PlayerId, ms: u32) {
         let until = self.now() + self.ticks(ms);
         if let Some(c) = self.character_mut(&id) {
             c.ready_at = until;
         }
     }
 
-    fn set_position(&mut self, id: PlayerId, depth: u8, pos: Pos) {
+    /// Puts `id`'s character at `pos` on `depth`, marking the floors it left and entered.
+    pub(crate) fn set_position(&mut self, id: PlayerId, depth: u8, pos: Pos) {
         let old_depth = self.character_place(id).map(|(d, _, _)| d);
         if let Some(c) = self.character_mut(&id) {
             c.depth = depth;

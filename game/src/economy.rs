@@ -449,10 +449,9 @@ mod tests {
     const A: PlayerId = PlayerId([1; 32]);
     const B: PlayerId = PlayerId([2; 32]);
 
-    fn economy() -> Economy {
-        let mut e = Economy::default();
-        e.apply(&Entry::SpawnAppeared(spawn(1))).unwrap();
-        e.apply(&Entry::VeinsFound {
+    /// Ten units of Iron at (3, 3) on floor 1.
+    fn iron_vein_found() -> Entry {
+        Entry::VeinsFound {
             depth: 1,
             veins: vec![(
                 Pos::new(3, 3),
@@ -461,8 +460,13 @@ mod tests {
                     units: 10,
                 },
             )],
-        })
-        .unwrap();
+        }
+    }
+
+    fn economy() -> Economy {
+        let mut e = Economy::default();
+        e.apply(&Entry::SpawnAppeared(spawn(1))).unwrap();
+        e.apply(&iron_vein_found()).unwrap();
         e.apply(&Entry::Mined {
             depth: 1,
             pos: Pos::new(3, 3),
@@ -519,17 +523,7 @@ mod tests {
         let mut e = economy();
         assert_eq!(e.vein(1, Pos::new(3, 3)).unwrap().units, 4);
         // The floor is generated again after a crash: the vein stays depleted.
-        e.apply(&Entry::VeinsFound {
-            depth: 1,
-            veins: vec![(
-                Pos::new(3, 3),
-                Vein {
-                    class: OreClass::Iron,
-                    units: 10,
-                },
-            )],
-        })
-        .unwrap();
+        e.apply(&iron_vein_found()).unwrap();
         assert_eq!(e.vein(1, Pos::new(3, 3)).unwrap().units, 4);
         let too_much = Entry::Mined {
             depth: 1,

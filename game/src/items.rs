@@ -30,18 +30,6 @@ pub fn normalize(stacks: &[Stack]) -> Vec<Stack> {
 }
 
 impl World {
-    fn place_of(&self, id: PlayerId) -> Option<(u8, Pos)> {
-        let c = self.player(&id)?.character.as_ref()?;
-        Some((c.depth, c.pos))
-    }
-
-    fn set_busy(&mut self, id: PlayerId, ms: u32) {
-        let until = self.now() + self.ticks(ms);
-        if let Some(c) = self.character_mut(&id) {
-            c.ready_at = until;
-        }
-    }
-
     /// Describes stacks for messages: "3 Kalomite (Iron), 2 Vorine (Copper)".
     pub(crate) fn describe(&self, stacks: &[Stack]) -> String {
         stacks
@@ -85,7 +73,7 @@ impl World {
             items: items.iter().map(|(i, _, _)| *i).collect(),
         }) {
             self.tell(id, &format!("You pick up {what}."));
-            self.set_busy(id, MOVE_MS);
+            self.busy(id, MOVE_MS);
             if heart {
                 let name = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
                 let text = format!(
@@ -112,7 +100,7 @@ impl World {
         }) {
             self.unequip_gone(id);
             self.tell(id, &format!("You drop {what}."));
-            self.set_busy(id, MOVE_MS);
+            self.busy(id, MOVE_MS);
         } else {
             self.tell(id, "You do not have that to drop.");
         }
@@ -133,57 +121,60 @@ impl World {
 
     /// Pack → vault, at a shrine.
     pub(crate) fn deposit(&mut self, id: PlayerId, stacks: Vec<Stack>) {
-        if !self.at_shrine(id) {
-            return self.tell(
-                id,
-                "You need to stand at a Vault Shrine (_) to use your vault.",
-            );
-        }
-        let stacks = normalize(&stacks);
-        let what = self.describe(&stacks);
-        if self.record(Entry::Moved {
-            from: Place::Pack(id),
-            to: Place::Vault(id),
-            stacks,
-            items: Vec::new(),
-        }) {
+        if let Some(what) = self.vault_move(id, stacks, Place::Pack(id), Place::Vault(id)) {
             self.tell(id, &format!("You bank {what} in your Legacy Vault."));
-            self.set_busy(id, MOVE_MS);
-        } else {
-            self.tell(id, "You do not carry that much.");
         }
     }
 
     /// Vault → pack, at a shrine. The character is impure from now on.
     pub(crate) fn withdraw(&mut self, id: PlayerId, stacks: Vec<Stack>) {
+        let Some(what) = self.vault_move(id, stacks, Place::Vault(id), Place::Pack(id)) else {
+            return;
+        };
+        let was_pure = self
+            .character_mut(&id)
+            .map(|c| !std::mem::replace(&mut c.impure, true))
+            .unwrap_or(false);
+        let note = if was_pure {
+            " This character can no longer win a Pure Victory."
+        } else {
+            ""
+        };
+        self.tell(id, &format!("You withdraw {what}.{note}"));
+    }
+
+    /// Moves `stacks` between `id`'s pack and vault in one entry, at a shrine, taking a move's
+    /// time. Returns what moved, or `None` after telling the player why nothing did.
+    fn vault_move(
+        &mut self,
+        id: PlayerId,
+        stacks: Vec<Stack>,
+        from: Place,
+        to: Place,
+    ) -> Option<String> {
         if !self.at_shrine(id) {
-            return self.tell(
+            self.tell(
                 id,
-                "You need to stand at a Vault Shrine (_) to use your vault.",
+                "You need to stand at a Vault Shrine (Ω) to use your vault.",
             );
+            return None;
         }
         let stacks = normalize(&stacks);
         let what = self.describe(&stacks);
-        if self.record(Entry::Moved {
-            from: Place::Vault(id),
-            to: Place::Pack(id),
+        let moved = self.record(Entry::Moved {
+            from,
+            to,
             stacks,
             items: Vec::new(),
-        }) {
-            let was_pure = self
-                .character_mut(&id)
-                .map(|c| !std::mem::replace(&mut c.impure, true))
-                .unwrap_or(false);
-            let note = if was_pure {
-                " This character can no longer win a Pure Victory."
-            } else {
-                ""
-            };
-            self.tell(id, &format!("You withdraw {what}.{note}"));
-            self.set_busy(id, MOVE_MS);
+        });
+        if moved {
+            self.busy(id, MOVE_MS);
+        } else if from == Place::Pack(id) {
+            self.tell(id, "You do not carry that much.");
         } else {
             self.tell(id, "Your vault does not hold that much.");
         }
+        moved.then_some(what)
     }
 
     /// Wears an item from the pack in its slot.
@@ -198,7 +189,7 @@ impl World {
         if let Some(c) = self.character_mut(&id) {
             c.equipped.insert(slot, item);
         }
-        self.set_busy(id, MOVE_MS);
+        self.busy(id, MOVE_MS);
     }
 
     pub(crate) fn unequip(&mut self, id: PlayerId, slot: Slot) {
@@ -220,6 +211,14 @@ impl World {
         }
     }
 
+    /// The character spends `ms` on `channel`; it completes when the character is next ready.
+    fn start_channel(&mut self, id: PlayerId, channel: Channel, ms: u32) {
+        self.busy(id, ms);
+        if let Some(c) = self.character_mut(&id) {
+            c.channel = Some(channel);
+        }
+    }
+
     /// Starts mining the vein at `vein` (next to the character).
     pub(crate) fn start_mining(&mut self, id: PlayerId, depth: u8, vein: Pos) {
         let Some(v) = self.economy().vein(depth, vein) else {
@@ -228,11 +227,7 @@ impl World {
         if v.units == 0 {
             return self.tell(id, "This vein is exhausted.");
         }
-        let until = self.now() + self.ticks(MINE_MS);
-        if let Some(c) = self.character_mut(&id) {
-            c.channel = Some(Channel::Mining { pos: vein });
-            c.ready_at = until;
-        }
+        self.start_channel(id, Channel::Mining { pos: vein }, MINE_MS);
         self.tell(id, &format!("You mine the {} vein…", v.class.name()));
     }
 
@@ -242,11 +237,7 @@ impl World {
         if let Err(why) = self.check_recipe(id, recipe, &stacks) {
             return self.tell(id, &why);
         }
-        let until = self.now() + self.ticks(CRAFT_MS);
-        if let Some(c) = self.character_mut(&id) {
-            c.channel = Some(Channel::Crafting { recipe, stacks });
-            c.ready_at = until;
-        }
+        self.start_channel(id, Channel::Crafting { recipe, stacks }, CRAFT_MS);
         self.tell(id, &format!("You start crafting a {}…", recipe.def().name));
     }
 

@@ -17,6 +17,16 @@ fn give(fx: &mut Fx, player: usize, class: OreClass, units: u32) -> SpawnId {
         .expect("the ore is given")
 }
 
+/// The spawn that Iron veins yield now.
+fn current_iron(fx: &Fx) -> SpawnId {
+    fx.world
+        .economy()
+        .spawns
+        .current(OreClass::Iron)
+        .unwrap()
+        .id
+}
+
 fn pack(fx: &Fx, player: usize) -> Vec<Stack> {
     fx.world.economy().stacks(Place::Pack(fx.players[player]))
 }
@@ -33,13 +43,7 @@ fn mining_constant_matches_the_rule() {
 #[test]
 fn walking_into_a_vein_mines_it_until_it_is_exhausted() {
     let mut fx = fixture(&["#####", "#@%.#", "#####"], W1);
-    let iron = fx
-        .world
-        .economy()
-        .spawns
-        .current(OreClass::Iron)
-        .unwrap()
-        .id;
+    let iron = current_iron(&fx);
     let vein = Pos::new(2, 1);
     fx.act(0, Action::Move(E)).run(1);
     assert!(matches!(
@@ -77,22 +81,10 @@ fn walking_into_a_vein_mines_it_until_it_is_exhausted() {
 #[test]
 fn spawns_rotate_and_new_mining_yields_the_new_spawn() {
     let mut fx = fixture(&["#####", "#@%.#", "#####"], W1);
-    let old = fx
-        .world
-        .economy()
-        .spawns
-        .current(OreClass::Iron)
-        .unwrap()
-        .id;
+    let old = current_iron(&fx);
     // Each rotation replaces the stalest class; seven rotations reach Iron again at the latest.
     fx.run(fx.world.ticks(ROTATION_MS) * 7 + 1);
-    let new = fx
-        .world
-        .economy()
-        .spawns
-        .current(OreClass::Iron)
-        .unwrap()
-        .id;
+    let new = current_iron(&fx);
     assert_ne!(old, new);
     assert!(
         fx.world.economy().spawns.get(old).is_some(),

@@ -101,19 +101,22 @@ fn a_damaged_file_is_reported_and_left_untouched() {
     assert_eq!(std::fs::read(&path).unwrap(), garbage);
 }
 
+/// Writes a file that holds only a schema version, as another brogue would have left it.
+fn write_schema_version(path: &std::path::Path, version: u64) {
+    let db = redb::Database::create(path).unwrap();
+    let txn = db.begin_write().unwrap();
+    txn.open_table(store::schema::META)
+        .unwrap()
+        .insert(store::schema::SCHEMA_KEY, version)
+        .unwrap();
+    txn.commit().unwrap();
+}
+
 #[test]
 fn a_save_from_a_newer_brogue_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(store::FILE_NAME);
-    {
-        let db = redb::Database::create(&path).unwrap();
-        let txn = db.begin_write().unwrap();
-        txn.open_table(store::schema::META)
-            .unwrap()
-            .insert(store::schema::SCHEMA_KEY, store::schema::SCHEMA_VERSION + 1)
-            .unwrap();
-        txn.commit().unwrap();
-    }
+    write_schema_version(&path, store::schema::SCHEMA_VERSION + 1);
     let err = Store::open(&path).unwrap_err();
     assert!(matches!(err, StoreError::TooNew { .. }), "{err:?}");
     assert!(err.to_string().contains("newer brogue"));
@@ -163,15 +166,7 @@ fn invite_secrets_round_trip_per_world() {
 fn a_save_from_an_older_brogue_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(store::FILE_NAME);
-    {
-        let db = redb::Database::create(&path).unwrap();
-        let txn = db.begin_write().unwrap();
-        txn.open_table(store::schema::META)
-            .unwrap()
-            .insert(store::schema::SCHEMA_KEY, 1u64)
-            .unwrap();
-        txn.commit().unwrap();
-    }
+    write_schema_version(&path, 1);
     let err = Store::open(&path).unwrap_err();
     assert!(
         matches!(err, StoreError::TooOld { found: 1, .. }),
