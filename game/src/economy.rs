@@ -7,7 +7,7 @@
 //! disconnects happen, the units of every spawn across packs, ground and vaults stay what the
 //! last applied entry left.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -189,15 +189,116 @@ pub struct Economy {
 }
 
 impl Economy {
-    /// Applies `entry` entirely, or not at all.
+    /// Applies `entry` entirely, or not at all: every condition is checked against the
+    /// economy as it is before anything changes, so a rejected entry leaves it untouched
+    /// without copying it (this runs inside the host's tick).
     pub fn apply(&mut self, entry: &Entry) -> Result<(), EconomyError> {
-        let mut next = self.clone();
-        next.apply_in_place(entry)?;
-        *self = next;
+        self.check(entry)?;
+        self.apply_checked(entry);
         Ok(())
     }
 
-    fn apply_in_place(&mut self, entry: &Entry) -> Result<(), EconomyError> {
+    /// Whether `entry` can apply now, changing nothing.
+    fn check(&self, entry: &Entry) -> Result<(), EconomyError> {
+        match entry {
+            Entry::SpawnAppeared(_) | Entry::VeinsFound { .. } => Ok(()),
+            Entry::Mined {
+                depth,
+                pos,
+                spawn,
+                units,
+                ..
+            } => {
+                if self.spawns.get(*spawn).is_none() {
+                    return Err(EconomyError::UnknownSpawn(*spawn));
+                }
+                match self.veins.get(&(*depth, *pos)) {
+                    Some(v) if u32::from(v.units) >= *units => Ok(()),
+                    _ => Err(EconomyError::VeinEmpty {
+                        depth: *depth,
+                        pos: *pos,
+                        units: *units,
+                    }),
+                }
+            }
+            Entry::Moved {
+                from,
+                to,
+                stacks,
+                items,
+            } => {
+                if !items.is_empty() && (from.holder().is_none() || to.holder().is_none()) {
+                    return Err(EconomyError::ItemInVault);
+                }
+                self.check_gives(*from, stacks, items)
+            }
+            Entry::Crafted { player, used, item } => {
+                self.check_gives(Place::Pack(*player), used, &[])?;
+                self.check_new_item(item.id)
+            }
+            Entry::Traded(record) => {
+                self.check_gives(
+                    Place::Pack(record.a),
+                    &record.a_gives.stacks,
+                    &record.a_gives.items,
+                )?;
+                self.check_gives(
+                    Place::Pack(record.b),
+                    &record.b_gives.stacks,
+                    &record.b_gives.items,
+                )
+            }
+            Entry::HeartPlaced { item, .. } => self.check_new_item(item.id),
+            Entry::Won { victory, heart } => match self.items.get(heart) {
+                Some((Holder::Carried(p), _)) if *p == victory.player => Ok(()),
+                _ => Err(EconomyError::ItemMissing(*heart)),
+            },
+        }
+    }
+
+    /// Does `place` hold all of `stacks` (summed per spawn) and every one of `items`, once?
+    fn check_gives(
+        &self,
+        place: Place,
+        stacks: &[Stack],
+        items: &[ItemId],
+    ) -> Result<(), EconomyError> {
+        let mut wanted: BTreeMap<SpawnId, u32> = BTreeMap::new();
+        for s in stacks {
+            let w = wanted.entry(s.spawn).or_default();
+            *w = w.saturating_add(s.units);
+        }
+        for (spawn, wanted) in wanted {
+            let has = self.units(place, spawn);
+            if has < wanted {
+                return Err(EconomyError::NotEnough {
+                    place,
+                    spawn,
+                    has,
+                    wanted,
+                });
+            }
+        }
+        let holder = place.holder();
+        let mut seen = BTreeSet::new();
+        for id in items {
+            let held = self.items.get(id).map(|(h, _)| Some(*h)) == Some(holder);
+            if !held || !seen.insert(*id) {
+                return Err(EconomyError::ItemMissing(*id));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_new_item(&self, id: ItemId) -> Result<(), EconomyError> {
+        if self.items.contains_key(&id) {
+            return Err(EconomyError::DuplicateItem(id));
+        }
+        Ok(())
+    }
+
+    /// Applies an entry that [`Economy::check`] accepted.
+    fn apply_checked(&mut self, entry: &Entry) {
         match entry {
             Entry::SpawnAppeared(spawn) => self.spawns.insert(spawn.clone()),
             Entry::VeinsFound { depth, veins } => {
@@ -212,19 +313,9 @@ impl Economy {
                 spawn,
                 units,
             } => {
-                if self.spawns.get(*spawn).is_none() {
-                    return Err(EconomyError::UnknownSpawn(*spawn));
+                if let Some(vein) = self.veins.get_mut(&(*depth, *pos)) {
+                    vein.units -= *units as u16;
                 }
-                let vein = self
-                    .veins
-                    .get_mut(&(*depth, *pos))
-                    .filter(|v| u32::from(v.units) >= *units)
-                    .ok_or(EconomyError::VeinEmpty {
-                        depth: *depth,
-                        pos: *pos,
-                        units: *units,
-                    })?;
-                vein.units -= *units as u16;
                 self.add(Place::Pack(*player), *spawn, *units);
             }
             Entry::Moved {
@@ -233,46 +324,22 @@ impl Economy {
                 stacks,
                 items,
             } => {
-                for s in stacks {
-                    self.take(*from, s.spawn, s.units)?;
-                    self.add(*to, s.spawn, s.units);
-                }
-                if !items.is_empty() {
-                    let (Some(src), Some(dst)) = (from.holder(), to.holder()) else {
-                        return Err(EconomyError::ItemInVault);
-                    };
-                    for id in items {
-                        self.move_item(*id, src, dst)?;
-                    }
-                }
+                self.give(*from, *to, stacks, items);
             }
             Entry::Crafted { player, used, item } => {
                 for s in used {
-                    self.take(Place::Pack(*player), s.spawn, s.units)?;
-                }
-                if self.items.contains_key(&item.id) {
-                    return Err(EconomyError::DuplicateItem(item.id));
+                    self.take(Place::Pack(*player), s.spawn, s.units);
                 }
                 self.items
                     .insert(item.id, (Holder::Carried(*player), item.clone()));
             }
             Entry::Traded(record) => {
-                let (a, b) = (record.a, record.b);
-                for (giver, taker, goods) in [(a, b, &record.a_gives), (b, a, &record.b_gives)] {
-                    for s in &goods.stacks {
-                        self.take(Place::Pack(giver), s.spawn, s.units)?;
-                        self.add(Place::Pack(taker), s.spawn, s.units);
-                    }
-                    for id in &goods.items {
-                        self.move_item(*id, Holder::Carried(giver), Holder::Carried(taker))?;
-                    }
-                }
+                let (a, b) = (Place::Pack(record.a), Place::Pack(record.b));
+                self.give(a, b, &record.a_gives.stacks, &record.a_gives.items);
+                self.give(b, a, &record.b_gives.stacks, &record.b_gives.items);
                 self.trades.push(record.clone());
             }
             Entry::HeartPlaced { item, depth, pos } => {
-                if self.items.contains_key(&item.id) {
-                    return Err(EconomyError::DuplicateItem(item.id));
-                }
                 self.items.insert(
                     item.id,
                     (
@@ -285,15 +352,25 @@ impl Economy {
                 );
             }
             Entry::Won { victory, heart } => {
-                match self.items.get(heart) {
-                    Some((Holder::Carried(p), _)) if *p == victory.player => {}
-                    _ => return Err(EconomyError::ItemMissing(*heart)),
-                }
                 self.items.remove(heart);
                 self.victories.push(victory.clone());
             }
         }
-        Ok(())
+    }
+
+    /// Moves checked goods from one place to another.
+    fn give(&mut self, from: Place, to: Place, stacks: &[Stack], items: &[ItemId]) {
+        for s in stacks {
+            self.take(from, s.spawn, s.units);
+            self.add(to, s.spawn, s.units);
+        }
+        if let Some(to) = to.holder() {
+            for id in items {
+                if let Some((holder, _)) = self.items.get_mut(id) {
+                    *holder = to;
+                }
+            }
+        }
     }
 
     fn add(&mut self, place: Place, spawn: SpawnId, units: u32) {
@@ -302,35 +379,19 @@ impl Economy {
         }
     }
 
-    fn take(&mut self, place: Place, spawn: SpawnId, units: u32) -> Result<(), EconomyError> {
-        let has = self.units(place, spawn);
-        if has < units {
-            return Err(EconomyError::NotEnough {
-                place,
-                spawn,
-                has,
-                wanted: units,
-            });
-        }
-        let stacks = self.ore.get_mut(&place).expect("has units");
-        if has == units {
-            stacks.remove(&spawn);
-            if stacks.is_empty() {
-                self.ore.remove(&place);
+    /// Removes checked units.
+    fn take(&mut self, place: Place, spawn: SpawnId, units: u32) {
+        let Some(stacks) = self.ore.get_mut(&place) else {
+            return;
+        };
+        if let Some(has) = stacks.get_mut(&spawn) {
+            *has -= units;
+            if *has == 0 {
+                stacks.remove(&spawn);
             }
-        } else {
-            *stacks.get_mut(&spawn).expect("has units") -= units;
         }
-        Ok(())
-    }
-
-    fn move_item(&mut self, id: ItemId, from: Holder, to: Holder) -> Result<(), EconomyError> {
-        match self.items.get_mut(&id) {
-            Some((holder, _)) if *holder == from => {
-                *holder = to;
-                Ok(())
-            }
-            _ => Err(EconomyError::ItemMissing(id)),
+        if stacks.is_empty() {
+            self.ore.remove(&place);
         }
     }
 
@@ -551,7 +612,7 @@ mod tests {
             item: item.clone(),
         })
         .unwrap();
-        let trade = |units| {
+        let trade = |units, items: Vec<ItemId>| {
             Entry::Traded(TradeRecord {
                 id: 1,
                 tick: Tick(5),
@@ -566,13 +627,17 @@ mod tests {
                 },
                 b_gives: Goods {
                     stacks: vec![],
-                    items: vec![item.id],
+                    items,
                 },
             })
         };
-        assert!(e.apply(&trade(7)).is_err(), "A has only 6");
-        assert_eq!(e.item(item.id).unwrap().0, Holder::Carried(B));
-        e.apply(&trade(6)).unwrap();
+        let before = e.clone();
+        assert!(e.apply(&trade(7, vec![item.id])).is_err(), "A has only 6");
+        // A's side is fine, B's is not (one item given twice): A keeps its ore too.
+        let twice = trade(6, vec![item.id, item.id]);
+        assert_eq!(e.apply(&twice), Err(EconomyError::ItemMissing(item.id)));
+        assert_eq!(e, before);
+        e.apply(&trade(6, vec![item.id])).unwrap();
         assert_eq!(e.units(Place::Pack(B), SpawnId(1)), 6);
         assert_eq!(e.item(item.id).unwrap().0, Holder::Carried(A));
         assert_eq!(e.trades().len(), 1);
