@@ -601,17 +601,19 @@ impl World {
         }
     }
 
-    /// A save holding the core and the floors changed since the last call; clears the marks.
-    /// Cheap enough to call between ticks; encoding and writing happen elsewhere.
+    /// A snapshot holding the core and the floors changed since the last call; clears the
+    /// marks. The core's economy is left empty: the economy is persisted entry by entry (see
+    /// [`World::take_ledger`]), so copying it here would only cost time between ticks.
+    /// Encoding and writing happen elsewhere.
     pub fn take_changes(&mut self) -> WorldSave {
         let floors = std::mem::take(&mut self.dirty)
             .into_iter()
             .filter_map(|d| self.floors.get(&d).cloned())
             .collect();
-        WorldSave {
-            core: self.core.clone(),
-            floors,
-        }
+        let economy = std::mem::take(&mut self.core.economy);
+        let core = self.core.clone();
+        self.core.economy = economy;
+        WorldSave { core, floors }
     }
 
     // ----- the tick -----

@@ -193,7 +193,8 @@ impl Store {
         txn.commit().map_err(|e| self.fail(e))
     }
 
-    /// Writes a new world whole, its economy included. One transaction.
+    /// Writes a new world whole, its economy included (give it [`World::full_save`]; the
+    /// snapshots of [`World::take_changes`] leave the economy out). One transaction.
     pub fn create_world(&self, save: &WorldSave) -> Result<(), StoreError> {
         self.write_snapshot(save, Some(&save.core.economy))
     }

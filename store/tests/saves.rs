@@ -53,7 +53,8 @@ fn incremental_saves_add_up_to_the_whole_world() {
     let store = Store::open(&dir.path().join(store::FILE_NAME)).unwrap();
     let mut world = played_world("gamma", 50);
     let _ = world.take_ledger();
-    store.create_world(&world.take_changes()).unwrap();
+    store.create_world(&world.full_save()).unwrap();
+    let _ = world.take_changes();
     let ada = PlayerId([1; 32]);
     for t in 0..400u32 {
         world.handle_tick(&[Input::Act {
