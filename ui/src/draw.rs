@@ -753,11 +753,5 @@ fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, width: u1
         .map(|l| l.width().div_ceil(inner_width).max(1))
         .sum();
     let rect = centered(area, width, height as u16 + 2);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(title.to_owned())),
-        rect,
-    );
+    crate::draw_panels::boxed(frame, rect, title, lines);
 }

@@ -88,7 +88,8 @@ fn item_line(i: &ItemView, selected: bool) -> Line<'static> {
     ])
 }
 
-fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
+/// A bordered, titled box over `area`, cleared first; long lines wrap.
+pub(crate) fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(lines)
