@@ -355,11 +355,14 @@ impl Host {
             ClientMsg::Act { seq, action } => {
                 if conn.acts < ACTS_PER_TICK {
                     conn.acts += 1;
-                    self.inputs.push(Input::Act {
-                        player,
-                        seq,
-                        action,
-                    });
+                    match self.world.check_action(player, action) {
+                        Ok(action) => self.inputs.push(Input::Act {
+                            player,
+                            seq,
+                            action,
+                        }),
+                        Err(e) => tracing::debug!(player = %player.short(), "refused action: {e}"),
+                    }
                 }
             }
             ClientMsg::CreateCharacter { class } => {
@@ -373,7 +376,10 @@ impl Host {
                 });
             }
             ClientMsg::Chat { text } => self.inputs.push(Input::Chat { player, text }),
-            ClientMsg::Trade(trade) => self.inputs.push(Input::Trade { player, trade }),
+            ClientMsg::Trade(trade) => match self.world.check_trade(player, trade) {
+                Ok(trade) => self.inputs.push(Input::Trade { player, trade }),
+                Err(e) => tracing::debug!(player = %player.short(), "refused trade move: {e}"),
+            },
             ClientMsg::Hello(_) => {
                 conn.handle.close(
                     close::PROTOCOL,

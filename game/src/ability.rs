@@ -68,7 +68,7 @@ const fn def(
 
 /// Durations of effects.
 pub const TAUNT_MS: u32 = 5_000;
-pub const TAUNT_RADIUS: i16 = 5;
+pub const TAUNT_RADIUS: i32 = 5;
 pub const SHIELD_WALL_MS: u32 = 4_000;
 pub const FREEZE_MS: u32 = 3_000;
 pub const MARK_MS: u32 = 6_000;
@@ -274,7 +274,7 @@ impl World {
     fn enemy_target(&mut self, id: PlayerId, target: Target, range: u16) -> Option<EntityId> {
         let (depth, from) = self.place_of(id)?;
         let floor = self.floor(depth)?;
-        let in_reach = |p: Pos| p.chebyshev(from) <= range as i16;
+        let in_reach = |p: Pos| p.chebyshev(from) <= i32::from(range);
         let chosen = match target {
             Target::Entity(e) => floor
                 .monsters
@@ -304,7 +304,7 @@ impl World {
                 let c = p.character.as_ref()?;
                 let ok = c.depth == depth
                     && !c.is_downed()
-                    && c.pos.chebyshev(from) <= range as i16
+                    && c.pos.chebyshev(from) <= i32::from(range)
                     && (*pid == id || self.sees(id, c.pos));
                 let wanted = match target {
                     Target::Entity(e) => c.id == e,
@@ -452,7 +452,7 @@ impl World {
         let floor = self.floor(depth)?;
         let usable = |p: Pos| {
             p != from
-                && p.chebyshev(from) <= range as i16
+                && p.chebyshev(from) <= i32::from(range)
                 && floor.tile(p).is_walkable()
                 && self.sees(id, p)
                 && (snare || self.occupant(depth, p).is_none())

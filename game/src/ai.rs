@@ -76,7 +76,7 @@ impl World {
                 self.monster_attacks(depth, id, tid, false);
                 next.busy_ms = stats.attack_ms;
             } else if let Role::Ranged { range } = stats.role
-                && m.pos.chebyshev(tpos) <= range as i16
+                && m.pos.chebyshev(tpos) <= i32::from(range)
             {
                 self.monster_attacks(depth, id, tid, true);
                 next.busy_ms = stats.attack_ms;
@@ -217,7 +217,7 @@ impl World {
             return Some((warrior, c.pos));
         }
         let notice = m.kind.stats().notice;
-        let candidates: Vec<(bool, i16, PlayerId, Pos)> = self
+        let candidates: Vec<(bool, i32, PlayerId, Pos)> = self
             .players()
             .filter(|(_, p)| p.connected)
             .filter_map(|(id, p)| {
@@ -239,7 +239,7 @@ impl World {
         }
         candidates
             .into_iter()
-            .filter(|(_, dist, _, _)| *dist <= notice as i16)
+            .filter(|(_, dist, _, _)| *dist <= i32::from(notice))
             .min()
             .map(|(_, _, id, p)| (id, p))
     }

@@ -175,6 +175,11 @@ pub enum EconomyError {
     UnknownSpawn(SpawnId),
     #[error("item id {0:?} is already used")]
     DuplicateItem(ItemId),
+    #[error(
+        "{place:?} cannot hold more than {} units of spawn {spawn:?}",
+        u32::MAX
+    )]
+    Overflow { place: Place, spawn: SpawnId },
 }
 
 /// Every unit of ore and every item of a world, by place.
@@ -205,21 +210,30 @@ impl Economy {
             Entry::Mined {
                 depth,
                 pos,
+                player,
                 spawn,
                 units,
-                ..
             } => {
                 if self.spawns.get(*spawn).is_none() {
                     return Err(EconomyError::UnknownSpawn(*spawn));
                 }
                 match self.veins.get(&(*depth, *pos)) {
-                    Some(v) if u32::from(v.units) >= *units => Ok(()),
-                    _ => Err(EconomyError::VeinEmpty {
-                        depth: *depth,
-                        pos: *pos,
-                        units: *units,
-                    }),
+                    Some(v) if u32::from(v.units) >= *units => {}
+                    _ => {
+                        return Err(EconomyError::VeinEmpty {
+                            depth: *depth,
+                            pos: *pos,
+                            units: *units,
+                        });
+                    }
                 }
+                self.check_room(
+                    Place::Pack(*player),
+                    &[Stack {
+                        spawn: *spawn,
+                        units: *units,
+                    }],
+                )
             }
             Entry::Moved {
                 from,
@@ -230,7 +244,8 @@ impl Economy {
                 if !items.is_empty() && (from.holder().is_none() || to.holder().is_none()) {
                     return Err(EconomyError::ItemInVault);
                 }
-                self.check_gives(*from, stacks, items)
+                self.check_gives(*from, stacks, items)?;
+                self.check_room(*to, stacks)
             }
             Entry::Crafted { player, used, item } => {
                 self.check_gives(Place::Pack(*player), used, &[])?;
@@ -246,7 +261,9 @@ impl Economy {
                     Place::Pack(record.b),
                     &record.b_gives.stacks,
                     &record.b_gives.items,
-                )
+                )?;
+                self.check_room(Place::Pack(record.b), &record.a_gives.stacks)?;
+                self.check_room(Place::Pack(record.a), &record.b_gives.stacks)
             }
             Entry::HeartPlaced { item, .. } => self.check_new_item(item.id),
             Entry::Won { victory, heart } => match self.items.get(heart) {
@@ -285,6 +302,20 @@ impl Economy {
             let held = self.items.get(id).map(|(h, _)| Some(*h)) == Some(holder);
             if !held || !seen.insert(*id) {
                 return Err(EconomyError::ItemMissing(*id));
+            }
+        }
+        Ok(())
+    }
+
+    /// Can `place` take `stacks` without any count passing `u32::MAX`?
+    fn check_room(&self, place: Place, stacks: &[Stack]) -> Result<(), EconomyError> {
+        let mut adding: BTreeMap<SpawnId, u64> = BTreeMap::new();
+        for s in stacks {
+            *adding.entry(s.spawn).or_default() += u64::from(s.units);
+        }
+        for (spawn, units) in adding {
+            if u64::from(self.units(place, spawn)) + units > u64::from(u32::MAX) {
+                return Err(EconomyError::Overflow { place, spawn });
             }
         }
         Ok(())

@@ -16,22 +16,25 @@ impl Pos {
         Pos { x, y }
     }
 
-    /// The neighbouring cell in direction `dir`.
+    /// The neighbouring cell in direction `dir`. At the edge of the coordinate range the step
+    /// stays put (positions can come from a peer; no arithmetic on them may overflow).
     pub fn step(self, dir: Dir) -> Pos {
         let (dx, dy) = dir.delta();
-        Pos::new(self.x + dx, self.y + dy)
+        Pos::new(self.x.saturating_add(dx), self.y.saturating_add(dy))
     }
 
-    /// Moves needed on an 8-connected grid (Chebyshev distance).
-    pub fn chebyshev(self, other: Pos) -> i16 {
-        (self.x - other.x).abs().max((self.y - other.y).abs())
+    /// Moves needed on an 8-connected grid (Chebyshev distance), for any two positions.
+    pub fn chebyshev(self, other: Pos) -> i32 {
+        let (dx, dy) = self.delta_to(other);
+        dx.abs().max(dy.abs())
     }
 
-    /// Squared Euclidean distance, for circular radii.
-    pub fn dist2(self, other: Pos) -> i32 {
-        let dx = i32::from(self.x - other.x);
-        let dy = i32::from(self.y - other.y);
-        dx * dx + dy * dy
+    /// `other - self`, widened so that no two positions overflow it.
+    fn delta_to(self, other: Pos) -> (i32, i32) {
+        (
+            i32::from(other.x) - i32::from(self.x),
+            i32::from(other.y) - i32::from(self.y),
+        )
     }
 
     /// True for the eight cells around `self` (not `self`).
@@ -80,8 +83,8 @@ impl Dir {
 
     /// The direction of one step from `from` toward `to`, or `None` when they coincide.
     pub fn toward(from: Pos, to: Pos) -> Option<Dir> {
-        let dx = (to.x - from.x).signum();
-        let dy = (to.y - from.y).signum();
+        let (dx, dy) = from.delta_to(to);
+        let (dx, dy) = (dx.signum() as i16, dy.signum() as i16);
         Dir::ALL.into_iter().find(|d| d.delta() == (dx, dy))
     }
 }
@@ -103,5 +106,15 @@ mod tests {
             assert!(from.step(dir).chebyshev(to) < from.chebyshev(to));
         }
         assert_eq!(Dir::toward(from, from), None);
+    }
+
+    #[test]
+    fn arithmetic_on_extreme_positions_never_overflows() {
+        let corner = Pos::new(i16::MIN, i16::MIN);
+        let far = Pos::new(i16::MAX, i16::MAX);
+        assert_eq!(corner.step(Dir::NW), corner);
+        assert_eq!(far.step(Dir::SE), far);
+        assert_eq!(corner.chebyshev(far), 65_535);
+        assert_eq!(Dir::toward(corner, far), Some(Dir::SE));
     }
 }

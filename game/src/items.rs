@@ -16,11 +16,13 @@ use crate::world::{Channel, MOVE_MS, World};
 /// How long one pass of mining takes.
 pub const MINE_MS: u32 = 1_500;
 
-/// Merges stacks of the same spawn and drops empty ones.
+/// Merges stacks of the same spawn and drops empty ones. Sums saturate: a stack that large
+/// is never held, so the entry built from it is refused, never wrapped into a small one.
 pub fn normalize(stacks: &[Stack]) -> Vec<Stack> {
     let mut by_spawn: BTreeMap<_, u32> = BTreeMap::new();
     for s in stacks {
-        *by_spawn.entry(s.spawn).or_default() += s.units;
+        let units = by_spawn.entry(s.spawn).or_default();
+        *units = units.saturating_add(s.units);
     }
     by_spawn
         .into_iter()
@@ -249,7 +251,7 @@ impl World {
         stacks: &[Stack],
     ) -> Result<(), String> {
         let def = recipe.def();
-        let total: u32 = stacks.iter().map(|s| s.units).sum();
+        let total = stacks.iter().fold(0u32, |t, s| t.saturating_add(s.units));
         if total != def.units {
             return Err(format!(
                 "A {} takes exactly {} units of ore (you chose {total}).",

@@ -11,6 +11,7 @@ mod act;
 mod ai;
 pub mod class;
 mod combat;
+pub mod command;
 pub mod craft;
 pub mod economy;
 pub mod event;
@@ -35,6 +36,7 @@ pub mod world;
 
 pub use ability::Target;
 pub use class::Class;
+pub use command::{Checked, Invalid};
 pub use economy::{Entry, Goods, ItemId, Stack};
 pub use geom::{Dir, Pos};
 pub use ids::{EntityId, PlayerId};

@@ -20,6 +20,7 @@
 use std::fmt::Write as _;
 
 use crate::class::Class;
+use crate::command::Checked;
 use crate::geom::Dir;
 use crate::ids::{PlayerId, hex};
 use crate::tick::TickRate;
@@ -199,7 +200,10 @@ impl Recording {
                         "act" => Input::Act {
                             player,
                             seq: u32::try_from(number(2)?).map_err(|_| err("bad seq"))?,
-                            action: parse_action(&rest[3..]).ok_or_else(|| err("bad action"))?,
+                            // A recording holds inputs a host checked when it received them.
+                            action: Checked::trusted(
+                                parse_action(&rest[3..]).ok_or_else(|| err("bad action"))?,
+                            ),
                         },
                         _ => return Err(err("unknown input")),
                     };
@@ -294,7 +298,7 @@ mod tests {
                     Input::Act {
                         player: a,
                         seq: 1,
-                        action: Action::Move(Dir::SW),
+                        action: Checked::trusted(Action::Move(Dir::SW)),
                     },
                 ),
                 (
@@ -302,7 +306,7 @@ mod tests {
                     Input::Act {
                         player: a,
                         seq: 2,
-                        action: Action::Descend,
+                        action: Checked::trusted(Action::Descend),
                     },
                 ),
                 (

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::ability::Target;
 use crate::class::Class;
+use crate::command::Checked;
 use crate::craft::{GearStats, Recipe, Slot};
 use crate::economy::{Economy, Entry, Goods, Holder, ItemId, ItemKind, Place, Stack, Vein};
 use crate::event::{Event, Scope, Tone};
@@ -88,12 +89,15 @@ pub enum Input {
     Act {
         player: PlayerId,
         seq: u32,
-        action: Action,
+        action: Checked<Action>,
     },
     /// A chat line to the whole party.
     Chat { player: PlayerId, text: String },
     /// Opening, changing, accepting or cancelling a trade.
-    Trade { player: PlayerId, trade: TradeInput },
+    Trade {
+        player: PlayerId,
+        trade: Checked<TradeInput>,
+    },
 }
 
 /// What a player does about trading.
@@ -535,6 +539,11 @@ impl World {
         &self.core.chat
     }
 
+    /// The open trade with this id.
+    pub fn trade(&self, id: u64) -> Option<&crate::trade::Trade> {
+        self.core.trades.get(&id)
+    }
+
     /// The open trade `player` is in, if any.
     pub fn trade_of(&self, player: &PlayerId) -> Option<&crate::trade::Trade> {
         self.core
@@ -660,11 +669,11 @@ impl World {
                         && p.connected
                         && p.character.is_some()
                     {
-                        p.queued = Some((*seq, action.clone()));
+                        p.queued = Some((*seq, action.get().clone()));
                     }
                 }
                 Input::Chat { player, text } => self.chat_line(*player, text),
-                Input::Trade { player, trade } => self.handle_trade(*player, trade),
+                Input::Trade { player, trade } => self.handle_trade(*player, trade.get()),
             }
         }
     }

@@ -296,7 +296,11 @@ fn carrying_the_heart_out_is_a_victory_pure_unless_the_vault_was_touched() {
 
 fn trade_input(fx: &mut Fx, player: usize, trade: TradeInput) {
     let id = fx.players[player];
-    fx.input(Input::Trade { player: id, trade }).run(1);
+    fx.input(Input::Trade {
+        player: id,
+        trade: Checked::trusted(trade),
+    })
+    .run(1);
 }
 
 #[test]
@@ -510,4 +514,54 @@ fn a_client_that_connects_again_first_gets_the_chat_history() {
     let next = fresh.poll_update(&fx.world, me, &rtt).unwrap();
     let texts: Vec<&str> = next.log.iter().map(|l| l.text.as_str()).collect();
     assert_eq!(texts, ["P0: line 3"]);
+}
+
+// ----- client-supplied numbers never overflow inside the tick (regressions) -----
+
+#[test]
+fn dropping_two_huge_stacks_fails_without_overflow() {
+    let mut fx = fixture(&["#####", "#@..#", "#####"], W1);
+    let iron = give(&mut fx, 0, OreClass::Iron, 5);
+    let before = fx.world.economy().totals();
+    let huge = Stack {
+        spawn: iron,
+        units: u32::MAX,
+    };
+    fx.act(
+        0,
+        Action::Drop(Goods {
+            stacks: vec![huge, huge],
+            items: vec![],
+        }),
+    )
+    .run(1);
+    assert_eq!(fx.world.economy().totals(), before);
+    assert_eq!(
+        pack(&fx, 0),
+        vec![Stack {
+            spawn: iron,
+            units: 5
+        }]
+    );
+}
+
+#[test]
+fn blinking_at_the_edge_of_the_coordinate_range_fails_without_overflow() {
+    let mut fx = fixture(&["#####", "#@..#", "#####"], &[Class::Mage]);
+    let start = fx.character(0).unwrap().pos;
+    for cell in [
+        Pos::new(i16::MIN, 0),
+        Pos::new(i16::MAX, i16::MAX),
+        Pos::new(0, i16::MIN),
+    ] {
+        fx.act(
+            0,
+            Action::Ability {
+                slot: 2,
+                target: crate::ability::Target::Cell(cell),
+            },
+        )
+        .run(1);
+        assert_eq!(fx.character(0).unwrap().pos, start);
+    }
 }

@@ -116,7 +116,7 @@ impl Host {
             vec![Input::Act {
                 player,
                 seq: 1,
-                action,
+                action: game::Checked::trusted(action),
             }],
             6,
         );
@@ -214,7 +214,7 @@ impl Host {
                 self.run(
                     vec![Input::Trade {
                         player: ps[a],
-                        trade: TradeInput::Open { with },
+                        trade: game::Checked::trusted(TradeInput::Open { with }),
                     }],
                     1,
                 );
@@ -229,7 +229,7 @@ impl Host {
                     self.run(
                         vec![Input::Trade {
                             player: ps[a],
-                            trade: TradeInput::Offer { trade: t, goods },
+                            trade: game::Checked::trusted(TradeInput::Offer { trade: t, goods }),
                         }],
                         1,
                     );
@@ -237,7 +237,7 @@ impl Host {
                 let phase = self.world.trade_of(&ps[a]).map_or(0, |t| t.phase);
                 let accept = |player| Input::Trade {
                     player,
-                    trade: TradeInput::Accept { trade: t, phase },
+                    trade: game::Checked::trusted(TradeInput::Accept { trade: t, phase }),
                 };
                 self.run(vec![accept(ps[a]), accept(ps[b])], 1);
             }

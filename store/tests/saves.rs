@@ -22,7 +22,7 @@ fn played_world(name: &str, ticks: u64) -> World {
         world.handle_tick(&[Input::Act {
             player: ada,
             seq: t as u32,
-            action,
+            action: game::Checked::trusted(action),
         }]);
     }
     world
@@ -60,7 +60,7 @@ fn incremental_saves_add_up_to_the_whole_world() {
         world.handle_tick(&[Input::Act {
             player: ada,
             seq: 1000 + t,
-            action: Action::Move(Dir::ALL[(t / 5 % 8) as usize]),
+            action: game::Checked::trusted(Action::Move(Dir::ALL[(t / 5 % 8) as usize])),
         }]);
         for entry in world.take_ledger() {
             store.apply("gamma", &entry).unwrap();

@@ -415,7 +415,7 @@ impl App {
         let Some(me) = self.view.me.as_ref() else {
             return Vec::new();
         };
-        let mut enemies: Vec<(i16, u64, Pos)> = self
+        let mut enemies: Vec<(i32, u64, Pos)> = self
             .view
             .entities
             .iter()

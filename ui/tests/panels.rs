@@ -203,10 +203,11 @@ fn the_vault_opens_only_at_a_shrine_and_banks_or_takes_stacks() {
     };
     assert_eq!(half[0].units, first.units.div_ceil(2));
     // Bank it for real, then take some back from the vault column.
+    let action = g.world.check_action(ME, Action::Deposit(stacks)).unwrap();
     g.tick(&[Input::Act {
         player: ME,
         seq: 1,
-        action: Action::Deposit(stacks),
+        action,
     }]);
     assert_eq!(g.app.view.vault.len(), 1);
     g.key(KeyCode::Right);
@@ -235,10 +236,8 @@ fn trading_offers_whole_stacks_accepts_the_current_phase_and_closes_when_done() 
     };
     let bob_entity = g.world.player(&BOB).unwrap().character.as_ref().unwrap().id;
     assert_eq!(with, bob_entity);
-    g.tick(&[Input::Trade {
-        player: ME,
-        trade: TradeInput::Open { with },
-    }]);
+    let trade = g.world.check_trade(ME, TradeInput::Open { with }).unwrap();
+    g.tick(&[Input::Trade { player: ME, trade }]);
     let trade = g.app.view.trade.clone().expect("the trade is open");
     assert!(g.screen().contains("Trading with Bob"));
     let Some(Intent::Trade(TradeInput::Offer { trade: id, goods })) = g.key(KeyCode::Char(' '))
@@ -247,13 +246,12 @@ fn trading_offers_whole_stacks_accepts_the_current_phase_and_closes_when_done() 
     };
     assert_eq!(id, trade.id);
     assert_eq!(goods.stacks.len(), 1);
-    g.tick(&[Input::Trade {
-        player: ME,
-        trade: TradeInput::Offer {
-            trade: id,
-            goods: goods.clone(),
-        },
-    }]);
+    let offer = TradeInput::Offer {
+        trade: id,
+        goods: goods.clone(),
+    };
+    let trade = g.world.check_trade(ME, offer).unwrap();
+    g.tick(&[Input::Trade { player: ME, trade }]);
     let phase = g.app.view.trade.as_ref().unwrap().phase;
     assert_eq!(
         g.key(KeyCode::Char('a')),
@@ -262,7 +260,10 @@ fn trading_offers_whole_stacks_accepts_the_current_phase_and_closes_when_done() 
     // Both accept; the trade is done and the panel closes by itself.
     let accept = |p| Input::Trade {
         player: p,
-        trade: TradeInput::Accept { trade: id, phase },
+        trade: g
+            .world
+            .check_trade(p, TradeInput::Accept { trade: id, phase })
+            .unwrap(),
     };
     g.tick(&[accept(ME), accept(BOB)]);
     assert!(g.app.view.trade.is_none());

@@ -3,7 +3,9 @@
 //! leaves, disconnects, deaths, stairs, abilities, pickups, chat and a trade.
 
 use game::replay::Recording;
-use game::{Action, Class, Departure, Dir, Input, PlayerId, Target, TickRate, TradeInput, World};
+use game::{
+    Action, Checked, Class, Departure, Dir, Input, PlayerId, Target, TickRate, TradeInput, World,
+};
 
 pub const SEED: u64 = 42;
 pub const TICKS: u64 = 1000;
@@ -95,7 +97,7 @@ pub fn record_with(seed: u64, tamper: Option<(usize, Class)>) -> Recording {
             batch.push(Input::Act {
                 player,
                 seq,
-                action,
+                action: Checked::trusted(action),
             });
         }
         // Chat now and then; a trade between the first two players midway.
@@ -110,7 +112,7 @@ pub fn record_with(seed: u64, tamper: Option<(usize, Class)>) -> Recording {
         {
             batch.push(Input::Trade {
                 player: players[0],
-                trade: TradeInput::Open { with: c.id },
+                trade: Checked::trusted(TradeInput::Open { with: c.id }),
             });
         }
         if tick == 302
@@ -119,10 +121,10 @@ pub fn record_with(seed: u64, tamper: Option<(usize, Class)>) -> Recording {
             for p in [players[0], players[1]] {
                 batch.push(Input::Trade {
                     player: p,
-                    trade: TradeInput::Accept {
+                    trade: Checked::trusted(TradeInput::Accept {
                         trade: t.id,
                         phase: t.phase,
-                    },
+                    }),
                 });
             }
         }
