@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::class::Class;
-use crate::event::{Scope, Tone};
+use crate::event::{AbilityUse, EventKind, Notice, Scope, Strike, Wanted};
 use crate::geom::{Dir, Pos};
 use crate::ids::{EntityId, PlayerId};
 use crate::world::{Life, World};
@@ -199,30 +199,30 @@ impl World {
             return;
         };
         let now = self.now();
+        let class = c.class;
         if c.is_downed() {
-            return self.tell(id, "You cannot do that while downed.");
+            return self.tell(id, Notice::NotWhileDowned);
         }
         if c.cooldowns[usize::from(slot)] > now {
             let secs = (c.cooldowns[usize::from(slot)] - now).div_ceil(self.ticks(1000));
-            return self.tell(id, &format!("{} is not ready ({secs} s).", def.name));
+            return self.tell(id, Notice::NotReady { class, slot, secs });
         }
         if c.mana < def.mana {
-            return self.tell(id, &format!("Not enough mana for {}.", def.name));
+            return self.tell(id, Notice::NoMana { class, slot });
         }
-        let class = c.class;
         let done = match (class, slot) {
             (Class::Warrior, 0) => self.taunt(id),
             (Class::Warrior, 1) => self.cleave(id),
             (Class::Warrior, 2) => {
                 let until = now + self.ticks(crate::ability::SHIELD_WALL_MS);
                 self.with_character(id, |c| c.shield_wall_until = until);
-                self.announce(id, "raises a shield wall");
+                self.announce(id, AbilityUse::ShieldWall);
                 true
             }
-            (Class::Mage, 0) => self.bolt(id, target, def, (6, 11), "burns"),
+            (Class::Mage, 0) => self.bolt(id, target, def, (6, 11), Strike::Burns),
             (Class::Mage, 1) => self.frost_nova(id),
             (Class::Mage, 2) => self.blink(id, target, def),
-            (Class::Ranger, 0) => self.bolt(id, target, def, (8, 14), "shoots"),
+            (Class::Ranger, 0) => self.bolt(id, target, def, (8, 14), Strike::Shoots),
             (Class::Ranger, 1) => self.mark(id, target, def),
             (Class::Ranger, 2) => self.snare(id, target, def),
             (Class::Healer, 0) => self.heal(id, target, def),
@@ -249,7 +249,7 @@ impl World {
     }
 
     /// "Ada raises a shield wall." to whoever sees Ada.
-    fn announce(&mut self, id: PlayerId, what: &str) {
+    fn announce(&mut self, id: PlayerId, used: AbilityUse) {
         let Some(p) = self.player(&id) else { return };
         let Some(c) = p.character.as_ref() else {
             return;
@@ -258,8 +258,8 @@ impl World {
             depth: c.depth,
             pos: c.pos,
         };
-        let text = format!("{} {what}.", p.name);
-        self.say(scope, Tone::Combat, text);
+        let name = p.name.clone();
+        self.emit(scope, EventKind::Ability { name, used });
     }
 
     /// (depth, position) of `id`'s character and whether the caster sees `p`.
@@ -289,7 +289,7 @@ impl World {
                 .map(|m| m.id),
         };
         if chosen.is_none() {
-            self.tell(id, "No enemy in sight and range.");
+            self.tell(id, Notice::NoTarget(Wanted::Enemy));
         }
         chosen
     }
@@ -315,7 +315,7 @@ impl World {
             .collect();
         let chosen = candidates.into_iter().min().map(|(_, p)| p);
         if chosen.is_none() {
-            self.tell(id, "No ally in sight and range.");
+            self.tell(id, Notice::NoTarget(Wanted::Ally));
         }
         chosen
     }
@@ -343,7 +343,8 @@ impl World {
                 }
             }
         }
-        self.announce(id, &format!("taunts {} foes", seen.len()));
+        let foes = u16::try_from(seen.len()).unwrap_or(u16::MAX);
+        self.announce(id, AbilityUse::Taunt { foes });
         true
     }
 
@@ -365,7 +366,7 @@ impl World {
     fn cleave(&mut self, id: PlayerId) -> bool {
         let targets = self.adjacent_monsters(id);
         if targets.is_empty() {
-            self.tell(id, "Nothing next to you to cleave.");
+            self.tell(id, Notice::NoTarget(Wanted::Adjacent));
             return false;
         }
         let Some((depth, _)) = self.place_of(id) else {
@@ -373,7 +374,7 @@ impl World {
         };
         for m in targets {
             let roll = self.melee_roll(id);
-            self.hurt_monster(depth, m, roll, id, "cleaves");
+            self.hurt_monster(depth, m, roll, id, Strike::Cleaves);
         }
         true
     }
@@ -395,7 +396,7 @@ impl World {
         target: Target,
         def: AbilityDef,
         (lo, hi): (u16, u16),
-        verb: &str,
+        how: Strike,
     ) -> bool {
         let Aim::Enemy { range } = def.aim else {
             return false;
@@ -404,21 +405,21 @@ impl World {
             return false;
         };
         let gear = self.gear_of(&id);
-        let bonus = if verb == "burns" {
+        let bonus = if how == Strike::Burns {
             gear.spell
         } else {
             gear.shot
         };
         let roll = self.combat_rng().range(i32::from(lo), i32::from(hi)) as u16 + bonus;
         let depth = self.place_of(id).map_or(0, |(d, _)| d);
-        self.hurt_monster(depth, m, roll, id, verb);
+        self.hurt_monster(depth, m, roll, id, how);
         true
     }
 
     fn frost_nova(&mut self, id: PlayerId) -> bool {
         let targets = self.adjacent_monsters(id);
         if targets.is_empty() {
-            self.tell(id, "Nothing next to you to freeze.");
+            self.tell(id, Notice::NoTarget(Wanted::Adjacent));
             return false;
         }
         let Some((depth, _)) = self.place_of(id) else {
@@ -428,7 +429,7 @@ impl World {
         let until = self.now() + self.ticks(FREEZE_MS);
         for m in targets {
             let roll = self.combat_rng().range(1, 3) as u16 + bonus;
-            let hit = self.hurt_monster(depth, m, roll, id, "chills");
+            let hit = self.hurt_monster(depth, m, roll, id, Strike::Chills);
             if hit.is_some_and(|o| !o.killed)
                 && let Some(monster) = self.floor_mut(depth).and_then(|f| f.monsters.get_mut(&m))
             {
@@ -436,7 +437,7 @@ impl World {
                 monster.next_act = monster.next_act.max(until);
             }
         }
-        self.announce(id, "releases a frost nova");
+        self.announce(id, AbilityUse::FrostNova);
         true
     }
 
@@ -483,7 +484,7 @@ impl World {
             }
         };
         if chosen.is_none() {
-            self.tell(id, "No place in sight and range for that.");
+            self.tell(id, Notice::NoTarget(Wanted::Place));
         }
         chosen
     }
@@ -497,7 +498,7 @@ impl World {
         };
         let depth = self.place_of(id).map_or(0, |(d, _)| d);
         self.set_position(id, depth, to);
-        self.announce(id, "blinks");
+        self.announce(id, AbilityUse::Blink);
         true
     }
 
@@ -510,14 +511,14 @@ impl World {
         };
         let until = self.now() + self.ticks(MARK_MS);
         let depth = self.place_of(id).map_or(0, |(d, _)| d);
-        let name = match self.floor_mut(depth).and_then(|f| f.monsters.get_mut(&mid)) {
+        let monster = match self.floor_mut(depth).and_then(|f| f.monsters.get_mut(&mid)) {
             Some(m) => {
                 m.effects.marked_until = until;
-                m.kind.stats().name
+                m.kind
             }
             None => return false,
         };
-        self.announce(id, &format!("marks the {name}"));
+        self.announce(id, AbilityUse::Mark { monster });
         true
     }
 
@@ -532,7 +533,7 @@ impl World {
         if let Some(floor) = self.floor_mut(depth) {
             floor.traps.insert(at, id);
         }
-        self.announce(id, "sets a snare");
+        self.announce(id, AbilityUse::Snare);
         true
     }
 
@@ -557,8 +558,12 @@ impl World {
             }
         }
         let (depth, pos) = self.place_of(ally).unwrap_or((0, Pos::default()));
-        let text = format!("{healer} heals {name} ({healed}).");
-        self.say(Scope::Seen { depth, pos }, Tone::Good, text);
+        let healed = EventKind::Healed {
+            healer,
+            ally: name,
+            amount: healed,
+        };
+        self.emit(Scope::Seen { depth, pos }, healed);
         true
     }
 
@@ -575,11 +580,11 @@ impl World {
             c.ward = points;
             c.ward_until = until;
         });
-        let name = self
+        let ally = self
             .player(&ally)
             .map(|p| p.name.clone())
             .unwrap_or_default();
-        self.announce(id, &format!("wards {name} ({points})"));
+        self.announce(id, AbilityUse::Ward { ally, points });
         true
     }
 
@@ -596,7 +601,7 @@ impl World {
             (wanted && c.is_downed() && c.depth == depth && c.pos.is_adjacent(from)).then_some(*pid)
         });
         let Some(ally) = downed else {
-            self.tell(id, "No downed ally next to you.");
+            self.tell(id, Notice::NoTarget(Wanted::DownedAlly));
             return false;
         };
         self.with_character(ally, |c| {
@@ -607,7 +612,7 @@ impl World {
             .player(&ally)
             .map(|p| p.name.clone())
             .unwrap_or_default();
-        self.say(Scope::Everyone, Tone::Good, format!("{name} is revived!"));
+        self.emit(Scope::Everyone, EventKind::Revived { name });
         true
     }
 }

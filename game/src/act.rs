@@ -1,7 +1,7 @@
 //! Phase 3: what a character does when its queued action starts: moving, doors, melee, mining,
 //! stairs; abilities, items and crafting are dispatched to their modules.
 
-use crate::event::{Scope, Tone};
+use crate::event::{EventKind, Feature, Notice, Scope, Strike, TradeEnd};
 use crate::geom::Pos;
 use crate::ids::{EntityId, PlayerId};
 use crate::tile::Tile;
@@ -17,7 +17,7 @@ impl World {
             .is_none_or(|c| c.is_downed());
         let needs_standing = !matches!(action, Action::Move(_) | Action::Wait);
         if downed && needs_standing {
-            return self.tell(id, "You can only crawl while downed.");
+            return self.tell(id, Notice::CrawlOnly);
         }
         match action {
             Action::Move(dir) => {
@@ -82,10 +82,7 @@ impl World {
         match self.occupant(depth, target) {
             Some(Occupant::Monster(monster)) => {
                 if downed {
-                    self.tell(
-                        id,
-                        "You are too weak to fight: crawl away or wait for help.",
-                    );
+                    self.tell(id, Notice::TooWeakToFight);
                 } else {
                     self.character_attacks(id, depth, monster);
                     self.busy(id, ATTACK_MS);
@@ -119,15 +116,18 @@ impl World {
 
     /// What the character finds where it steps.
     fn describe_cell(&mut self, id: PlayerId, depth: u8, pos: Pos, tile: Tile) {
-        match tile {
-            Tile::StairsDown => self.tell(id, "A staircase leads down here (press >)."),
-            Tile::StairsUp if depth > 1 => self.tell(id, "A staircase leads up here (press <)."),
-            Tile::StairsUp => self.tell(id, "The dungeon's entrance (press < to leave)."),
-            Tile::Shrine => self.tell(id, "A Vault Shrine: press v to use your Legacy Vault."),
-            _ => {}
+        let feature = match tile {
+            Tile::StairsDown => Some(Feature::StairsDown),
+            Tile::StairsUp if depth > 1 => Some(Feature::StairsUp),
+            Tile::StairsUp => Some(Feature::Entrance),
+            Tile::Shrine => Some(Feature::Shrine),
+            _ => None,
+        };
+        if let Some(feature) = feature {
+            self.tell(id, Notice::Here(feature));
         }
         if self.economy().piles(depth).contains(&pos) {
-            self.tell(id, "Something lies here (press g to pick it up).");
+            self.tell(id, Notice::SomethingHere);
         }
     }
 
@@ -142,26 +142,18 @@ impl World {
             Tile::StairsUp
         };
         if tile != Some(wanted) {
-            let text = if down {
-                "There are no stairs down here."
-            } else {
-                "There are no stairs up here."
-            };
-            self.tell(id, text);
+            self.tell(id, Notice::NoStairs { down });
             return;
         }
         if !down && depth == 1 {
             if !self.try_victory(id) {
-                self.tell(
-                    id,
-                    "The way out is sealed: you do not hold the Heart of the Deep.",
-                );
+                self.tell(id, Notice::ExitSealed);
             }
             return;
         }
         let dest_depth = if down { depth + 1 } else { depth - 1 };
         let name = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
-        self.cancel_trades_of(id, &format!("{name} left the floor"));
+        self.cancel_trades_of(id, TradeEnd::LeftFloor(name));
         self.ensure_floor(dest_depth);
         let Some(dest_floor) = self.floor(dest_depth) else {
             return;
@@ -176,14 +168,18 @@ impl World {
         self.busy(id, MOVE_MS);
         let player = self.players_mut().get_mut(&id).expect("has a character");
         player.stats.deepest = player.stats.deepest.max(dest_depth);
-        let verb = if down { "descends" } else { "climbs" };
-        let text = format!("{} {verb} to floor {dest_depth}.", player.name);
-        self.say(Scope::Everyone, Tone::Info, text);
+        let name = player.name.clone();
+        let stairs = EventKind::Stairs {
+            name,
+            down,
+            depth: dest_depth,
+        };
+        self.emit(Scope::Everyone, stairs);
     }
 
-    /// A message to one player.
-    pub(crate) fn tell(&mut self, id: PlayerId, text: &str) {
-        self.say(Scope::Player(id), Tone::Info, text.to_owned());
+    /// A notice to one player.
+    pub(crate) fn tell(&mut self, id: PlayerId, notice: Notice) {
+        self.emit(Scope::Player(id), EventKind::Notice(notice));
     }
 
     fn character_attacks(&mut self, id: PlayerId, depth: u8, monster: EntityId) {
@@ -195,16 +191,19 @@ impl World {
         let Some(m) = self.floor(depth).and_then(|f| f.monsters.get(&monster)) else {
             return;
         };
-        let (mpos, mname) = (m.pos, m.kind.stats().name);
+        let (mpos, kind) = (m.pos, m.kind);
         let frozen = m.is_frozen(self.now());
         // Frozen monsters cannot dodge.
         if !frozen && !self.combat_rng().percent(u32::from(accuracy)) {
-            let text = format!("{name} misses the {mname}.");
-            self.say(Scope::Seen { depth, pos: mpos }, Tone::Combat, text);
+            let missed = EventKind::Missed {
+                name,
+                monster: kind,
+            };
+            self.emit(Scope::Seen { depth, pos: mpos }, missed);
             return;
         }
         let roll = self.melee_roll(id);
-        self.hurt_monster(depth, monster, roll, id, "hits");
+        self.hurt_monster(depth, monster, roll, id, Strike::Hits);
     }
 
     /// Monster `monster` on floor `depth` strikes `target`'s character, in melee or (with
@@ -219,7 +218,7 @@ impl World {
         let Some(m) = self.floor(depth).and_then(|f| f.monsters.get(&monster)) else {
             return;
         };
-        let mstats = m.kind.stats();
+        let (kind, mstats) = (m.kind, m.kind.stats());
         let Some(c) = self.player(&target).and_then(|p| p.character.as_ref()) else {
             return;
         };
@@ -229,24 +228,18 @@ impl World {
             .map(|p| p.name.clone())
             .unwrap_or_default();
         if !self.combat_rng().percent(u32::from(mstats.accuracy)) {
-            let verb = if ranged { "shoots at" } else { "misses" };
-            let text = if ranged {
-                format!("The {} {verb} {name} and misses.", mstats.name)
-            } else {
-                format!("The {} {verb} {name}.", mstats.name)
+            let missed = EventKind::MonsterMissed {
+                monster: kind,
+                name,
+                ranged,
             };
-            self.say(Scope::Seen { depth, pos: cpos }, Tone::Combat, text);
+            self.emit(Scope::Seen { depth, pos: cpos }, missed);
             return;
         }
         let roll =
             self.combat_rng()
                 .range(i32::from(mstats.damage.0), i32::from(mstats.damage.1)) as u16;
-        let source = if ranged {
-            format!("{}'s arrow", mstats.name)
-        } else {
-            mstats.name.to_owned()
-        };
-        self.hurt_character(target, roll, &source);
+        self.hurt_character(target, roll, kind, ranged);
         self.floor_mut(depth);
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::ability::ROOT_MS;
-use crate::event::{Scope, Tone};
+use crate::event::{EventKind, Scope};
 use crate::geom::{Dir, Pos};
 use crate::ids::{EntityId, PlayerId};
 use crate::monster::{Monster, MonsterKind, Role};
@@ -148,16 +148,19 @@ impl World {
                         .values()
                         .filter(|o| o.pos.chebyshev(m.pos) <= 5 && o.hp < o.kind.stats().max_hp)
                         .min_by_key(|o| (o.hp, o.id))
-                        .map(|o| (o.id, o.pos, o.kind.stats().name))
+                        .map(|o| (o.id, o.pos, o.kind))
                 });
-                let Some((oid, opos, oname)) = hurt else {
+                let Some((oid, opos, patient)) = hurt else {
                     return false;
                 };
                 self.update_monster(depth, oid, |o| {
                     o.hp = (o.hp + HEAL_AMOUNT).min(o.kind.stats().max_hp);
                 });
-                let text = format!("The {} heals the {oname}.", m.kind.stats().name);
-                self.say(Scope::Seen { depth, pos: opos }, Tone::Combat, text);
+                let healed = EventKind::MonsterHealed {
+                    healer: m.kind,
+                    patient,
+                };
+                self.emit(Scope::Seen { depth, pos: opos }, healed);
                 next.special = Some(now + self.ticks(HEAL_MS));
                 next.busy_ms = m.kind.stats().attack_ms;
                 true
@@ -186,8 +189,8 @@ impl World {
                 if let Some(floor) = self.floor_mut(depth) {
                     floor.monsters.insert(sid, skeleton);
                 }
-                let text = format!("The {} raises a skeleton!", m.kind.stats().name);
-                self.say(Scope::Seen { depth, pos: m.pos }, Tone::Bad, text);
+                let summoned = EventKind::Summoned { by: m.kind };
+                self.emit(Scope::Seen { depth, pos: m.pos }, summoned);
                 next.special = Some(now + self.ticks(SUMMON_MS));
                 next.busy_ms = m.kind.stats().attack_ms;
                 true
@@ -266,13 +269,17 @@ impl World {
             .is_some();
         if sprung {
             let until = self.now() + self.ticks(ROOT_MS);
-            let mut name = "";
+            let mut monster = None;
             self.update_monster(depth, id, |m| {
                 m.effects.rooted_until = until;
-                name = m.kind.stats().name;
+                monster = Some(m.kind);
             });
-            let text = format!("The {name} is caught in a snare!");
-            self.say(Scope::Seen { depth, pos: step }, Tone::Good, text);
+            if let Some(monster) = monster {
+                self.emit(
+                    Scope::Seen { depth, pos: step },
+                    EventKind::Snared { monster },
+                );
+            }
         }
         step
     }

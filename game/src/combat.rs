@@ -9,8 +9,9 @@
 //! roll − armour (at least 1), ½ Shield Wall (rounded up), then the Ward absorbs.
 
 use crate::class::Class;
-use crate::event::{Scope, Tone};
+use crate::event::{EventKind, Notice, Scope, Strike, TradeEnd};
 use crate::ids::{EntityId, PlayerId};
+use crate::monster::MonsterKind;
 use crate::world::{DOWNED_MS, Life, World};
 
 /// Each point of damage to a downed character takes this long off its timer.
@@ -25,15 +26,14 @@ pub struct Outcome {
 }
 
 impl World {
-    /// `by` hits monster `monster` on floor `depth` for a rolled `roll`; `verb` says how
-    /// ("hits", "burns", "shoots").
+    /// `by` hits monster `monster` on floor `depth` for a rolled `roll`; `how` says with what.
     pub(crate) fn hurt_monster(
         &mut self,
         depth: u8,
         monster: EntityId,
         roll: u16,
         by: PlayerId,
-        verb: &str,
+        how: Strike,
     ) -> Option<Outcome> {
         let now = self.now();
         let attacker = self.player(&by)?;
@@ -41,7 +41,7 @@ impl World {
         let warrior = attacker.character.as_ref()?.class == Class::Warrior;
         let floor = self.floor_mut(depth)?;
         let m = floor.monsters.get_mut(&monster)?;
-        let stats = m.kind.stats();
+        let (kind, stats) = (m.kind, m.kind.stats());
         let mut damage = roll.saturating_sub(stats.armor).max(1);
         let shattered = warrior && m.is_frozen(now);
         if shattered {
@@ -57,23 +57,22 @@ impl World {
         if killed {
             floor.monsters.remove(&monster);
         }
-        let scope = Scope::Seen { depth, pos };
-        let extra = if shattered { " It shatters!" } else { "" };
         if killed {
             let player = self.players_mut().get_mut(&by).expect("looked up above");
             player.stats.kills += 1;
             if let Some(c) = player.character.as_mut() {
                 c.kills += 1;
             }
-            let text = format!(
-                "{name} {verb} the {} ({damage}) and kills it!{extra}",
-                stats.name
-            );
-            self.say(scope, Tone::Good, text);
-        } else {
-            let text = format!("{name} {verb} the {} ({damage}).{extra}", stats.name);
-            self.say(scope, Tone::Combat, text);
         }
+        let struck = EventKind::Struck {
+            name,
+            how,
+            monster: kind,
+            damage,
+            killed,
+            shattered,
+        };
+        self.emit(Scope::Seen { depth, pos }, struck);
         Some(Outcome {
             damage,
             killed,
@@ -81,8 +80,15 @@ impl World {
         })
     }
 
-    /// A monster named `source` hits `target`'s character for a rolled `roll`.
-    pub(crate) fn hurt_character(&mut self, target: PlayerId, roll: u16, source: &str) -> u16 {
+    /// A monster of kind `monster` hits `target`'s character for a rolled `roll`, in melee or
+    /// (`ranged`) from afar.
+    pub(crate) fn hurt_character(
+        &mut self,
+        target: PlayerId,
+        roll: u16,
+        monster: MonsterKind,
+        ranged: bool,
+    ) -> u16 {
         let now = self.now();
         let armor = self.gear_of(&target).armor;
         let covered = self.shield_wall_covers(target);
@@ -111,10 +117,10 @@ impl World {
             c.ready_at = now;
         }
         let (depth, pos) = (c.depth, c.pos);
-        let mut text = match &mut c.life {
+        let fallen = match &mut c.life {
             Life::Downed { left, .. } => {
                 *left = left.saturating_sub(u64::from(damage) * per_point);
-                format!("The {source} strikes the fallen {name} ({damage}).")
+                true
             }
             Life::Alive => {
                 c.hp = c.hp.saturating_sub(damage);
@@ -123,30 +129,30 @@ impl World {
                         left: downed_ticks,
                         revive: 0,
                     };
-                    let text = format!(
-                        "{name} is downed by the {source}! Stand next to them for 3 s to revive \
-                         them."
-                    );
-                    self.say(Scope::Everyone, Tone::Bad, text);
-                    self.cancel_trades_of(target, &format!("{name} is down"));
+                    let downed = EventKind::Downed {
+                        name: name.clone(),
+                        monster,
+                        ranged,
+                    };
+                    self.emit(Scope::Everyone, downed);
+                    self.cancel_trades_of(target, TradeEnd::Downed(name));
                     return damage;
                 }
-                format!("The {source} hits {name} ({damage}).")
+                false
             }
         };
-        if absorbed > 0 {
-            text.push_str(&format!(" The ward absorbs {absorbed}."));
-        }
-        if covered {
-            text.push_str(" (shield wall)");
-        }
-        self.say(Scope::Seen { depth, pos }, Tone::Bad, text);
+        let hit = EventKind::MonsterHit {
+            monster,
+            ranged,
+            name,
+            damage,
+            absorbed,
+            shield_wall: covered,
+            fallen,
+        };
+        self.emit(Scope::Seen { depth, pos }, hit);
         if interrupted {
-            self.say(
-                Scope::Player(target),
-                Tone::Bad,
-                "You are interrupted!".into(),
-            );
+            self.tell(target, Notice::Interrupted);
         }
         damage
     }

@@ -1,9 +1,19 @@
-//! What happened during a tick, addressed to whoever may know it.
+//! What happened during a tick, as data, addressed to whoever may know it.
+//!
+//! Events carry who, what, where and how much; no rule reads them back, and nothing here is
+//! English. The client renders them (`ui::log`), the way rust-analyzer keeps diagnostics as
+//! data and renders them late. Names in events are display names as the world knew them when
+//! it happened (already sanitised by the world).
 
 use serde::{Deserialize, Serialize};
 
+use crate::class::Class;
+use crate::craft::Recipe;
 use crate::geom::Pos;
 use crate::ids::PlayerId;
+use crate::monster::MonsterKind;
+use crate::ore::OreClass;
+use crate::world::Departure;
 
 /// Who may learn of an event. The host filters per player, so an event is never a map hack.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,21 +26,296 @@ pub enum Scope {
     Seen { depth: u8, pos: Pos },
 }
 
-/// How the message log colours a line.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Tone {
-    Info,
-    Good,
-    Bad,
-    Combat,
-    /// A player's chat line.
-    Chat,
-}
-
-/// One line for message logs.
+/// One event of a tick.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     pub scope: Scope,
-    pub tone: Tone,
-    pub text: String,
+    pub kind: EventKind,
+}
+
+/// Units of one ore spawn, named as it was when the event happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lot {
+    pub units: u32,
+    pub spawn: String,
+    pub class: OreClass,
+}
+
+/// Ore and items that moved, for a message.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lots {
+    pub ore: Vec<Lot>,
+    /// Item names.
+    pub items: Vec<String>,
+}
+
+/// How a character's blow or spell landed on a monster.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Strike {
+    /// Melee.
+    Hits,
+    /// Cleave.
+    Cleaves,
+    /// Firebolt.
+    Burns,
+    /// Aimed Shot.
+    Shoots,
+    /// Frost Nova.
+    Chills,
+}
+
+/// An ability seen used.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AbilityUse {
+    ShieldWall,
+    Taunt { foes: u16 },
+    FrostNova,
+    Blink,
+    Mark { monster: MonsterKind },
+    Snare,
+    Ward { ally: String, points: u16 },
+}
+
+/// Why an open trade ended without a swap.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TradeEnd {
+    /// This player cancelled it.
+    Cancelled(String),
+    /// This player disconnected.
+    Left(String),
+    Downed(String),
+    Died(String),
+    /// This player took the stairs.
+    LeftFloor(String),
+}
+
+/// A feature of the cell a character steps onto.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Feature {
+    StairsDown,
+    StairsUp,
+    /// The up staircase of floor 1: the way out.
+    Entrance,
+    Shrine,
+}
+
+/// What an ability needed and did not find.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Wanted {
+    Enemy,
+    Ally,
+    /// A free cell in sight and range (Blink, Snare).
+    Place,
+    DownedAlly,
+    /// Cleave and Frost Nova: something adjacent.
+    Adjacent,
+}
+
+/// Why stacks cannot make a recipe.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CraftProblem {
+    /// A recipe takes an exact number of units.
+    Units {
+        recipe: Recipe,
+        need: u32,
+        chose: u32,
+    },
+    UnknownOre,
+    TooSoft {
+        class: OreClass,
+        recipe: Recipe,
+    },
+    NotCarried {
+        units: u32,
+        spawn: String,
+    },
+}
+
+/// Something told to one player: a refusal, a hint, a result only they care about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notice {
+    CrawlOnly,
+    TooWeakToFight,
+    /// The character stands on a feature.
+    Here(Feature),
+    /// Something lies on the cell stepped onto.
+    SomethingHere,
+    NoStairs {
+        down: bool,
+    },
+    /// Climbing out of floor 1 without the Heart.
+    ExitSealed,
+    NotWhileDowned,
+    /// Ability `slot` of `class` is cooling down for `secs` more seconds.
+    NotReady {
+        class: Class,
+        slot: u8,
+        secs: u64,
+    },
+    NoMana {
+        class: Class,
+        slot: u8,
+    },
+    NoTarget(Wanted),
+    NothingToPickUp,
+    NothingToDrop,
+    NeedShrine,
+    NotEnoughCarried,
+    NotEnoughInVault,
+    HeartNotWorn,
+    NotCarried,
+    VeinExhausted,
+    Mining {
+        class: OreClass,
+    },
+    CraftStarted {
+        recipe: Recipe,
+    },
+    CannotCraft(CraftProblem),
+    /// The goods changed while crafting (`None`: the economy refused the entry).
+    CraftFailed(Option<CraftProblem>),
+    Interrupted,
+    PickedUp(Lots),
+    Dropped(Lots),
+    Banked(Lots),
+    Withdrew {
+        goods: Lots,
+        now_impure: bool,
+    },
+    Mined {
+        lot: Lot,
+        exhausted: bool,
+    },
+    NobodyToTrade,
+    TradeOtherFloor,
+    CannotTradeNow,
+    AlreadyTrading,
+    OfferNotCarried,
+    /// Someone opened a trade with this player.
+    TradeOffered {
+        by: String,
+    },
+    TradeOpened {
+        with: String,
+    },
+    TradeDone {
+        a: String,
+        a_gives: Lots,
+        b: String,
+        b_gives: Lots,
+    },
+    /// Both accepted, but the goods were gone.
+    TradeFailed,
+    TradeCancelled(TradeEnd),
+}
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventKind {
+    Joined {
+        name: String,
+        returning: bool,
+    },
+    Left {
+        name: String,
+        why: Departure,
+    },
+    EnteredDungeon {
+        name: String,
+        class: Class,
+    },
+    Chat {
+        name: String,
+        text: String,
+    },
+    /// A new spawn of `class` is in the veins.
+    NewSpawn {
+        class: OreClass,
+        spawn: String,
+    },
+    Stairs {
+        name: String,
+        down: bool,
+        depth: u8,
+    },
+    /// A character hurt a monster.
+    Struck {
+        name: String,
+        how: Strike,
+        monster: MonsterKind,
+        damage: u16,
+        killed: bool,
+        shattered: bool,
+    },
+    /// A character's blow missed.
+    Missed {
+        name: String,
+        monster: MonsterKind,
+    },
+    MonsterMissed {
+        monster: MonsterKind,
+        name: String,
+        ranged: bool,
+    },
+    /// A monster hurt a character (`fallen`: it was already downed).
+    MonsterHit {
+        monster: MonsterKind,
+        ranged: bool,
+        name: String,
+        damage: u16,
+        absorbed: u16,
+        shield_wall: bool,
+        fallen: bool,
+    },
+    Downed {
+        name: String,
+        monster: MonsterKind,
+        ranged: bool,
+    },
+    Died {
+        name: String,
+        class: Class,
+        depth: u8,
+    },
+    /// Revived by standing allies.
+    BackOnFeet {
+        name: String,
+    },
+    /// Revived by a Healer.
+    Revived {
+        name: String,
+    },
+    Ability {
+        name: String,
+        used: AbilityUse,
+    },
+    Healed {
+        healer: String,
+        ally: String,
+        amount: u16,
+    },
+    MonsterHealed {
+        healer: MonsterKind,
+        patient: MonsterKind,
+    },
+    Summoned {
+        by: MonsterKind,
+    },
+    Snared {
+        monster: MonsterKind,
+    },
+    TookHeart {
+        name: String,
+    },
+    Crafted {
+        maker: String,
+        item: String,
+        recipe: Recipe,
+        quality: u16,
+    },
+    Victory {
+        name: String,
+        pure: bool,
+    },
+    Notice(Notice),
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::craft::{self, CRAFT_MS, Recipe, Slot};
 use crate::economy::{Entry, Goods, Holder, Item, ItemId, ItemKind, Place, Stack, Victory};
-use crate::event::{Scope, Tone};
+use crate::event::{CraftProblem, EventKind, Lot, Lots, Notice, Scope};
 use crate::geom::{Dir, Pos};
 use crate::ids::PlayerId;
 use crate::monster::{Monster, MonsterKind};
@@ -32,16 +32,26 @@ pub fn normalize(stacks: &[Stack]) -> Vec<Stack> {
 }
 
 impl World {
-    /// Describes stacks for messages: "3 Kalomite (Iron), 2 Vorine (Copper)".
-    pub(crate) fn describe(&self, stacks: &[Stack]) -> String {
-        stacks
-            .iter()
-            .map(|s| match self.economy().spawns.get(s.spawn) {
-                Some(spawn) => format!("{} {spawn}", s.units),
-                None => format!("{} ore", s.units),
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
+    /// Stacks and items as named for an event.
+    pub(crate) fn lots(&self, stacks: &[Stack], items: &[ItemId]) -> Lots {
+        Lots {
+            ore: stacks
+                .iter()
+                .filter_map(|s| {
+                    let spawn = self.economy().spawns.get(s.spawn)?;
+                    Some(Lot {
+                        units: s.units,
+                        spawn: spawn.name.clone(),
+                        class: spawn.class,
+                    })
+                })
+                .collect(),
+            items: items
+                .iter()
+                .filter_map(|i| self.economy().item(*i))
+                .map(|(_, item)| item.name.clone())
+                .collect(),
+        }
     }
 
     /// Picks up everything on the character's cell.
@@ -51,38 +61,24 @@ impl World {
         };
         let here = Place::Ground { depth, pos };
         let stacks = self.economy().stacks(here);
-        let items: Vec<(ItemId, String, bool)> = self
-            .economy()
-            .items_at(Holder::Ground { depth, pos })
-            .iter()
-            .map(|i| (i.id, i.name.clone(), i.kind == ItemKind::Heart))
-            .collect();
+        let on_ground = self.economy().items_at(Holder::Ground { depth, pos });
+        let heart = on_ground.iter().any(|i| i.kind == ItemKind::Heart);
+        let items: Vec<ItemId> = on_ground.iter().map(|i| i.id).collect();
         if stacks.is_empty() && items.is_empty() {
-            return self.tell(id, "There is nothing here to pick up.");
+            return self.tell(id, Notice::NothingToPickUp);
         }
-        let mut what = self.describe(&stacks);
-        for (_, name, _) in &items {
-            if !what.is_empty() {
-                what.push_str(", ");
-            }
-            what.push_str(name);
-        }
-        let heart = items.iter().any(|(_, _, h)| *h);
+        let what = self.lots(&stacks, &items);
         if self.record(Entry::Moved {
             from: here,
             to: Place::Pack(id),
             stacks,
-            items: items.iter().map(|(i, _, _)| *i).collect(),
+            items,
         }) {
-            self.tell(id, &format!("You pick up {what}."));
+            self.tell(id, Notice::PickedUp(what));
             self.busy(id, MOVE_MS);
             if heart {
                 let name = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
-                let text = format!(
-                    "{name} has taken the Heart of the Deep! Carry it up the stairs of floor 1 \
-                     for Victory."
-                );
-                self.say(Scope::Everyone, Tone::Good, text);
+                self.emit(Scope::Everyone, EventKind::TookHeart { name });
             }
         }
     }
@@ -93,7 +89,7 @@ impl World {
             return;
         };
         let stacks = normalize(&goods.stacks);
-        let what = self.describe(&stacks);
+        let what = self.lots(&stacks, &goods.items);
         if self.record(Entry::Moved {
             from: Place::Pack(id),
             to: Place::Ground { depth, pos },
@@ -101,10 +97,10 @@ impl World {
             items: goods.items.clone(),
         }) {
             self.unequip_gone(id);
-            self.tell(id, &format!("You drop {what}."));
+            self.tell(id, Notice::Dropped(what));
             self.busy(id, MOVE_MS);
         } else {
-            self.tell(id, "You do not have that to drop.");
+            self.tell(id, Notice::NothingToDrop);
         }
     }
 
@@ -124,7 +120,7 @@ impl World {
     /// Pack → vault, at a shrine.
     pub(crate) fn deposit(&mut self, id: PlayerId, stacks: Vec<Stack>) {
         if let Some(what) = self.vault_move(id, stacks, Place::Pack(id), Place::Vault(id)) {
-            self.tell(id, &format!("You bank {what} in your Legacy Vault."));
+            self.tell(id, Notice::Banked(what));
         }
     }
 
@@ -133,16 +129,17 @@ impl World {
         let Some(what) = self.vault_move(id, stacks, Place::Vault(id), Place::Pack(id)) else {
             return;
         };
-        let was_pure = self
+        let now_impure = self
             .character_mut(&id)
             .map(|c| !std::mem::replace(&mut c.impure, true))
             .unwrap_or(false);
-        let note = if was_pure {
-            " This character can no longer win a Pure Victory."
-        } else {
-            ""
-        };
-        self.tell(id, &format!("You withdraw {what}.{note}"));
+        self.tell(
+            id,
+            Notice::Withdrew {
+                goods: what,
+                now_impure,
+            },
+        );
     }
 
     /// Moves `stacks` between `id`'s pack and vault in one entry, at a shrine, taking a move's
@@ -153,16 +150,13 @@ impl World {
         stacks: Vec<Stack>,
         from: Place,
         to: Place,
-    ) -> Option<String> {
+    ) -> Option<Lots> {
         if !self.at_shrine(id) {
-            self.tell(
-                id,
-                "You need to stand at a Vault Shrine (Ω) to use your vault.",
-            );
+            self.tell(id, Notice::NeedShrine);
             return None;
         }
         let stacks = normalize(&stacks);
-        let what = self.describe(&stacks);
+        let what = self.lots(&stacks, &[]);
         let moved = self.record(Entry::Moved {
             from,
             to,
@@ -172,9 +166,9 @@ impl World {
         if moved {
             self.busy(id, MOVE_MS);
         } else if from == Place::Pack(id) {
-            self.tell(id, "You do not carry that much.");
+            self.tell(id, Notice::NotEnoughCarried);
         } else {
-            self.tell(id, "Your vault does not hold that much.");
+            self.tell(id, Notice::NotEnoughInVault);
         }
         moved.then_some(what)
     }
@@ -184,9 +178,9 @@ impl World {
         let slot = match self.economy().item(item) {
             Some((Holder::Carried(p), i)) if p == id => match i.kind {
                 ItemKind::Gear(recipe) => recipe.def().slot,
-                ItemKind::Heart => return self.tell(id, "The Heart is carried, not worn."),
+                ItemKind::Heart => return self.tell(id, Notice::HeartNotWorn),
             },
-            _ => return self.tell(id, "You do not carry that."),
+            _ => return self.tell(id, Notice::NotCarried),
         };
         if let Some(c) = self.character_mut(&id) {
             c.equipped.insert(slot, item);
@@ -227,20 +221,20 @@ impl World {
             return;
         };
         if v.units == 0 {
-            return self.tell(id, "This vein is exhausted.");
+            return self.tell(id, Notice::VeinExhausted);
         }
         self.start_channel(id, Channel::Mining { pos: vein }, MINE_MS);
-        self.tell(id, &format!("You mine the {} vein…", v.class.name()));
+        self.tell(id, Notice::Mining { class: v.class });
     }
 
     /// Starts crafting `recipe` from `stacks` after checking the recipe's needs.
     pub(crate) fn start_crafting(&mut self, id: PlayerId, recipe: Recipe, stacks: Vec<Stack>) {
         let stacks = normalize(&stacks);
         if let Err(why) = self.check_recipe(id, recipe, &stacks) {
-            return self.tell(id, &why);
+            return self.tell(id, Notice::CannotCraft(why));
         }
         self.start_channel(id, Channel::Crafting { recipe, stacks }, CRAFT_MS);
-        self.tell(id, &format!("You start crafting a {}…", recipe.def().name));
+        self.tell(id, Notice::CraftStarted { recipe });
     }
 
     /// Why `stacks` cannot make `recipe` for `id`, if they cannot.
@@ -249,31 +243,31 @@ impl World {
         id: PlayerId,
         recipe: Recipe,
         stacks: &[Stack],
-    ) -> Result<(), String> {
+    ) -> Result<(), CraftProblem> {
         let def = recipe.def();
         let total = stacks.iter().fold(0u32, |t, s| t.saturating_add(s.units));
         if total != def.units {
-            return Err(format!(
-                "A {} takes exactly {} units of ore (you chose {total}).",
-                def.name, def.units
-            ));
+            return Err(CraftProblem::Units {
+                recipe,
+                need: def.units,
+                chose: total,
+            });
         }
         for s in stacks {
             let Some(spawn) = self.economy().spawns.get(s.spawn) else {
-                return Err("Unknown ore.".into());
+                return Err(CraftProblem::UnknownOre);
             };
             if spawn.class.tier() < def.min_tier {
-                return Err(format!(
-                    "{} is too soft for a {}.",
-                    spawn.class.name(),
-                    def.name
-                ));
+                return Err(CraftProblem::TooSoft {
+                    class: spawn.class,
+                    recipe,
+                });
             }
             if self.economy().units(Place::Pack(id), s.spawn) < s.units {
-                return Err(format!(
-                    "You do not carry {} units of {}.",
-                    s.units, spawn.name
-                ));
+                return Err(CraftProblem::NotCarried {
+                    units: s.units,
+                    spawn: spawn.name.clone(),
+                });
             }
         }
         Ok(())
@@ -315,7 +309,7 @@ impl World {
         let roll = self.craft_rng().range(1, 3) as u32;
         let units = roll.min(u32::from(vein.units));
         if units == 0 {
-            return self.tell(id, "This vein is exhausted.");
+            return self.tell(id, Notice::VeinExhausted);
         }
         if self.record(Entry::Mined {
             depth,
@@ -324,22 +318,22 @@ impl World {
             spawn: spawn.id,
             units,
         }) {
-            let left = self.economy().vein(depth, pos).map_or(0, |v| v.units);
-            let end = if left == 0 {
-                if let Some(floor) = self.floor_mut(depth) {
-                    floor.set_tile(pos, Tile::Wall);
-                }
-                " The vein is exhausted."
-            } else {
-                ""
+            let exhausted = self.economy().vein(depth, pos).map_or(0, |v| v.units) == 0;
+            if exhausted && let Some(floor) = self.floor_mut(depth) {
+                floor.set_tile(pos, Tile::Wall);
+            }
+            let lot = Lot {
+                units,
+                spawn: spawn.name.clone(),
+                class: spawn.class,
             };
-            self.tell(id, &format!("You mine {units} {spawn}.{end}"));
+            self.tell(id, Notice::Mined { lot, exhausted });
         }
     }
 
     fn finish_crafting(&mut self, id: PlayerId, recipe: Recipe, stacks: Vec<Stack>) {
         if let Err(why) = self.check_recipe(id, recipe, &stacks) {
-            return self.tell(id, &format!("The crafting fails: {why}"));
+            return self.tell(id, Notice::CraftFailed(Some(why)));
         }
         let inputs: Vec<_> = stacks
             .iter()
@@ -368,7 +362,7 @@ impl World {
             used: stacks,
             item,
         }) {
-            return self.tell(id, "The crafting fails.");
+            return self.tell(id, Notice::CraftFailed(None));
         }
         // Wear it if the slot is empty or it beats what is worn.
         let slot = recipe.def().slot;
@@ -383,7 +377,6 @@ impl World {
         {
             c.equipped.insert(slot, item_id);
         }
-        let stats = recipe.stats(quality).describe();
         if let Some(p) = self.players_mut().get_mut(&id)
             && p.stats
                 .best_crafted
@@ -392,9 +385,14 @@ impl World {
         {
             p.stats.best_crafted = Some((name.clone(), quality));
         }
-        let text = format!("{maker} crafts a {name} (quality {quality}: {stats}).");
         let (depth, pos) = self.place_of(id).unwrap_or_default();
-        self.say(Scope::Seen { depth, pos }, Tone::Good, text);
+        let crafted = EventKind::Crafted {
+            maker,
+            item: name,
+            recipe,
+            quality,
+        };
+        self.emit(Scope::Seen { depth, pos }, crafted);
     }
 
     /// Puts the Heart of the Deep at `pos` on `depth`, guarded, unless it exists already.
@@ -463,12 +461,7 @@ impl World {
                 p.stats.pure_victories += 1;
             }
         }
-        let kind = if pure { "a PURE VICTORY" } else { "VICTORY" };
-        let text = format!(
-            "{name} carries the Heart of the Deep out of the dungeon: {kind}! The Heart returns \
-             to the depths."
-        );
-        self.say(Scope::Everyone, Tone::Good, text);
+        self.emit(Scope::Everyone, EventKind::Victory { name, pure });
         // The Heart returns to floor 12 (or will be placed when someone first gets there).
         let home = self
             .floor(crate::floor::DEEPEST_FLOOR)

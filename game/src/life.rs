@@ -2,7 +2,7 @@
 //! dies drops everything it carried where it fell.
 
 use crate::economy::{Entry, Place};
-use crate::event::{Scope, Tone};
+use crate::event::{EventKind, Scope, TradeEnd};
 use crate::geom::Pos;
 use crate::ids::PlayerId;
 use crate::world::{Life, REVIVE_MS, World};
@@ -64,11 +64,7 @@ impl World {
             }
         }
         for name in revived {
-            self.say(
-                Scope::Everyone,
-                Tone::Good,
-                format!("{name} is back on their feet!"),
-            );
+            self.emit(Scope::Everyone, EventKind::BackOnFeet { name });
         }
         for id in died {
             self.kill_character(id);
@@ -113,7 +109,7 @@ impl World {
             return;
         };
         let name = player.name.clone();
-        self.cancel_trades_of(id, &format!("{name} died"));
+        self.cancel_trades_of(id, TradeEnd::Died(name.clone()));
         let goods = self.everything_carried(id);
         if !goods.is_empty() {
             self.record(Entry::Moved {
@@ -130,13 +126,12 @@ impl World {
         player.character = None;
         player.stats.deaths += 1;
         player.queued = None;
-        let text = format!(
-            "{name} the {} has died on floor {}. What they carried lies there; their vault \
-             remains; a new hero may begin.",
-            c.class.name(),
-            c.depth
-        );
         self.floor_mut(c.depth);
-        self.say(Scope::Everyone, Tone::Bad, text);
+        let died = EventKind::Died {
+            name,
+            class: c.class,
+            depth: c.depth,
+        };
+        self.emit(Scope::Everyone, died);
     }
 }

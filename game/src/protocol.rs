@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::class::Class;
 use crate::craft::{GearStats, Recipe};
-use crate::event::Tone;
+use crate::event::EventKind;
 use crate::geom::Pos;
 use crate::ids::PlayerId;
 use crate::monster::MonsterKind;
@@ -22,9 +22,9 @@ use crate::ore::OreClass;
 use crate::world::{Action, TradeInput};
 
 /// Bumped on every incompatible change to these types.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 /// The ALPN for this protocol version.
-pub const ALPN: &[u8] = b"brogue/2";
+pub const ALPN: &[u8] = b"brogue/3";
 /// The version-agnostic ALPN every version keeps forever: on it the host only reads a
 /// [`Hello`] and answers [`Refusal::VersionMismatch`], so mismatched players learn both versions.
 pub const ALPN_NEGOTIATE: &[u8] = b"brogue";
@@ -252,7 +252,14 @@ pub struct SelfView {
     /// Standing at a Vault Shrine.
     pub at_shrine: bool,
     /// Mining or crafting: what, and ticks left.
-    pub channel: Option<(String, u16)>,
+    pub channel: Option<(ChannelView, u16)>,
+}
+
+/// A long action in progress.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChannelView {
+    Mining,
+    Crafting(Recipe),
 }
 
 /// Countdown of a downed character.
@@ -322,12 +329,11 @@ pub enum MemberStatus {
     Away,
 }
 
-/// A line for the message log.
+/// A line for the message log: what happened on which tick, as data (the client words it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogLine {
     pub tick: u64,
-    pub tone: Tone,
-    pub text: String,
+    pub event: EventKind,
 }
 
 /// The leading fields of a [`Hello`] from any version, for version negotiation.

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::economy::{Entry, Goods, Holder, Place, TradeRecord};
-use crate::event::{Scope, Tone};
+use crate::event::{Lots, Notice, TradeEnd};
 use crate::ids::PlayerId;
 use crate::items::normalize;
 use crate::world::{TradeInput, World};
@@ -55,11 +55,8 @@ impl World {
                     .get(trade)
                     .is_some_and(|t| t.side(player).is_some())
                 {
-                    let name = self
-                        .player(&player)
-                        .map(|p| p.name.clone())
-                        .unwrap_or_default();
-                    self.end_trade(*trade, &format!("{name} cancelled the trade"));
+                    let name = self.name_of(player);
+                    self.end_trade(*trade, TradeEnd::Cancelled(name));
                 }
             }
         }
@@ -67,7 +64,7 @@ impl World {
 
     fn open_trade(&mut self, player: PlayerId, with: crate::ids::EntityId) {
         let Some(other) = self.player_by_entity(with) else {
-            return self.tell(player, "There is nobody like that to trade with.");
+            return self.tell(player, Notice::NobodyToTrade);
         };
         let here = |id: PlayerId| {
             let p = self.player(&id)?;
@@ -77,12 +74,12 @@ impl World {
         match (here(player), here(other)) {
             (Some(a), Some(b)) if a == b && player != other => {}
             (Some(_), Some(_)) if player != other => {
-                return self.tell(player, "You can only trade with someone on your floor.");
+                return self.tell(player, Notice::TradeOtherFloor);
             }
-            _ => return self.tell(player, "They cannot trade right now."),
+            _ => return self.tell(player, Notice::CannotTradeNow),
         }
         if self.trade_of(&player).is_some() || self.trade_of(&other).is_some() {
-            return self.tell(player, "One of you is already trading.");
+            return self.tell(player, Notice::AlreadyTrading);
         }
         let id = self.next_trade_id();
         self.trades_mut().insert(
@@ -96,17 +93,9 @@ impl World {
                 phase: 1,
             },
         );
-        let (pa, pb) = (self.name_of(player), self.name_of(other));
-        self.say(
-            Scope::Player(other),
-            Tone::Info,
-            format!("{pa} opens a trade with you (press t to see it)."),
-        );
-        self.say(
-            Scope::Player(player),
-            Tone::Info,
-            format!("You open a trade with {pb}."),
-        );
+        let (by, with) = (self.name_of(player), self.name_of(other));
+        self.tell(other, Notice::TradeOffered { by });
+        self.tell(player, Notice::TradeOpened { with });
     }
 
     fn name_of(&self, id: PlayerId) -> String {
@@ -134,7 +123,7 @@ impl World {
             .iter()
             .all(|i| matches!(economy.item(*i), Some((Holder::Carried(p), _)) if p == player));
         if !has_stacks || !has_items {
-            return self.tell(player, "You can only offer what you carry.");
+            return self.tell(player, Notice::OfferNotCarried);
         }
         let Some(t) = self.trades_mut().get_mut(&trade) else {
             return;
@@ -174,66 +163,40 @@ impl World {
             b_gives: t.offers[1].clone(),
         };
         let (a, b) = (record.a, record.b);
-        let summary = format!(
-            "{} gives {}; {} gives {}",
-            self.name_of(a),
-            self.describe_goods(&record.a_gives),
-            self.name_of(b),
-            self.describe_goods(&record.b_gives)
-        );
+        let done = Notice::TradeDone {
+            a: self.name_of(a),
+            a_gives: self.goods_lots(&record.a_gives),
+            b: self.name_of(b),
+            b_gives: self.goods_lots(&record.b_gives),
+        };
         self.trades_mut().remove(&trade);
         if self.record(Entry::Traded(record)) {
             self.unequip_gone(a);
             self.unequip_gone(b);
             for p in [a, b] {
-                self.say(
-                    Scope::Player(p),
-                    Tone::Good,
-                    format!("Trade done: {summary}."),
-                );
+                self.tell(p, done.clone());
             }
         } else {
             for p in [a, b] {
-                self.say(
-                    Scope::Player(p),
-                    Tone::Bad,
-                    "The trade fails: the offered goods are no longer there.".into(),
-                );
+                self.tell(p, Notice::TradeFailed);
             }
         }
     }
 
-    fn describe_goods(&self, goods: &Goods) -> String {
-        let mut parts = Vec::new();
-        if !goods.stacks.is_empty() {
-            parts.push(self.describe(&goods.stacks));
-        }
-        for i in &goods.items {
-            if let Some((_, item)) = self.economy().item(*i) {
-                parts.push(item.name.clone());
-            }
-        }
-        if parts.is_empty() {
-            "nothing".into()
-        } else {
-            parts.join(", ")
-        }
+    fn goods_lots(&self, goods: &Goods) -> Lots {
+        self.lots(&goods.stacks, &goods.items)
     }
 
-    fn end_trade(&mut self, trade: u64, why: &str) {
+    fn end_trade(&mut self, trade: u64, why: TradeEnd) {
         if let Some(t) = self.trades_mut().remove(&trade) {
             for p in [t.a, t.b] {
-                self.say(
-                    Scope::Player(p),
-                    Tone::Info,
-                    format!("Trade cancelled: {why}."),
-                );
+                self.tell(p, Notice::TradeCancelled(why.clone()));
             }
         }
     }
 
     /// Cancels any trade `player` is in (they left, died, or changed floor).
-    pub(crate) fn cancel_trades_of(&mut self, player: PlayerId, why: &str) {
+    pub(crate) fn cancel_trades_of(&mut self, player: PlayerId, why: TradeEnd) {
         let ids: Vec<u64> = self
             .trades_mut()
             .values()
@@ -241,7 +204,7 @@ impl World {
             .map(|t| t.id)
             .collect();
         for id in ids {
-            self.end_trade(id, why);
+            self.end_trade(id, why.clone());
         }
     }
 }

@@ -12,13 +12,13 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::economy::{Holder, ItemKind, Place, Stack};
-use crate::event::{Event, Scope, Tone};
+use crate::event::{Event, EventKind, Scope};
 use crate::floor::Grid;
 use crate::geom::Pos;
 use crate::ids::PlayerId;
 use crate::protocol::{
-    Downed, EntityKind, EntityView, ItemView, LogLine, MAX_LIST, MapPatch, MemberStatus, PackView,
-    PartyMember, PileKind, SelfView, StackView, TradeView, Update, effect,
+    ChannelView, Downed, EntityKind, EntityView, ItemView, LogLine, MAX_LIST, MapPatch,
+    MemberStatus, PackView, PartyMember, PileKind, SelfView, StackView, TradeView, Update, effect,
 };
 use crate::tile::Tile;
 use crate::world::{Channel, Life, World};
@@ -101,8 +101,8 @@ impl Tracker {
             at_shrine: world.at_shrine(player),
             channel: c.channel.as_ref().map(|ch| {
                 let what = match ch {
-                    Channel::Mining { .. } => "mining".to_owned(),
-                    Channel::Crafting { recipe, .. } => format!("crafting a {}", recipe.def().name),
+                    Channel::Mining { .. } => ChannelView::Mining,
+                    Channel::Crafting { recipe, .. } => ChannelView::Crafting(*recipe),
                 };
                 (what, left(c.ready_at))
             }),
@@ -198,8 +198,10 @@ impl Tracker {
         if first {
             update.log.extend(world.chat().iter().map(|c| LogLine {
                 tick: c.tick.0,
-                tone: Tone::Chat,
-                text: format!("{}: {}", c.name, c.text),
+                event: EventKind::Chat {
+                    name: c.name.clone(),
+                    text: c.text.clone(),
+                },
             }));
         }
         update.log.extend(
@@ -207,11 +209,11 @@ impl Tracker {
                 .events()
                 .iter()
                 .filter(|e| may_know(e, player, depth, sight))
-                .filter(|e| !(first && e.tone == Tone::Chat))
+                // The history above already holds this tick's chat.
+                .filter(|e| !(first && matches!(e.kind, EventKind::Chat { .. })))
                 .map(|e| LogLine {
                     tick: world.tick().0.saturating_sub(1),
-                    tone: e.tone,
-                    text: e.text.clone(),
+                    event: e.kind.clone(),
                 }),
         );
 

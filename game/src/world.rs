@@ -14,7 +14,7 @@ use crate::class::Class;
 use crate::command::Checked;
 use crate::craft::{GearStats, Recipe, Slot};
 use crate::economy::{Economy, Entry, Goods, Holder, ItemId, ItemKind, Place, Stack, Vein};
-use crate::event::{Event, Scope, Tone};
+use crate::event::{Event, EventKind, Scope, TradeEnd};
 use crate::floor::{Floor, Grid};
 use crate::fov;
 use crate::geom::{Dir, Pos};
@@ -698,15 +698,10 @@ impl World {
         player.connected = true;
         player.name = name.clone();
         player.queued = None;
-        let text = if returning {
-            format!("{name} is back.")
-        } else {
-            format!("{name} joins the party.")
-        };
         if let Some(c) = &player.character {
             self.dirty.insert(c.depth);
         }
-        self.say(Scope::Everyone, Tone::Good, text);
+        self.emit(Scope::Everyone, EventKind::Joined { name, returning });
     }
 
     fn disconnect(&mut self, id: PlayerId, why: Departure) {
@@ -723,12 +718,8 @@ impl World {
             c.channel = None;
             self.dirty.insert(c.depth);
         }
-        self.cancel_trades_of(id, &format!("{name} left"));
-        let text = match why {
-            Departure::Left => format!("{name} leaves; their character waits here, safe."),
-            Departure::Lost => format!("{name} lost connection; their character waits, safe."),
-        };
-        self.say(Scope::Everyone, Tone::Info, text);
+        self.cancel_trades_of(id, TradeEnd::Left(name.clone()));
+        self.emit(Scope::Everyone, EventKind::Left { name, why });
     }
 
     fn create_character(&mut self, id: PlayerId, class: Class) {
@@ -744,9 +735,9 @@ impl World {
         let player = self.core.players.get_mut(&id).expect("checked above");
         player.character = Some(Character::new(entity, class, 1, pos, tick));
         player.stats.deepest = player.stats.deepest.max(1);
-        let text = format!("{} enters the dungeon as a {}.", player.name, class.name());
+        let name = player.name.clone();
         self.dirty.insert(1);
-        self.say(Scope::Everyone, Tone::Good, text);
+        self.emit(Scope::Everyone, EventKind::EnteredDungeon { name, class });
     }
 
     fn chat_line(&mut self, id: PlayerId, text: &str) {
@@ -766,7 +757,7 @@ impl World {
             name: name.clone(),
             text: text.clone(),
         });
-        self.say(Scope::Everyone, Tone::Chat, format!("{name}: {text}"));
+        self.emit(Scope::Everyone, EventKind::Chat { name, text });
     }
 
     /// Phase 3.
@@ -798,9 +789,8 @@ impl World {
             return;
         }
         let class = self.core.economy.spawns.stalest();
-        if let Some(name) = self.new_spawn(class) {
-            let text = format!("A new {} spawn is in the veins: {name}.", class.name());
-            self.say(Scope::Everyone, Tone::Info, text);
+        if let Some(spawn) = self.new_spawn(class) {
+            self.emit(Scope::Everyone, EventKind::NewSpawn { class, spawn });
         }
         self.core.next_rotation = self.core.tick + self.ticks(crate::ore::ROTATION_MS);
     }
@@ -863,8 +853,8 @@ impl World {
 
     // ----- helpers shared by the phases -----
 
-    pub(crate) fn say(&mut self, scope: Scope, tone: Tone, text: String) {
-        self.events.push(Event { scope, tone, text });
+    pub(crate) fn emit(&mut self, scope: Scope, kind: EventKind) {
+        self.events.push(Event { scope, kind });
     }
 
     /// Applies an economy entry and keeps it for the host. `false` (and nothing changes) when

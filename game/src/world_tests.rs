@@ -2,7 +2,7 @@
 //! after. `@` marks characters (player 0, 1, … in reading order), monster glyphs mark monsters.
 
 use super::*;
-use crate::event::Tone;
+use crate::event::{EventKind, Notice};
 use crate::floor::Floor;
 use crate::geom::Dir::{E, N, W};
 use crate::monster::MonsterKind;
@@ -113,6 +113,16 @@ impl Fx {
 
     pub(super) fn map(&self) -> Vec<String> {
         self.world.ascii(1)
+    }
+
+    /// Did the last tick emit an event matching `pred`?
+    pub(super) fn happened(&self, pred: impl Fn(&EventKind) -> bool) -> bool {
+        self.world.events().iter().any(|e| pred(&e.kind))
+    }
+
+    /// Was some player told `notice` on the last tick?
+    pub(super) fn told(&self, notice: &Notice) -> bool {
+        self.happened(|k| matches!(k, EventKind::Notice(n) if n == notice))
     }
 }
 
@@ -342,12 +352,7 @@ fn downed_character_dies_when_the_timer_runs_out_and_can_start_over() {
     assert!(fx.character(0).is_none());
     let player = fx.world.player(&fx.players[0]).unwrap();
     assert_eq!(player.stats.deaths, 1);
-    assert!(
-        fx.world
-            .events()
-            .iter()
-            .any(|e| e.tone == Tone::Bad && e.text.contains("died"))
-    );
+    assert!(fx.happened(|k| matches!(k, EventKind::Died { name, .. } if name == "P0")));
     // A new character (any class) starts at floor 1's entrance.
     fx.input(Input::CreateCharacter {
         player: fx.players[0],
@@ -453,21 +458,11 @@ fn stairs_only_work_where_they_are_and_the_exit_needs_the_heart() {
     let mut fx = fixture(&["#####", "#@<.#", "#####"], W1);
     fx.act(0, Descend).run(1);
     assert_eq!(fx.character(0).unwrap().depth, 1);
-    assert!(
-        fx.world
-            .events()
-            .iter()
-            .any(|e| e.text.contains("no stairs down"))
-    );
+    assert!(fx.told(&Notice::NoStairs { down: true }));
     fx.act(0, Move(E)).run(4);
     fx.act(0, Ascend).run(1);
     assert_eq!(fx.character(0).unwrap().depth, 1);
-    assert!(
-        fx.world
-            .events()
-            .iter()
-            .any(|e| e.text.contains("Heart of the Deep"))
-    );
+    assert!(fx.told(&Notice::ExitSealed));
 }
 
 #[test]
@@ -603,7 +598,28 @@ fn combat_messages_reach_the_party_on_that_floor_only() {
         fx.run(1);
         for (i, tracker) in trackers.iter_mut().enumerate() {
             if let Some(u) = tracker.poll_update(&fx.world, ids[i], &rtt) {
-                seen[i] += u.log.iter().filter(|l| l.text.contains("rat")).count();
+                seen[i] += u
+                    .log
+                    .iter()
+                    .filter(|l| {
+                        matches!(
+                            l.event,
+                            EventKind::Struck {
+                                monster: MonsterKind::Rat,
+                                ..
+                            } | EventKind::Missed {
+                                monster: MonsterKind::Rat,
+                                ..
+                            } | EventKind::MonsterHit {
+                                monster: MonsterKind::Rat,
+                                ..
+                            } | EventKind::MonsterMissed {
+                                monster: MonsterKind::Rat,
+                                ..
+                            }
+                        )
+                    })
+                    .count();
             }
         }
     }

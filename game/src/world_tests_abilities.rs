@@ -21,10 +21,6 @@ fn monster(fx: &Fx, kind: MonsterKind) -> Monster {
         .expect("the fixture has that monster")
 }
 
-fn said(fx: &Fx, needle: &str) -> bool {
-    fx.world.events().iter().any(|e| e.text.contains(needle))
-}
-
 #[test]
 fn damage_to_monsters_follows_armour_then_shatter_then_mark() {
     // An orc has 2 armour; a roll of 7 does 5.
@@ -35,7 +31,11 @@ fn damage_to_monsters_follows_armour_then_shatter_then_mark() {
     let (warrior, mage) = (fx.players[0], fx.players[1]);
     let orc = monster(&fx, MonsterKind::Orc).id;
     let now = fx.world.tick();
-    let hit = |fx: &mut Fx, by| fx.world.hurt_monster(1, orc, 7, by, "hits").unwrap();
+    let hit = |fx: &mut Fx, by| {
+        fx.world
+            .hurt_monster(1, orc, 7, by, crate::event::Strike::Hits)
+            .unwrap()
+    };
     let set = |fx: &mut Fx, frozen: bool, marked: bool| {
         let m = fx
             .world
@@ -83,7 +83,16 @@ fn frost_nova_then_a_warrior_blow_shatters_in_play() {
     assert!(orc.effects.frozen_until >= fx.world.tick() + (fx.world.ticks(FREEZE_MS) - 2));
     let hp = orc.hp;
     fx.act(1, Action::Move(W)).run(1);
-    assert!(said(&fx, "shatters"), "no shatter message");
+    assert!(
+        fx.happened(|k| matches!(
+            k,
+            EventKind::Struck {
+                shattered: true,
+                ..
+            }
+        )),
+        "no shatter event"
+    );
     let after = fx
         .world
         .floor(1)
@@ -127,11 +136,11 @@ fn a_ward_absorbs_damage_before_hp() {
     fx.character_mut(0).ward = 12;
     fx.character_mut(0).ward_until = until;
     // Warrior armour 2: a roll of 10 is 8 damage, all absorbed.
-    fx.world.hurt_character(me, 10, "goblin");
+    fx.world.hurt_character(me, 10, MonsterKind::Goblin, false);
     assert_eq!(fx.character(0).unwrap().hp, 40);
     assert_eq!(fx.character(0).unwrap().ward, 4);
     // The next 8 break the ward (4) and the rest (4) reaches HP.
-    fx.world.hurt_character(me, 10, "goblin");
+    fx.world.hurt_character(me, 10, MonsterKind::Goblin, false);
     assert_eq!(fx.character(0).unwrap().ward, 0);
     assert_eq!(fx.character(0).unwrap().hp, 36);
 }
@@ -176,7 +185,7 @@ fn shield_wall_halves_damage_for_adjacent_allies_even_a_downed_one() {
     };
     // Without the wall, 10 damage to a downed character takes 10 × 0.5 s off its timer.
     let per = fx.world.ticks(DOWNED_MS_PER_DAMAGE);
-    fx.world.hurt_character(mage, 10, "orc");
+    fx.world.hurt_character(mage, 10, MonsterKind::Orc, false);
     assert_eq!(
         fx.character(1).unwrap().life,
         Life::Downed {
@@ -186,7 +195,7 @@ fn shield_wall_halves_damage_for_adjacent_allies_even_a_downed_one() {
     );
     ability(&mut fx, 0, 2, Target::Auto); // Shield Wall
     let left = 300 - 10 * per - 1; // a tick passed
-    fx.world.hurt_character(mage, 10, "orc");
+    fx.world.hurt_character(mage, 10, MonsterKind::Orc, false);
     assert_eq!(
         fx.character(1).unwrap().life,
         Life::Downed {
@@ -196,10 +205,11 @@ fn shield_wall_halves_damage_for_adjacent_allies_even_a_downed_one() {
         "the downed ally next to the wall takes half"
     );
     // The ranger, three cells away, is not covered; mage armour 0, ranger armour 1.
-    fx.world.hurt_character(ranger, 11, "orc");
+    fx.world.hurt_character(ranger, 11, MonsterKind::Orc, false);
     assert_eq!(fx.character(2).unwrap().hp, 28 - 10);
     // The warrior covers itself too (armour 2: 12 → 10 → 5).
-    fx.world.hurt_character(fx.players[0], 12, "orc");
+    fx.world
+        .hurt_character(fx.players[0], 12, MonsterKind::Orc, false);
     assert_eq!(fx.character(0).unwrap().hp, 40 - 5);
 }
 
@@ -267,11 +277,21 @@ fn cooldowns_and_mana_gate_abilities() {
     assert!(orc_hp < 20);
     fx.run(8);
     ability(&mut fx, 0, 0, Target::Auto);
-    assert!(said(&fx, "not ready"));
+    assert!(fx.happened(|k| matches!(
+        k,
+        EventKind::Notice(Notice::NotReady {
+            class: Class::Mage,
+            slot: 0,
+            ..
+        })
+    )));
     fx.run(30);
     fx.character_mut(0).mana = 2;
     ability(&mut fx, 0, 0, Target::Auto);
-    assert!(said(&fx, "Not enough mana"));
+    assert!(fx.told(&Notice::NoMana {
+        class: Class::Mage,
+        slot: 0
+    }));
     assert!(
         fx.character(0).unwrap().mana >= 2,
         "a refused cast spent mana"

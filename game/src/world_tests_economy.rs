@@ -4,6 +4,7 @@
 use super::*;
 use crate::craft::{self, CRAFT_MS, Recipe, Slot};
 use crate::economy::{Goods, Holder, ItemKind, Place, Stack};
+use crate::event::CraftProblem;
 use crate::items::MINE_MS;
 use crate::ore::{OreClass, ROTATION_MS, SpawnId};
 
@@ -29,10 +30,6 @@ fn current_iron(fx: &Fx) -> SpawnId {
 
 fn pack(fx: &Fx, player: usize) -> Vec<Stack> {
     fx.world.economy().stacks(Place::Pack(fx.players[player]))
-}
-
-fn said(fx: &Fx, needle: &str) -> bool {
-    fx.world.events().iter().any(|e| e.text.contains(needle))
 }
 
 #[test]
@@ -150,7 +147,11 @@ fn a_recipe_needs_its_exact_units_and_a_hard_enough_ore() {
         },
     )
     .run(1);
-    assert!(said(&fx, "exactly 4 units"));
+    assert!(fx.told(&Notice::CannotCraft(CraftProblem::Units {
+        recipe: Recipe::Dagger,
+        need: 4,
+        chose: 3
+    })));
     fx.act(
         0,
         Action::Craft {
@@ -162,7 +163,10 @@ fn a_recipe_needs_its_exact_units_and_a_hard_enough_ore() {
         },
     )
     .run(1);
-    assert!(said(&fx, "too soft"));
+    assert!(fx.told(&Notice::CannotCraft(CraftProblem::TooSoft {
+        class: OreClass::Copper,
+        recipe: Recipe::Axe
+    })));
     assert!(fx.character(0).unwrap().channel.is_none());
 }
 
@@ -179,7 +183,8 @@ fn damage_interrupts_crafting_and_keeps_the_ore() {
     )
     .run(5);
     let me = fx.players[0];
-    fx.world.hurt_character(me, 5, "rat");
+    fx.world
+        .hurt_character(me, 5, crate::monster::MonsterKind::Rat, false);
     assert!(fx.character(0).unwrap().channel.is_none());
     fx.run(fx.world.ticks(CRAFT_MS));
     assert!(fx.world.economy().items_at(Holder::Carried(me)).is_empty());
@@ -194,7 +199,7 @@ fn the_vault_works_only_at_a_shrine_and_withdrawing_makes_a_character_impure() {
     let totals = fx.world.economy().totals();
     fx.act(0, Action::Deposit(vec![Stack { spawn: a, units: 4 }]))
         .run(1);
-    assert!(said(&fx, "Vault Shrine"));
+    assert!(fx.told(&Notice::NeedShrine));
     assert_eq!(fx.world.economy().units(Place::Vault(me), a), 0);
     fx.act(0, Action::Move(E)).run(4);
     fx.act(0, Action::Move(E)).run(4); // next to the shrine
@@ -271,7 +276,7 @@ fn carrying_the_heart_out_is_a_victory_pure_unless_the_vault_was_touched() {
     }));
     fx.act(0, Action::Move(E)).run(4);
     fx.act(0, Action::Ascend).run(1);
-    assert!(said(&fx, "PURE VICTORY"));
+    assert!(fx.happened(|k| matches!(k, EventKind::Victory { pure: true, .. })));
     let stats = &fx.world.player(&me).unwrap().stats;
     assert_eq!((stats.victories, stats.pure_victories), (1, 1));
     assert_eq!(fx.world.economy().victories().len(), 1);
@@ -289,7 +294,7 @@ fn carrying_the_heart_out_is_a_victory_pure_unless_the_vault_was_touched() {
     }));
     fx.run(4);
     fx.act(0, Action::Ascend).run(1);
-    assert!(said(&fx, "VICTORY") && !said(&fx, "PURE"));
+    assert!(fx.happened(|k| matches!(k, EventKind::Victory { pure: false, .. })));
     let stats = &fx.world.player(&me).unwrap().stats;
     assert_eq!((stats.victories, stats.pure_victories), (2, 1));
 }
@@ -416,7 +421,7 @@ fn disconnecting_cancels_a_trade_and_nothing_moves() {
             goods: phantom,
         },
     );
-    assert!(said(&fx, "only offer what you carry"));
+    assert!(fx.told(&Notice::OfferNotCarried));
 }
 
 #[test]
@@ -428,7 +433,9 @@ fn chat_is_sanitised_kept_to_200_lines_and_saved() {
         text: "\u{1b}[31mhello\u{202e}".into(),
     })
     .run(1);
-    assert!(said(&fx, "P0: [31mhello"));
+    assert!(fx.happened(
+        |k| matches!(k, EventKind::Chat { name, text } if name == "P0" && text == "[31mhello")
+    ));
     for i in 0..250 {
         fx.input(Input::Chat {
             player: me,
@@ -501,10 +508,12 @@ fn a_client_that_connects_again_first_gets_the_chat_history() {
     let chat: Vec<&str> = update
         .log
         .iter()
-        .filter(|l| l.tone == crate::event::Tone::Chat)
-        .map(|l| l.text.as_str())
+        .filter_map(|l| match &l.event {
+            EventKind::Chat { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
         .collect();
-    assert_eq!(chat, ["P0: line 0", "P0: line 1", "P0: line 2"]);
+    assert_eq!(chat, ["line 0", "line 1", "line 2"]);
     // After that, only new lines arrive.
     fx.input(Input::Chat {
         player: me,
@@ -512,8 +521,12 @@ fn a_client_that_connects_again_first_gets_the_chat_history() {
     })
     .run(1);
     let next = fresh.poll_update(&fx.world, me, &rtt).unwrap();
-    let texts: Vec<&str> = next.log.iter().map(|l| l.text.as_str()).collect();
-    assert_eq!(texts, ["P0: line 3"]);
+    let events: Vec<&EventKind> = next.log.iter().map(|l| &l.event).collect();
+    let line3 = EventKind::Chat {
+        name: "P0".into(),
+        text: "line 3".into(),
+    };
+    assert_eq!(events, [&line3]);
 }
 
 // ----- client-supplied numbers never overflow inside the tick (regressions) -----

@@ -540,6 +540,7 @@ fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
                 status.push(format!("ward {}", me.ward));
             }
             if let Some((what, left)) = &me.channel {
+                let what = crate::log::channel(what);
                 status.push(format!("{what} {:.1}s", secs(u32::from(*left), rate)));
             }
             if me.at_shrine {
@@ -645,7 +646,13 @@ fn draw_log(frame: &mut Frame, area: Rect, app: &App) {
         .log
         .iter()
         .skip(skip)
-        .map(|l| Line::styled(sanitize(&l.text, 300), theme::tone(l.tone)))
+        .map(|l| {
+            let text = crate::log::describe(&l.event);
+            Line::styled(
+                sanitize(&text, 300),
+                theme::tone(crate::log::tone(&l.event)),
+            )
+        })
         .collect();
     if let Some(f) = footer {
         lines.push(f);

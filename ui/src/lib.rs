@@ -6,6 +6,7 @@ pub mod app;
 pub mod draw;
 mod draw_panels;
 pub mod keymap;
+pub mod log;
 pub mod panels;
 pub mod term;
 pub mod theme;

@@ -2,7 +2,6 @@
 
 use game::Tile;
 use game::class::Class;
-use game::event::Tone;
 use game::monster::MonsterKind;
 use ratatui::style::{Color, Modifier, Style};
 
@@ -56,7 +55,8 @@ pub fn monster(kind: MonsterKind) -> (char, Style) {
     )
 }
 
-pub fn tone(tone: Tone) -> Style {
+pub fn tone(tone: crate::log::Tone) -> Style {
+    use crate::log::Tone;
     match tone {
         Tone::Info => Style::new().fg(Color::Gray),
         Tone::Good => Style::new().fg(Color::LightGreen),

@@ -1,0 +1,419 @@
+//! The message log in English: events arrive as data ([`EventKind`]) and are worded here, at
+//! the edge, with the tone that colours them. No rule anywhere reads these words.
+
+use game::class::Class;
+use game::event::{
+    AbilityUse, CraftProblem, EventKind, Feature, Lot, Lots, Notice, Strike, TradeEnd, Wanted,
+};
+use game::monster::MonsterKind;
+use game::protocol::ChannelView;
+use game::world::Departure;
+
+/// How the message log colours a line.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Good,
+    Bad,
+    Combat,
+    /// A player's chat line.
+    Chat,
+}
+
+/// The tone of an event.
+pub fn tone(event: &EventKind) -> Tone {
+    use EventKind as E;
+    match event {
+        E::Chat { .. } => Tone::Chat,
+        E::Joined { .. }
+        | E::EnteredDungeon { .. }
+        | E::BackOnFeet { .. }
+        | E::Revived { .. }
+        | E::Healed { .. }
+        | E::Snared { .. }
+        | E::TookHeart { .. }
+        | E::Crafted { .. }
+        | E::Victory { .. }
+        | E::Struck { killed: true, .. } => Tone::Good,
+        E::Downed { .. } | E::Died { .. } | E::Summoned { .. } | E::MonsterHit { .. } => Tone::Bad,
+        E::Struck { .. }
+        | E::Missed { .. }
+        | E::MonsterMissed { .. }
+        | E::Ability { .. }
+        | E::MonsterHealed { .. } => Tone::Combat,
+        E::Left { .. } | E::NewSpawn { .. } | E::Stairs { .. } => Tone::Info,
+        E::Notice(n) => match n {
+            Notice::Interrupted | Notice::TradeFailed => Tone::Bad,
+            Notice::TradeDone { .. } => Tone::Good,
+            _ => Tone::Info,
+        },
+    }
+}
+
+fn monster(kind: MonsterKind) -> &'static str {
+    kind.stats().name
+}
+
+fn ability(class: Class, slot: u8) -> &'static str {
+    class
+        .abilities()
+        .get(usize::from(slot))
+        .map_or("That ability", |a| a.name)
+}
+
+/// "3 Kalomite (Iron)".
+fn lot(l: &Lot) -> String {
+    format!("{} {} ({})", l.units, l.spawn, l.class.name())
+}
+
+/// "3 Kalomite (Iron), a Kalomite Sword", or "nothing".
+fn lots(goods: &Lots) -> String {
+    let parts: Vec<String> = goods
+        .ore
+        .iter()
+        .map(lot)
+        .chain(goods.items.iter().cloned())
+        .collect();
+    if parts.is_empty() {
+        "nothing".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// What a long action is called in the status line.
+pub fn channel(what: &ChannelView) -> String {
+    match what {
+        ChannelView::Mining => "mining".into(),
+        ChannelView::Crafting(recipe) => format!("crafting a {}", recipe.def().name),
+    }
+}
+
+/// One log line, in English.
+pub fn describe(event: &EventKind) -> String {
+    use EventKind as E;
+    match event {
+        E::Joined {
+            name,
+            returning: true,
+        } => format!("{name} is back."),
+        E::Joined { name, .. } => format!("{name} joins the party."),
+        E::Left {
+            name,
+            why: Departure::Left,
+        } => format!("{name} leaves; their character waits here, safe."),
+        E::Left { name, .. } => format!("{name} lost connection; their character waits, safe."),
+        E::EnteredDungeon { name, class } => {
+            format!("{name} enters the dungeon as a {}.", class.name())
+        }
+        E::Chat { name, text } => format!("{name}: {text}"),
+        E::NewSpawn { class, spawn } => {
+            format!("A new {} spawn is in the veins: {spawn}.", class.name())
+        }
+        E::Stairs { name, down, depth } => {
+            let verb = if *down { "descends" } else { "climbs" };
+            format!("{name} {verb} to floor {depth}.")
+        }
+        E::Struck {
+            name,
+            how,
+            monster: m,
+            damage,
+            killed,
+            shattered,
+        } => {
+            let verb = match how {
+                Strike::Hits => "hits",
+                Strike::Cleaves => "cleaves",
+                Strike::Burns => "burns",
+                Strike::Shoots => "shoots",
+                Strike::Chills => "chills",
+            };
+            let kills = if *killed { " and kills it!" } else { "." };
+            let shatter = if *shattered { " It shatters!" } else { "" };
+            format!(
+                "{name} {verb} the {} ({damage}){kills}{shatter}",
+                monster(*m)
+            )
+        }
+        E::Missed { name, monster: m } => format!("{name} misses the {}.", monster(*m)),
+        E::MonsterMissed {
+            monster: m,
+            name,
+            ranged: true,
+        } => format!("The {} shoots at {name} and misses.", monster(*m)),
+        E::MonsterMissed {
+            monster: m, name, ..
+        } => format!("The {} misses {name}.", monster(*m)),
+        E::MonsterHit {
+            monster: m,
+            ranged,
+            name,
+            damage,
+            absorbed,
+            shield_wall,
+            fallen,
+        } => {
+            let source = source(*m, *ranged);
+            let mut text = if *fallen {
+                format!("The {source} strikes the fallen {name} ({damage}).")
+            } else {
+                format!("The {source} hits {name} ({damage}).")
+            };
+            if *absorbed > 0 {
+                text.push_str(&format!(" The ward absorbs {absorbed}."));
+            }
+            if *shield_wall {
+                text.push_str(" (shield wall)");
+            }
+            text
+        }
+        E::Downed {
+            name,
+            monster: m,
+            ranged,
+        } => format!(
+            "{name} is downed by the {}! Stand next to them for 3 s to revive them.",
+            source(*m, *ranged)
+        ),
+        E::Died { name, class, depth } => format!(
+            "{name} the {} has died on floor {depth}. What they carried lies there; their vault \
+             remains; a new hero may begin.",
+            class.name()
+        ),
+        E::BackOnFeet { name } => format!("{name} is back on their feet!"),
+        E::Revived { name } => format!("{name} is revived!"),
+        E::Ability { name, used } => {
+            let what = match used {
+                AbilityUse::ShieldWall => "raises a shield wall".to_owned(),
+                AbilityUse::Taunt { foes } => format!("taunts {foes} foes"),
+                AbilityUse::FrostNova => "releases a frost nova".to_owned(),
+                AbilityUse::Blink => "blinks".to_owned(),
+                AbilityUse::Mark { monster: m } => format!("marks the {}", monster(*m)),
+                AbilityUse::Snare => "sets a snare".to_owned(),
+                AbilityUse::Ward { ally, points } => format!("wards {ally} ({points})"),
+            };
+            format!("{name} {what}.")
+        }
+        E::Healed {
+            healer,
+            ally,
+            amount,
+        } => format!("{healer} heals {ally} ({amount})."),
+        E::MonsterHealed { healer, patient } => {
+            format!("The {} heals the {}.", monster(*healer), monster(*patient))
+        }
+        E::Summoned { by } => format!("The {} raises a skeleton!", monster(*by)),
+        E::Snared { monster: m } => format!("The {} is caught in a snare!", monster(*m)),
+        E::TookHeart { name } => format!(
+            "{name} has taken the Heart of the Deep! Carry it up the stairs of floor 1 for Victory."
+        ),
+        E::Crafted {
+            maker,
+            item,
+            recipe,
+            quality,
+        } => format!(
+            "{maker} crafts a {item} (quality {quality}: {}).",
+            recipe.stats(*quality).describe()
+        ),
+        E::Victory { name, pure } => {
+            let kind = if *pure { "a PURE VICTORY" } else { "VICTORY" };
+            format!(
+                "{name} carries the Heart of the Deep out of the dungeon: {kind}! The Heart \
+                 returns to the depths."
+            )
+        }
+        E::Notice(notice) => describe_notice(notice),
+    }
+}
+
+/// "orc", or "goblin archer's arrow".
+fn source(m: MonsterKind, ranged: bool) -> String {
+    if ranged {
+        format!("{}'s arrow", monster(m))
+    } else {
+        monster(m).to_owned()
+    }
+}
+
+fn describe_notice(notice: &Notice) -> String {
+    use Notice as N;
+    match notice {
+        N::CrawlOnly => "You can only crawl while downed.".into(),
+        N::TooWeakToFight => "You are too weak to fight: crawl away or wait for help.".into(),
+        N::Here(Feature::StairsDown) => "A staircase leads down here (press >).".into(),
+        N::Here(Feature::StairsUp) => "A staircase leads up here (press <).".into(),
+        N::Here(Feature::Entrance) => "The dungeon's entrance (press < to leave).".into(),
+        N::Here(Feature::Shrine) => "A Vault Shrine: press v to use your Legacy Vault.".into(),
+        N::SomethingHere => "Something lies here (press g to pick it up).".into(),
+        N::NoStairs { down: true } => "There are no stairs down here.".into(),
+        N::NoStairs { down: false } => "There are no stairs up here.".into(),
+        N::ExitSealed => "The way out is sealed: you do not hold the Heart of the Deep.".into(),
+        N::NotWhileDowned => "You cannot do that while downed.".into(),
+        N::NotReady { class, slot, secs } => {
+            format!("{} is not ready ({secs} s).", ability(*class, *slot))
+        }
+        N::NoMana { class, slot } => format!("Not enough mana for {}.", ability(*class, *slot)),
+        N::NoTarget(Wanted::Enemy) => "No enemy in sight and range.".into(),
+        N::NoTarget(Wanted::Ally) => "No ally in sight and range.".into(),
+        N::NoTarget(Wanted::Place) => "No place in sight and range for that.".into(),
+        N::NoTarget(Wanted::DownedAlly) => "No downed ally next to you.".into(),
+        N::NoTarget(Wanted::Adjacent) => "Nothing next to you for that.".into(),
+        N::NothingToPickUp => "There is nothing here to pick up.".into(),
+        N::NothingToDrop => "You do not have that to drop.".into(),
+        N::NeedShrine => "You need to stand at a Vault Shrine (Ω) to use your vault.".into(),
+        N::NotEnoughCarried => "You do not carry that much.".into(),
+        N::NotEnoughInVault => "Your vault does not hold that much.".into(),
+        N::HeartNotWorn => "The Heart is carried, not worn.".into(),
+        N::NotCarried => "You do not carry that.".into(),
+        N::VeinExhausted => "This vein is exhausted.".into(),
+        N::Mining { class } => format!("You mine the {} vein…", class.name()),
+        N::CraftStarted { recipe } => format!("You start crafting a {}…", recipe.def().name),
+        N::CannotCraft(problem) => craft_problem(problem),
+        N::CraftFailed(Some(problem)) => {
+            format!("The crafting fails: {}", craft_problem(problem))
+        }
+        N::CraftFailed(None) => "The crafting fails.".into(),
+        N::Interrupted => "You are interrupted!".into(),
+        N::PickedUp(goods) => format!("You pick up {}.", lots(goods)),
+        N::Dropped(goods) => format!("You drop {}.", lots(goods)),
+        N::Banked(goods) => format!("You bank {} in your Legacy Vault.", lots(goods)),
+        N::Withdrew { goods, now_impure } => {
+            let note = if *now_impure {
+                " This character can no longer win a Pure Victory."
+            } else {
+                ""
+            };
+            format!("You withdraw {}.{note}", lots(goods))
+        }
+        N::Mined { lot: l, exhausted } => {
+            let end = if *exhausted {
+                " The vein is exhausted."
+            } else {
+                ""
+            };
+            format!("You mine {}.{end}", lot(l))
+        }
+        N::NobodyToTrade => "There is nobody like that to trade with.".into(),
+        N::TradeOtherFloor => "You can only trade with someone on your floor.".into(),
+        N::CannotTradeNow => "They cannot trade right now.".into(),
+        N::AlreadyTrading => "One of you is already trading.".into(),
+        N::OfferNotCarried => "You can only offer what you carry.".into(),
+        N::TradeOffered { by } => format!("{by} opens a trade with you (press t to see it)."),
+        N::TradeOpened { with } => format!("You open a trade with {with}."),
+        N::TradeDone {
+            a,
+            a_gives,
+            b,
+            b_gives,
+        } => format!(
+            "Trade done: {a} gives {}; {b} gives {}.",
+            lots(a_gives),
+            lots(b_gives)
+        ),
+        N::TradeFailed => "The trade fails: the offered goods are no longer there.".into(),
+        N::TradeCancelled(end) => {
+            let why = match end {
+                TradeEnd::Cancelled(n) => format!("{n} cancelled the trade"),
+                TradeEnd::Left(n) => format!("{n} left"),
+                TradeEnd::Downed(n) => format!("{n} is down"),
+                TradeEnd::Died(n) => format!("{n} died"),
+                TradeEnd::LeftFloor(n) => format!("{n} left the floor"),
+            };
+            format!("Trade cancelled: {why}.")
+        }
+    }
+}
+
+fn craft_problem(problem: &CraftProblem) -> String {
+    match problem {
+        CraftProblem::Units {
+            recipe,
+            need,
+            chose,
+        } => format!(
+            "A {} takes exactly {need} units of ore (you chose {chose}).",
+            recipe.def().name
+        ),
+        CraftProblem::UnknownOre => "Unknown ore.".into(),
+        CraftProblem::TooSoft { class, recipe } => {
+            format!("{} is too soft for a {}.", class.name(), recipe.def().name)
+        }
+        CraftProblem::NotCarried { units, spawn } => {
+            format!("You do not carry {units} units of {spawn}.")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use game::craft::Recipe;
+    use game::ore::OreClass;
+
+    #[test]
+    fn events_read_as_sentences_with_their_numbers() {
+        let struck = EventKind::Struck {
+            name: "Ada".into(),
+            how: Strike::Hits,
+            monster: MonsterKind::Orc,
+            damage: 10,
+            killed: true,
+            shattered: true,
+        };
+        assert_eq!(
+            describe(&struck),
+            "Ada hits the orc (10) and kills it! It shatters!"
+        );
+        assert_eq!(tone(&struck), Tone::Good);
+        let hit = EventKind::MonsterHit {
+            monster: MonsterKind::GoblinArcher,
+            ranged: true,
+            name: "Bo".into(),
+            damage: 3,
+            absorbed: 2,
+            shield_wall: true,
+            fallen: false,
+        };
+        assert_eq!(
+            describe(&hit),
+            "The goblin archer's arrow hits Bo (3). The ward absorbs 2. (shield wall)"
+        );
+        let traded = EventKind::Notice(Notice::TradeDone {
+            a: "Ada".into(),
+            a_gives: Lots {
+                ore: vec![Lot {
+                    units: 3,
+                    spawn: "Kalomite".into(),
+                    class: OreClass::Iron,
+                }],
+                items: vec!["Vorine Sword".into()],
+            },
+            b: "Bo".into(),
+            b_gives: Lots::default(),
+        });
+        assert_eq!(
+            describe(&traded),
+            "Trade done: Ada gives 3 Kalomite (Iron), Vorine Sword; Bo gives nothing."
+        );
+        let units = EventKind::Notice(Notice::CannotCraft(CraftProblem::Units {
+            recipe: Recipe::Dagger,
+            need: 4,
+            chose: 3,
+        }));
+        assert_eq!(
+            describe(&units),
+            "A Dagger takes exactly 4 units of ore (you chose 3)."
+        );
+        let not_ready = Notice::NotReady {
+            class: Class::Mage,
+            slot: 0,
+            secs: 2,
+        };
+        assert_eq!(
+            describe(&EventKind::Notice(not_ready)),
+            "Firebolt is not ready (2 s)."
+        );
+    }
+}
