@@ -1,5 +1,9 @@
-//! `brogue bots`: headless players that join by invite code, explore and fight, and measure
-//! what a player would feel: action latency, bytes received, who they see.
+//! `brogue bots`: headless players that join by invite code and play, measuring what a player
+//! would feel: action latency, bytes received, who they see, the newest tick they were shown.
+//!
+//! Two modes: `explore` (walk to the unexplored and fight what is adjacent) and `economy`
+//! (mine veins, craft daggers, bank at shrines and sometimes withdraw, and trade with other
+//! bots), the workload that exercises every kind of economy entry for crash tests.
 
 use std::collections::VecDeque;
 use std::path::Path;
@@ -7,18 +11,32 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use color_eyre::eyre;
-use game::protocol::{ClientMsg, EntityKind, MemberStatus};
+use game::craft::Recipe;
+use game::event::{EventKind, Notice};
+use game::protocol::{ClientMsg, EntityKind, LogLine, MemberStatus};
 use game::view::ClientView;
-use game::{Action, Class, Dir, Pos, Tile};
+use game::{Action, Class, Dir, EntityId, Goods, Pos, Stack, Tile, TradeInput};
 use net::{Identity, Target};
 use serde::Serialize;
 use tokio::task::JoinSet;
 
 use crate::session::{self, FromHost};
 
+/// What the bots do.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Explore and fight.
+    #[default]
+    Explore,
+    /// Mine, craft, bank at shrines and trade with each other.
+    Economy,
+}
+
 /// The JSON `brogue bots --json` prints.
 #[derive(Debug, Serialize)]
 pub struct Report {
+    pub mode: Mode,
     pub connected: usize,
     pub returning: usize,
     pub duration_s: f64,
@@ -27,6 +45,10 @@ pub struct Report {
     pub latency_ms: Latency,
     pub bytes_per_client_per_s: f64,
     pub min_players_seen: usize,
+    /// The newest tick any bot was shown (an update's tick: ticks the world had processed).
+    pub last_tick_seen: u64,
+    /// What the bots' own log lines say they did.
+    pub economy: EconomyCounts,
     pub errors: Vec<String>,
 }
 
@@ -35,6 +57,38 @@ pub struct Latency {
     pub p50: f64,
     pub p99: f64,
     pub max: f64,
+}
+
+/// Economy events the bots were told of (their own).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct EconomyCounts {
+    pub mined: u64,
+    pub crafted: u64,
+    pub banked: u64,
+    pub withdrawn: u64,
+    pub trades: u64,
+}
+
+impl EconomyCounts {
+    fn add(&mut self, other: &EconomyCounts) {
+        self.mined += other.mined;
+        self.crafted += other.crafted;
+        self.banked += other.banked;
+        self.withdrawn += other.withdrawn;
+        self.trades += other.trades;
+    }
+
+    /// Counts what `line` says this bot (called `name`) did.
+    fn count(&mut self, line: &LogLine, name: &str) {
+        match &line.event {
+            EventKind::Notice(Notice::Mined { .. }) => self.mined += 1,
+            EventKind::Notice(Notice::Banked(_)) => self.banked += 1,
+            EventKind::Notice(Notice::Withdrew { .. }) => self.withdrawn += 1,
+            EventKind::Notice(Notice::TradeDone { .. }) => self.trades += 1,
+            EventKind::Crafted { maker, .. } if maker == name => self.crafted += 1,
+            _ => {}
+        }
+    }
 }
 
 /// What one bot measured.
@@ -47,16 +101,19 @@ struct BotRun {
     latencies_us: Vec<u64>,
     rx_bytes: u64,
     others_seen: usize,
+    last_tick: u64,
+    economy: EconomyCounts,
     error: Option<String>,
 }
 
-/// Runs `count` bots against the host at `target` for `duration`, presenting `secret` (from an
-/// invite code) on first joins.
+/// Runs `count` bots in `mode` against the host at `target` for `duration`, presenting
+/// `secret` (from an invite code) on first joins.
 pub async fn run(
     target: &Target,
     secret: Option<[u8; 16]>,
     count: usize,
     duration: Duration,
+    mode: Mode,
     data_dir: &Path,
 ) -> eyre::Result<Report> {
     let deadline = Instant::now() + duration;
@@ -65,7 +122,7 @@ pub async fn run(
         let path = data_dir.join("bots").join(format!("bot-{i}.key"));
         let identity = Arc::new(Identity::load_or_create(&path)?);
         let target = target.clone();
-        set.spawn(async move { bot(i, identity, target, secret, deadline).await });
+        set.spawn(async move { bot(i, identity, target, secret, deadline, mode).await });
     }
     let runs: Vec<BotRun> = set.join_all().await;
     let mut latencies: Vec<u64> = runs.iter().flat_map(|r| r.latencies_us.clone()).collect();
@@ -79,7 +136,12 @@ pub async fn run(
     };
     let connected: Vec<&BotRun> = runs.iter().filter(|r| r.connected).collect();
     let secs = duration.as_secs_f64();
+    let mut economy = EconomyCounts::default();
+    for r in &runs {
+        economy.add(&r.economy);
+    }
     Ok(Report {
+        mode,
         connected: connected.len(),
         returning: runs.iter().filter(|r| r.returning).count(),
         duration_s: secs,
@@ -98,6 +160,8 @@ pub async fn run(
                 / secs.max(0.001)
         },
         min_players_seen: connected.iter().map(|r| r.others_seen).min().unwrap_or(0),
+        last_tick_seen: runs.iter().map(|r| r.last_tick).max().unwrap_or(0),
+        economy,
         errors: runs
             .iter()
             .enumerate()
@@ -112,6 +176,7 @@ async fn bot(
     target: Target,
     secret: Option<[u8; 16]>,
     deadline: Instant,
+    mode: Mode,
 ) -> BotRun {
     let mut run = BotRun::default();
     let name = format!("bot-{index}");
@@ -127,7 +192,7 @@ async fn bot(
     let tick = Duration::from_secs_f64(1.0 / f64::from(joined.welcome.tick_rate.max(1)));
     let class = Class::ALL[index % Class::ALL.len()];
     let mut view = ClientView::new();
-    let mut brain = Brain::new(index as u64);
+    let mut brain = Brain::new(index as u64, mode);
     let mut seq: u32 = 0;
     let mut in_flight: Option<(u32, Instant)> = None;
     let mut ready_at = Instant::now();
@@ -137,23 +202,34 @@ async fn bot(
         if now >= deadline {
             break;
         }
+        // Trades move on their own messages, whenever the view changes.
+        if let Some(msg) = brain.trade_move(&view, now) {
+            if joined.outbox.send(msg).await.is_err() {
+                run.error = Some("the host went away".into());
+                break;
+            }
+        }
         // Act when the character is ready and the previous action was seen to start.
         if in_flight.is_none() && now >= ready_at {
             let msg = if view.me.is_none() {
                 (!asked_for_character).then_some(ClientMsg::CreateCharacter { class })
             } else {
-                seq += 1;
-                Some(ClientMsg::Act {
-                    seq,
-                    action: brain.choose(&view),
-                })
+                match brain.choose(&view, now) {
+                    Choice::Act(action) => {
+                        seq += 1;
+                        Some(ClientMsg::Act { seq, action })
+                    }
+                    Choice::Say(msg) => Some(msg),
+                }
             };
             if let Some(msg) = msg {
-                if let ClientMsg::Act { seq, .. } = msg {
-                    in_flight = Some((seq, Instant::now()));
-                    run.sent += 1;
-                } else {
-                    asked_for_character = true;
+                match msg {
+                    ClientMsg::Act { seq, .. } => {
+                        in_flight = Some((seq, Instant::now()));
+                        run.sent += 1;
+                    }
+                    ClientMsg::CreateCharacter { .. } => asked_for_character = true,
+                    _ => ready_at = now + tick * 4,
                 }
                 if joined.outbox.send(msg).await.is_err() {
                     run.error = Some("the host went away".into());
@@ -182,10 +258,14 @@ async fn bot(
         match from_host {
             Some(FromHost::Update(update)) => {
                 let received = Instant::now();
+                for line in &update.log {
+                    run.economy.count(line, &name);
+                }
                 if let Err(e) = view.apply(*update) {
                     run.error = Some(format!("bad update: {e}"));
                     break;
                 }
+                run.last_tick = run.last_tick.max(view.tick);
                 if view.me.is_some() {
                     asked_for_character = false;
                 }
@@ -208,6 +288,7 @@ async fn bot(
                     .count();
                 run.others_seen = run.others_seen.max(others);
             }
+            Some(FromHost::Status(status)) => tracing::warn!("{name}: host status {status:?}"),
             Some(FromHost::Closed(reason)) => {
                 run.error = Some(format!("disconnected: {reason}"));
                 break;
@@ -220,17 +301,36 @@ async fn bot(
     run
 }
 
-/// A bot's decisions: fight what is adjacent, otherwise walk to the nearest unexplored edge.
-struct Brain {
-    rng: u64,
-    path: VecDeque<Pos>,
+/// What a bot does next.
+enum Choice {
+    Act(Action),
+    /// A message that is not an action (opening a trade).
+    Say(ClientMsg),
 }
 
+/// A bot's decisions.
+struct Brain {
+    rng: u64,
+    mode: Mode,
+    path: VecDeque<Pos>,
+    /// The trade this bot already made its offer in, and when it opened.
+    trade: Option<(u64, Instant)>,
+    offered: bool,
+    last_trade_try: Option<Instant>,
+}
+
+/// How long a bot waits for a trade partner before cancelling.
+const TRADE_PATIENCE: Duration = Duration::from_secs(4);
+
 impl Brain {
-    fn new(seed: u64) -> Brain {
+    fn new(seed: u64, mode: Mode) -> Brain {
         Brain {
             rng: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
+            mode,
             path: VecDeque::new(),
+            trade: None,
+            offered: false,
+            last_trade_try: None,
         }
     }
 
@@ -241,12 +341,52 @@ impl Brain {
         self.rng % n
     }
 
-    fn choose(&mut self, view: &ClientView) -> Action {
+    /// In a trade: offer a unit of ore, accept the current phase, give up after a while.
+    fn trade_move(&mut self, view: &ClientView, now: Instant) -> Option<ClientMsg> {
+        let Some(t) = &view.trade else {
+            self.trade = None;
+            return None;
+        };
+        if self.trade.map(|(id, _)| id) != Some(t.id) {
+            self.trade = Some((t.id, now));
+            self.offered = false;
+        }
+        let opened = self.trade.map_or(now, |(_, at)| at);
+        if now.duration_since(opened) > TRADE_PATIENCE {
+            self.trade = Some((t.id, now));
+            return Some(ClientMsg::Trade(TradeInput::Cancel { trade: t.id }));
+        }
+        if !self.offered {
+            self.offered = true;
+            let stacks = view
+                .pack
+                .stacks
+                .iter()
+                .max_by_key(|s| s.units)
+                .map(|s| Stack {
+                    spawn: game::ore::SpawnId(s.spawn),
+                    units: 1,
+                })
+                .into_iter()
+                .collect();
+            let goods = Goods {
+                stacks,
+                items: vec![],
+            };
+            return Some(ClientMsg::Trade(TradeInput::Offer { trade: t.id, goods }));
+        }
+        (!t.i_accepted).then_some(ClientMsg::Trade(TradeInput::Accept {
+            trade: t.id,
+            phase: t.phase,
+        }))
+    }
+
+    fn choose(&mut self, view: &ClientView, now: Instant) -> Choice {
         let Some(me) = view.me.as_ref() else {
-            return Action::Wait;
+            return Choice::Act(Action::Wait);
         };
         if me.downed.is_some() {
-            return Action::Wait;
+            return Choice::Act(Action::Wait);
         }
         let monster_next_to_me = view
             .entities
@@ -254,36 +394,163 @@ impl Brain {
             .find(|e| matches!(e.kind, EntityKind::Monster(_)) && e.pos.is_adjacent(me.pos));
         if let Some(m) = monster_next_to_me {
             self.path.clear();
-            return Action::Move(Dir::toward(me.pos, m.pos).unwrap_or(Dir::N));
+            return Choice::Act(Action::Move(Dir::toward(me.pos, m.pos).unwrap_or(Dir::N)));
         }
-        if self.path.front() == Some(&me.pos) {
+        if self.mode == Mode::Economy
+            && let Some(choice) = self.economy(view, now)
+        {
+            return choice;
+        }
+        self.walk(view, me.pos, |v, p| {
+            Dir::ALL.iter().any(|d| v.tile(p.step(*d)).is_none())
+        })
+    }
+
+    /// Mining, crafting, banking and trading, when one of them is possible now.
+    fn economy(&mut self, view: &ClientView, now: Instant) -> Option<Choice> {
+        let me = view.me.as_ref()?;
+        if view.trade.is_some() || me.channel.is_some() {
+            return Some(Choice::Act(Action::Wait));
+        }
+        let carried: u32 = view.pack.stacks.iter().map(|s| s.units).sum();
+        // Craft a dagger from any stack of four.
+        let dagger = Recipe::Dagger.def().units;
+        if let Some(s) = view.pack.stacks.iter().find(|s| s.units >= dagger)
+            && view.pack.items.len() < 3
+        {
+            let stacks = vec![Stack {
+                spawn: game::ore::SpawnId(s.spawn),
+                units: dagger,
+            }];
+            return Some(Choice::Act(Action::Craft {
+                recipe: Recipe::Dagger,
+                stacks,
+            }));
+        }
+        // At a shrine: bank what is carried, now and then take a unit back.
+        if me.at_shrine {
+            if carried > 0 {
+                let stacks = view
+                    .pack
+                    .stacks
+                    .iter()
+                    .map(|s| Stack {
+                        spawn: game::ore::SpawnId(s.spawn),
+                        units: s.units,
+                    })
+                    .collect();
+                return Some(Choice::Act(Action::Deposit(stacks)));
+            }
+            if let Some(v) = view.vault.first()
+                && self.roll(4) == 0
+            {
+                let back = Stack {
+                    spawn: game::ore::SpawnId(v.spawn),
+                    units: 1,
+                };
+                return Some(Choice::Act(Action::Withdraw(vec![back])));
+            }
+        }
+        // Trade with a bot standing next to us, now and then.
+        let neighbour = view.entities.iter().find(|e| {
+            matches!(e.kind, EntityKind::Character { away: false, .. }) && e.pos.is_adjacent(me.pos)
+        });
+        let rested = self
+            .last_trade_try
+            .is_none_or(|t| now.duration_since(t) > Duration::from_secs(3));
+        if let Some(other) = neighbour
+            && rested
+            && carried > 0
+            && self.roll(3) == 0
+        {
+            self.last_trade_try = Some(now);
+            let with = EntityId(other.id);
+            return Some(Choice::Say(ClientMsg::Trade(TradeInput::Open { with })));
+        }
+        // Carrying enough: to the nearest shrine.
+        if carried >= 3 {
+            let shrine = |v: &ClientView, p: Pos| {
+                std::iter::once(p)
+                    .chain(Dir::ALL.iter().map(|d| p.step(*d)))
+                    .any(|q| v.tile(q) == Some(Tile::Shrine))
+            };
+            if let Some(choice) = self.walk_to(view, me.pos, shrine) {
+                return Some(choice);
+            }
+        }
+        // Next to a vein: mine it; else walk to one.
+        if let Some(d) = Dir::ALL
+            .iter()
+            .find(|d| view.tile(me.pos.step(**d)) == Some(Tile::Vein))
+        {
+            self.path.clear();
+            return Some(Choice::Act(Action::Move(*d)));
+        }
+        let by_vein = |v: &ClientView, p: Pos| {
+            Dir::ALL
+                .iter()
+                .any(|d| v.tile(p.step(*d)) == Some(Tile::Vein))
+        };
+        self.walk_to(view, me.pos, by_vein)
+    }
+
+    /// A step along the shortest known path to a cell where `goal` holds, if there is one.
+    fn walk_to(
+        &mut self,
+        view: &ClientView,
+        from: Pos,
+        goal: impl Fn(&ClientView, Pos) -> bool,
+    ) -> Option<Choice> {
+        if goal(view, from) {
+            return None;
+        }
+        let path = path_to(view, from, &goal);
+        let next = *path.front()?;
+        self.path = path;
+        Some(Choice::Act(Action::Move(
+            Dir::toward(from, next).unwrap_or(Dir::N),
+        )))
+    }
+
+    /// Follows the current path, or a new one to a cell where `goal` holds, or wanders.
+    fn walk(
+        &mut self,
+        view: &ClientView,
+        from: Pos,
+        goal: impl Fn(&ClientView, Pos) -> bool,
+    ) -> Choice {
+        if self.path.front() == Some(&from) {
             self.path.pop_front();
         }
         let next_ok = self
             .path
             .front()
-            .is_some_and(|p| p.is_adjacent(me.pos) && view.entity_at(*p).is_none());
+            .is_some_and(|p| p.is_adjacent(from) && view.entity_at(*p).is_none());
         if !next_ok {
-            self.path = frontier_path(view, me.pos);
+            self.path = path_to(view, from, &goal);
         }
         match self.path.front() {
-            Some(next) => Action::Move(Dir::toward(me.pos, *next).unwrap_or(Dir::N)),
-            None => Action::Move(Dir::ALL[self.roll(8) as usize]),
+            Some(next) => Choice::Act(Action::Move(Dir::toward(from, *next).unwrap_or(Dir::N))),
+            None => Choice::Act(Action::Move(Dir::ALL[self.roll(8) as usize])),
         }
     }
 }
 
-/// The shortest known path from `from` to a walkable cell next to unexplored space.
-fn frontier_path(view: &ClientView, from: Pos) -> VecDeque<Pos> {
+/// The shortest known path from `from` to a walkable cell where `goal` holds (breadth-first,
+/// through known walkable cells and closed doors, around other creatures).
+fn path_to(
+    view: &ClientView,
+    from: Pos,
+    goal: &impl Fn(&ClientView, Pos) -> bool,
+) -> VecDeque<Pos> {
     let walkable = |p: Pos| {
         matches!(view.tile(p), Some(t) if t.is_walkable() || t == Tile::DoorClosed)
             && (p == from || view.entity_at(p).is_none())
     };
-    let frontier = |p: Pos| Dir::ALL.iter().any(|d| view.tile(p.step(*d)).is_none());
     let mut parent = std::collections::BTreeMap::from([(from, from)]);
     let mut queue = VecDeque::from([from]);
     while let Some(p) = queue.pop_front() {
-        if p != from && frontier(p) {
+        if p != from && goal(view, p) {
             let mut path = VecDeque::from([p]);
             let mut at = p;
             while parent[&at] != from {

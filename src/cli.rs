@@ -36,6 +36,19 @@ pub enum Command {
     Bots(BotsArgs),
     /// Show the leaderboards of the worlds hosted from this data dir
     Leaderboard(LeaderboardArgs),
+    /// Verify the save offline: replay each world's journal onto its checkpoint, check the state
+    /// hash and that no ore was lost or made (read-only; refused while a host holds the save)
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Only this world [default: every world in the data dir]
+    #[arg(long, value_name = "NAME")]
+    pub world: Option<String>,
+    /// Print one JSON object per world instead of a summary
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +157,9 @@ pub struct BotsArgs {
     /// How long they play, in seconds
     #[arg(long, default_value_t = 30.0, value_name = "SECS")]
     pub duration: f64,
+    /// What they do: explore and fight, or mine, craft, bank at shrines and trade
+    #[arg(long, value_enum, default_value_t = crate::bots::Mode::Explore)]
+    pub mode: crate::bots::Mode,
     /// Print one JSON object instead of a summary
     #[arg(long)]
     pub json: bool,
@@ -222,5 +238,21 @@ mod tests {
         assert!(Cli::try_parse_from(["brogue", "bots", "--lan", "w"]).is_ok());
         assert!(Cli::try_parse_from(["brogue", "bots"]).is_err());
         assert!(Cli::try_parse_from(["brogue", "join", "BRG-X", "--lan", "w"]).is_err());
+    }
+
+    #[test]
+    fn check_and_economy_bots_parse() {
+        let cli = Cli::try_parse_from(["brogue", "check", "--world", "w", "--json"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Check(CheckArgs { json: true, world: Some(ref w) })) if w == "w"
+        ));
+        let cli = Cli::try_parse_from(["brogue", "bots", "BRG-X", "--mode", "economy", "--json"])
+            .unwrap();
+        let Some(Command::Bots(b)) = cli.command else {
+            panic!("not bots")
+        };
+        assert_eq!(b.mode, crate::bots::Mode::Economy);
+        assert!(Cli::try_parse_from(["brogue", "bots", "BRG-X", "--mode", "nap"]).is_err());
     }
 }

@@ -3,25 +3,25 @@
 //! they differ only in the address bound and whether invites are issued.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use color_eyre::eyre::{self, WrapErr as _};
 use game::{StateHash, Tick, TickRate, World};
+use host::{Checkpoint, Config, Host};
 use net::discovery::{Announcement, Announcer, Interfaces};
-use net::invite::{Invite, IssuedSecret, Secret};
+use net::invite::{Invite, Secret};
 use net::{Identity, KeyPin, Listener, Target};
-use store::{SecretRecord, Store};
+use store::Store;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::host::{self, HostParams, HostReport, INVITE_TTL, now_unix};
+use crate::driver::{self, DriverParams, HostReport};
 use crate::saver::Saver;
 
-/// How often changed floors are saved while playing.
-pub const AUTOSAVE_EVERY: Duration = Duration::from_secs(5);
+/// How often the whole world is checkpointed while playing (the journal holds every tick).
+pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(5);
 
 /// What to host.
 #[derive(Clone, Debug)]
@@ -74,6 +74,8 @@ pub struct Hosting {
     pub seed: u64,
     /// True when the world was created now rather than loaded.
     pub created: bool,
+    /// The save, when it was not closed cleanly and had to be repaired on open.
+    pub repaired: Option<PathBuf>,
     /// The address the endpoint is bound to.
     pub addr: SocketAddr,
     /// Where a player on this machine dials, with the host's pin.
@@ -95,48 +97,61 @@ impl Hosting {
         identity: &Identity,
         data_dir: &Path,
     ) -> eyre::Result<Hosting> {
-        let store = Arc::new(Store::open(&data_dir.join(store::FILE_NAME))?);
+        let path = data_dir.join(store::FILE_NAME);
+        let store = Store::open(&path)?;
+        let repaired = store.was_repaired().then(|| path.clone());
+        if let Some(p) = &repaired {
+            tracing::warn!("save was not closed cleanly; repaired: {}", p.display());
+        }
         let name = game::text::sanitize(&options.world, 40);
         eyre::ensure!(!name.is_empty(), "the world needs a name (--world NAME)");
-        let (mut world, created) = match store.load_world(&name)? {
+        let (world, created) = match store.load_world(&name)? {
             Some(world) => (world, false),
             None => {
                 let seed = options.seed.unwrap_or_else(random_seed);
-                let mut world = World::new(&name, seed, options.tick_rate);
-                // The new world's economy is written whole; its entries so far are in it.
-                let _ = world.take_ledger();
-                store.create_world(&world.full_save())?;
+                let world = World::new(&name, seed, options.tick_rate);
+                store.create_world(&Checkpoint::of(&world))?;
                 (world, true)
             }
         };
-        if !created {
-            if let Some(seed) = options.seed.filter(|s| *s != world.seed()) {
-                tracing::warn!(
-                    "world {name} exists with seed {}; --seed {seed} ignored",
-                    world.seed()
-                );
-            }
-            world.set_tick_rate(options.tick_rate);
+        if !created && let Some(seed) = options.seed.filter(|s| *s != world.seed()) {
+            tracing::warn!(
+                "world {name} exists with seed {}; --seed {seed} ignored",
+                world.seed()
+            );
         }
         let listener = Listener::bind(options.bind, identity)?;
         let addr = listener.local_addr();
         let pin = KeyPin::of(&identity.id());
-        let (invite_tx, invites) = watch::channel(None);
-        let (secrets, template) = if options.invites {
-            let secrets = current_secrets(&store, &name, now_unix())?;
-            let newest = *secrets.last().expect("current_secrets issues one");
-            let template = Invite {
-                host: pin,
-                addrs: invite_addresses(addr),
-                port: addr.port(),
-                secret: Secret(newest.secret),
-                expires_at: newest.expires_at,
-            };
-            invite_tx.send_replace(Some(template.encode()));
-            (secrets, Some(template))
-        } else {
-            (Vec::new(), None)
+        let started = Instant::now();
+        let config = Config {
+            host_player: identity.id(),
+            max_players: options.max_players,
+            invites: options.invites,
+            open: options.lan.as_ref().is_some_and(|l| l.open),
+            tick_rate: options.tick_rate,
+            checkpoint_every: CHECKPOINT_EVERY,
         };
+        let secrets = if options.invites {
+            store.invite_secrets(&name)?
+        } else {
+            Vec::new()
+        };
+        let mut core = Host::new(world, config, secrets, random_bytes(), driver::now(started));
+        // Whatever the core issued at start is written by the saver with everything else.
+        let template = options.invites.then(|| Invite {
+            host: pin,
+            addrs: invite_addresses(addr),
+            port: addr.port(),
+            secret: Secret([0; 16]),
+            expires_at: 0,
+        });
+        let first_code = template
+            .as_ref()
+            .and_then(|t| core.secrets().last().map(|s| driver::invite_code(t, s)));
+        // At start the only events are secrets just issued; the code above already uses them.
+        while core.poll_event().is_some() {}
+        let (invite_tx, invites) = watch::channel(first_code);
         let shutdown = CancellationToken::new();
         let (players_tx, players_rx) = watch::channel(0u16);
         let (lan, announced_as) = match &options.lan {
@@ -157,25 +172,26 @@ impl Hosting {
             }
             None => (None, None),
         };
-        let params = HostParams {
-            host_player: identity.id(),
-            max_players: options.max_players,
-            autosave_every: AUTOSAVE_EVERY,
-            secrets,
+        let params = DriverParams {
             invite_template: template,
             invites: invite_tx,
-            open: options.lan.as_ref().is_some_and(|l| l.open),
             players: players_tx,
+            started,
         };
-        let saver = Saver::start(store);
-        let (tick, hash, seed) = (world.tick(), world.state_hash(), world.seed());
-        let task = tokio::spawn(host::run(listener, world, saver, params, shutdown.clone()));
+        let (tick, hash, seed) = (
+            core.world().tick(),
+            core.world().state_hash(),
+            core.world().seed(),
+        );
+        let saver = Saver::start(store, path, name.clone());
+        let task = tokio::spawn(driver::run(listener, core, saver, params, shutdown.clone()));
         Ok(Hosting {
             world: name,
             tick,
             hash,
             seed,
             created,
+            repaired,
             addr,
             local: Target {
                 addrs: vec![local_dial_address(addr)],
@@ -203,8 +219,12 @@ impl Hosting {
             let _ = lan.await;
         }
         if let Some(e) = &report.save_error {
-            eyre::bail!("the world could not be saved: {e}");
+            eyre::bail!(
+                "the world could not be saved completely: {e}. It resumes from the last tick \
+                 that was written, which includes everything players were shown"
+            );
         }
+        tracing::info!("journal: {}", report.journal);
         Ok(report)
     }
 }
@@ -229,23 +249,6 @@ async fn announce(
     }
     // Unregistering waits for the goodbye packets: keep that off the async threads.
     let _ = tokio::task::spawn_blocking(move || announcer.stop()).await;
-}
-
-/// The invite secrets to honour, with a fresh one issued if none has an hour left.
-fn current_secrets(store: &Store, world: &str, now: u64) -> eyre::Result<Vec<SecretRecord>> {
-    let mut secrets = store.invite_secrets(world)?;
-    let fresh_enough = secrets.iter().any(|s| s.expires_at > now + 3600);
-    if !fresh_enough {
-        let issued = IssuedSecret::new(now, INVITE_TTL);
-        secrets.retain(|s| s.expires_at + 7 * 24 * 3600 > now);
-        secrets.push(SecretRecord {
-            secret: issued.secret,
-            expires_at: issued.expires_at,
-        });
-        store.set_invite_secrets(world, &secrets)?;
-    }
-    secrets.sort_by_key(|s| s.expires_at);
-    Ok(secrets)
 }
 
 /// Addresses to put in an invite: the bound one, or, when bound to the unspecified address,
@@ -288,4 +291,11 @@ fn random_seed() -> u64 {
     let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes).expect("the OS has randomness");
     u64::from_le_bytes(bytes) >> 16 // short enough to type back in
+}
+
+/// Entropy for the core's invite secrets.
+fn random_bytes() -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS has randomness");
+    bytes
 }

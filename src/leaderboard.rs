@@ -11,7 +11,8 @@ pub fn load(data_dir: &Path, world: Option<&str>) -> eyre::Result<Vec<(String, V
     if !path.exists() {
         return Ok(Vec::new());
     }
-    let store = Store::open(&path)?;
+    // Reading never changes the save (a file left unclean is read from a repaired copy).
+    let store = Store::open_read_only(&path)?;
     let names: Vec<String> = match world {
         Some(w) => vec![w.to_owned()],
         None => store.worlds()?.into_iter().map(|w| w.name).collect(),

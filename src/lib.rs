@@ -3,8 +3,9 @@
 //! reads the environment or installs hooks.
 
 pub mod bots;
+pub mod check;
 pub mod cli;
-pub mod host;
+pub mod driver;
 pub mod hosting;
 pub mod join;
 pub mod leaderboard;

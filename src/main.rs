@@ -46,7 +46,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
     let no_tui = matches!(&cli.command, Some(Command::Host(h)) if h.headless)
         || matches!(
             &cli.command,
-            Some(Command::Bots(_) | Command::Lan(_) | Command::Leaderboard(_))
+            Some(Command::Bots(_) | Command::Lan(_) | Command::Leaderboard(_) | Command::Check(_))
         );
     let interfaces = if cli.lan_iface.is_empty() {
         Interfaces::All
@@ -58,6 +58,9 @@ async fn run(cli: Cli) -> eyre::Result<()> {
     // creating one).
     if let Some(Command::Lan(args)) = &cli.command {
         return list_lan(args, &interfaces).await;
+    }
+    if let Some(Command::Check(args)) = &cli.command {
+        return brogue::check::run(&data_dir, args.world.as_deref(), args.json);
     }
     if let Some(Command::Leaderboard(args)) = &cli.command {
         let boards = brogue::leaderboard::load(&data_dir, args.world.as_deref())?;
@@ -95,6 +98,9 @@ async fn run(cli: Cli) -> eyre::Result<()> {
         Some(Command::Solo(args)) => {
             let options = HostOptions::solo(args.world, args.seed);
             let hosting = Hosting::start(&options, &identity, &data_dir).await?;
+            if let Some(path) = &hosting.repaired {
+                println!("repaired: {} was not closed cleanly", path.display());
+            }
             let me = player(args.character.name, args.character.class);
             finish(play::run(me, Start::Hosted(hosting), default_host).await?)
         }
@@ -137,7 +143,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             let me = player(args.character.name, args.character.class);
             finish(play::run(me, Start::Join(resolved), default_host).await?)
         }
-        Some(Command::Lan(_) | Command::Leaderboard(_)) => {
+        Some(Command::Lan(_) | Command::Leaderboard(_) | Command::Check(_)) => {
             unreachable!("handled before the identity is loaded")
         }
         Some(Command::Bots(args)) => {
@@ -161,6 +167,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                 secret,
                 usize::from(args.count),
                 Duration::from_secs_f64(args.duration),
+                args.mode,
                 &data_dir,
             )
             .await?;
@@ -177,6 +184,9 @@ async fn run(cli: Cli) -> eyre::Result<()> {
 /// The lines tools and tests read as soon as the host listens.
 fn announce(hosting: &Hosting) -> eyre::Result<()> {
     let mut out = std::io::stdout().lock();
+    if let Some(path) = &hosting.repaired {
+        writeln!(out, "repaired: {} was not closed cleanly", path.display())?;
+    }
     if let Some(code) = hosting.invite() {
         writeln!(out, "invite: {code}")?;
     }
@@ -227,6 +237,7 @@ async fn headless(mut hosting: Hosting) -> eyre::Result<()> {
         "saved: {} tick {} state {}",
         report.world, report.tick.0, report.hash
     );
+    println!("journal: {}", report.journal);
     Ok(())
 }
 
@@ -343,6 +354,14 @@ fn print_bots(r: &bots::Report) {
         "host→client: {:.0} bytes/s per bot; fewest other players seen: {}",
         r.bytes_per_client_per_s, r.min_players_seen
     );
+    println!("newest tick shown: {}", r.last_tick_seen);
+    if r.mode == bots::Mode::Economy {
+        let e = &r.economy;
+        println!(
+            "economy: {} mined, {} crafted, {} banked, {} withdrawn, {} trades",
+            e.mined, e.crafted, e.banked, e.withdrawn, e.trades
+        );
+    }
     for e in &r.errors {
         println!("error: {e}");
     }

@@ -13,7 +13,7 @@ use net::{Identity, JoinError};
 use tokio::sync::mpsc;
 use ui::{App, Event, Intent, LanEntry, LanStatus, Screen, Session};
 
-use crate::host::HostReport;
+use crate::driver::HostReport;
 use crate::hosting::{HostOptions, Hosting};
 use crate::join::{JoinSpec, KnownHosts, Resolved, lan_target};
 use crate::session::{FromHost, Joined};
@@ -230,6 +230,7 @@ impl Game {
     /// Joins our own host over loopback: solo and host-and-play take the same path as a friend.
     async fn play_hosted(&mut self, mut hosting: Hosting) {
         let target = hosting.local.clone();
+        let repaired = hosting.repaired.is_some();
         hosting.invites.borrow_and_update(); // shown via the session below
         let session = Session {
             world: hosting.world.clone(),
@@ -251,6 +252,13 @@ impl Game {
                 // The printed code is hidden behind the game screen: show it straight away.
                 if show_invite {
                     self.app.overlay = Some(ui::Overlay::Invite);
+                }
+                if repaired {
+                    self.app.notice = Some(
+                        "The save was not closed cleanly last time (a crash?); it was repaired \
+                         and the world resumes where its journal ends."
+                            .into(),
+                    );
                 }
             }
             Err(e) => self
@@ -309,6 +317,7 @@ impl Game {
                         .ended(format!("The host sent a bad update ({e}); disconnected."));
                 }
             },
+            FromHost::Status(status) => self.app.host_status(status),
             FromHost::Closed(reason) => {
                 self.joined = None;
                 self.app.ended(format!("Disconnected: {reason}"));

@@ -1,108 +1,329 @@
-//! Saving off the tick path: the host loop hands over economy entries (every one, in order) and
-//! snapshots taken between ticks; a thread writes them, each in its own transaction. A slow disk
-//! delays writes, never ticks.
+//! The store's thread: it writes what the host core asks for, in order — journal entries in
+//! batches (one transaction for whatever queued up while the last commit ran), checkpoints,
+//! invite secrets — and reports back which tick is durable. A slow disk delays updates by a
+//! commit; it never delays ticks, until the core's bound says stop.
+//!
+//! On a write error (a full disk, an I/O error) the thread reports it, reopens the file (redb
+//! refuses every write after one failed until it is reopened) and retries with backoff,
+//! keeping what it could not write; nothing is dropped. Closing writes everything left, then
+//! closes the database cleanly before the thread ends, so the next open needs no repair.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
-use game::economy::Entry;
-use game::world::WorldSave;
-use store::{SecretRecord, Store, StoreError};
+use game::Tick;
+use host::{JournalEntry, Persist};
+use store::{Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
-/// A write for the saver thread.
+/// Jobs the driver may hand over before it must wait (the core keeps the rest, and stops
+/// ticking once a second of ticks waits).
+pub const QUEUE: usize = 256;
+/// Longest pause between retries of a failing write.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// How long closing keeps retrying a failing write before it gives up.
+const CLOSE_PATIENCE: Duration = Duration::from_secs(10);
+
+/// What the saver tells the driver.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Report {
+    /// The journal is committed through this tick.
+    Durable(Tick),
+    /// A write failed; the saver keeps retrying. The text says why, for players.
+    Failing(String),
+}
+
 enum Job {
-    /// One economy entry: one durable transaction.
-    Apply { world: String, entry: Box<Entry> },
-    /// A snapshot of the world (core, players, changed floors).
-    Snapshot(Box<WorldSave>),
-    Secrets {
-        world: String,
-        secrets: Vec<SecretRecord>,
-    },
-    /// Resolves once every earlier job is written.
-    Flush(oneshot::Sender<()>),
+    Write(Persist),
+    /// Write everything, close the database, and say how it went.
+    Close(oneshot::Sender<Result<JournalStats, String>>),
 }
 
-/// The host loop's handle on the saver.
-#[derive(Clone, Debug)]
+/// What journal writes cost, for the log and docs/BENCHMARKS.md.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JournalStats {
+    pub commits: u64,
+    pub ticks: u64,
+    /// Milliseconds per commit.
+    pub mean_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+impl std::fmt::Display for JournalStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let per_commit = if self.commits == 0 {
+            0.0
+        } else {
+            self.ticks as f64 / self.commits as f64
+        };
+        write!(
+            f,
+            "{} commits for {} ticks ({per_commit:.1} ticks each), {:.2} ms mean, {:.2} ms p99, \
+             {:.2} ms max",
+            self.commits, self.ticks, self.mean_ms, self.p99_ms, self.max_ms
+        )
+    }
+}
+
+/// The driver's handle on the saver thread.
+#[derive(Debug)]
 pub struct Saver {
-    jobs: mpsc::UnboundedSender<Job>,
-    /// Jobs queued and not yet written.
-    backlog: Arc<AtomicUsize>,
+    jobs: mpsc::Sender<Job>,
+    /// Durability and failures, in order.
+    pub reports: mpsc::UnboundedReceiver<Report>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
-
-/// The last error the saver met, for the host to report.
-pub type SaveFailures = Arc<std::sync::Mutex<Option<String>>>;
-
-/// Snapshots are skipped while the saver is this far behind (economy entries never are).
-const SNAPSHOT_BACKLOG: usize = 64;
 
 impl Saver {
-    /// Starts the saver thread writing into `store`.
-    pub fn start(store: Arc<Store>) -> (Saver, SaveFailures) {
-        let (jobs, mut rx) = mpsc::unbounded_channel::<Job>();
-        let backlog = Arc::new(AtomicUsize::new(0));
-        let failures: SaveFailures = Arc::default();
-        let (seen, pending) = (failures.clone(), backlog.clone());
-        std::thread::Builder::new()
+    /// Starts the thread writing world `world` into `store` (reopened from `path` after a
+    /// failed write).
+    pub fn start(store: Store, path: PathBuf, world: String) -> Saver {
+        let (jobs, rx) = mpsc::channel(QUEUE);
+        let (report, reports) = mpsc::unbounded_channel();
+        let thread = std::thread::Builder::new()
             .name("brogue-saver".into())
             .spawn(move || {
-                while let Some(job) = rx.blocking_recv() {
-                    let result: Result<(), StoreError> = match job {
-                        Job::Apply { world, entry } => store.apply(&world, &entry),
-                        Job::Snapshot(save) => store.save_world(&save),
-                        Job::Secrets { world, secrets } => {
-                            store.set_invite_secrets(&world, &secrets)
-                        }
-                        Job::Flush(done) => {
-                            let _ = done.send(());
-                            Ok(())
-                        }
-                    };
-                    pending.fetch_sub(1, Ordering::Relaxed);
-                    if let Err(e) = result {
-                        tracing::error!("save failed: {e}");
-                        *seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
-                    }
+                Thread {
+                    store: Some(store),
+                    path,
+                    world,
+                    report,
+                    waiting: Vec::new(),
+                    commit_ms: Vec::new(),
+                    ticks: 0,
                 }
+                .run(rx)
             })
             .expect("spawn the saver thread");
-        (Saver { jobs, backlog }, failures)
-    }
-
-    fn send(&self, job: Job) {
-        self.backlog.fetch_add(1, Ordering::Relaxed);
-        if self.jobs.send(job).is_err() {
-            self.backlog.fetch_sub(1, Ordering::Relaxed);
+        Saver {
+            jobs,
+            reports,
+            thread: Some(thread),
         }
     }
 
-    /// Is the saver keeping up well enough to take a snapshot?
+    /// Whether a job can be handed over without waiting.
     pub fn has_room(&self) -> bool {
-        self.backlog.load(Ordering::Relaxed) < SNAPSHOT_BACKLOG
+        self.jobs.capacity() > 0
     }
 
-    /// Queues one economy entry; entries are written in the order given.
-    pub fn apply(&self, world: &str, entry: Entry) {
-        self.send(Job::Apply {
-            world: world.to_owned(),
-            entry: Box::new(entry),
-        });
+    /// Hands over a job; `false` when the queue is full (keep it and try later).
+    pub fn try_write(&self, job: Persist) -> Result<(), Persist> {
+        self.jobs.try_send(Job::Write(job)).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(Job::Write(p))
+            | mpsc::error::TrySendError::Closed(Job::Write(p)) => p,
+            _ => unreachable!("only writes are tried"),
+        })
     }
 
-    pub fn save(&self, save: WorldSave) {
-        self.send(Job::Snapshot(Box::new(save)));
+    /// Hands over a job, waiting for room.
+    pub async fn write(&self, job: Persist) {
+        let _ = self.jobs.send(Job::Write(job)).await;
     }
 
-    pub fn save_secrets(&self, world: String, secrets: Vec<SecretRecord>) {
-        self.send(Job::Secrets { world, secrets });
+    /// Writes everything handed over, closes the database and joins the thread. Returns what
+    /// the writes cost (or what could not be saved) and the reports not yet read.
+    pub async fn close(mut self) -> (Result<JournalStats, String>, Vec<Report>) {
+        let (done, result) = oneshot::channel();
+        let outcome = if self.jobs.send(Job::Close(done)).await.is_err() {
+            Err("the saver thread is gone".into())
+        } else {
+            result
+                .await
+                .unwrap_or_else(|_| Err("the saver thread stopped".into()))
+        };
+        if let Some(thread) = self.thread.take() {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+        let mut reports = Vec::new();
+        while let Ok(r) = self.reports.try_recv() {
+            reports.push(r);
+        }
+        (outcome, reports)
+    }
+}
+
+struct Thread {
+    /// `None` while it is being reopened.
+    store: Option<Store>,
+    path: PathBuf,
+    world: String,
+    report: mpsc::UnboundedSender<Report>,
+    /// Taken from the queue, not yet written.
+    waiting: Vec<Persist>,
+    commit_ms: Vec<f64>,
+    ticks: u64,
+}
+
+impl Thread {
+    fn run(mut self, mut rx: mpsc::Receiver<Job>) {
+        while let Some(job) = rx.blocking_recv() {
+            let close = match job {
+                Job::Write(p) => {
+                    self.waiting.push(p);
+                    None
+                }
+                Job::Close(done) => Some(done),
+            };
+            // Whatever else queued up meanwhile goes into the same commit.
+            let mut close = close;
+            while close.is_none() {
+                match rx.try_recv() {
+                    Ok(Job::Write(p)) => self.waiting.push(p),
+                    Ok(Job::Close(done)) => close = Some(done),
+                    Err(_) => break,
+                }
+            }
+            match close {
+                None => self.write_until_done(None),
+                Some(done) => {
+                    let deadline = Instant::now() + CLOSE_PATIENCE;
+                    self.write_until_done(Some(deadline));
+                    let _ = done.send(self.finish());
+                    return;
+                }
+            }
+        }
+        // The driver went away without closing: still close the file cleanly.
+        let _ = self.finish();
     }
 
-    /// Waits until everything queued so far is on disk.
-    pub async fn flush(&self) {
-        let (done, wait) = oneshot::channel();
-        self.send(Job::Flush(done));
-        let _ = wait.await;
+    /// Writes everything waiting, retrying with backoff (until `deadline`, when closing).
+    fn write_until_done(&mut self, deadline: Option<Instant>) {
+        let mut backoff = Duration::from_millis(50);
+        let mut failing: Option<String> = None;
+        while !self.waiting.is_empty() {
+            match self.write_waiting() {
+                Ok(()) => {}
+                Err(e) => {
+                    let reason = short_reason(&e);
+                    if failing.as_ref() != Some(&reason) {
+                        tracing::error!("saving failed, retrying: {e}");
+                        let _ = self.report.send(Report::Failing(reason.clone()));
+                        failing = Some(reason);
+                    }
+                    if deadline.is_some_and(|d| Instant::now() >= d) {
+                        return;
+                    }
+                    std::thread::sleep(backoff);
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    self.reopen();
+                }
+            }
+        }
+        if failing.is_some() {
+            tracing::info!("saving works again");
+        }
+    }
+
+    /// Writes the waiting jobs in order: runs of journal entries as one transaction each.
+    fn write_waiting(&mut self) -> Result<(), StoreError> {
+        let Some(store) = self.store.as_ref() else {
+            return Err(StoreError::Io {
+                path: self.path.clone(),
+                reason: "the save could not be reopened".into(),
+            });
+        };
+        while !self.waiting.is_empty() {
+            let run = self
+                .waiting
+                .iter()
+                .take_while(|p| matches!(p, Persist::Journal(_)))
+                .count();
+            if run > 0 {
+                let last = match &self.waiting[run - 1] {
+                    Persist::Journal(e) => e.tick,
+                    _ => unreachable!("a run of journal entries"),
+                };
+                // A commit whose report failed may have landed: never write a tick twice.
+                let end = store.end_of_journal(&self.world)?.unwrap_or(Tick::ZERO);
+                let entries: Vec<JournalEntry> = self.waiting[..run]
+                    .iter()
+                    .filter_map(|p| match p {
+                        Persist::Journal(e) if e.tick >= end => Some(e.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                if !entries.is_empty() {
+                    let started = Instant::now();
+                    store.append(&self.world, &entries)?;
+                    self.commit_ms
+                        .push(started.elapsed().as_secs_f64() * 1000.0);
+                    self.ticks += entries.len() as u64;
+                }
+                self.waiting.drain(..run);
+                let _ = self.report.send(Report::Durable(last));
+                continue;
+            }
+            match &self.waiting[0] {
+                Persist::Checkpoint(c) => store.checkpoint(&self.world, c)?,
+                Persist::Secrets(s) => store.set_invite_secrets(&self.world, s)?,
+                Persist::Journal(_) => unreachable!("handled above"),
+            }
+            self.waiting.remove(0);
+        }
+        Ok(())
+    }
+
+    /// Drops the database and opens it again: after one failed write redb refuses the rest.
+    fn reopen(&mut self) {
+        if let Some(store) = self.store.take() {
+            drop(store);
+        }
+        match Store::open(&self.path) {
+            Ok(store) => self.store = Some(store),
+            Err(e) => tracing::warn!("cannot reopen the save yet: {e}"),
+        }
+    }
+
+    /// Closes the database cleanly; says what was left unwritten, if anything.
+    fn finish(&mut self) -> Result<JournalStats, String> {
+        let unwritten = self
+            .waiting
+            .iter()
+            .filter(|p| matches!(p, Persist::Journal(_)))
+            .count();
+        if let Some(store) = self.store.take()
+            && let Err(e) = store.close()
+        {
+            return Err(format!("closing the save failed: {e}"));
+        }
+        if unwritten > 0 {
+            return Err(format!(
+                "the last {unwritten} ticks could not be written to {}",
+                self.path.display()
+            ));
+        }
+        Ok(self.stats())
+    }
+
+    fn stats(&self) -> JournalStats {
+        let mut ms = self.commit_ms.clone();
+        ms.sort_by(f64::total_cmp);
+        let pick = |p: f64| {
+            ms.get(((ms.len().saturating_sub(1)) as f64 * p).round() as usize)
+                .copied()
+                .unwrap_or(0.0)
+        };
+        JournalStats {
+            commits: ms.len() as u64,
+            ticks: self.ticks,
+            mean_ms: if ms.is_empty() {
+                0.0
+            } else {
+                ms.iter().sum::<f64>() / ms.len() as f64
+            },
+            p99_ms: pick(0.99),
+            max_ms: ms.last().copied().unwrap_or(0.0),
+        }
+    }
+}
+
+/// The part of a store error players need: "No space left on device (os error 28)".
+fn short_reason(e: &StoreError) -> String {
+    match e {
+        StoreError::Io { reason, .. } => reason.clone(),
+        other => other.to_string(),
     }
 }

@@ -1,7 +1,7 @@
 //! A player's connection to a host, as two channels: messages out, updates in. The TUI and
 //! the bots both play through this.
 
-use game::protocol::{ClientMsg, Hello, HostMsg, PROTOCOL_VERSION, Update, Welcome};
+use game::protocol::{ClientMsg, Hello, HostMsg, HostStatus, PROTOCOL_VERSION, Update, Welcome};
 use net::client::SessionHandle;
 use net::{Identity, JoinError, Target};
 use tokio::sync::mpsc;
@@ -10,6 +10,8 @@ use tokio::sync::mpsc;
 #[derive(Debug)]
 pub enum FromHost {
     Update(Box<Update>),
+    /// The host's own health (it cannot save, or saves again).
+    Status(HostStatus),
     /// The session is over; the text says why.
     Closed(String),
 }
@@ -63,6 +65,7 @@ pub async fn join(
         loop {
             let item = match rx.recv().await {
                 Ok(HostMsg::Update(update)) => FromHost::Update(update),
+                Ok(HostMsg::Status(status)) => FromHost::Status(status),
                 Ok(HostMsg::Closing { reason }) => FromHost::Closed(reason),
                 Ok(other) => FromHost::Closed(format!("the host sent an unexpected {other:?}")),
                 Err(e) => FromHost::Closed(e.to_string()),

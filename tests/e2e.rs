@@ -165,7 +165,7 @@ async fn wrong_and_expired_secrets_are_refused_with_their_own_messages() {
         let store = store::Store::open(&dir.path().join(store::FILE_NAME)).unwrap();
         let mut secrets = store.invite_secrets("gate").unwrap();
         for s in &mut secrets {
-            s.expires_at = brogue::host::now_unix() - 60;
+            s.expires_at = brogue::driver::now_unix() - 60;
         }
         store.set_invite_secrets("gate", &secrets).unwrap();
     }
@@ -389,9 +389,9 @@ async fn two_players_trade_over_the_network_and_the_trade_survives_a_restart() {
     assert!(exit.success());
     {
         let store = store::Store::open(&dir.path().join(store::FILE_NAME)).unwrap();
-        let economy = store.economy("market").unwrap();
-        assert_eq!(economy.trades().len(), 1, "the trade is in the history");
-        assert_eq!(economy.trades()[0].a_gives.stacks[0].units, 2);
+        let trades = store.trades("market").unwrap();
+        assert_eq!(trades.len(), 1, "the trade is in the history");
+        assert_eq!(trades[0].a_gives.stacks[0].units, 2);
     }
     let again = HostProcess::start(dir.path(), "market", &[]);
     let invite = again.parsed_invite();

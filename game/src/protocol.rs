@@ -76,6 +76,18 @@ pub enum HostMsg {
     Closing {
         reason: String,
     },
+    /// How the host itself is doing, when players need to know.
+    Status(HostStatus),
+}
+
+/// The host's own health, as players are told it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HostStatus {
+    /// The host cannot write its save (the text says why): the world pauses rather than show
+    /// what could be lost, and resumes by itself once saving works again.
+    CannotSave { reason: String },
+    /// Saving works again.
+    Saving,
 }
 
 /// The host let the player in.

@@ -110,7 +110,7 @@ impl Recording {
                     Some(text) => format!("act {} {seq} {text}", self.index_of(player)),
                     None => raw(input),
                 },
-                Input::Chat { .. } | Input::Trade { .. } => raw(input),
+                Input::Chat { .. } | Input::Trade { .. } | Input::SetTickRate(_) => raw(input),
             };
             let _ = writeln!(out, "{tick} {line}");
         }

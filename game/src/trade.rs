@@ -170,7 +170,9 @@ impl World {
             b_gives: self.goods_lots(&record.b_gives),
         };
         self.trades_mut().remove(&trade);
-        if self.record(Entry::Traded(record)) {
+        // Nothing changes hands: done, and nothing worth a line of history.
+        let empty = record.a_gives.is_empty() && record.b_gives.is_empty();
+        if empty || self.record(Entry::Traded(record)) {
             self.unequip_gone(a);
             self.unequip_gone(b);
             for p in [a, b] {

@@ -13,15 +13,14 @@ use crate::ability::Target;
 use crate::class::Class;
 use crate::command::Checked;
 use crate::craft::{GearStats, Recipe, Slot};
-use crate::economy::{Economy, Entry, Goods, Holder, ItemId, ItemKind, Place, Stack, Vein};
+use crate::economy::{Economy, Entry, Goods, Holder, ItemId, ItemKind, Place, Stack, TradeRecord};
 use crate::event::{Event, EventKind, Scope, TradeEnd};
 use crate::floor::{Floor, Grid};
 use crate::fov;
 use crate::geom::{Dir, Pos};
 use crate::ids::{EntityId, PlayerId, hex};
 use crate::mapgen;
-use crate::monster::{Monster, MonsterKind};
-use crate::ore::{OreClass, SpawnId};
+use crate::monster::Monster;
 use crate::rng::{Rng, Stream};
 use crate::text::sanitize;
 use crate::tick::{Tick, TickRate};
@@ -98,6 +97,10 @@ pub enum Input {
         player: PlayerId,
         trade: Checked<TradeInput>,
     },
+    /// The host runs the world at another rate from now on (a host may resume a world at another
+    /// `--tick-rate`). Timers already running keep their tick counts; durations computed from
+    /// now on use the new rate.
+    SetTickRate(TickRate),
 }
 
 /// What a player does about trading.
@@ -278,6 +281,24 @@ pub struct WorldSave {
     pub floors: Vec<Floor>,
 }
 
+impl WorldSave {
+    /// The state hash of the world this save holds: the same as [`World::state_hash`] of the
+    /// world it was taken from, computed without rebuilding it (floors must be in depth order,
+    /// as [`World::full_save`] gives them).
+    pub fn state_hash(&self) -> StateHash {
+        state_hash(&self.core, self.floors.iter())
+    }
+}
+
+fn state_hash<'a>(core: &Core, floors: impl Iterator<Item = &'a Floor>) -> StateHash {
+    let mut hasher = Sha256::new();
+    hasher.update(postcard::to_stdvec(core).expect("in-memory encoding cannot fail"));
+    for floor in floors {
+        hasher.update(postcard::to_stdvec(floor).expect("in-memory encoding cannot fail"));
+    }
+    StateHash(hasher.finalize().into())
+}
+
 /// A SHA-256 over the complete state of a world.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct StateHash(pub [u8; 32]);
@@ -314,10 +335,8 @@ pub struct World {
     party_sight: BTreeMap<u8, Grid<bool>>,
     /// Events of the last tick.
     events: Vec<Event>,
-    /// Economy entries not yet taken by the host (kept until taken, never dropped).
-    ledger: Vec<Entry>,
-    /// Floors changed since the last save.
-    dirty: BTreeSet<u8>,
+    /// Trades completed since the host last took them (the save keeps them as history rows).
+    completed_trades: Vec<TradeRecord>,
 }
 
 impl World {
@@ -349,75 +368,16 @@ impl World {
     }
 
     fn from_core(core: Core, floors: BTreeMap<u8, Floor>) -> World {
-        let dirty = floors.keys().copied().collect();
         let mut world = World {
             core,
             floors,
             sight: BTreeMap::new(),
             party_sight: BTreeMap::new(),
             events: Vec::new(),
-            ledger: Vec::new(),
-            dirty,
+            completed_trades: Vec::new(),
         };
         world.update_vision();
         world
-    }
-
-    /// A world whose first floor is `floor` instead of a generated one: for fixtures and tools.
-    /// Deeper floors are still generated from the seed.
-    pub fn with_first_floor(name: &str, seed: u64, tick_rate: TickRate, floor: Floor) -> World {
-        let mut world = World::new(name, seed, tick_rate);
-        world.core.next_entity = 1;
-        world.floors.clear();
-        let mut floor = floor;
-        floor.depth = 1;
-        world.floors.insert(1, floor);
-        world.dirty.insert(1);
-        world
-    }
-
-    /// Places a monster of `kind` at `pos` on floor `depth` (fixtures and tools).
-    pub fn spawn_monster(&mut self, depth: u8, kind: MonsterKind, pos: Pos) -> Option<EntityId> {
-        self.ensure_floor(depth);
-        let id = self.new_entity();
-        let next = self.core.tick;
-        self.floor_mut(depth)?
-            .monsters
-            .insert(id, Monster::new(id, kind, pos, next));
-        Some(id)
-    }
-
-    /// Records an economy entry for fixtures and tools (e.g. ore in a pack). `false` if invalid.
-    pub fn grant(&mut self, entry: Entry) -> bool {
-        self.record(entry)
-    }
-
-    /// Puts `units` of the current spawn of `class` in `player`'s pack, the way mining would:
-    /// a vein found off the map of floor 1 (x < 0), then mined out. Both go through the ledger.
-    /// For fixtures and tools; `None` if `class` has no current spawn or `units` is 0 or too big
-    /// for one vein.
-    pub fn give_ore(&mut self, player: PlayerId, class: OreClass, units: u32) -> Option<SpawnId> {
-        let spawn = self.economy().spawns.current(class)?.id;
-        let vein = Vein {
-            class,
-            units: u16::try_from(units).ok().filter(|&u| u > 0)?,
-        };
-        let pos = (1..=i16::MAX)
-            .map(|x| Pos::new(-x, -1))
-            .find(|&p| self.economy().vein(1, p).is_none())?;
-        let found = self.record(Entry::VeinsFound {
-            depth: 1,
-            veins: vec![(pos, vein)],
-        });
-        let mined = found
-            && self.record(Entry::Mined {
-                depth: 1,
-                pos,
-                player,
-                spawn,
-                units,
-            });
-        mined.then_some(spawn)
     }
 
     /// An ASCII picture of floor `depth`: tiles as in [`Floor::from_ascii`], characters as `@`
@@ -461,8 +421,8 @@ impl World {
         rows.into_iter().map(|r| r.into_iter().collect()).collect()
     }
 
-    /// Rebuilds a world from a complete save (every floor ever generated). The save's
-    /// `core.economy` must be the durable one (the host restores it from its ledger table).
+    /// Rebuilds a world from a complete save (a checkpoint: the core with its economy, and
+    /// every floor ever generated).
     pub fn from_save(save: WorldSave) -> Result<World, LoadError> {
         let floors: BTreeMap<u8, Floor> = save.floors.into_iter().map(|f| (f.depth, f)).collect();
         for player in save.core.players.values() {
@@ -472,23 +432,7 @@ impl World {
                 return Err(LoadError::MissingFloor(c.depth));
             }
         }
-        let mut world = World::from_core(save.core, floors);
-        world.reconcile_gear();
-        world.dirty.clear();
-        Ok(world)
-    }
-
-    /// After a crash the economy can be newer than the snapshot: nobody wears what they no
-    /// longer carry.
-    fn reconcile_gear(&mut self) {
-        let economy = &self.core.economy;
-        for (id, player) in self.core.players.iter_mut() {
-            if let Some(c) = player.character.as_mut() {
-                c.equipped.retain(|_, item| {
-                    matches!(economy.item(*item), Some((Holder::Carried(p), _)) if p == *id)
-                });
-            }
-        }
+        Ok(World::from_core(save.core, floors))
     }
 
     // ----- getters -----
@@ -507,12 +451,6 @@ impl World {
 
     pub fn tick_rate(&self) -> TickRate {
         self.core.tick_rate
-    }
-
-    /// Changes the rate for future durations (a host may resume a world at another rate).
-    /// Timers already running keep their tick counts.
-    pub fn set_tick_rate(&mut self, rate: TickRate) {
-        self.core.tick_rate = rate;
     }
 
     pub fn player(&self, id: &PlayerId) -> Option<&Player> {
@@ -567,9 +505,10 @@ impl World {
         &self.events
     }
 
-    /// Economy entries since the last call, in order. The host persists each one.
-    pub fn take_ledger(&mut self) -> Vec<Entry> {
-        std::mem::take(&mut self.ledger)
+    /// Trades completed since the last call, in order: the world's trade history, which the
+    /// host stores as rows keyed by trade id rather than keeping it in memory.
+    pub fn take_trades(&mut self) -> Vec<TradeRecord> {
+        std::mem::take(&mut self.completed_trades)
     }
 
     /// Number of connected players.
@@ -594,35 +533,15 @@ impl World {
 
     /// SHA-256 over the complete persistent state (core and every floor, in depth order).
     pub fn state_hash(&self) -> StateHash {
-        let mut hasher = Sha256::new();
-        hasher.update(postcard::to_stdvec(&self.core).expect("in-memory encoding cannot fail"));
-        for floor in self.floors.values() {
-            hasher.update(postcard::to_stdvec(floor).expect("in-memory encoding cannot fail"));
-        }
-        StateHash(hasher.finalize().into())
+        state_hash(&self.core, self.floors.values())
     }
 
-    /// A save holding the core and every floor.
+    /// A save holding the core (with the economy) and every floor: a checkpoint.
     pub fn full_save(&self) -> WorldSave {
         WorldSave {
             core: self.core.clone(),
             floors: self.floors.values().cloned().collect(),
         }
-    }
-
-    /// A snapshot holding the core and the floors changed since the last call; clears the
-    /// marks. The core's economy is left empty: the economy is persisted entry by entry (see
-    /// [`World::take_ledger`]), so copying it here would only cost time between ticks.
-    /// Encoding and writing happen elsewhere.
-    pub fn take_changes(&mut self) -> WorldSave {
-        let floors = std::mem::take(&mut self.dirty)
-            .into_iter()
-            .filter_map(|d| self.floors.get(&d).cloned())
-            .collect();
-        let economy = std::mem::take(&mut self.core.economy);
-        let core = self.core.clone();
-        self.core.economy = economy;
-        WorldSave { core, floors }
     }
 
     // ----- the tick -----
@@ -674,6 +593,7 @@ impl World {
                 }
                 Input::Chat { player, text } => self.chat_line(*player, text),
                 Input::Trade { player, trade } => self.handle_trade(*player, trade.get()),
+                Input::SetTickRate(rate) => self.core.tick_rate = *rate,
             }
         }
     }
@@ -698,9 +618,6 @@ impl World {
         player.connected = true;
         player.name = name.clone();
         player.queued = None;
-        if let Some(c) = &player.character {
-            self.dirty.insert(c.depth);
-        }
         self.emit(Scope::Everyone, EventKind::Joined { name, returning });
     }
 
@@ -716,7 +633,6 @@ impl World {
         let name = player.name.clone();
         if let Some(c) = player.character.as_mut() {
             c.channel = None;
-            self.dirty.insert(c.depth);
         }
         self.cancel_trades_of(id, TradeEnd::Left(name.clone()));
         self.emit(Scope::Everyone, EventKind::Left { name, why });
@@ -736,7 +652,6 @@ impl World {
         player.character = Some(Character::new(entity, class, 1, pos, tick));
         player.stats.deepest = player.stats.deepest.max(1);
         let name = player.name.clone();
-        self.dirty.insert(1);
         self.emit(Scope::Everyone, EventKind::EnteredDungeon { name, class });
     }
 
@@ -836,16 +751,12 @@ impl World {
                 .party_sight
                 .entry(depth)
                 .or_insert_with(|| Grid::new(floor.width(), floor.height(), false));
-            let mut changed = false;
             for (i, seen) in sight.cells().iter().enumerate() {
                 if *seen {
                     let p = sight.pos_of(i);
                     party.set(p, true);
-                    changed |= floor.remember(p);
+                    floor.remember(p);
                 }
-            }
-            if changed {
-                self.dirty.insert(depth);
             }
             self.sight.insert(id, sight);
         }
@@ -857,12 +768,15 @@ impl World {
         self.events.push(Event { scope, kind });
     }
 
-    /// Applies an economy entry and keeps it for the host. `false` (and nothing changes) when
-    /// the entry does not apply; callers only build entries they have checked.
+    /// Applies an economy entry. `false` (and nothing changes) when the entry does not apply;
+    /// callers only build entries they have checked. A completed trade also enters the history
+    /// the host takes with [`World::take_trades`].
     pub(crate) fn record(&mut self, entry: Entry) -> bool {
         match self.core.economy.apply(&entry) {
             Ok(()) => {
-                self.ledger.push(entry);
+                if let Entry::Traded(record) = entry {
+                    self.completed_trades.push(record);
+                }
                 true
             }
             Err(_) => false,
@@ -917,7 +831,6 @@ impl World {
     }
 
     pub(crate) fn floor_mut(&mut self, depth: u8) -> Option<&mut Floor> {
-        self.dirty.insert(depth);
         self.floors.get_mut(&depth)
     }
 
@@ -939,7 +852,6 @@ impl World {
                 .insert(id, Monster::new(id, kind, pos, first_act + delay));
         }
         self.floors.insert(depth, floor);
-        self.dirty.insert(depth);
         self.record(Entry::VeinsFound {
             depth,
             veins: generated.veins,
@@ -1013,6 +925,10 @@ pub(crate) enum Occupant {
     Monster(EntityId),
     Character(PlayerId),
 }
+
+#[cfg(any(test, feature = "fixtures"))]
+#[path = "fixtures.rs"]
+mod fixtures;
 
 #[cfg(test)]
 #[path = "world_tests.rs"]

@@ -11,7 +11,6 @@ use std::sync::LazyLock;
 use data_encoding::{DecodeKind, Encoding, Specification};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::tls::KeyPin;
 
@@ -29,23 +28,9 @@ static CROCKFORD: LazyLock<Encoding> = LazyLock::new(|| {
     spec.encoding().expect("a valid base32 specification")
 });
 
-/// A 128-bit invite secret.
+/// A 128-bit invite secret (issued and checked by the host core's admission; carried here).
 #[derive(Copy, Clone, PartialEq, Eq)]
 pub struct Secret(pub [u8; 16]);
-
-impl Secret {
-    /// A new random secret from the operating system.
-    pub fn random() -> Secret {
-        let mut bytes = [0u8; 16];
-        getrandom::fill(&mut bytes).expect("the OS has randomness");
-        Secret(bytes)
-    }
-
-    /// Constant-time comparison.
-    pub fn matches(&self, other: &[u8; 16]) -> bool {
-        self.0.ct_eq(other).into()
-    }
-}
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -202,55 +187,6 @@ impl Invite {
     }
 }
 
-/// A secret a host has issued, with its expiry (unix seconds).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IssuedSecret {
-    pub secret: [u8; 16],
-    pub expires_at: u64,
-}
-
-impl IssuedSecret {
-    /// A fresh secret valid for `ttl_secs` from `now_unix`, rounded down to a whole minute.
-    pub fn new(now_unix: u64, ttl_secs: u64) -> IssuedSecret {
-        IssuedSecret {
-            secret: Secret::random().0,
-            expires_at: (now_unix + ttl_secs) / 60 * 60,
-        }
-    }
-}
-
-/// What a presented secret is worth.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum SecretCheck {
-    Valid,
-    /// One of ours, but expired.
-    Expired,
-    /// Not one we issued (or none was given).
-    Wrong,
-}
-
-/// Checks `given` against every secret a host issued, in constant time per secret.
-pub fn check_secret(
-    issued: &[IssuedSecret],
-    given: Option<&[u8; 16]>,
-    now_unix: u64,
-) -> SecretCheck {
-    let Some(given) = given else {
-        return SecretCheck::Wrong;
-    };
-    let mut result = SecretCheck::Wrong;
-    for s in issued {
-        if Secret(s.secret).matches(given) {
-            result = if now_unix < s.expires_at {
-                SecretCheck::Valid
-            } else {
-                SecretCheck::Expired
-            };
-        }
-    }
-    result
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,27 +306,5 @@ mod tests {
         let invite = sample();
         assert!(!invite.is_expired(invite.expires_at - 1));
         assert!(invite.is_expired(invite.expires_at));
-    }
-
-    #[test]
-    fn secrets_are_valid_expired_or_wrong() {
-        let now = 1_000_000;
-        let live = IssuedSecret::new(now, 3600);
-        let old = IssuedSecret {
-            secret: [9; 16],
-            expires_at: now - 60,
-        };
-        let book = [old, live];
-        assert_eq!(
-            check_secret(&book, Some(&live.secret), now),
-            SecretCheck::Valid
-        );
-        assert_eq!(
-            check_secret(&book, Some(&old.secret), now),
-            SecretCheck::Expired
-        );
-        assert_eq!(check_secret(&book, Some(&[1; 16]), now), SecretCheck::Wrong);
-        assert_eq!(check_secret(&book, None, now), SecretCheck::Wrong);
-        assert_ne!(IssuedSecret::new(now, 60).secret, live.secret);
     }
 }

@@ -1,31 +1,37 @@
-//! Brogue's persistence: one redb file in the data dir holding every world's core, floors and
-//! players, plus the invite secrets a host issued.
+//! Brogue's persistence: one redb file in the data dir holding, per world, a **journal** of
+//! every tick's inputs and **checkpoints** of the whole world, plus the trade history and the
+//! invite secrets the host issued.
 //!
-//! `store` exposes a domain API (create, save and load a world, apply an economy entry, list
-//! worlds, read the leaderboard) and never hands out transactions. Every write is one
-//! transaction with immediate durability: after a crash the file holds either the state before
-//! it or after it, never a mix.
+//! There is one durable record: the journal. A checkpoint is the world at one tick boundary,
+//! written every few seconds; recovery is the newest checkpoint plus a replay of the journal
+//! after it (`host::journal::recover`), and determinism makes it exact. Nothing is kept twice,
+//! so nothing needs reconciling after a crash.
 //!
-//! Two kinds of write, kept apart: **snapshots** (`save_world`) of the world's core, players and
-//! changed floors, every few seconds; and the **economy**, changed only by
-//! [`Store::apply`]ing the world's ledger entries one transaction each, in order. A snapshot
-//! never carries the economy, and loading restores the economy from its own table, so however
-//! a crash falls between the two, every ore unit is exactly where the last applied entry left
-//! it. `store` knows `game`'s types and redb; it knows nothing of networks or screens.
+//! `store` exposes a domain API (create a world, append journal entries, write a checkpoint,
+//! load, check, list, read the leaderboard and the trade history) and never hands out
+//! transactions. Every write is one transaction with immediate durability: after a crash the
+//! file holds the state before it or after it, never a mix. `store` knows `game`'s and the host
+//! core's types and redb; it knows nothing of networks or screens.
 
 pub mod schema;
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
-use game::PlayerId;
 use game::class::Class;
-use game::economy::{Economy, Entry};
-use game::floor::Floor;
-use game::world::{Core, LoadError, Player, World, WorldSave};
-use redb::{Database, Durability, ReadableDatabase, ReadableTable};
+use game::economy::TradeRecord;
+use game::{Input, StateHash, Tick, World, WorldSave};
+use host::{Checkpoint, IssuedSecret, JournalEntry};
+use redb::{
+    Database, Durability, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, ReadableTable,
+    StorageBackend,
+};
 use serde::{Deserialize, Serialize};
 
-use schema::{ECONOMY, FLOORS, INVITES, META, PLAYERS, SCHEMA_KEY, SCHEMA_VERSION, WORLDS};
+use schema::{
+    CHECKPOINTS, INVITES, JOURNAL, JOURNAL_END, META, SCHEMA_KEY, SCHEMA_VERSION, TRADES,
+};
 
 /// The file name of the save inside a data dir.
 pub const FILE_NAME: &str = "brogue.redb";
@@ -45,6 +51,12 @@ pub enum StoreError {
          fresh save, or restore a backup of it"
     )]
     Corrupt { path: PathBuf, reason: String },
+    /// The file exists but holds nothing (a crash while it was first written, a failed copy).
+    #[error(
+        "the save {path} is empty (0 bytes), so it holds no world. It was left untouched: move \
+         it aside to start a fresh save, or restore a backup of it"
+    )]
+    Empty { path: PathBuf },
     /// The file was written by a newer brogue.
     #[error(
         "the save {path} was written by a newer brogue (save schema {found}, this brogue reads \
@@ -58,12 +70,26 @@ pub enum StoreError {
          the older brogue, or move it aside to start fresh"
     )]
     TooOld { path: PathBuf, found: u64 },
-    /// The disk said no.
-    #[error("cannot use the save {path}: {reason}")]
+    /// The disk said no (full, failing, gone).
+    #[error("cannot write the save {path}: {reason}")]
     Io { path: PathBuf, reason: String },
-    /// An economy entry did not apply to the stored economy (nothing was written).
-    #[error("the save {path} refused an economy change: {reason}")]
-    Rejected { path: PathBuf, reason: String },
+    /// A world of that name already exists.
+    #[error("the save {path} already has a world called {world}")]
+    Exists { path: PathBuf, world: String },
+    /// A write that does not follow what is stored (a bug in the caller, refused whole).
+    #[error("the save {path} refused a write to world {world}: {reason}")]
+    Refused {
+        path: PathBuf,
+        world: String,
+        reason: String,
+    },
+}
+
+impl StoreError {
+    /// Whether reopening the file and writing again may succeed (the disk, not the data).
+    pub fn is_io(&self) -> bool {
+        matches!(self, StoreError::Io { .. })
+    }
 }
 
 /// One player's line on a world's leaderboard.
@@ -81,37 +107,91 @@ pub struct LeaderRow {
     pub last_victory_class: Option<Class>,
 }
 
-/// An invite secret a host issued for a world (opaque bytes to the store).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SecretRecord {
-    pub secret: [u8; 16],
-    pub expires_at: u64,
-}
-
-/// One line of `brogue`'s world list.
+/// One line of the world list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorldSummary {
     pub name: String,
     pub seed: u64,
+    /// Where the durable journal ends: the tick the world resumes at.
     pub tick: u64,
     pub players: usize,
     pub floors: usize,
 }
 
+/// A checkpoint as stored: the world and the hash it had when it was taken.
+#[derive(Serialize, Deserialize)]
+pub struct StoredCheckpoint {
+    pub hash: StateHash,
+    pub save: WorldSave,
+}
+
+/// What `brogue check` found in one world.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckReport {
+    pub world: String,
+    /// Where the durable journal ends: the world was replayed to this tick.
+    pub tick: u64,
+    /// The state hash there.
+    pub state: StateHash,
+    /// The newest checkpoint's tick, where the replay began.
+    pub checkpoint: u64,
+    /// Spawns the world has known.
+    pub spawns: usize,
+    /// Units mined, held (packs, vaults, piles) and spent in crafting, over all spawns.
+    pub mined: u64,
+    pub held: u64,
+    pub spent: u64,
+    /// Whether the previous checkpoint, replayed through the journal, reached the newest
+    /// checkpoint's hash (`None`: only one checkpoint is kept so far).
+    pub replay_matches: Option<bool>,
+    /// Everything wrong, in words; empty when the world is sound.
+    pub violations: Vec<String>,
+}
+
+impl CheckReport {
+    pub fn ok(&self) -> bool {
+        self.violations.is_empty()
+    }
+}
+
+/// The database, open for writing or (for checks) only for reading.
+enum Db {
+    Write(Database),
+    Read(ReadOnlyDatabase),
+}
+
+impl Db {
+    fn begin_read(&self) -> Result<ReadTransaction, redb::TransactionError> {
+        match self {
+            Db::Write(db) => db.begin_read(),
+            Db::Read(db) => db.begin_read(),
+        }
+    }
+}
+
 /// The save file.
 pub struct Store {
-    db: Database,
+    db: Db,
     path: PathBuf,
+    /// It was not closed cleanly and redb repaired it on open.
+    repaired: bool,
+    /// For a read-only check of a file needing repair: the repaired copy, removed on drop.
+    _copy: Option<tempfile::TempDir>,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish()
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .field("repaired", &self.repaired)
+            .finish()
     }
 }
 
 impl Store {
-    /// Opens (or creates) the save at `path`.
+    /// Opens (or creates) the save at `path` for writing. A file that exists but is empty is
+    /// refused, untouched; one that was not closed cleanly is repaired (see
+    /// [`Store::was_repaired`]).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Io {
@@ -119,34 +199,85 @@ impl Store {
                 reason: e.to_string(),
             })?;
         }
+        refuse_empty(path)?;
+        // A save from another brogue must be refused before a writer touches it.
+        if path.exists() {
+            match ReadOnlyDatabase::open(path) {
+                Ok(db) => {
+                    Store::init(Db::Read(db), path, false, None)?;
+                }
+                // Not closed cleanly: only a writer can repair it, and only our own brogue
+                // leaves a file that way (the schema is checked again once it is open).
+                Err(redb::DatabaseError::RepairAborted) => {}
+                Err(e) => return Err(open_error(path, e)),
+            }
+        }
+        let repaired = Rc::new(Cell::new(false));
+        let flag = repaired.clone();
+        let mut builder = Database::builder();
+        builder.set_repair_callback(move |_| flag.set(true));
         // redb treats some impossible-for-its-own-files states as bugs and panics in debug
         // builds; a foreign or damaged file must still become an error, not a crash.
-        let opened = std::panic::catch_unwind(|| Database::create(path)).map_err(|panic| {
-            StoreError::Corrupt {
-                path: path.to_owned(),
-                reason: panic_text(&panic),
-            }
-        })?;
-        let db = opened.map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked {
-                path: path.to_owned(),
-            },
-            redb::DatabaseError::Storage(redb::StorageError::Io(io))
-                if io.kind() != std::io::ErrorKind::InvalidData =>
-            {
-                StoreError::Io {
+        let opened =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.create(path)))
+                .map_err(|panic| StoreError::Corrupt {
                     path: path.to_owned(),
-                    reason: io.to_string(),
-                }
+                    reason: panic_text(&panic),
+                })?;
+        let db = opened.map_err(|e| open_error(path, e))?;
+        Store::init(Db::Write(db), path, repaired.get(), None)
+    }
+
+    /// Opens a save on another storage backend (tests inject faults this way); `label` names it
+    /// in messages.
+    pub fn open_with_backend(
+        backend: impl StorageBackend,
+        label: &Path,
+    ) -> Result<Store, StoreError> {
+        let repaired = Rc::new(Cell::new(false));
+        let flag = repaired.clone();
+        let db = Database::builder()
+            .set_repair_callback(move |_| flag.set(true))
+            .create_with_backend(backend)
+            .map_err(|e| open_error(label, e))?;
+        Store::init(Db::Write(db), label, repaired.get(), None)
+    }
+
+    /// Opens the save at `path` without changing it, for checks. A file a host holds is
+    /// refused ([`StoreError::Locked`]); a file that needs repair is copied and the copy
+    /// repaired and read, leaving the original as it is (see [`Store::was_repaired`]).
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        refuse_empty(path)?;
+        match ReadOnlyDatabase::open(path) {
+            Ok(db) => Store::init(Db::Read(db), path, false, None),
+            Err(redb::DatabaseError::RepairAborted) => {
+                let dir = tempfile::tempdir().map_err(|e| StoreError::Io {
+                    path: path.to_owned(),
+                    reason: format!("cannot make a scratch copy to check: {e}"),
+                })?;
+                let copy = dir.path().join(FILE_NAME);
+                std::fs::copy(path, &copy).map_err(|e| StoreError::Io {
+                    path: path.to_owned(),
+                    reason: format!("cannot make a scratch copy to check: {e}"),
+                })?;
+                let db = Database::create(&copy).map_err(|e| open_error(path, e))?;
+                Store::init(Db::Write(db), path, true, Some(dir))
             }
-            other => StoreError::Corrupt {
-                path: path.to_owned(),
-                reason: other.to_string(),
-            },
-        })?;
+            Err(e) => Err(open_error(path, e)),
+        }
+    }
+
+    fn init(
+        db: Db,
+        path: &Path,
+        repaired: bool,
+        copy: Option<tempfile::TempDir>,
+    ) -> Result<Store, StoreError> {
         let store = Store {
             db,
             path: path.to_owned(),
+            repaired,
+            _copy: copy,
         };
         store.check_schema()?;
         Ok(store)
@@ -156,239 +287,333 @@ impl Store {
         &self.path
     }
 
-    fn check_schema(&self) -> Result<(), StoreError> {
-        let txn = self.db.begin_write().map_err(|e| self.fail(e))?;
-        {
-            let mut meta = txn.open_table(META).map_err(|e| self.fail(e))?;
-            let found = meta
-                .get(SCHEMA_KEY)
-                .map_err(|e| self.fail(e))?
-                .map(|v| v.value());
-            match found {
-                Some(v) if v > SCHEMA_VERSION => {
-                    return Err(StoreError::TooNew {
-                        path: self.path.clone(),
-                        found: v,
-                    });
-                }
-                Some(v) if v < SCHEMA_VERSION => {
-                    return Err(StoreError::TooOld {
-                        path: self.path.clone(),
-                        found: v,
-                    });
-                }
-                Some(_) => {}
-                None => {
-                    meta.insert(SCHEMA_KEY, SCHEMA_VERSION)
-                        .map_err(|e| self.fail(e))?;
-                }
-            }
-            // Create every table so readers never meet a missing one.
-            txn.open_table(WORLDS).map_err(|e| self.fail(e))?;
-            txn.open_table(FLOORS).map_err(|e| self.fail(e))?;
-            txn.open_table(PLAYERS).map_err(|e| self.fail(e))?;
-            txn.open_table(INVITES).map_err(|e| self.fail(e))?;
-            txn.open_table(ECONOMY).map_err(|e| self.fail(e))?;
-        }
-        txn.commit().map_err(|e| self.fail(e))
+    /// Whether the file was not closed cleanly (a crash, a kill) and had to be repaired.
+    pub fn was_repaired(&self) -> bool {
+        self.repaired
     }
 
-    /// Writes a new world whole, its economy included (give it [`World::full_save`]; the
-    /// snapshots of [`World::take_changes`] leave the economy out). One transaction.
-    pub fn create_world(&self, save: &WorldSave) -> Result<(), StoreError> {
-        self.write_snapshot(save, Some(&save.core.economy))
-    }
-
-    /// Writes a snapshot of a world: its core, its players, and the floors in `save` (all of
-    /// them, or only those changed since the last save). The economy is not written: it moves
-    /// only by [`Store::apply`]. One transaction, durable when this returns.
-    pub fn save_world(&self, save: &WorldSave) -> Result<(), StoreError> {
-        self.write_snapshot(save, None)
-    }
-
-    fn write_snapshot(
-        &self,
-        save: &WorldSave,
-        economy: Option<&Economy>,
-    ) -> Result<(), StoreError> {
-        let name = save.core.name.as_str();
-        let mut core = save.core.clone();
-        let players = std::mem::take(&mut core.players);
-        core.economy = Economy::default();
-        let core_bytes = encode(&core);
-        let mut txn = self.db.begin_write().map_err(|e| self.fail(e))?;
-        txn.set_durability(Durability::Immediate)
-            .map_err(|e| self.fail(e))?;
-        {
-            let mut worlds = txn.open_table(WORLDS).map_err(|e| self.fail(e))?;
-            worlds
-                .insert(name, core_bytes.as_slice())
-                .map_err(|e| self.fail(e))?;
-            let mut floors = txn.open_table(FLOORS).map_err(|e| self.fail(e))?;
-            for floor in &save.floors {
-                floors
-                    .insert((name, floor.depth), encode(floor).as_slice())
-                    .map_err(|e| self.fail(e))?;
-            }
-            let mut table = txn.open_table(PLAYERS).map_err(|e| self.fail(e))?;
-            for (id, player) in &players {
-                table
-                    .insert((name, id.0), encode(player).as_slice())
-                    .map_err(|e| self.fail(e))?;
-            }
-            if let Some(economy) = economy {
-                let mut table = txn.open_table(ECONOMY).map_err(|e| self.fail(e))?;
-                table
-                    .insert(name, encode(economy).as_slice())
-                    .map_err(|e| self.fail(e))?;
-            }
-        }
-        txn.commit().map_err(|e| self.fail(e))
-    }
-
-    /// Applies one economy entry of world `name`: one write transaction that moves the units
-    /// (or creates or consumes them, for mining and crafting). An entry that does not apply
-    /// changes nothing.
-    pub fn apply(&self, name: &str, entry: &Entry) -> Result<(), StoreError> {
-        let mut txn = self.db.begin_write().map_err(|e| self.fail(e))?;
-        txn.set_durability(Durability::Immediate)
-            .map_err(|e| self.fail(e))?;
-        {
-            let mut table = txn.open_table(ECONOMY).map_err(|e| self.fail(e))?;
-            let mut economy: Economy = match table.get(name).map_err(|e| self.fail(e))? {
-                Some(bytes) => self.decode(bytes.value(), "economy")?,
-                None => Economy::default(),
-            };
-            economy.apply(entry).map_err(|e| StoreError::Rejected {
+    /// Closes the file cleanly, so the next open needs no repair.
+    pub fn close(self) -> Result<(), StoreError> {
+        match self.db {
+            Db::Write(db) => db.close().map_err(|e| StoreError::Io {
                 path: self.path.clone(),
                 reason: e.to_string(),
-            })?;
-            table
-                .insert(name, encode(&economy).as_slice())
-                .map_err(|e| self.fail(e))?;
-        }
-        txn.commit().map_err(|e| self.fail(e))
-    }
-
-    /// The stored economy of world `name` (empty if none).
-    pub fn economy(&self, name: &str) -> Result<Economy, StoreError> {
-        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
-        let table = txn.open_table(ECONOMY).map_err(|e| self.fail(e))?;
-        match table.get(name).map_err(|e| self.fail(e))? {
-            Some(bytes) => self.decode(bytes.value(), "economy"),
-            None => Ok(Economy::default()),
+            }),
+            Db::Read(db) => db.close().map_err(|e| StoreError::Io {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            }),
         }
     }
 
-    /// Loads the world `name`, or `None` if this save has no such world.
+    fn writer(&self) -> Result<&Database, StoreError> {
+        match &self.db {
+            Db::Write(db) => Ok(db),
+            Db::Read(_) => Err(StoreError::Io {
+                path: self.path.clone(),
+                reason: "the save was opened read-only".into(),
+            }),
+        }
+    }
+
+    fn check_schema(&self) -> Result<(), StoreError> {
+        let found = {
+            let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+            match txn.open_table(META) {
+                Ok(meta) => meta
+                    .get(SCHEMA_KEY)
+                    .map_err(|e| self.fail(e))?
+                    .map(|v| v.value()),
+                Err(redb::TableError::TableDoesNotExist(_)) => None,
+                Err(e) => return Err(self.fail(e)),
+            }
+        };
+        match found {
+            Some(v) if v > SCHEMA_VERSION => Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: v,
+            }),
+            Some(v) if v < SCHEMA_VERSION => Err(StoreError::TooOld {
+                path: self.path.clone(),
+                found: v,
+            }),
+            Some(_) => Ok(()),
+            None if matches!(self.db, Db::Read(_)) => Err(StoreError::Corrupt {
+                path: self.path.clone(),
+                reason: "it holds no brogue save".into(),
+            }),
+            None => self.write(|txn| {
+                txn.open_table(META)?.insert(SCHEMA_KEY, SCHEMA_VERSION)?;
+                // Create every table so readers never meet a missing one.
+                txn.open_table(CHECKPOINTS)?;
+                txn.open_table(JOURNAL)?;
+                txn.open_table(JOURNAL_END)?;
+                txn.open_table(TRADES)?;
+                txn.open_table(INVITES)?;
+                Ok(())
+            }),
+        }
+    }
+
+    /// Runs `f` in one write transaction with immediate durability.
+    fn write(
+        &self,
+        f: impl FnOnce(&redb::WriteTransaction) -> Result<(), WriteError>,
+    ) -> Result<(), StoreError> {
+        let mut txn = self.writer()?.begin_write().map_err(|e| self.fail(e))?;
+        txn.set_durability(Durability::Immediate)
+            .map_err(|e| self.fail(e))?;
+        match f(&txn) {
+            Ok(()) => txn.commit().map_err(|e| self.fail(e)),
+            Err(WriteError::Redb(e)) => Err(self.fail(e)),
+            Err(WriteError::Store(e)) => Err(e),
+        }
+    }
+
+    // ----- writing -----
+
+    /// Writes a new world: its first checkpoint, and a journal that starts there.
+    pub fn create_world(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        let name = checkpoint.save.core.name.as_str();
+        let bytes = encode(&StoredCheckpoint {
+            hash: checkpoint.state_hash(),
+            save: checkpoint.save.clone(),
+        });
+        self.write(|txn| {
+            let mut ends = txn.open_table(JOURNAL_END)?;
+            if ends.get(name)?.is_some() {
+                return Err(WriteError::Store(StoreError::Exists {
+                    path: self.path.clone(),
+                    world: name.to_owned(),
+                }));
+            }
+            ends.insert(name, checkpoint.tick.0)?;
+            txn.open_table(CHECKPOINTS)?
+                .insert((name, checkpoint.tick.0), bytes.as_slice())?;
+            Ok(())
+        })
+    }
+
+    /// Appends the journal entries of consecutive ticks to world `name`, with the trades they
+    /// completed, in one transaction: durable when this returns. The first entry must be the
+    /// tick where the journal ends.
+    pub fn append(&self, name: &str, entries: &[JournalEntry]) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        self.write(|txn| {
+            let mut ends = txn.open_table(JOURNAL_END)?;
+            let mut end = ends
+                .get(name)?
+                .map(|v| v.value())
+                .ok_or_else(|| self.refused(name, "the world does not exist".into()))?;
+            let mut journal = txn.open_table(JOURNAL)?;
+            let mut trades = txn.open_table(TRADES)?;
+            for entry in entries {
+                if entry.tick.0 != end {
+                    let why = format!("tick {} follows a journal ending at {end}", entry.tick.0);
+                    return Err(self.refused(name, why));
+                }
+                if !entry.inputs.is_empty() {
+                    journal.insert((name, end), encode(&entry.inputs).as_slice())?;
+                }
+                for trade in &entry.trades {
+                    trades.insert((name, trade.id), encode(trade).as_slice())?;
+                }
+                end += 1;
+            }
+            ends.insert(name, end)?;
+            Ok(())
+        })
+    }
+
+    /// Writes a checkpoint of world `name` (its journal must reach the checkpoint's tick), and
+    /// lets go of what recovery and checks no longer need: checkpoints before the previous
+    /// one, and the journal before that.
+    pub fn checkpoint(&self, name: &str, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        let bytes = encode(&StoredCheckpoint {
+            hash: checkpoint.state_hash(),
+            save: checkpoint.save.clone(),
+        });
+        self.write(|txn| {
+            let end = txn
+                .open_table(JOURNAL_END)?
+                .get(name)?
+                .map(|v| v.value())
+                .ok_or_else(|| self.refused(name, "the world does not exist".into()))?;
+            if checkpoint.tick.0 > end {
+                let why = format!(
+                    "a checkpoint at tick {} is ahead of the journal, which ends at {end}",
+                    checkpoint.tick.0
+                );
+                return Err(self.refused(name, why));
+            }
+            let mut table = txn.open_table(CHECKPOINTS)?;
+            table.insert((name, checkpoint.tick.0), bytes.as_slice())?;
+            let ticks: Vec<u64> = table
+                .range((name, 0)..=(name, u64::MAX))?
+                .map(|row| row.map(|(k, _)| k.value().1))
+                .collect::<Result<_, _>>()?;
+            // Keep the newest two: recovery starts at the newest; checks replay from the other.
+            if ticks.len() > 2 {
+                let keep_from = ticks[ticks.len() - 2];
+                for t in &ticks[..ticks.len() - 2] {
+                    table.remove((name, *t))?;
+                }
+                let mut journal = txn.open_table(JOURNAL)?;
+                let old: Vec<u64> = journal
+                    .range((name, 0)..(name, keep_from))?
+                    .map(|row| row.map(|(k, _)| k.value().1))
+                    .collect::<Result<_, _>>()?;
+                for t in old {
+                    journal.remove((name, t))?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Replaces the invite secrets issued for `world`.
+    pub fn set_invite_secrets(
+        &self,
+        world: &str,
+        secrets: &[IssuedSecret],
+    ) -> Result<(), StoreError> {
+        let bytes = encode(&secrets.to_vec());
+        self.write(|txn| {
+            txn.open_table(INVITES)?.insert(world, bytes.as_slice())?;
+            Ok(())
+        })
+    }
+
+    // ----- reading -----
+
+    /// Loads world `name` as it was at the end of its durable journal (the newest checkpoint
+    /// with the journal after it replayed), or `None` if this save has no such world.
     pub fn load_world(&self, name: &str) -> Result<Option<World>, StoreError> {
         let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
-        let worlds = txn.open_table(WORLDS).map_err(|e| self.fail(e))?;
-        let Some(core_bytes) = worlds.get(name).map_err(|e| self.fail(e))? else {
+        let Some(end) = self.journal_end(&txn, name)? else {
             return Ok(None);
         };
-        let mut core: Core = self.decode(core_bytes.value(), "world")?;
-        let economy = txn.open_table(ECONOMY).map_err(|e| self.fail(e))?;
-        core.economy = match economy.get(name).map_err(|e| self.fail(e))? {
-            Some(bytes) => self.decode(bytes.value(), "economy")?,
-            None => {
-                return Err(StoreError::Corrupt {
-                    path: self.path.clone(),
-                    reason: format!("world {name} has no economy"),
-                });
-            }
+        let checkpoints = self.checkpoints(&txn, name)?;
+        let Some((tick, stored)) = checkpoints.into_iter().next_back() else {
+            return Err(self.corrupt(format!("world {name} has no checkpoint")));
         };
-        let players = txn.open_table(PLAYERS).map_err(|e| self.fail(e))?;
-        for row in players
-            .range((name, [0u8; 32])..=(name, [0xffu8; 32]))
-            .map_err(|e| self.fail(e))?
-        {
-            let (key, value) = row.map_err(|e| self.fail(e))?;
-            let player: Player = self.decode(value.value(), "player")?;
-            core.players.insert(PlayerId(key.value().1), player);
+        let checkpoint = self.verified(name, tick, stored)?;
+        let journal = self.journal(&txn, name, tick)?;
+        self.recover(checkpoint, journal, end).map(Some)
+    }
+
+    /// Checks world `name` through and through: the newest checkpoint reads and has the hash it
+    /// was stored with; the previous checkpoint replayed through the journal reaches that hash;
+    /// the journal after the newest replays; every spawn's ore adds up.
+    pub fn check(&self, name: &str) -> Result<Option<CheckReport>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+        let Some(end) = self.journal_end(&txn, name)? else {
+            return Ok(None);
+        };
+        let mut violations = Vec::new();
+        let mut checkpoints = self.checkpoints(&txn, name)?;
+        let Some((newest_tick, newest)) = checkpoints.pop() else {
+            return Err(self.corrupt(format!("world {name} has no checkpoint")));
+        };
+        let newest_hash = newest.hash;
+        let replay_matches = match checkpoints.pop() {
+            Some((tick, previous)) => {
+                let previous = self.verified(name, tick, previous)?;
+                let span: Vec<_> = self
+                    .journal(&txn, name, tick)?
+                    .into_iter()
+                    .filter(|(t, _)| t.0 < newest_tick)
+                    .collect();
+                let replayed = self.recover(previous, span, newest_tick)?;
+                let matches = replayed.state_hash() == newest_hash;
+                if !matches {
+                    violations.push(format!(
+                        "replaying the journal from the checkpoint at tick {tick} does not reach \
+                         the checkpoint at tick {newest_tick}"
+                    ));
+                }
+                Some(matches)
+            }
+            None => None,
+        };
+        let checkpoint = self.verified(name, newest_tick, newest)?;
+        let journal = self.journal(&txn, name, newest_tick)?;
+        let world = self.recover(checkpoint, journal, end)?;
+        let economy = world.economy();
+        for v in economy.conservation() {
+            violations.push(format!(
+                "spawn {}: {} units mined, but {} held and {} spent",
+                v.spawn.0, v.mined, v.held, v.spent
+            ));
         }
-        let floors_table = txn.open_table(FLOORS).map_err(|e| self.fail(e))?;
-        let mut floors = Vec::new();
-        for row in floors_table
-            .range((name, 0u8)..=(name, u8::MAX))
-            .map_err(|e| self.fail(e))?
-        {
-            let (_, value) = row.map_err(|e| self.fail(e))?;
-            let floor: Floor = self.decode(value.value(), "floor")?;
-            floors.push(floor);
-        }
-        World::from_save(WorldSave { core, floors })
-            .map(Some)
-            .map_err(|e: LoadError| StoreError::Corrupt {
-                path: self.path.clone(),
-                reason: e.to_string(),
-            })
+        let held: u64 = economy.totals().values().sum();
+        let mined: u64 = economy.mined().values().sum();
+        let spent: u64 = economy.spent().values().sum();
+        Ok(Some(CheckReport {
+            world: name.to_owned(),
+            tick: end,
+            state: world.state_hash(),
+            checkpoint: newest_tick,
+            spawns: economy.spawns.all().count(),
+            mined,
+            held,
+            spent,
+            replay_matches,
+            violations,
+        }))
     }
 
     /// Every world in this save, by name.
     pub fn worlds(&self) -> Result<Vec<WorldSummary>, StoreError> {
         let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
-        let worlds = txn.open_table(WORLDS).map_err(|e| self.fail(e))?;
-        let floors = txn.open_table(FLOORS).map_err(|e| self.fail(e))?;
-        let players = txn.open_table(PLAYERS).map_err(|e| self.fail(e))?;
+        let ends = txn.open_table(JOURNAL_END).map_err(|e| self.fail(e))?;
+        let names: Vec<(String, u64)> = ends
+            .iter()
+            .map_err(|e| self.fail(e))?
+            .map(|row| row.map(|(k, v)| (k.value().to_owned(), v.value())))
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.fail(e))?;
         let mut out = Vec::new();
-        for row in worlds.iter().map_err(|e| self.fail(e))? {
-            let (name, value) = row.map_err(|e| self.fail(e))?;
-            let name = name.value().to_owned();
-            let core: Core = self.decode(value.value(), "world")?;
-            let (world_players, world_floors) = {
-                let p = players
-                    .range((name.as_str(), [0u8; 32])..=(name.as_str(), [0xffu8; 32]))
-                    .map_err(|e| self.fail(e))?
-                    .count();
-                let f = floors
-                    .range((name.as_str(), 0u8)..=(name.as_str(), u8::MAX))
-                    .map_err(|e| self.fail(e))?
-                    .count();
-                (p, f)
+        for (name, end) in names {
+            let Some((_, stored)) = self.checkpoints(&txn, &name)?.pop() else {
+                return Err(self.corrupt(format!("world {name} has no checkpoint")));
             };
             out.push(WorldSummary {
+                seed: stored.save.core.seed,
+                tick: end,
+                players: stored.save.core.players.len(),
+                floors: stored.save.floors.len(),
                 name,
-                seed: core.seed,
-                tick: core.tick.0,
-                players: world_players,
-                floors: world_floors,
             });
         }
         Ok(out)
     }
 
     /// The leaderboard of world `name`: every player, most victories first, then pure
-    /// victories, deepest floor and monsters slain. Victories come from the economy's durable
-    /// record; the rest from the players' saved stats.
+    /// victories, deepest floor and monsters slain.
     pub fn leaderboard(&self, name: &str) -> Result<Vec<LeaderRow>, StoreError> {
-        let economy = self.economy(name)?;
-        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
-        let players = txn.open_table(PLAYERS).map_err(|e| self.fail(e))?;
-        let mut rows = Vec::new();
-        for row in players
-            .range((name, [0u8; 32])..=(name, [0xffu8; 32]))
-            .map_err(|e| self.fail(e))?
-        {
-            let (key, value) = row.map_err(|e| self.fail(e))?;
-            let id = PlayerId(key.value().1);
-            let player: Player = self.decode(value.value(), "player")?;
-            let wins: Vec<_> = economy
-                .victories()
-                .iter()
-                .filter(|v| v.player == id)
-                .collect();
-            rows.push(LeaderRow {
-                name: player.name,
-                victories: wins.len() as u32,
-                pure_victories: wins.iter().filter(|v| v.pure).count() as u32,
-                deepest: player.stats.deepest,
-                kills: player.stats.kills,
-                deaths: player.stats.deaths,
-                best_crafted: player.stats.best_crafted,
-                last_victory_class: wins.last().map(|v| v.class),
-            });
-        }
+        let Some(world) = self.load_world(name)? else {
+            return Ok(Vec::new());
+        };
+        let victories = world.economy().victories();
+        let mut rows: Vec<LeaderRow> = world
+            .players()
+            .map(|(id, player)| {
+                let wins: Vec<_> = victories.iter().filter(|v| v.player == *id).collect();
+                LeaderRow {
+                    name: player.name.clone(),
+                    victories: wins.len() as u32,
+                    pure_victories: wins.iter().filter(|v| v.pure).count() as u32,
+                    deepest: player.stats.deepest,
+                    kills: player.stats.kills,
+                    deaths: player.stats.deaths,
+                    best_crafted: player.stats.best_crafted.clone(),
+                    last_victory_class: wins.last().map(|v| v.class),
+                }
+            })
+            .collect();
         rows.sort_by(|a, b| {
             (b.victories, b.pure_victories, b.deepest, b.kills)
                 .cmp(&(a.victories, a.pure_victories, a.deepest, a.kills))
@@ -397,8 +622,29 @@ impl Store {
         Ok(rows)
     }
 
+    /// Where world `name`'s durable journal ends (exclusive): the tick it resumes at.
+    pub fn end_of_journal(&self, name: &str) -> Result<Option<Tick>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+        Ok(self.journal_end(&txn, name)?.map(Tick))
+    }
+
+    /// World `name`'s trade history, oldest first.
+    pub fn trades(&self, name: &str) -> Result<Vec<TradeRecord>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+        let table = txn.open_table(TRADES).map_err(|e| self.fail(e))?;
+        let rows = table
+            .range((name, 0)..=(name, u64::MAX))
+            .map_err(|e| self.fail(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (_, value) = row.map_err(|e| self.fail(e))?;
+            out.push(self.decode(value.value(), "trade")?);
+        }
+        Ok(out)
+    }
+
     /// The invite secrets issued for `world`, oldest first.
-    pub fn invite_secrets(&self, world: &str) -> Result<Vec<SecretRecord>, StoreError> {
+    pub fn invite_secrets(&self, world: &str) -> Result<Vec<IssuedSecret>, StoreError> {
         let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
         let table = txn.open_table(INVITES).map_err(|e| self.fail(e))?;
         match table.get(world).map_err(|e| self.fail(e))? {
@@ -407,38 +653,95 @@ impl Store {
         }
     }
 
-    /// Replaces the invite secrets issued for `world`.
-    pub fn set_invite_secrets(
+    // ----- inside -----
+
+    fn journal_end(&self, txn: &ReadTransaction, name: &str) -> Result<Option<u64>, StoreError> {
+        let ends = txn.open_table(JOURNAL_END).map_err(|e| self.fail(e))?;
+        Ok(ends.get(name).map_err(|e| self.fail(e))?.map(|v| v.value()))
+    }
+
+    /// Every stored checkpoint of `name`, oldest first.
+    fn checkpoints(
         &self,
-        world: &str,
-        secrets: &[SecretRecord],
-    ) -> Result<(), StoreError> {
-        let mut txn = self.db.begin_write().map_err(|e| self.fail(e))?;
-        txn.set_durability(Durability::Immediate)
+        txn: &ReadTransaction,
+        name: &str,
+    ) -> Result<Vec<(u64, StoredCheckpoint)>, StoreError> {
+        let table = txn.open_table(CHECKPOINTS).map_err(|e| self.fail(e))?;
+        let rows = table
+            .range((name, 0)..=(name, u64::MAX))
             .map_err(|e| self.fail(e))?;
-        {
-            let mut table = txn.open_table(INVITES).map_err(|e| self.fail(e))?;
-            table
-                .insert(world, encode(&secrets.to_vec()).as_slice())
-                .map_err(|e| self.fail(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (key, value) = row.map_err(|e| self.fail(e))?;
+            out.push((key.value().1, self.decode(value.value(), "checkpoint")?));
         }
-        txn.commit().map_err(|e| self.fail(e))
+        Ok(out)
+    }
+
+    /// A stored checkpoint whose world still has the hash it was stored with.
+    fn verified(
+        &self,
+        name: &str,
+        tick: u64,
+        stored: StoredCheckpoint,
+    ) -> Result<Checkpoint, StoreError> {
+        if stored.save.state_hash() != stored.hash {
+            return Err(self.corrupt(format!(
+                "the checkpoint of world {name} at tick {tick} does not match its hash"
+            )));
+        }
+        Ok(Checkpoint {
+            tick: Tick(tick),
+            save: stored.save,
+        })
+    }
+
+    /// The journal rows of `name` from tick `from` on.
+    fn journal(
+        &self,
+        txn: &ReadTransaction,
+        name: &str,
+        from: u64,
+    ) -> Result<Vec<(Tick, Vec<Input>)>, StoreError> {
+        let table = txn.open_table(JOURNAL).map_err(|e| self.fail(e))?;
+        let rows = table
+            .range((name, from)..=(name, u64::MAX))
+            .map_err(|e| self.fail(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (key, value) = row.map_err(|e| self.fail(e))?;
+            out.push((Tick(key.value().1), self.decode(value.value(), "journal")?));
+        }
+        Ok(out)
+    }
+
+    fn recover(
+        &self,
+        checkpoint: Checkpoint,
+        journal: Vec<(Tick, Vec<Input>)>,
+        end: u64,
+    ) -> Result<World, StoreError> {
+        host::journal::recover(checkpoint, journal, Tick(end))
+            .map_err(|e| self.corrupt(e.to_string()))
+    }
+
+    fn corrupt(&self, reason: String) -> StoreError {
+        StoreError::Corrupt {
+            path: self.path.clone(),
+            reason,
+        }
+    }
+
+    fn refused(&self, world: &str, reason: String) -> WriteError {
+        WriteError::Store(StoreError::Refused {
+            path: self.path.clone(),
+            world: world.to_owned(),
+            reason,
+        })
     }
 
     fn fail(&self, e: impl Into<redb::Error>) -> StoreError {
-        match e.into() {
-            redb::Error::Io(io) if io.kind() != std::io::ErrorKind::InvalidData => StoreError::Io {
-                path: self.path.clone(),
-                reason: io.to_string(),
-            },
-            redb::Error::DatabaseAlreadyOpen => StoreError::Locked {
-                path: self.path.clone(),
-            },
-            other => StoreError::Corrupt {
-                path: self.path.clone(),
-                reason: other.to_string(),
-            },
-        }
+        redb_error(&self.path, e.into())
     }
 
     fn decode<T: serde::de::DeserializeOwned>(
@@ -446,10 +749,69 @@ impl Store {
         bytes: &[u8],
         what: &str,
     ) -> Result<T, StoreError> {
-        postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt {
-            path: self.path.clone(),
-            reason: format!("a {what} record cannot be read: {e}"),
-        })
+        postcard::from_bytes(bytes)
+            .map_err(|e| self.corrupt(format!("a {what} record cannot be read: {e}")))
+    }
+}
+
+/// Inside a write: either redb failed or the store refused.
+enum WriteError {
+    Redb(redb::Error),
+    Store(StoreError),
+}
+
+impl<E: Into<redb::Error>> From<E> for WriteError {
+    fn from(e: E) -> WriteError {
+        WriteError::Redb(e.into())
+    }
+}
+
+fn refuse_empty(path: &Path) -> Result<(), StoreError> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() == 0 => Err(StoreError::Empty {
+            path: path.to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn open_error(path: &Path, e: redb::DatabaseError) -> StoreError {
+    match e {
+        redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked {
+            path: path.to_owned(),
+        },
+        redb::DatabaseError::Storage(redb::StorageError::Io(io))
+            if io.kind() != std::io::ErrorKind::InvalidData =>
+        {
+            StoreError::Io {
+                path: path.to_owned(),
+                reason: io.to_string(),
+            }
+        }
+        other => StoreError::Corrupt {
+            path: path.to_owned(),
+            reason: other.to_string(),
+        },
+    }
+}
+
+fn redb_error(path: &Path, e: redb::Error) -> StoreError {
+    match e {
+        redb::Error::Io(io) if io.kind() != std::io::ErrorKind::InvalidData => StoreError::Io {
+            path: path.to_owned(),
+            reason: io.to_string(),
+        },
+        redb::Error::PreviousIo => StoreError::Io {
+            path: path.to_owned(),
+            reason: "an earlier write failed; the save must be reopened".into(),
+        },
+        redb::Error::DatabaseAlreadyOpen => StoreError::Locked {
+            path: path.to_owned(),
+        },
+        other => StoreError::Corrupt {
+            path: path.to_owned(),
+            reason: other.to_string(),
+        },
     }
 }
 

@@ -6,20 +6,22 @@
 use redb::TableDefinition;
 
 /// The layout this build reads and writes.
-pub const SCHEMA_VERSION: u64 = 2;
+pub const SCHEMA_VERSION: u64 = 3;
 
 /// `"schema_version"` → [`SCHEMA_VERSION`] of the file.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
-/// world name → postcard of `game::world::Core` without its players and economy.
-pub const WORLDS: TableDefinition<&str, &[u8]> = TableDefinition::new("worlds");
-/// world name → postcard of `game::economy::Economy`: every ore unit and item. Changed only by
-/// applying ledger entries, one write transaction each; never by snapshots.
-pub const ECONOMY: TableDefinition<&str, &[u8]> = TableDefinition::new("economy");
-/// (world name, depth) → postcard of `game::floor::Floor`.
-pub const FLOORS: TableDefinition<(&str, u8), &[u8]> = TableDefinition::new("floors");
-/// (world name, player id) → postcard of `game::world::Player` (with their character).
-pub const PLAYERS: TableDefinition<(&str, [u8; 32]), &[u8]> = TableDefinition::new("players");
-/// world name → postcard of the invite secrets the host issued for it.
+/// (world, tick) → postcard of a [`crate::StoredCheckpoint`]: the whole world before `tick`.
+/// The newest is where recovery starts; the one before it stays so that `brogue check` can
+/// replay the journal between them and compare hashes.
+pub const CHECKPOINTS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("checkpoints");
+/// (world, tick) → postcard of the `Vec<game::Input>` that tick consumed; only ticks that had
+/// inputs have a row.
+pub const JOURNAL: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("journal");
+/// world → the end (exclusive) of its durable journal: every tick before it is recorded.
+pub const JOURNAL_END: TableDefinition<&str, u64> = TableDefinition::new("journal_end");
+/// (world, trade id) → postcard of a `game::economy::TradeRecord`: the trade history.
+pub const TRADES: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("trades");
+/// world → postcard of the invite secrets the host issued for it.
 pub const INVITES: TableDefinition<&str, &[u8]> = TableDefinition::new("invites");
 
 pub const SCHEMA_KEY: &str = "schema_version";

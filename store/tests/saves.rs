@@ -1,80 +1,221 @@
-//! Real redb files in temporary directories.
+//! Real redb files in temporary directories: worlds as checkpoints plus a journal, recovery,
+//! checks, and every way a file can be wrong.
 
-use game::economy::{Entry, Place, Vein};
-use game::ore::OreClass;
-use game::world::WorldSave;
-use game::{Action, Class, Dir, Input, PlayerId, Pos, TickRate, World};
-use store::{SecretRecord, Store, StoreError};
+use std::time::Duration;
 
-fn played_world(name: &str, ticks: u64) -> World {
-    let mut world = World::new(name, 11, TickRate::DEFAULT);
-    let ada = PlayerId([1; 32]);
-    world.handle_tick(&[Input::Connect {
-        player: ada,
-        name: "Ada".into(),
-    }]);
-    world.handle_tick(&[Input::CreateCharacter {
-        player: ada,
-        class: Class::Ranger,
-    }]);
-    for t in 0..ticks {
-        let action = Action::Move(Dir::ALL[(t / 8 % 8) as usize]);
-        world.handle_tick(&[Input::Act {
-            player: ada,
-            seq: t as u32,
-            action: game::Checked::trusted(action),
-        }]);
+use game::floor::Floor;
+use game::protocol::ClientMsg;
+use game::{Action, Class, Dir, Input, PlayerId, Tick, TickRate, World};
+use host::rig::Rig;
+use host::{Checkpoint, Config, IssuedSecret, JournalEntry, Persist};
+use store::{Store, StoreError};
+
+const HOST: PlayerId = PlayerId([1; 32]);
+const ADA: PlayerId = PlayerId([2; 32]);
+const BO: PlayerId = PlayerId([3; 32]);
+const ROOM: &[&str] = &[
+    "##############",
+    "#<..........%#",
+    "#....._......#",
+    "##############",
+];
+
+fn world(name: &str) -> World {
+    World::with_first_floor(name, 9, TickRate::DEFAULT, Floor::from_ascii(1, ROOM))
+}
+
+/// A host in the rig where two players walk about and chat for a while, checkpointing every
+/// second; every write it asked for is in `rig.written`.
+fn played(name: &str, seconds: u64) -> Rig {
+    let mut config = Config::new(HOST);
+    config.checkpoint_every = Duration::from_secs(1);
+    let mut rig = Rig::new(world(name), config);
+    let a = rig.join(ADA, "Ada", Class::Warrior);
+    let b = rig.join(BO, "Bo", Class::Mage);
+    for i in 0..seconds * 5 {
+        let _ = rig.act(a, Action::Move(Dir::ALL[(i % 8) as usize]));
+        let _ = rig.act(b, Action::Move(Dir::ALL[((i + 2) % 8) as usize]));
+        if i % 7 == 0 {
+            let _ = rig.send(
+                b,
+                ClientMsg::Chat {
+                    text: format!("{i}"),
+                },
+            );
+        }
+        rig.run_for(Duration::from_millis(200));
     }
-    world
+    rig
+}
+
+/// Writes everything the rig's host asked for, as the saver would.
+fn write_all(store: &Store, name: &str, written: &[Persist]) {
+    let mut batch: Vec<JournalEntry> = Vec::new();
+    for job in written {
+        match job {
+            Persist::Journal(entry) => batch.push(entry.clone()),
+            Persist::Checkpoint(c) => {
+                store.append(name, &std::mem::take(&mut batch)).unwrap();
+                store.checkpoint(name, c).unwrap();
+            }
+            Persist::Secrets(s) => store.set_invite_secrets(name, s).unwrap(),
+        }
+    }
+    store.append(name, &batch).unwrap();
+}
+
+fn open(dir: &tempfile::TempDir) -> Store {
+    Store::open(&dir.path().join(store::FILE_NAME)).unwrap()
 }
 
 #[test]
-fn a_saved_world_loads_with_the_same_hash() {
+fn a_world_loads_as_its_journal_left_it_with_the_same_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    store.create_world(&Checkpoint::of(&world("w"))).unwrap();
+    let rig = played("w", 4);
+    write_all(&store, "w", &rig.written);
+    let loaded = store.load_world("w").unwrap().unwrap();
+    assert_eq!(loaded.tick(), rig.host.world().tick());
+    assert_eq!(loaded.state_hash(), rig.host.world().state_hash());
+    assert!(store.load_world("nowhere").unwrap().is_none());
+}
+
+#[test]
+fn the_journal_alone_replays_to_the_same_world_without_a_later_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    store.create_world(&Checkpoint::of(&world("w"))).unwrap();
+    let rig = played("w", 3);
+    let journal: Vec<JournalEntry> = rig
+        .written
+        .iter()
+        .filter_map(|p| match p {
+            Persist::Journal(e) => Some(e.clone()),
+            _ => None,
+        })
+        .collect();
+    store.append("w", &journal).unwrap();
+    let loaded = store.load_world("w").unwrap().unwrap();
+    assert_eq!(loaded.state_hash(), rig.host.world().state_hash());
+}
+
+#[test]
+fn a_write_that_does_not_follow_the_journal_is_refused_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let w = world("w");
+    store.create_world(&Checkpoint::of(&w)).unwrap();
+    let entry = |t| JournalEntry {
+        tick: Tick(t),
+        inputs: vec![Input::Chat {
+            player: ADA,
+            text: "hi".into(),
+        }],
+        trades: vec![],
+    };
+    let err = store.append("w", &[entry(0), entry(2)]).unwrap_err();
+    assert!(matches!(err, StoreError::Refused { .. }), "{err}");
+    assert_eq!(store.worlds().unwrap()[0].tick, 0, "nothing was written");
+    let mut ahead = Checkpoint::of(&w);
+    ahead.tick = Tick(5);
+    assert!(matches!(
+        store.checkpoint("w", &ahead),
+        Err(StoreError::Refused { .. })
+    ));
+    assert!(matches!(
+        store.create_world(&Checkpoint::of(&w)),
+        Err(StoreError::Exists { .. })
+    ));
+}
+
+#[test]
+fn check_replays_between_checkpoints_and_counts_every_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    store.create_world(&Checkpoint::of(&world("w"))).unwrap();
+    let rig = played("w", 5);
+    write_all(&store, "w", &rig.written);
+    let report = store.check("w").unwrap().unwrap();
+    assert!(report.ok(), "{:?}", report.violations);
+    assert_eq!(report.replay_matches, Some(true));
+    assert_eq!(report.tick, rig.host.world().tick().0);
+    assert_eq!(report.state, rig.host.world().state_hash());
+    assert!(report.checkpoint > 0 && report.checkpoint <= report.tick);
+    assert!(report.spawns > 0);
+    assert_eq!(report.mined, report.held + report.spent);
+    assert!(store.check("nowhere").unwrap().is_none());
+}
+
+#[test]
+fn only_the_newest_two_checkpoints_and_the_journal_since_the_older_are_kept() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(store::FILE_NAME);
-    let world = played_world("alpha", 300);
-    {
-        let store = Store::open(&path).unwrap();
-        store.create_world(&world.full_save()).unwrap();
-    }
     let store = Store::open(&path).unwrap();
-    let loaded = store
-        .load_world("alpha")
+    store.create_world(&Checkpoint::of(&world("w"))).unwrap();
+    let rig = played("w", 6);
+    write_all(&store, "w", &rig.written);
+    store.close().unwrap();
+    let db = redb::ReadOnlyDatabase::open(&path).unwrap();
+    use redb::{ReadableDatabase, ReadableTable};
+    let txn = db.begin_read().unwrap();
+    let checkpoints: Vec<u64> = txn
+        .open_table(store::schema::CHECKPOINTS)
         .unwrap()
-        .expect("the world is there");
-    assert_eq!(loaded.state_hash(), world.state_hash());
-    assert_eq!(loaded.tick(), world.tick());
-    assert!(store.load_world("beta").unwrap().is_none());
+        .iter()
+        .unwrap()
+        .map(|r| r.unwrap().0.value().1)
+        .collect();
+    assert_eq!(checkpoints.len(), 2, "{checkpoints:?}");
+    let first_journal = txn
+        .open_table(store::schema::JOURNAL)
+        .unwrap()
+        .first()
+        .unwrap()
+        .unwrap()
+        .0
+        .value()
+        .1;
+    assert!(first_journal >= checkpoints[0]);
 }
 
 #[test]
-fn incremental_saves_add_up_to_the_whole_world() {
+fn a_cleanly_closed_save_opens_without_repair_and_one_left_open_is_repaired() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join(store::FILE_NAME)).unwrap();
-    let mut world = played_world("gamma", 50);
-    let _ = world.take_ledger();
-    store.create_world(&world.full_save()).unwrap();
-    let _ = world.take_changes();
-    let ada = PlayerId([1; 32]);
-    for t in 0..400u32 {
-        world.handle_tick(&[Input::Act {
-            player: ada,
-            seq: 1000 + t,
-            action: game::Checked::trusted(Action::Move(Dir::ALL[(t / 5 % 8) as usize])),
-        }]);
-        for entry in world.take_ledger() {
-            store.apply("gamma", &entry).unwrap();
-        }
-        if t % 50 == 0 {
-            let changes: WorldSave = world.take_changes();
-            store.save_world(&changes).unwrap();
-        }
-    }
-    store.save_world(&world.take_changes()).unwrap();
-    // Nothing changed since: an empty change set still carries the core.
-    assert!(world.take_changes().floors.is_empty());
-    let loaded = store.load_world("gamma").unwrap().unwrap();
-    assert_eq!(loaded.state_hash(), world.state_hash());
+    let path = dir.path().join(store::FILE_NAME);
+    let store = Store::open(&path).unwrap();
+    store.create_world(&Checkpoint::of(&world("w"))).unwrap();
+    // What a killed process leaves: the file as it is while a writer has it open.
+    let crashed = dir.path().join("crashed.redb");
+    std::fs::copy(&path, &crashed).unwrap();
+    store.close().unwrap();
+    let again = Store::open(&path).unwrap();
+    assert!(!again.was_repaired());
+    drop(again);
+    let repaired = Store::open(&crashed).unwrap();
+    assert!(repaired.was_repaired());
+    assert!(repaired.load_world("w").unwrap().is_some());
+}
+
+#[test]
+fn a_read_only_check_refuses_a_held_save_and_repairs_only_a_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(store::FILE_NAME);
+    let store = Store::open(&path).unwrap();
+    store.create_world(&Checkpoint::of(&world("w"))).unwrap();
+    let err = Store::open_read_only(&path).unwrap_err();
+    assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+    let crashed = dir.path().join("crashed.redb");
+    std::fs::copy(&path, &crashed).unwrap();
+    let before = std::fs::read(&crashed).unwrap();
+    let checked = Store::open_read_only(&crashed).unwrap();
+    assert!(checked.was_repaired());
+    assert!(checked.check("w").unwrap().unwrap().ok());
+    drop(checked);
+    assert!(
+        std::fs::read(&crashed).unwrap() == before,
+        "the original is untouched"
+    );
 }
 
 #[test]
@@ -84,22 +225,39 @@ fn a_second_process_gets_a_clear_locked_error() {
     let _first = Store::open(&path).unwrap();
     let err = Store::open(&path).unwrap_err();
     assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
-    assert!(
-        err.to_string()
-            .contains("this world is open in another brogue process")
-    );
+    assert!(err.to_string().contains("another brogue process"));
 }
 
 #[test]
-fn a_damaged_file_is_reported_and_left_untouched() {
+fn an_empty_damaged_or_truncated_file_is_refused_and_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(store::FILE_NAME);
-    let garbage: Vec<u8> = (0..20_000u32).map(|i| (i * 7919 % 251) as u8).collect();
-    std::fs::write(&path, &garbage).unwrap();
-    let err = Store::open(&path).unwrap_err();
+    let empty = dir.path().join("empty.redb");
+    std::fs::write(&empty, b"").unwrap();
+    let err = Store::open(&empty).unwrap_err();
+    assert!(matches!(err, StoreError::Empty { .. }), "{err:?}");
+    assert!(err.to_string().contains("empty (0 bytes)"));
+    assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
+
+    let junk = dir.path().join("junk.redb");
+    std::fs::write(&junk, b"this is not a redb file at all, not even close").unwrap();
+    let err = Store::open(&junk).unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
     assert!(err.to_string().contains("left untouched"));
-    assert_eq!(std::fs::read(&path).unwrap(), garbage);
+    assert!(std::fs::read(&junk).unwrap() == b"this is not a redb file at all, not even close");
+
+    let path = dir.path().join(store::FILE_NAME);
+    let store = Store::open(&path).unwrap();
+    store.create_world(&Checkpoint::of(&world("w"))).unwrap();
+    store.close().unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let cut = dir.path().join("cut.redb");
+    std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
+    let err = Store::open(&cut).map(|_| ()).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    assert!(
+        std::fs::read(&cut).unwrap() == bytes[..bytes.len() / 3],
+        "the cut file is untouched"
+    );
 }
 
 /// Writes a file that holds only a schema version, as another brogue would have left it.
@@ -114,163 +272,75 @@ fn write_schema_version(path: &std::path::Path, version: u64) {
 }
 
 #[test]
-fn a_save_from_a_newer_brogue_is_refused() {
+fn saves_from_a_newer_or_an_older_brogue_are_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(store::FILE_NAME);
-    write_schema_version(&path, store::schema::SCHEMA_VERSION + 1);
-    let err = Store::open(&path).unwrap_err();
-    assert!(matches!(err, StoreError::TooNew { .. }), "{err:?}");
-    assert!(err.to_string().contains("newer brogue"));
+    for (version, words) in [(99, "newer brogue"), (2, "older brogue")] {
+        let path = dir.path().join(format!("v{version}.redb"));
+        write_schema_version(&path, version);
+        let before = std::fs::read(&path).unwrap();
+        let err = Store::open(&path).unwrap_err();
+        assert!(err.to_string().contains(words), "{err}");
+        assert!(
+            std::fs::read(&path).unwrap() == before,
+            "v{version} untouched"
+        );
+    }
 }
 
 #[test]
 fn worlds_are_listed_and_kept_apart() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join(store::FILE_NAME)).unwrap();
-    let a = played_world("a", 10);
-    let b = played_world("b", 600);
-    store.create_world(&a.full_save()).unwrap();
-    store.create_world(&b.full_save()).unwrap();
-    let list = store.worlds().unwrap();
-    let names: Vec<&str> = list.iter().map(|w| w.name.as_str()).collect();
-    assert_eq!(names, ["a", "b"]);
-    assert_eq!(list[1].tick, b.tick().0);
-    assert_eq!(list[1].players, 1);
-    assert_eq!(list[0].floors, a.floors().count());
-    assert_eq!(
-        store.load_world("a").unwrap().unwrap().state_hash(),
-        a.state_hash()
-    );
+    let store = open(&dir);
+    store.create_world(&Checkpoint::of(&world("one"))).unwrap();
+    store.create_world(&Checkpoint::of(&world("two"))).unwrap();
+    let rig = played("two", 2);
+    write_all(&store, "two", &rig.written);
+    let worlds = store.worlds().unwrap();
+    let names: Vec<&str> = worlds.iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(names, ["one", "two"]);
+    assert_eq!(worlds[0].tick, 0);
+    assert_eq!(worlds[1].tick, rig.host.world().tick().0);
+    assert_eq!(worlds[1].players, 2);
+    assert_eq!(store.load_world("one").unwrap().unwrap().tick(), Tick(0));
 }
 
 #[test]
 fn invite_secrets_round_trip_per_world() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join(store::FILE_NAME)).unwrap();
-    assert!(store.invite_secrets("w").unwrap().is_empty());
-    let secrets = [
-        SecretRecord {
-            secret: [1; 16],
-            expires_at: 100,
-        },
-        SecretRecord {
-            secret: [2; 16],
-            expires_at: 200,
-        },
-    ];
-    store.set_invite_secrets("w", &secrets).unwrap();
-    assert_eq!(store.invite_secrets("w").unwrap(), secrets);
-    assert!(store.invite_secrets("other").unwrap().is_empty());
+    let store = open(&dir);
+    let s = IssuedSecret::new([4; 16], 2_000_000_000, 3600);
+    store.set_invite_secrets("a", &[s]).unwrap();
+    assert_eq!(store.invite_secrets("a").unwrap(), vec![s]);
+    assert!(store.invite_secrets("b").unwrap().is_empty());
 }
 
 #[test]
-fn a_save_from_an_older_brogue_is_refused_and_left_alone() {
+fn the_leaderboard_ranks_players_by_victories_then_depth_and_trades_are_history_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(store::FILE_NAME);
-    write_schema_version(&path, 1);
-    let err = Store::open(&path).unwrap_err();
-    assert!(
-        matches!(err, StoreError::TooOld { found: 1, .. }),
-        "{err:?}"
-    );
-    assert!(err.to_string().contains("older brogue"));
-    // Its data is untouched: still schema 1, and no table of this version was added.
-    use redb::{ReadableDatabase, TableHandle};
-    let db = redb::Database::create(&path).unwrap();
-    let txn = db.begin_read().unwrap();
-    let meta = txn.open_table(store::schema::META).unwrap();
-    assert_eq!(
-        meta.get(store::schema::SCHEMA_KEY)
-            .unwrap()
-            .unwrap()
-            .value(),
-        1
-    );
-    let tables: Vec<String> = txn
-        .list_tables()
-        .unwrap()
-        .map(|t| t.name().to_owned())
-        .collect();
-    assert_eq!(tables, ["meta"]);
-}
-
-#[test]
-fn economy_entries_apply_one_by_one_and_a_bad_one_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join(store::FILE_NAME)).unwrap();
-    let mut world = played_world("eco", 5);
-    let _ = world.take_ledger();
-    store.create_world(&world.full_save()).unwrap();
-    let ada = PlayerId([1; 32]);
-    let spawn = world.economy().spawns.current(OreClass::Iron).unwrap().id;
-    let vein = Pos::new(-1, -1);
-    let entries = [
-        Entry::VeinsFound {
-            depth: 1,
-            veins: vec![(
-                vein,
-                Vein {
-                    class: OreClass::Iron,
-                    units: 9,
-                },
-            )],
-        },
-        Entry::Mined {
-            depth: 1,
-            pos: vein,
-            player: ada,
-            spawn,
-            units: 6,
-        },
-        Entry::Moved {
-            from: Place::Pack(ada),
-            to: Place::Vault(ada),
-            stacks: vec![game::Stack { spawn, units: 4 }],
-            items: vec![],
-        },
-    ];
-    for e in &entries {
-        assert!(world.grant(e.clone()));
-        store.apply("eco", e).unwrap();
-    }
-    assert_eq!(&store.economy("eco").unwrap(), world.economy());
-    let too_much = Entry::Moved {
-        from: Place::Vault(ada),
-        to: Place::Pack(ada),
-        stacks: vec![game::Stack { spawn, units: 5 }],
-        items: vec![],
-    };
-    let err = store.apply("eco", &too_much).unwrap_err();
-    assert!(matches!(err, StoreError::Rejected { .. }), "{err:?}");
-    assert_eq!(&store.economy("eco").unwrap(), world.economy());
-    // A later snapshot does not carry the economy; loading restores it from its table.
-    store.save_world(&world.take_changes()).unwrap();
-    let loaded = store.load_world("eco").unwrap().unwrap();
-    assert_eq!(loaded.economy(), world.economy());
-    assert_eq!(loaded.state_hash(), world.state_hash());
-}
-
-#[test]
-fn the_leaderboard_ranks_players_by_victories_then_depth() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join(store::FILE_NAME)).unwrap();
-    let mut world = World::new("board", 3, TickRate::DEFAULT);
-    for (n, name) in [(1u8, "Ada"), (2, "Bob")] {
-        let p = PlayerId([n; 32]);
-        world.handle_tick(&[Input::Connect {
-            player: p,
-            name: name.into(),
-        }]);
-        world.handle_tick(&[Input::CreateCharacter {
-            player: p,
-            class: Class::Warrior,
-        }]);
-    }
-    let _ = world.take_ledger();
-    store.create_world(&world.full_save()).unwrap();
-    let rows = store.leaderboard("board").unwrap();
+    let store = open(&dir);
+    store.create_world(&Checkpoint::of(&world("w"))).unwrap();
+    let rig = played("w", 1);
+    write_all(&store, "w", &rig.written);
+    let rows = store.leaderboard("w").unwrap();
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| r.victories == 0 && r.deepest == 1));
     assert_eq!(rows[0].name, "Ada", "ties sort by name");
     assert!(store.leaderboard("nothing").unwrap().is_empty());
+    assert!(store.trades("w").unwrap().is_empty());
+    let record = game::economy::TradeRecord {
+        id: 42,
+        tick: Tick(9),
+        a: ADA,
+        b: BO,
+        a_gives: game::Goods::default(),
+        b_gives: game::Goods::default(),
+    };
+    let end = rig.host.world().tick();
+    let entry = JournalEntry {
+        tick: end,
+        inputs: vec![],
+        trades: vec![record.clone()],
+    };
+    store.append("w", &[entry]).unwrap();
+    assert_eq!(store.trades("w").unwrap(), vec![record]);
 }

@@ -125,6 +125,8 @@ pub struct Client {
     pub joined: Joined,
     pub view: ClientView,
     pub identity: Identity,
+    /// What the host said about its own health, in order.
+    pub statuses: Vec<game::protocol::HostStatus>,
     seq: u32,
 }
 
@@ -142,6 +144,7 @@ impl Client {
             joined,
             view: ClientView::new(),
             identity,
+            statuses: Vec::new(),
             seq: 0,
         }
     }
@@ -173,6 +176,7 @@ impl Client {
         while !done(&self.view) {
             match tokio::time::timeout_at(deadline, self.joined.inbox.recv()).await {
                 Ok(Some(FromHost::Update(u))) => self.view.apply(*u).expect("a valid update"),
+                Ok(Some(FromHost::Status(status))) => self.statuses.push(status),
                 Ok(Some(FromHost::Closed(reason))) => {
                     panic!("closed while waiting for {what}: {reason}")
                 }
@@ -196,6 +200,7 @@ impl Client {
         {
             match msg {
                 FromHost::Update(u) => self.view.apply(*u).expect("a valid update"),
+                FromHost::Status(status) => self.statuses.push(status),
                 FromHost::Closed(reason) => panic!("closed: {reason}"),
             }
         }
@@ -225,6 +230,7 @@ impl Client {
                 Ok(Some(FromHost::Update(u))) => {
                     let _ = self.view.apply(*u);
                 }
+                Ok(Some(FromHost::Status(status))) => self.statuses.push(status),
                 Ok(Some(FromHost::Closed(reason))) => return reason,
                 Ok(None) => return String::new(),
                 Err(_) => panic!("the session did not end"),

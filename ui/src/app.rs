@@ -152,6 +152,8 @@ pub struct App {
     pub target: Option<u64>,
     /// A line from the client itself (not the host), shown under the log.
     pub notice: Option<String>,
+    /// What is wrong with the host itself (it cannot save), shown until it is fixed.
+    pub host_trouble: Option<String>,
     asked_for_character: bool,
     died: bool,
 }
@@ -169,8 +171,25 @@ impl App {
             panel: None,
             target: None,
             notice: None,
+            host_trouble: None,
             asked_for_character: false,
             died: false,
+        }
+    }
+
+    /// The host reports on its own health.
+    pub fn host_status(&mut self, status: game::protocol::HostStatus) {
+        use game::protocol::HostStatus;
+        match status {
+            HostStatus::CannotSave { reason } => {
+                self.host_trouble = Some(format!(
+                    "The host cannot save: {reason}. The game is paused until it can."
+                ));
+            }
+            HostStatus::Saving => {
+                self.host_trouble = None;
+                self.notice = Some("The host is saving again; the game goes on.".into());
+            }
         }
     }
 

@@ -624,9 +624,14 @@ fn draw_log(frame: &mut Frame, area: Rect, app: &App) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut footer: Option<Line> = app
-        .notice
+        .host_trouble
         .as_ref()
-        .map(|n| Line::styled(sanitize(n, 200), Style::new().fg(Color::Yellow)));
+        .map(|t| Line::styled(sanitize(t, 200), theme::error()))
+        .or_else(|| {
+            app.notice
+                .as_ref()
+                .map(|n| Line::styled(sanitize(n, 200), Style::new().fg(Color::Yellow)))
+        });
     if let Some(Panel::Aim { slot, .. }) = &app.panel {
         let name = view
             .me

@@ -129,7 +129,6 @@ pub fn record_with(seed: u64, tamper: Option<(usize, Class)>) -> Recording {
             }
         }
         world.handle_tick(&batch);
-        let _ = world.take_ledger();
         inputs.extend(batch.into_iter().map(|input| (tick, input)));
     }
     Recording {

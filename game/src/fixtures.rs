@@ -1,0 +1,70 @@
+//! Test fixtures in the `World` API: a hand-drawn first floor, monsters and ore placed at will.
+//! Compiled only for tests and for crates that enable the `fixtures` feature in their
+//! dev-dependencies, so no production path can call them.
+
+use crate::economy::{Entry, Vein};
+use crate::floor::Floor;
+use crate::geom::Pos;
+use crate::ids::{EntityId, PlayerId};
+use crate::monster::{Monster, MonsterKind};
+use crate::ore::{OreClass, SpawnId};
+use crate::tick::TickRate;
+use crate::world::World;
+
+impl World {
+    /// A world whose first floor is `floor` instead of a generated one: for fixtures and tools.
+    /// Deeper floors are still generated from the seed.
+    pub fn with_first_floor(name: &str, seed: u64, tick_rate: TickRate, floor: Floor) -> World {
+        let mut world = World::new(name, seed, tick_rate);
+        world.core.next_entity = 1;
+        world.floors.clear();
+        let mut floor = floor;
+        floor.depth = 1;
+        world.floors.insert(1, floor);
+        world
+    }
+
+    /// Places a monster of `kind` at `pos` on floor `depth` (fixtures and tools).
+    pub fn spawn_monster(&mut self, depth: u8, kind: MonsterKind, pos: Pos) -> Option<EntityId> {
+        self.ensure_floor(depth);
+        let id = self.new_entity();
+        let next = self.core.tick;
+        self.floor_mut(depth)?
+            .monsters
+            .insert(id, Monster::new(id, kind, pos, next));
+        Some(id)
+    }
+
+    /// Records an economy entry for fixtures and tools (e.g. ore in a pack). `false` if invalid.
+    pub fn grant(&mut self, entry: Entry) -> bool {
+        self.record(entry)
+    }
+
+    /// Puts `units` of the current spawn of `class` in `player`'s pack, the way mining would:
+    /// a vein found off the map of floor 1 (x < 0), then mined out. Both are economy entries.
+    /// For fixtures and tools; `None` if `class` has no current spawn or `units` is 0 or too big
+    /// for one vein.
+    pub fn give_ore(&mut self, player: PlayerId, class: OreClass, units: u32) -> Option<SpawnId> {
+        let spawn = self.economy().spawns.current(class)?.id;
+        let vein = Vein {
+            class,
+            units: u16::try_from(units).ok().filter(|&u| u > 0)?,
+        };
+        let pos = (1..=i16::MAX)
+            .map(|x| Pos::new(-x, -1))
+            .find(|&p| self.economy().vein(1, p).is_none())?;
+        let found = self.record(Entry::VeinsFound {
+            depth: 1,
+            veins: vec![(pos, vein)],
+        });
+        let mined = found
+            && self.record(Entry::Mined {
+                depth: 1,
+                pos,
+                player,
+                spawn,
+                units,
+            });
+        mined.then_some(spawn)
+    }
+}

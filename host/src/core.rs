@@ -1,0 +1,692 @@
+//! [`Host`]: one world and every session on it, as a state machine. Things that happen come in
+//! through `handle_*` with the time as an argument; what to send, what to write and what the
+//! driver should know come out through `poll_*`.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+use game::protocol::{ClientMsg, Hello, HostMsg, HostStatus, Refusal, Welcome};
+use game::{Departure, Input, PlayerId, Tick, TickRate, World};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{RngCore, SeedableRng};
+
+use crate::admission::{self, INVITE_TTL_SECS, IssuedSecret, SecretCheck};
+use crate::journal::{Checkpoint, JournalEntry};
+use crate::session::{
+    ACTS_PER_TICK, Admit, ConnId, INPUTS_PER_TICK, MAX_LAG, PlayerSession, Session,
+};
+
+/// What connected players are told when the host stops.
+pub const CLOSING: &str = "host closed the session";
+/// How often RTTs, laggards, invites and the player count are looked at.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(1);
+
+/// A moment, as the driver reads its two clocks.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Now {
+    /// Monotonic time since the driver started (ticks, rates, lag).
+    pub mono: Duration,
+    /// Wall-clock unix seconds (invite expiry only).
+    pub unix: u64,
+}
+
+impl Now {
+    pub fn new(mono: Duration, unix: u64) -> Now {
+        Now { mono, unix }
+    }
+
+    /// The same clocks `d` later.
+    pub fn after(self, d: Duration) -> Now {
+        Now {
+            mono: self.mono + d,
+            unix: self.unix + d.as_secs(),
+        }
+    }
+}
+
+/// How a host behaves.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The host's own key: always admitted, no invite needed.
+    pub host_player: PlayerId,
+    /// Most players connected at once (the host's own included).
+    pub max_players: u16,
+    /// Issue and renew invite secrets (false for solo: nobody else may join).
+    pub invites: bool,
+    /// Admit new players without a secret (`--lan-open`).
+    pub open: bool,
+    /// The rate to run at; a world saved at another rate switches with an input.
+    pub tick_rate: TickRate,
+    /// How often a checkpoint is taken.
+    pub checkpoint_every: Duration,
+}
+
+impl Config {
+    /// A host for `host_player` at the default rate, checkpointing every five seconds.
+    pub fn new(host_player: PlayerId) -> Config {
+        Config {
+            host_player,
+            max_players: 8,
+            invites: true,
+            open: false,
+            tick_rate: TickRate::DEFAULT,
+            checkpoint_every: Duration::from_secs(5),
+        }
+    }
+}
+
+/// An authenticated client that said `Hello`, asking to play.
+#[derive(Clone, Debug)]
+pub struct Arrival {
+    /// The hash of the key that signed the handshake.
+    pub player: PlayerId,
+    pub hello: Hello,
+}
+
+/// Why the host closes a connection.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// Left, replaced by a newer connection of the same key, or the host stopped.
+    Normal,
+    /// Broke the protocol (a second Hello, a flood of messages).
+    Protocol,
+    /// Could not keep up with its updates.
+    TooSlow,
+}
+
+/// What to send.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outgoing {
+    Msg(HostMsg),
+    /// Send `msg` if given, then close with `reason`.
+    Close {
+        msg: Option<HostMsg>,
+        why: CloseReason,
+        reason: String,
+    },
+}
+
+/// A message for one connection.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transmit {
+    pub conn: ConnId,
+    pub what: Outgoing,
+}
+
+/// What to write, in this order.
+#[derive(Clone, Debug)]
+pub enum Persist {
+    /// One tick's inputs. Tell [`Host::handle_durable`] once it is committed.
+    Journal(JournalEntry),
+    /// The whole world at a tick boundary; older journal entries may go.
+    Checkpoint(Box<Checkpoint>),
+    /// The invite secrets to honour from now on.
+    Secrets(Vec<IssuedSecret>),
+}
+
+/// What the driver may want to know.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostEvent {
+    /// A new invite secret was issued: make a new code from it.
+    InviteIssued(IssuedSecret),
+    /// The number of connected players changed (for the LAN announcement).
+    Players(u16),
+}
+
+/// Why a message was not taken. The connection stays open unless the host closed it (the
+/// close is queued as a [`Transmit`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejected {
+    #[error("no such session")]
+    UnknownSession,
+    #[error("over the message rate; dropped")]
+    OverRate,
+    #[error("flooding; disconnected")]
+    Flooding,
+    #[error("over the per-tick budget; dropped")]
+    OverBudget,
+    #[error("Hello is only allowed as the first message; disconnected")]
+    SecondHello,
+    #[error("invalid command: {0}")]
+    Invalid(#[from] game::Invalid),
+    #[error("the host is shutting down")]
+    ShuttingDown,
+}
+
+/// The host core: owns the world and every session outright.
+#[derive(Debug)]
+pub struct Host {
+    world: World,
+    config: Config,
+    sessions: BTreeMap<ConnId, Session>,
+    /// Inputs for the next tick, in arrival order.
+    inputs: Vec<Input>,
+    secrets: Vec<IssuedSecret>,
+    rng: ChaCha20Rng,
+    /// Sent as soon as the driver polls.
+    urgent: VecDeque<Transmit>,
+    /// Updates showing tick `t`, held until tick `t` is durable.
+    gated: VecDeque<(Tick, Transmit)>,
+    persist: VecDeque<Persist>,
+    /// Journal entries of ticks nobody watched and nothing changed from outside: written in a
+    /// group every half second rather than one commit each (an idle host barely writes).
+    idle: Vec<JournalEntry>,
+    events: VecDeque<HostEvent>,
+    /// Every tick before this one is in the journal on disk.
+    durable: Tick,
+    /// Why the store last failed, until it works again.
+    store_failing: Option<String>,
+    next_tick_at: Duration,
+    next_housekeeping_at: Duration,
+    next_checkpoint_at: Duration,
+    rtts: BTreeMap<PlayerId, u16>,
+    players_announced: u16,
+    shutting_down: bool,
+}
+
+impl Host {
+    /// A host for `world` (just loaded or created: durable as it is). `secrets` are those
+    /// issued before; `seed` feeds the stream new invite secrets come from (the driver passes
+    /// OS entropy; tests pass a constant).
+    pub fn new(
+        world: World,
+        config: Config,
+        secrets: Vec<IssuedSecret>,
+        seed: [u8; 32],
+        now: Now,
+    ) -> Host {
+        let durable = world.tick();
+        let mut host = Host {
+            world,
+            sessions: BTreeMap::new(),
+            inputs: Vec::new(),
+            secrets,
+            rng: ChaCha20Rng::from_seed(seed),
+            urgent: VecDeque::new(),
+            gated: VecDeque::new(),
+            persist: VecDeque::new(),
+            idle: Vec::new(),
+            events: VecDeque::new(),
+            durable,
+            store_failing: None,
+            next_tick_at: now.mono,
+            next_housekeeping_at: now.mono,
+            next_checkpoint_at: now.mono + config.checkpoint_every,
+            rtts: BTreeMap::new(),
+            players_announced: 0,
+            shutting_down: false,
+            config,
+        };
+        // Players the save marks as connected were cut off by a crash: they left.
+        let stale: Vec<PlayerId> = host
+            .world
+            .players()
+            .filter(|(_, p)| p.connected)
+            .map(|(id, _)| *id)
+            .collect();
+        host.inputs
+            .extend(stale.into_iter().map(|player| Input::Disconnect {
+                player,
+                why: Departure::Lost,
+            }));
+        if host.world.tick_rate() != host.config.tick_rate {
+            host.inputs.push(Input::SetTickRate(host.config.tick_rate));
+        }
+        if host.config.invites {
+            host.renew_invite(now);
+        }
+        host
+    }
+
+    // ----- what comes in -----
+
+    /// A client finished its handshake and said `Hello`: admit it (the reply is the
+    /// `Welcome`; its character connects on the next tick) or say why not.
+    pub fn handle_arrival(
+        &mut self,
+        conn: ConnId,
+        arrival: Arrival,
+        now: Now,
+    ) -> Result<Welcome, Refusal> {
+        if self.shutting_down {
+            return Err(Refusal::ShuttingDown);
+        }
+        let player = arrival.player;
+        let returning = self.admission(&arrival, now)?;
+        // The same key again: the newer connection wins (a reconnect after a drop the host has
+        // not noticed yet, or the same identity started elsewhere).
+        let old: Vec<ConnId> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.player() == Some(player))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in old {
+            self.sessions.remove(&id);
+            let reason = "this identity connected again from elsewhere".to_owned();
+            self.close(id, CloseReason::Normal, reason, true);
+        }
+        let session = PlayerSession::new(player, now.mono);
+        self.sessions.insert(conn, Session::Player(session));
+        // Always: the world ignores a connect of a connected player, and a disconnect may be
+        // queued ahead of this (a player back before the first tick after a crash).
+        self.inputs.push(Input::Connect {
+            player,
+            name: arrival.hello.name,
+        });
+        Ok(Welcome {
+            world: self.world.name().to_owned(),
+            player,
+            returning,
+            tick_rate: self.config.tick_rate.hz(),
+        })
+    }
+
+    /// Whether `arrival` may play: `Ok(returning)` or the refusal.
+    fn admission(&self, arrival: &Arrival, now: Now) -> Result<bool, Refusal> {
+        let player = arrival.player;
+        let returning = self.world.player(&player).is_some();
+        let reconnecting = self.sessions.values().any(|s| s.player() == Some(player));
+        if !reconnecting && self.sessions.len() >= usize::from(self.config.max_players) {
+            return Err(Refusal::Full {
+                max_players: self.config.max_players,
+            });
+        }
+        if returning || player == self.config.host_player || self.config.open {
+            return Ok(returning);
+        }
+        let given = arrival.hello.invite_secret.as_ref();
+        match admission::check_secret(&self.secrets, given, now.unix) {
+            SecretCheck::Valid => Ok(false),
+            SecretCheck::Expired => Err(Refusal::ExpiredSecret),
+            SecretCheck::Wrong if given.is_none() => Err(Refusal::InviteRequired),
+            SecretCheck::Wrong => Err(Refusal::WrongSecret),
+        }
+    }
+
+    /// A message from a connected client. What it asks for becomes an input of the next tick,
+    /// once checked; anything else is refused, and a client that floods or breaks the protocol
+    /// is disconnected (the close is queued).
+    pub fn handle_message(
+        &mut self,
+        conn: ConnId,
+        msg: ClientMsg,
+        now: Now,
+    ) -> Result<(), Rejected> {
+        if self.shutting_down {
+            return Err(Rejected::ShuttingDown);
+        }
+        let Some(Session::Player(s)) = self.sessions.get_mut(&conn) else {
+            return Err(Rejected::UnknownSession);
+        };
+        let player = s.player;
+        match s.bucket.admit(now.mono) {
+            Admit::Take => {}
+            Admit::Drop => return Err(Rejected::OverRate),
+            Admit::Flooding => {
+                self.drop_session(conn, CloseReason::Protocol, "too many messages");
+                return Err(Rejected::Flooding);
+            }
+        }
+        if matches!(msg, ClientMsg::Leave) {
+            self.sessions.remove(&conn);
+            self.inputs.push(Input::Disconnect {
+                player,
+                why: Departure::Left,
+            });
+            self.close(conn, CloseReason::Normal, "left".into(), false);
+            return Ok(());
+        }
+        if matches!(msg, ClientMsg::Hello(_)) {
+            self.drop_session(
+                conn,
+                CloseReason::Protocol,
+                "Hello is only allowed as the first message",
+            );
+            return Err(Rejected::SecondHello);
+        }
+        let is_act = matches!(msg, ClientMsg::Act { .. });
+        if s.inputs >= INPUTS_PER_TICK || (is_act && s.acts >= ACTS_PER_TICK) {
+            return Err(Rejected::OverBudget);
+        }
+        let input = match msg {
+            ClientMsg::Act { seq, action } => Input::Act {
+                player,
+                seq,
+                action: self.world.check_action(player, action)?,
+            },
+            ClientMsg::Trade(trade) => Input::Trade {
+                player,
+                trade: self.world.check_trade(player, trade)?,
+            },
+            ClientMsg::CreateCharacter { class } => Input::CreateCharacter { player, class },
+            ClientMsg::Chat { text } => Input::Chat { player, text },
+            ClientMsg::Hello(_) | ClientMsg::Leave => unreachable!("handled above"),
+        };
+        if let Some(Session::Player(s)) = self.sessions.get_mut(&conn) {
+            s.inputs += 1;
+            s.acts += u8::from(is_act);
+        }
+        self.inputs.push(input);
+        Ok(())
+    }
+
+    /// The connection ended (the transport says why; the character waits, safe).
+    pub fn handle_departure(&mut self, conn: ConnId) {
+        if let Some(session) = self.sessions.remove(&conn)
+            && let Some(player) = session.player()
+        {
+            self.inputs.push(Input::Disconnect {
+                player,
+                why: Departure::Lost,
+            });
+        }
+    }
+
+    /// The transport's latest round-trip time for `conn`.
+    pub fn handle_rtt(&mut self, conn: ConnId, rtt: Duration) {
+        if let Some(Session::Player(s)) = self.sessions.get_mut(&conn) {
+            s.rtt = rtt;
+        }
+    }
+
+    /// Whether the last message for `conn` could be queued (`false`: its queue was full and the
+    /// update was dropped, so the next one carries the full view).
+    pub fn handle_delivery(&mut self, conn: ConnId, delivered: bool, now: Now) {
+        if let Some(Session::Player(s)) = self.sessions.get_mut(&conn) {
+            if delivered {
+                s.lagging_since = None;
+            } else {
+                s.tracker.reset();
+                s.lagging_since.get_or_insert(now.mono);
+            }
+        }
+    }
+
+    /// Every journal entry up to and including `tick` is committed: updates showing those
+    /// ticks may leave.
+    pub fn handle_durable(&mut self, tick: Tick) {
+        self.durable = self.durable.max(tick.next());
+        if self.store_failing.take().is_some() {
+            self.tell_everyone(HostStatus::Saving);
+        }
+    }
+
+    /// The store could not write (it keeps retrying): players are told, and the world stops
+    /// once it is [`Host::max_unsaved_ticks`] ahead of the journal.
+    pub fn handle_store_error(&mut self, reason: String) {
+        if self.store_failing.as_ref() != Some(&reason) {
+            self.tell_everyone(HostStatus::CannotSave {
+                reason: reason.clone(),
+            });
+            self.store_failing = Some(reason);
+        }
+    }
+
+    /// Runs the tick when it is due (see [`Host::poll_timeout`]), then housekeeping and
+    /// checkpoints when they are due. Does nothing while the journal lags too far behind.
+    pub fn handle_tick(&mut self, now: Now) {
+        if self.shutting_down || now.mono < self.next_tick_at {
+            return;
+        }
+        if self.unsaved_ticks() >= self.max_unsaved_ticks() {
+            // Stop rather than show what could be lost; try again a tick later.
+            self.next_tick_at = now.mono + self.tick_period();
+            return;
+        }
+        self.tick();
+        let period = self.tick_period();
+        self.next_tick_at += period;
+        if self.next_tick_at <= now.mono {
+            // Late by a whole period or more: skip ahead rather than burst.
+            self.next_tick_at = now.mono + period;
+        }
+        if now.mono >= self.next_housekeeping_at {
+            self.next_housekeeping_at = now.mono + HOUSEKEEPING_EVERY;
+            self.housekeeping(now);
+        }
+        if now.mono >= self.next_checkpoint_at && self.store_failing.is_none() {
+            self.next_checkpoint_at = now.mono + self.config.checkpoint_every;
+            self.flush_idle();
+            self.persist
+                .push_back(Persist::Checkpoint(Box::new(Checkpoint::of(&self.world))));
+        }
+    }
+
+    /// Stops: everyone still here leaves in one last tick, which is journalled with a final
+    /// checkpoint; everyone is told goodbye once it is durable. Later arrivals are refused.
+    pub fn shut_down(&mut self) {
+        if self.shutting_down {
+            return;
+        }
+        let leaving: Vec<(ConnId, PlayerId)> = self
+            .sessions
+            .iter()
+            .filter_map(|(id, s)| Some((*id, s.player()?)))
+            .collect();
+        for (_, player) in &leaving {
+            self.inputs.push(Input::Disconnect {
+                player: *player,
+                why: Departure::Lost,
+            });
+        }
+        self.tick();
+        self.flush_idle();
+        self.persist
+            .push_back(Persist::Checkpoint(Box::new(Checkpoint::of(&self.world))));
+        let last = Tick(self.world.tick().0.saturating_sub(1));
+        for (conn, _) in leaving {
+            self.sessions.remove(&conn);
+            let goodbye = Transmit {
+                conn,
+                what: Outgoing::Close {
+                    msg: Some(HostMsg::Closing {
+                        reason: CLOSING.into(),
+                    }),
+                    why: CloseReason::Normal,
+                    reason: CLOSING.into(),
+                },
+            };
+            self.gated.push_back((last, goodbye));
+        }
+        self.shutting_down = true;
+    }
+
+    // ----- what goes out -----
+
+    /// The next message to send: notices and closes at once, updates once their tick is
+    /// durable (nothing a player is shown can be lost to a crash).
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        if let Some(t) = self.urgent.pop_front() {
+            return Some(t);
+        }
+        match self.gated.front() {
+            Some((tick, _)) if *tick < self.durable => self.gated.pop_front().map(|(_, t)| t),
+            _ => None,
+        }
+    }
+
+    /// The next thing to write, in order. Poll it only while the store can take more: what is
+    /// not polled waits here, and the world stops when too much waits.
+    pub fn poll_persist(&mut self) -> Option<Persist> {
+        self.persist.pop_front()
+    }
+
+    pub fn poll_event(&mut self) -> Option<HostEvent> {
+        self.events.pop_front()
+    }
+
+    /// When [`Host::handle_tick`] next wants to run (never, once shut down).
+    pub fn poll_timeout(&self) -> Duration {
+        if self.shutting_down {
+            Duration::MAX
+        } else {
+            self.next_tick_at
+        }
+    }
+
+    // ----- getters -----
+
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// Ticks simulated whose journal is not yet durable.
+    pub fn unsaved_ticks(&self) -> u64 {
+        self.world.tick() - self.durable
+    }
+
+    /// The most ticks the world runs ahead of its journal before it stops: one second's worth.
+    pub fn max_unsaved_ticks(&self) -> u64 {
+        u64::from(self.world.tick_rate().hz())
+    }
+
+    /// Whether the store is failing, and why.
+    pub fn store_failing(&self) -> Option<&str> {
+        self.store_failing.as_deref()
+    }
+
+    /// Every tick before this one is durable.
+    pub fn durable(&self) -> Tick {
+        self.durable
+    }
+
+    pub fn secrets(&self) -> &[IssuedSecret] {
+        &self.secrets
+    }
+
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    pub fn is_shut_down(&self) -> bool {
+        self.shutting_down
+    }
+
+    /// Updates waiting for their tick to become durable.
+    pub fn held_updates(&self) -> usize {
+        self.gated.len()
+    }
+
+    // ----- inside -----
+
+    fn tick_period(&self) -> Duration {
+        Duration::from_secs(1) / u32::from(self.world.tick_rate().hz())
+    }
+
+    /// One tick: the world advances with the inputs gathered since the last one, its journal
+    /// entry is queued, and every client's update is held until that entry is durable.
+    fn tick(&mut self) {
+        let tick = self.world.tick();
+        let inputs = std::mem::take(&mut self.inputs);
+        self.world.handle_tick(&inputs);
+        let trades = self.world.take_trades();
+        let entry = JournalEntry {
+            tick,
+            inputs,
+            trades,
+        };
+        if self.sessions.is_empty() && entry.inputs.is_empty() {
+            self.idle.push(entry);
+            if self.idle.len() as u64 >= self.max_unsaved_ticks() / 2 {
+                self.flush_idle();
+            }
+        } else {
+            self.flush_idle();
+            self.persist.push_back(Persist::Journal(entry));
+        }
+        for (conn, session) in &mut self.sessions {
+            let Session::Player(s) = session;
+            s.acts = 0;
+            s.inputs = 0;
+            if let Some(update) = s.tracker.poll_update(&self.world, s.player, &self.rtts) {
+                let what = Outgoing::Msg(HostMsg::Update(Box::new(update)));
+                self.gated.push_back((tick, Transmit { conn: *conn, what }));
+            }
+        }
+    }
+
+    /// Hands the idle ticks' entries to the store, in order, ahead of anything later.
+    fn flush_idle(&mut self) {
+        self.persist
+            .extend(self.idle.drain(..).map(Persist::Journal));
+    }
+
+    /// Once a second: round-trip times, laggards, invite renewal, the player count.
+    fn housekeeping(&mut self, now: Now) {
+        self.rtts = self
+            .sessions
+            .values()
+            .map(|Session::Player(s)| (s.player, s.rtt.as_millis().min(9999) as u16))
+            .collect();
+        let laggards: Vec<ConnId> = self
+            .sessions
+            .iter()
+            .filter(|(_, Session::Player(s))| {
+                s.lagging_since
+                    .is_some_and(|t| now.mono.saturating_sub(t) > MAX_LAG)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in laggards {
+            self.drop_session(
+                id,
+                CloseReason::TooSlow,
+                "your connection could not keep up",
+            );
+        }
+        if self.config.invites {
+            self.renew_invite(now);
+        }
+        let players = self.world.connected_count().min(usize::from(u16::MAX)) as u16;
+        if players != self.players_announced {
+            self.players_announced = players;
+            self.events.push_back(HostEvent::Players(players));
+        }
+    }
+
+    /// Issues a new invite secret when the newest one is about to expire.
+    fn renew_invite(&mut self, now: Now) {
+        if admission::prune(&mut self.secrets, now.unix) {
+            return;
+        }
+        let mut secret = [0u8; 16];
+        self.rng.fill_bytes(&mut secret);
+        let issued = IssuedSecret::new(secret, now.unix, INVITE_TTL_SECS);
+        self.secrets.push(issued);
+        self.persist
+            .push_back(Persist::Secrets(self.secrets.clone()));
+        self.events.push_back(HostEvent::InviteIssued(issued));
+    }
+
+    /// Removes a session the host ends: its character disconnects next tick; it is told why.
+    fn drop_session(&mut self, conn: ConnId, why: CloseReason, reason: &str) {
+        if let Some(player) = self.sessions.remove(&conn).and_then(|s| s.player()) {
+            self.inputs.push(Input::Disconnect {
+                player,
+                why: Departure::Lost,
+            });
+        }
+        self.close(conn, why, reason.to_owned(), false);
+    }
+
+    /// Queues a close; `tell` sends the reason as a `Closing` message first.
+    fn close(&mut self, conn: ConnId, why: CloseReason, reason: String, tell: bool) {
+        let msg = tell.then(|| HostMsg::Closing {
+            reason: reason.clone(),
+        });
+        self.urgent.push_back(Transmit {
+            conn,
+            what: Outgoing::Close { msg, why, reason },
+        });
+    }
+
+    fn tell_everyone(&mut self, status: HostStatus) {
+        for conn in self.sessions.keys() {
+            self.urgent.push_back(Transmit {
+                conn: *conn,
+                what: Outgoing::Msg(HostMsg::Status(status.clone())),
+            });
+        }
+    }
+}

@@ -1,0 +1,418 @@
+//! The host core under a virtual clock: admission, floods, lag, durability, storage faults,
+//! reconnects, shutdown, and recovery after a crash. No sockets, no sleeps, no disk.
+
+use std::time::Duration;
+
+use game::floor::Floor;
+use game::protocol::{ClientMsg, HostMsg, HostStatus, Refusal};
+use game::{Action, Class, Dir, Input, PlayerId, Pos, Target, TickRate, World};
+
+use crate::journal::{Checkpoint, recover};
+use crate::rig::{Disk, Rig};
+use crate::session::{ACTS_PER_TICK, MAX_LAG, MSGS_PER_SEC};
+use crate::{Config, HostEvent, Persist, Rejected};
+
+const HOST: PlayerId = PlayerId([1; 32]);
+const ADA: PlayerId = PlayerId([2; 32]);
+const BO: PlayerId = PlayerId([3; 32]);
+/// A room with a long corridor east of the stairs.
+const ROOM: &[&str] = &[
+    "##################",
+    "#<...............#",
+    "#................#",
+    "##################",
+];
+
+fn world() -> World {
+    World::with_first_floor("rig", 5, TickRate::DEFAULT, Floor::from_ascii(1, ROOM))
+}
+
+fn rig() -> Rig {
+    Rig::new(world(), Config::new(HOST))
+}
+
+fn updates(rig: &Rig, conn: u64) -> usize {
+    rig.client(conn)
+        .inbox
+        .iter()
+        .filter(|m| matches!(m, HostMsg::Update(_)))
+        .count()
+}
+
+#[test]
+fn the_host_player_needs_no_code_and_new_players_need_a_valid_one() {
+    let mut rig = rig();
+    assert!(rig.arrive(HOST, Rig::hello("host", None)).is_ok());
+    assert_eq!(
+        rig.arrive(ADA, Rig::hello("ada", None)).unwrap_err(),
+        Refusal::InviteRequired
+    );
+    assert_eq!(
+        rig.arrive(ADA, Rig::hello("ada", Some([0; 16])))
+            .unwrap_err(),
+        Refusal::WrongSecret
+    );
+    let secret = rig.secret().expect("invites are issued");
+    let (_, welcome) = rig.arrive(ADA, Rig::hello("ada", Some(secret))).unwrap();
+    assert!(!welcome.returning);
+    assert_eq!(welcome.player, ADA);
+}
+
+#[test]
+fn a_returning_player_needs_no_code_and_an_expired_one_is_told_so() {
+    let mut rig = rig();
+    let conn = rig.join(ADA, "ada", Class::Mage);
+    rig.depart(conn);
+    rig.run_ticks(2);
+    // Days later: the code has expired, a new one was issued, Ada still comes back.
+    let old = rig.secret().unwrap();
+    rig.jump_wall_clock(2 * 24 * 3600);
+    rig.run_for(Duration::from_secs(1));
+    assert_ne!(rig.secret().unwrap(), old, "renewed");
+    assert!(
+        rig.events
+            .iter()
+            .any(|e| matches!(e, HostEvent::InviteIssued(s) if s.secret != old))
+    );
+    let (_, welcome) = rig.arrive(ADA, Rig::hello("ada", None)).unwrap();
+    assert!(welcome.returning);
+    assert_eq!(
+        rig.arrive(BO, Rig::hello("bo", Some(old))).unwrap_err(),
+        Refusal::ExpiredSecret
+    );
+}
+
+#[test]
+fn a_full_game_refuses_newcomers_but_not_a_reconnect_which_replaces_the_old_connection() {
+    let mut config = Config::new(HOST);
+    config.max_players = 1;
+    let mut rig = Rig::new(world(), config);
+    let first = rig.join(ADA, "ada", Class::Warrior);
+    let secret = rig.secret();
+    assert!(matches!(
+        rig.arrive(BO, Rig::hello("bo", secret)),
+        Err(Refusal::Full { max_players: 1 })
+    ));
+    let (second, welcome) = rig.arrive(ADA, Rig::hello("ada", None)).unwrap();
+    assert!(welcome.returning);
+    let old = rig.client(first);
+    assert_eq!(
+        old.closed.as_deref(),
+        Some("this identity connected again from elsewhere")
+    );
+    rig.run_ticks(2);
+    assert!(rig.client(second).view.me.is_some(), "same character");
+    let ada = rig.host.world().player(&ADA).unwrap();
+    assert!(ada.connected);
+}
+
+#[test]
+fn a_flood_is_cut_to_the_rate_and_a_long_flood_disconnects() {
+    let mut rig = rig();
+    let conn = rig.join(ADA, "ada", Class::Warrior);
+    let mut taken = 0;
+    let mut dropped = 0;
+    for _ in 0..200 {
+        match rig.send(conn, ClientMsg::Chat { text: "x".into() }) {
+            Ok(()) => taken += 1,
+            Err(Rejected::OverBudget | Rejected::OverRate) => dropped += 1,
+            Err(e) => panic!("unexpected {e}"),
+        }
+    }
+    assert!(taken <= MSGS_PER_SEC as usize && taken > 0);
+    assert_eq!(taken + dropped, 200);
+    let mut verdict = Ok(());
+    for _ in 0..1000 {
+        verdict = rig.send(conn, ClientMsg::Chat { text: "x".into() });
+        if verdict == Err(Rejected::Flooding) {
+            break;
+        }
+    }
+    assert_eq!(verdict, Err(Rejected::Flooding));
+    assert_eq!(
+        rig.client(conn).closed.as_deref(),
+        Some("too many messages")
+    );
+    rig.run_ticks(1);
+    assert!(!rig.host.world().player(&ADA).unwrap().connected);
+}
+
+#[test]
+fn a_flood_of_actions_never_moves_a_character_faster() {
+    let mut rig = rig();
+    let conn = rig.join(ADA, "ada", Class::Warrior);
+    let start = rig.client(conn).view.me.as_ref().unwrap().pos;
+    // Two seconds of holding "east" as fast as the rate allows: at most a move per 4 ticks.
+    for _ in 0..40 {
+        for _ in 0..ACTS_PER_TICK + 3 {
+            let _ = rig.act(conn, Action::Move(Dir::E));
+        }
+        rig.run_ticks(1);
+    }
+    let end = rig.client(conn).view.me.as_ref().unwrap().pos;
+    let moved = end.x - start.x;
+    assert!((8..=11).contains(&moved), "moved {moved} cells in 40 ticks");
+}
+
+#[test]
+fn invalid_commands_are_refused_before_the_world_sees_them() {
+    let mut rig = rig();
+    let conn = rig.join(ADA, "ada", Class::Mage);
+    let before = rig.host.world().state_hash();
+    let blink = Action::Ability {
+        slot: 2,
+        target: Target::Cell(Pos::new(i16::MIN, 0)),
+    };
+    assert!(matches!(
+        rig.act(conn, blink),
+        Err(Rejected::Invalid(game::Invalid::OffFloor(_)))
+    ));
+    let huge = game::Stack {
+        spawn: game::ore::SpawnId(1),
+        units: u32::MAX,
+    };
+    let drop = Action::Drop(game::Goods {
+        stacks: vec![huge, huge],
+        items: vec![],
+    });
+    assert!(matches!(
+        rig.act(conn, drop),
+        Err(Rejected::Invalid(game::Invalid::MoreThanHeld { .. }))
+    ));
+    assert_eq!(rig.host.world().state_hash(), before, "nothing queued");
+    // A second Hello breaks the protocol.
+    assert_eq!(
+        rig.send(conn, ClientMsg::Hello(Rig::hello("ada", None))),
+        Err(Rejected::SecondHello)
+    );
+    assert!(rig.client(conn).closed.is_some());
+}
+
+#[test]
+fn updates_wait_until_their_tick_is_durable() {
+    let mut rig = rig();
+    let conn = rig.join(ADA, "ada", Class::Warrior);
+    let shown = updates(&rig, conn);
+    rig.disk = Disk::Stalled;
+    rig.act(conn, Action::Move(Dir::E)).unwrap();
+    rig.run_ticks(5);
+    assert_eq!(
+        updates(&rig, conn),
+        shown,
+        "nothing leaves before its tick is durable"
+    );
+    assert!(rig.host.held_updates() > 0);
+    assert!(rig.host.unsaved_ticks() >= 5);
+    let durable = rig.host.durable();
+    rig.disk = Disk::Ok;
+    rig.pump();
+    assert!(rig.host.durable() > durable);
+    assert!(updates(&rig, conn) > shown, "released once durable");
+    // The view the client now holds is never ahead of what is on disk.
+    let on_disk = rig.journal().last().unwrap().0;
+    assert!(rig.client(conn).view.tick <= on_disk.0 + 1);
+}
+
+#[test]
+fn a_full_disk_is_told_to_everyone_pauses_the_world_and_resumes_without_loss() {
+    let mut rig = rig();
+    let conn = rig.join(ADA, "ada", Class::Warrior);
+    rig.disk = Disk::Full;
+    rig.act(conn, Action::Move(Dir::E)).unwrap();
+    rig.run_for(Duration::from_secs(3));
+    let told = rig.client(conn).inbox.iter().any(|m| {
+        matches!(m, HostMsg::Status(HostStatus::CannotSave { reason }) if reason.contains("No space"))
+    });
+    assert!(told, "players hear why the host cannot save");
+    let stopped_at = rig.host.world().tick();
+    assert_eq!(rig.host.unsaved_ticks(), rig.host.max_unsaved_ticks());
+    rig.run_for(Duration::from_secs(2));
+    assert_eq!(rig.host.world().tick(), stopped_at, "the world waits");
+    // Space returns: everything waiting is written, in order, and the game goes on.
+    rig.disk = Disk::Ok;
+    rig.pump();
+    assert_eq!(rig.host.unsaved_ticks(), 0);
+    assert!(
+        rig.client(conn)
+            .inbox
+            .iter()
+            .any(|m| matches!(m, HostMsg::Status(HostStatus::Saving)))
+    );
+    let ticks: Vec<u64> = rig.journal().iter().map(|(t, _)| t.0).collect();
+    let expected: Vec<u64> = (ticks[0]..stopped_at.0).collect();
+    assert_eq!(ticks, expected, "no tick missing from the journal");
+    rig.run_ticks(3);
+    assert_eq!(rig.host.world().tick().0, stopped_at.0 + 3);
+}
+
+#[test]
+fn a_client_that_cannot_keep_up_gets_a_full_view_then_is_dropped() {
+    let mut rig = rig();
+    let conn = rig.join(ADA, "ada", Class::Warrior);
+    rig.full_queues.push(conn);
+    rig.run_for(MAX_LAG / 2);
+    assert!(rig.client(conn).closed.is_none());
+    rig.full_queues.clear();
+    rig.act(conn, Action::Move(Dir::E)).unwrap();
+    rig.run_ticks(2);
+    // The first update after the drop is a full view, so the client's map is whole.
+    assert!(rig.client(conn).view.known_cells() > 0);
+    rig.full_queues.push(conn);
+    rig.run_for(MAX_LAG + Duration::from_secs(2));
+    assert_eq!(
+        rig.client(conn).closed.as_deref(),
+        Some("your connection could not keep up")
+    );
+}
+
+#[test]
+fn a_dropped_player_returns_to_the_same_character_which_waited_safely() {
+    let mut rig = rig();
+    let conn = rig.join(ADA, "ada", Class::Ranger);
+    rig.act(conn, Action::Move(Dir::E)).unwrap();
+    rig.run_ticks(5);
+    let before = rig.host.world().player(&ADA).unwrap().character.clone();
+    rig.depart(conn);
+    rig.run_ticks(2);
+    assert!(!rig.host.world().player(&ADA).unwrap().connected);
+    let (again, welcome) = rig.arrive(ADA, Rig::hello("ada", None)).unwrap();
+    assert!(welcome.returning);
+    rig.run_ticks(2);
+    let after = rig.host.world().player(&ADA).unwrap().character.clone();
+    assert_eq!(after.map(|c| (c.id, c.pos)), before.map(|c| (c.id, c.pos)));
+    assert!(rig.client(again).view.me.is_some());
+}
+
+#[test]
+fn shutting_down_disconnects_everyone_in_a_journalled_tick_and_says_goodbye() {
+    let mut rig = rig();
+    let a = rig.join(ADA, "ada", Class::Warrior);
+    let b = rig.join(BO, "bo", Class::Healer);
+    rig.host.shut_down();
+    rig.pump();
+    for conn in [a, b] {
+        let c = rig.client(conn);
+        assert_eq!(c.closed.as_deref(), Some(crate::CLOSING));
+        assert!(matches!(c.inbox.last(), Some(HostMsg::Closing { .. })));
+    }
+    assert_eq!(rig.host.world().connected_count(), 0);
+    assert!(matches!(rig.written.last(), Some(Persist::Checkpoint(_))));
+    let last = rig.journal().last().cloned().unwrap();
+    assert_eq!(
+        last.1
+            .iter()
+            .filter(|i| matches!(i, Input::Disconnect { .. }))
+            .count(),
+        2
+    );
+    assert_eq!(
+        rig.arrive(ADA, Rig::hello("ada", None)).unwrap_err(),
+        Refusal::ShuttingDown
+    );
+}
+
+#[test]
+fn after_a_crash_the_checkpoint_and_journal_rebuild_the_world_exactly() {
+    let mut config = Config::new(HOST);
+    config.checkpoint_every = Duration::from_secs(2);
+    let mut rig = Rig::new(world(), config);
+    let a = rig.join(ADA, "ada", Class::Warrior);
+    let b = rig.join(BO, "bo", Class::Mage);
+    for i in 0..60 {
+        let dir = Dir::ALL[i % 8];
+        let _ = rig.act(a, Action::Move(dir));
+        let _ = rig.act(b, Action::Move(Dir::ALL[(i + 3) % 8]));
+        let _ = rig.send(
+            b,
+            ClientMsg::Chat {
+                text: format!("{i}"),
+            },
+        );
+        rig.run_ticks(3);
+    }
+    // Some ticks never reached the disk when the process died.
+    rig.disk = Disk::Stalled;
+    rig.run_ticks(4);
+    let durable = rig.host.durable();
+    assert!(rig.host.world().tick() > durable);
+    let checkpoint: Checkpoint = rig
+        .written
+        .iter()
+        .rev()
+        .find_map(|p| match p {
+            Persist::Checkpoint(c) => Some((**c).clone()),
+            _ => None,
+        })
+        .expect("a checkpoint was taken");
+    assert!(checkpoint.tick.0 > 0);
+    let after: Vec<_> = rig
+        .journal()
+        .into_iter()
+        .filter(|(t, _)| *t >= checkpoint.tick)
+        .collect();
+    let recovered = recover(checkpoint, after, durable).unwrap();
+    // The reference: the same journal replayed from the very start.
+    let reference = recover(
+        Checkpoint::of(&world()),
+        rig.journal().into_iter().filter(|(t, _)| *t < durable),
+        durable,
+    )
+    .unwrap();
+    assert_eq!(recovered.tick(), durable);
+    assert_eq!(recovered.state_hash(), reference.state_hash());
+    // Every client was shown at most what is durable.
+    for conn in [a, b] {
+        assert!(rig.client(conn).view.tick < durable.0 + 1);
+    }
+}
+
+#[test]
+fn a_world_resumed_at_another_rate_switches_with_a_journalled_input() {
+    let mut config = Config::new(HOST);
+    config.tick_rate = TickRate::new(30).unwrap();
+    let mut rig = Rig::new(world(), config);
+    rig.run_ticks(1);
+    assert_eq!(rig.host.world().tick_rate().hz(), 30);
+    let first = &rig.journal()[0].1;
+    assert!(first.contains(&Input::SetTickRate(TickRate::new(30).unwrap())));
+}
+
+#[test]
+fn a_player_back_before_the_first_tick_after_a_crash_is_connected() {
+    // The save says Ada is connected: the host was killed while she played.
+    let mut w = world();
+    w.handle_tick(&[Input::Connect {
+        player: ADA,
+        name: "ada".into(),
+    }]);
+    let mut rig = Rig::new(w, Config::new(HOST));
+    let (conn, welcome) = rig.arrive(ADA, Rig::hello("ada", None)).unwrap();
+    assert!(welcome.returning);
+    rig.run_ticks(2);
+    assert!(rig.host.world().player(&ADA).unwrap().connected);
+    rig.send(conn, ClientMsg::CreateCharacter { class: Class::Mage })
+        .unwrap();
+    rig.run_ticks(2);
+    assert!(rig.client(conn).view.me.is_some());
+}
+
+#[test]
+fn an_idle_host_writes_its_journal_in_groups_and_a_watched_one_every_tick() {
+    let mut rig = rig();
+    let before = rig.commits;
+    rig.run_for(Duration::from_secs(2));
+    let ticks = 2 * u64::from(TickRate::DEFAULT.hz());
+    let commits = (rig.commits - before) as u64;
+    assert!(commits <= 5, "{commits} commits for {ticks} idle ticks");
+    // Every tick is still in the journal, in order.
+    let journal: Vec<u64> = rig.journal().iter().map(|(t, _)| t.0).collect();
+    assert_eq!(journal, (0..journal.len() as u64).collect::<Vec<_>>());
+    assert!(journal.len() as u64 >= ticks - rig.host.max_unsaved_ticks());
+    // Someone watching: each tick is committed at once and its update goes out.
+    let conn = rig.join(ADA, "ada", Class::Warrior);
+    let before = rig.commits;
+    let seq = rig.act(conn, Action::Move(Dir::E)).unwrap();
+    rig.run_ticks(1);
+    assert_eq!(rig.client(conn).view.ack, seq);
+    assert_eq!(rig.commits, before + 1);
+}

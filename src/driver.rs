@@ -1,0 +1,414 @@
+//! The host driver: sockets, the timer and the saver around the host core ([`host::Host`]).
+//!
+//! It accepts connections and finishes their handshakes, decodes frames into the core, wakes
+//! the core when its next tick is due, sends what [`Host::poll_transmit`] returns, hands
+//! [`Host::poll_persist`] to the [`Saver`] and tells the core what became durable. Every
+//! decision (admission, rates, budgets, lag, replication, what to save, when updates may
+//! leave) is the core's; the driver only carries it out. It takes its listener and its
+//! shutdown signal from outside, so a test can start one.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use game::protocol::{ClientMsg, Welcome};
+use game::{StateHash, Tick};
+use host::{
+    Arrival, CLOSING, CloseReason, ConnId, Host, HostEvent, Now, Outgoing, Persist, Rejected,
+};
+use net::close;
+use net::invite::{Invite, Secret};
+use net::server::{Listener, PeerHandle, Pending};
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::saver::{JournalStats, Report, Saver};
+
+/// Messages queued for one client before it counts as lagging (the core then resends a full
+/// view, and drops a client that lags too long).
+const OUTBOX: usize = 64;
+/// How often round-trip times are read from the transport.
+const RTT_EVERY: Duration = Duration::from_secs(1);
+/// How often a saver that lags is mentioned in the log.
+const LAG_LOG_EVERY: Duration = Duration::from_secs(5);
+
+/// What the driver needs besides the core, the listener and the saver.
+#[derive(Debug)]
+pub struct DriverParams {
+    /// Where invite codes point (pin, addresses, port), when invites are issued.
+    pub invite_template: Option<Invite>,
+    /// Receives every new invite code (after renewals).
+    pub invites: watch::Sender<Option<String>>,
+    /// Receives the number of connected players (for the LAN announcement).
+    pub players: watch::Sender<u16>,
+    /// When the driver's monotonic clock started (the core's time 0).
+    pub started: Instant,
+}
+
+/// How the host ended.
+#[derive(Debug, Clone)]
+pub struct HostReport {
+    pub world: String,
+    pub tick: Tick,
+    pub hash: StateHash,
+    /// What could not be saved, if anything.
+    pub save_error: Option<String>,
+    /// What journal writes cost.
+    pub journal: JournalStats,
+}
+
+/// Seconds since the Unix epoch (the host's wall clock, for invite expiry only).
+pub fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The driver's clocks, as the core reads them.
+pub fn now(started: Instant) -> Now {
+    Now::new(started.elapsed(), now_unix())
+}
+
+/// The invite code for `secret`.
+pub fn invite_code(template: &Invite, secret: &host::IssuedSecret) -> String {
+    Invite {
+        secret: Secret(secret.secret),
+        expires_at: secret.expires_at,
+        ..template.clone()
+    }
+    .encode()
+}
+
+/// What connection tasks tell the driver.
+enum Event {
+    Arrived(Box<Pending>),
+    Message(ConnId, ClientMsg),
+    Gone(ConnId, String),
+}
+
+struct Conn {
+    out: mpsc::Sender<Outgoing>,
+    handle: PeerHandle,
+}
+
+struct Driver {
+    core: Host,
+    saver: Saver,
+    params: DriverParams,
+    conns: BTreeMap<ConnId, Conn>,
+    next_conn: ConnId,
+    events: mpsc::Sender<Event>,
+    tasks: TaskTracker,
+    /// A job the saver had no room for.
+    unsent: Option<Persist>,
+    last_lag_log: Instant,
+}
+
+/// Runs the host until `shutdown` fires, then says goodbye, saves and reports.
+pub async fn run(
+    listener: Listener,
+    core: Host,
+    saver: Saver,
+    params: DriverParams,
+    shutdown: CancellationToken,
+) -> HostReport {
+    let (events_tx, mut events) = mpsc::channel::<Event>(1024);
+    let tasks = TaskTracker::new();
+    let listener = std::sync::Arc::new(listener);
+    tasks.spawn(accept_loop(
+        listener.clone(),
+        events_tx.clone(),
+        shutdown.clone(),
+    ));
+    let mut driver = Driver {
+        core,
+        saver,
+        params,
+        conns: BTreeMap::new(),
+        next_conn: 1,
+        events: events_tx,
+        tasks,
+        unsent: None,
+        last_lag_log: Instant::now(),
+    };
+    driver.pump();
+    let mut rtt = tokio::time::interval(RTT_EVERY);
+    loop {
+        let wake = driver.params.started + driver.core.poll_timeout();
+        tokio::select! {
+            biased;
+            () = shutdown.cancelled() => break,
+            Some(report) = driver.saver.reports.recv() => driver.on_report(report),
+            () = tokio::time::sleep_until(wake.into()) => {
+                let now = now(driver.params.started);
+                driver.core.handle_tick(now);
+            }
+            Some(event) = events.recv() => driver.on_event(event),
+            _ = rtt.tick() => driver.read_rtts(),
+        }
+        driver.pump();
+    }
+    driver.shut_down(listener).await
+}
+
+async fn accept_loop(
+    listener: std::sync::Arc<Listener>,
+    events: mpsc::Sender<Event>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let arrival = tokio::select! {
+            () = shutdown.cancelled() => return,
+            arrival = listener.accept() => arrival,
+        };
+        let Some(arrival) = arrival else { return };
+        let events = events.clone();
+        tokio::spawn(async move {
+            match net::server::handshake(arrival).await {
+                Ok(pending) => {
+                    let _ = events.send(Event::Arrived(Box::new(pending))).await;
+                }
+                Err(e) => tracing::info!("handshake failed: {e}"),
+            }
+        });
+    }
+}
+
+impl Driver {
+    fn on_report(&mut self, report: Report) {
+        match report {
+            Report::Durable(tick) => self.core.handle_durable(tick),
+            Report::Failing(reason) => {
+                tracing::error!("the host cannot save: {reason}; the world pauses until it can");
+                self.core.handle_store_error(reason);
+            }
+        }
+    }
+
+    fn on_event(&mut self, event: Event) {
+        let now = now(self.params.started);
+        match event {
+            Event::Arrived(pending) => self.arrive(*pending, now),
+            Event::Message(conn, msg) => match self.core.handle_message(conn, msg, now) {
+                Ok(()) => {}
+                Err(e @ (Rejected::Flooding | Rejected::SecondHello)) => {
+                    tracing::info!(conn, "disconnected: {e}");
+                }
+                Err(e) => tracing::debug!(conn, "message refused: {e}"),
+            },
+            Event::Gone(conn, reason) => {
+                if self.conns.remove(&conn).is_some() {
+                    tracing::info!(conn, "connection lost: {reason}");
+                }
+                self.core.handle_departure(conn);
+            }
+        }
+    }
+
+    fn arrive(&mut self, pending: Pending, now: Now) {
+        let conn = self.next_conn;
+        self.next_conn += 1;
+        let arrival = Arrival {
+            player: pending.player,
+            hello: pending.hello.clone(),
+        };
+        match self.core.handle_arrival(conn, arrival, now) {
+            Ok(welcome) => {
+                tracing::info!(
+                    player = %pending.player.short(),
+                    remote = %pending.remote,
+                    returning = welcome.returning,
+                    "admitted"
+                );
+                let (out, outbox) = mpsc::channel(OUTBOX);
+                self.conns.insert(
+                    conn,
+                    Conn {
+                        out,
+                        handle: pending.handle(),
+                    },
+                );
+                self.tasks
+                    .spawn(serve(conn, pending, welcome, outbox, self.events.clone()));
+            }
+            Err(refusal) => {
+                tracing::info!(player = %pending.player.short(), "refused: {refusal}");
+                self.tasks.spawn(pending.refuse(refusal));
+            }
+        }
+    }
+
+    fn read_rtts(&mut self) {
+        for (id, conn) in &self.conns {
+            self.core.handle_rtt(*id, conn.handle.rtt());
+        }
+        let unsaved = self.core.unsaved_ticks();
+        if unsaved > self.core.max_unsaved_ticks() / 2
+            && self.last_lag_log.elapsed() >= LAG_LOG_EVERY
+        {
+            self.last_lag_log = Instant::now();
+            tracing::warn!(
+                unsaved,
+                held_updates = self.core.held_updates(),
+                "the saver lags: {unsaved} ticks are not yet durable"
+            );
+        }
+    }
+
+    /// Carries out what the core asks: writes, messages, events.
+    fn pump(&mut self) {
+        // Writes first, so a durable report can come back soonest.
+        loop {
+            let job = match self.unsent.take() {
+                Some(job) => job,
+                None if self.saver.has_room() => match self.core.poll_persist() {
+                    Some(job) => job,
+                    None => break,
+                },
+                None => break,
+            };
+            if let Err(job) = self.saver.try_write(job) {
+                self.unsent = Some(job);
+                break;
+            }
+        }
+        let now = now(self.params.started);
+        while let Some(t) = self.core.poll_transmit() {
+            let Some(conn) = self.conns.get(&t.conn) else {
+                continue;
+            };
+            let closing = matches!(t.what, Outgoing::Close { .. });
+            match conn.out.try_send(t.what) {
+                Ok(()) => self.core.handle_delivery(t.conn, true, now),
+                Err(mpsc::error::TrySendError::Full(Outgoing::Close { why, reason, .. })) => {
+                    conn.handle.close(close_code(why), &reason);
+                }
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    self.core.handle_delivery(t.conn, false, now);
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
+            if closing {
+                self.conns.remove(&t.conn);
+            }
+        }
+        while let Some(event) = self.core.poll_event() {
+            match event {
+                HostEvent::InviteIssued(secret) => {
+                    if let Some(template) = &self.params.invite_template {
+                        let _ = self
+                            .params
+                            .invites
+                            .send(Some(invite_code(template, &secret)));
+                    }
+                }
+                HostEvent::Players(n) => {
+                    self.params
+                        .players
+                        .send_if_modified(|old| std::mem::replace(old, n) != n);
+                }
+            }
+        }
+    }
+
+    async fn shut_down(mut self, listener: std::sync::Arc<Listener>) -> HostReport {
+        // The last tick (everyone leaves) and a final checkpoint, then everything to disk.
+        self.core.shut_down();
+        if let Some(job) = self.unsent.take() {
+            self.saver.write(job).await;
+        }
+        while let Some(job) = self.core.poll_persist() {
+            self.saver.write(job).await;
+        }
+        let (closed, reports) = self.saver.close().await;
+        for report in reports {
+            if let Report::Durable(tick) = report {
+                self.core.handle_durable(tick);
+            }
+        }
+        // What the core released: the last updates and "host closed the session".
+        while let Some(t) = self.core.poll_transmit() {
+            if let Some(conn) = self.conns.get(&t.conn)
+                && conn.out.try_send(t.what).is_err()
+            {
+                conn.handle.close(close::NORMAL, CLOSING);
+            }
+        }
+        self.tasks.close();
+        let _ = tokio::time::timeout(Duration::from_secs(3), self.tasks.wait()).await;
+        listener.close(CLOSING);
+        let _ = tokio::time::timeout(Duration::from_secs(2), listener.wait_idle()).await;
+        let world = self.core.world();
+        let (save_error, journal) = match closed {
+            Ok(stats) => (None, stats),
+            Err(e) => (Some(e), JournalStats::default()),
+        };
+        HostReport {
+            world: world.name().to_owned(),
+            tick: world.tick(),
+            hash: world.state_hash(),
+            save_error,
+            journal,
+        }
+    }
+}
+
+fn close_code(why: CloseReason) -> u32 {
+    match why {
+        CloseReason::Normal => close::NORMAL,
+        CloseReason::Protocol => close::PROTOCOL,
+        CloseReason::TooSlow => close::TOO_SLOW,
+    }
+}
+
+/// One admitted client: welcome it, then read its messages and write what the core sends.
+async fn serve(
+    id: ConnId,
+    pending: Pending,
+    welcome: Welcome,
+    mut outbox: mpsc::Receiver<Outgoing>,
+    events: mpsc::Sender<Event>,
+) {
+    let peer = match pending.welcome(welcome).await {
+        Ok(peer) => peer,
+        Err(e) => {
+            let _ = events.send(Event::Gone(id, e.to_string())).await;
+            return;
+        }
+    };
+    let (mut tx, mut rx, handle) = peer.split();
+    let reader = tokio::spawn(async move {
+        loop {
+            match rx.recv().await {
+                Ok(msg) => {
+                    if events.send(Event::Message(id, msg)).await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = events.send(Event::Gone(id, e.to_string())).await;
+                    return;
+                }
+            }
+        }
+    });
+    while let Some(item) = outbox.recv().await {
+        match item {
+            Outgoing::Msg(msg) => {
+                if tx.send(&msg).await.is_err() {
+                    break;
+                }
+            }
+            Outgoing::Close { msg, why, reason } => {
+                match msg {
+                    Some(msg) => tx.close_with(&msg, close_code(why), &reason).await,
+                    None => handle.close(close_code(why), &reason),
+                }
+                break;
+            }
+        }
+    }
+    // The core dropped this connection (left, replaced, lagging) or the writer failed.
+    handle.close(close::NORMAL, "disconnected");
+    let _ = reader.await;
+}
