@@ -39,3 +39,7 @@ pub use crate::session::ConnId;
 
 #[cfg(test)]
 mod core_tests;
+#[cfg(any(test, feature = "rig"))]
+pub mod fuzz;
+#[cfg(test)]
+mod fuzz_tests;
