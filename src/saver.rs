@@ -48,6 +48,9 @@ pub struct JournalStats {
     pub mean_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// Checkpoints written, and milliseconds each took on average.
+    pub checkpoints: u64,
+    pub checkpoint_mean_ms: f64,
 }
 
 impl std::fmt::Display for JournalStats {
@@ -60,8 +63,14 @@ impl std::fmt::Display for JournalStats {
         write!(
             f,
             "{} commits for {} ticks ({per_commit:.1} ticks each), {:.2} ms mean, {:.2} ms p99, \
-             {:.2} ms max",
-            self.commits, self.ticks, self.mean_ms, self.p99_ms, self.max_ms
+             {:.2} ms max; {} checkpoints, {:.1} ms mean",
+            self.commits,
+            self.ticks,
+            self.mean_ms,
+            self.p99_ms,
+            self.max_ms,
+            self.checkpoints,
+            self.checkpoint_mean_ms
         )
     }
 }
@@ -91,6 +100,7 @@ impl Saver {
                     report,
                     waiting: Vec::new(),
                     commit_ms: Vec::new(),
+                    checkpoint_ms: Vec::new(),
                     ticks: 0,
                 }
                 .run(rx)
@@ -153,6 +163,7 @@ struct Thread {
     /// Taken from the queue, not yet written.
     waiting: Vec<Persist>,
     commit_ms: Vec<f64>,
+    checkpoint_ms: Vec<f64>,
     ticks: u64,
 }
 
@@ -257,7 +268,12 @@ impl Thread {
                 continue;
             }
             match &self.waiting[0] {
-                Persist::Checkpoint(c) => store.checkpoint(&self.world, c)?,
+                Persist::Checkpoint(c) => {
+                    let started = Instant::now();
+                    store.checkpoint(&self.world, c)?;
+                    self.checkpoint_ms
+                        .push(started.elapsed().as_secs_f64() * 1000.0);
+                }
                 Persist::Secrets(s) => store.set_invite_secrets(&self.world, s)?,
                 Persist::Journal(_) => unreachable!("handled above"),
             }
@@ -316,6 +332,12 @@ impl Thread {
             },
             p99_ms: pick(0.99),
             max_ms: ms.last().copied().unwrap_or(0.0),
+            checkpoints: self.checkpoint_ms.len() as u64,
+            checkpoint_mean_ms: if self.checkpoint_ms.is_empty() {
+                0.0
+            } else {
+                self.checkpoint_ms.iter().sum::<f64>() / self.checkpoint_ms.len() as f64
+            },
         }
     }
 }

@@ -86,6 +86,11 @@ async fn host_restart_resumes_the_world_with_the_same_hash() {
     let hash = parts[4];
 
     let again = HostProcess::start(dir.path(), "keep", &[]);
+    assert!(
+        !again.skipped.iter().any(|l| l.starts_with("repaired:")),
+        "a clean stop leaves a save that needs no repair: {:?}",
+        again.skipped
+    );
     assert_eq!(again.world_line, format!("keep tick {tick}"));
     assert_eq!(
         again.state, hash,
@@ -104,6 +109,59 @@ async fn host_restart_resumes_the_world_with_the_same_hash() {
         .await
         .expect("a returning player needs no secret");
     assert!(session.welcome.returning);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_host_resumes_at_or_after_what_players_were_shown_and_says_it_repaired() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = HostProcess::start(dir.path(), "crash", &["--seed", "9"]);
+    let invite = host.parsed_invite();
+    let mut ada = Client::join(Identity::ephemeral(), &invite, "Ada").await;
+    ada.create(Class::Warrior).await;
+    for dir in [Dir::E, Dir::S, Dir::W, Dir::N] {
+        ada.act_and_wait(Action::Move(dir)).await;
+    }
+    ada.drain(Duration::from_millis(300)).await;
+    let shown = ada.view.tick;
+    let pos = ada.view.me.as_ref().unwrap().pos;
+    host.kill();
+
+    let out = std::process::Command::new(support::BIN)
+        .args(["check", "--json", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["world"], "crash");
+    assert_eq!(report["ok"], true, "{report}");
+    assert!(report["tick"].as_u64().unwrap() >= shown);
+
+    let again = HostProcess::start(dir.path(), "crash", &[]);
+    let repaired = format!(
+        "repaired: {} was not closed cleanly",
+        dir.path().join(store::FILE_NAME).display()
+    );
+    assert!(again.skipped.contains(&repaired), "{:?}", again.skipped);
+    let resumed: u64 = again
+        .world_line
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        resumed >= shown,
+        "resumed at {resumed}, Ada was shown {shown}"
+    );
+    assert_eq!(again.state, report["state"], "check and the host agree");
+    let mut back = Client::join(ada.identity, &again.parsed_invite(), "Ada").await;
+    back.until(|v| v.me.is_some(), "Ada's character").await;
+    assert_eq!(back.view.me.as_ref().unwrap().pos, pos);
 }
 
 #[test]

@@ -21,6 +21,8 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_brogue");
 pub struct HostProcess {
     child: Child,
     lines: mpsc::Receiver<String>,
+    /// Lines skipped while looking for others (`repaired: …` among them).
+    pub skipped: Vec<String>,
     pub invite: String,
     pub world_line: String,
     pub state: String,
@@ -57,6 +59,7 @@ impl HostProcess {
         let mut host = HostProcess {
             child,
             lines,
+            skipped: Vec::new(),
             invite: String::new(),
             world_line: String::new(),
             state: String::new(),
@@ -77,6 +80,7 @@ impl HostProcess {
                     if let Some(rest) = line.strip_prefix(prefix) {
                         return rest.to_owned();
                     }
+                    self.skipped.push(line);
                 }
                 Err(_) => panic!("the host never printed a line starting with {prefix:?}"),
             }
@@ -85,6 +89,12 @@ impl HostProcess {
 
     pub fn parsed_invite(&self) -> Invite {
         Invite::parse(&self.invite).expect("the host prints a valid invite")
+    }
+
+    /// The process is killed at once (SIGKILL), as a crash or a power cut would stop it.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// SIGTERM, then the `saved:` line and the exit status.
