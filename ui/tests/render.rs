@@ -268,3 +268,30 @@ fn join_screen_lists_lan_games_and_explains_an_empty_list() {
             .contains("off: no network")
     );
 }
+
+#[test]
+fn a_host_that_cannot_save_is_said_in_red_until_it_saves_again() {
+    use game::protocol::HostStatus;
+    let mut app = in_game();
+    app.host_status(HostStatus::CannotSave {
+        reason: "No space left on device (os error 28)".into(),
+    });
+    let buf = render(&app, 80, 24);
+    let lines = text(&buf);
+    let row = lines
+        .iter()
+        .position(|l| l.contains("The host cannot save: No space left on device"))
+        .expect("the trouble is on screen at 80x24");
+    let byte = lines[row].find("The host").unwrap();
+    let x = lines[row][..byte].chars().count() as u16;
+    assert_eq!(buf[(x, row as u16)].fg, ratatui::style::Color::LightRed);
+    // Key presses do not clear it; saving again does.
+    app.handle_event(&ui::Event::Key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Char('.'),
+    )));
+    assert!(text(&render(&app, 80, 24)).join("").contains("cannot save"));
+    app.host_status(HostStatus::Saving);
+    let all = text(&render(&app, 80, 24)).join("\n");
+    assert!(!all.contains("cannot save"));
+    assert!(all.contains("saving again"));
+}
