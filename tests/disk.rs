@@ -11,8 +11,6 @@ use std::time::Duration;
 
 use game::protocol::HostStatus;
 use game::{Action, Class, Dir};
-use net::Identity;
-use support::{BIN, Client, HostProcess};
 
 /// A tmpfs mounted on a temporary directory, unmounted on drop.
 struct SmallDisk {
@@ -21,13 +19,7 @@ struct SmallDisk {
 
 impl SmallDisk {
     fn mount(megabytes: u32) -> Result<SmallDisk, String> {
-        let uid = Command::new("id")
-            .arg("-u")
-            .output()
-            .map_err(|e| e.to_string())?;
-        if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
-            return Err("mounting a small tmpfs needs root".into());
-        }
+        support::root_for("mounting a small tmpfs")?;
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let out = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
@@ -76,10 +68,7 @@ async fn a_full_disk_pauses_the_game_tells_players_and_saving_resumes_when_space
             return;
         }
     };
-    let host = HostProcess::start(&disk.path(), "full", &[]);
-    let invite = host.parsed_invite();
-    let mut ada = Client::join(Identity::ephemeral(), &invite, "Ada").await;
-    ada.create(Class::Ranger).await;
+    let (host, mut ada) = support::host_and_ada(&disk.path(), "full", &[], Class::Ranger).await;
     ada.act_and_wait(Action::Move(Dir::E)).await;
 
     let filler = disk.fill();
@@ -120,12 +109,7 @@ async fn a_full_disk_pauses_the_game_tells_players_and_saving_resumes_when_space
 
     let (saved, exit) = host.stop();
     assert!(exit.success(), "{saved}");
-    let out = Command::new(BIN)
-        .args(["check", "--json", "--data-dir"])
-        .arg(disk.path())
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("check prints JSON");
+    let report = support::check_json(&disk.path());
     assert_eq!(report["ok"], true, "{report}");
     assert!(report["tick"].as_u64().unwrap() >= shown);
 }

@@ -114,10 +114,8 @@ async fn host_restart_resumes_the_world_with_the_same_hash() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_host_resumes_at_or_after_what_players_were_shown_and_says_it_repaired() {
     let dir = tempfile::tempdir().unwrap();
-    let host = HostProcess::start(dir.path(), "crash", &["--seed", "9"]);
-    let invite = host.parsed_invite();
-    let mut ada = Client::join(Identity::ephemeral(), &invite, "Ada").await;
-    ada.create(Class::Warrior).await;
+    let (host, mut ada) =
+        support::host_and_ada(dir.path(), "crash", &["--seed", "9"], Class::Warrior).await;
     for dir in [Dir::E, Dir::S, Dir::W, Dir::N] {
         ada.act_and_wait(Action::Move(dir)).await;
     }
@@ -126,17 +124,7 @@ async fn a_killed_host_resumes_at_or_after_what_players_were_shown_and_says_it_r
     let pos = ada.view.me.as_ref().unwrap().pos;
     host.kill();
 
-    let out = std::process::Command::new(support::BIN)
-        .args(["check", "--json", "--data-dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = support::check_json(dir.path());
     assert_eq!(report["world"], "crash");
     assert_eq!(report["ok"], true, "{report}");
     assert!(report["tick"].as_u64().unwrap() >= shown);
@@ -366,10 +354,9 @@ async fn two_players_trade_over_the_network_and_the_trade_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     // Seed 51: the first character starts on the entrance at (46, 11), two steps south of a door
     // whose north-west neighbour is an ore vein.
-    let host = HostProcess::start(dir.path(), "market", &["--seed", "51"]);
+    let (host, mut ada) =
+        support::host_and_ada(dir.path(), "market", &["--seed", "51"], Class::Warrior).await;
     let invite = host.parsed_invite();
-    let mut ada = Client::join(Identity::ephemeral(), &invite, "Ada").await;
-    ada.create(Class::Warrior).await;
     assert_eq!(ada.view.me.as_ref().unwrap().pos, Pos::new(46, 11));
     for (action, expect) in [
         (Action::Move(Dir::N), Pos::new(46, 10)),

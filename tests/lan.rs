@@ -26,13 +26,7 @@ struct Lan {
 impl Lan {
     /// Creates the namespaces, or says why it cannot.
     fn create() -> Result<Lan, String> {
-        let uid = Command::new("id")
-            .arg("-u")
-            .output()
-            .map_err(|e| e.to_string())?;
-        if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
-            return Err("creating network namespaces needs root".into());
-        }
+        support::root_for("creating network namespaces")?;
         if Command::new("ip").arg("-V").output().is_err() {
             return Err("the `ip` tool (iproute2) is not installed".into());
         }

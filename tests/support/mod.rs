@@ -248,3 +248,45 @@ impl Client {
         }
     }
 }
+
+/// `Ok` when running as root, else why `what` cannot run (tests then print `SKIPPED`).
+pub fn root_for(what: &str) -> Result<(), String> {
+    let uid = Command::new("id")
+        .arg("-u")
+        .output()
+        .map_err(|e| e.to_string())?;
+    if String::from_utf8_lossy(&uid.stdout).trim() == "0" {
+        Ok(())
+    } else {
+        Err(format!("{what} needs root"))
+    }
+}
+
+/// A headless host on a new world and one player, Ada, with a character of `class`.
+pub async fn host_and_ada(
+    data_dir: &Path,
+    world: &str,
+    extra: &[&str],
+    class: game::Class,
+) -> (HostProcess, Client) {
+    let host = HostProcess::start(data_dir, world, extra);
+    let mut ada = Client::join(Identity::ephemeral(), &host.parsed_invite(), "Ada").await;
+    ada.create(class).await;
+    (host, ada)
+}
+
+/// `brogue check --json` on `data_dir`: its one world's report.
+pub fn check_json(data_dir: &Path) -> serde_json::Value {
+    let out = Command::new(BIN)
+        .args(["check", "--json", "--data-dir"])
+        .arg(data_dir)
+        .output()
+        .expect("run brogue check");
+    assert!(
+        out.status.success(),
+        "brogue check failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("check prints one JSON object")
+}
