@@ -220,8 +220,9 @@ impl Hosting {
         }
         if let Some(e) = &report.save_error {
             eyre::bail!(
-                "the world could not be saved completely: {e}. It resumes from the last tick \
-                 that was written, which includes everything players were shown"
+                "the world could not be saved completely: {e}. Free some space (or fix the \
+                 disk) and host again: the world resumes from the last tick that was written, \
+                 which includes everything players were shown"
             );
         }
         tracing::info!("journal: {}", report.journal);

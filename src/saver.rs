@@ -102,6 +102,7 @@ impl Saver {
                     commit_ms: Vec::new(),
                     checkpoint_ms: Vec::new(),
                     ticks: 0,
+                    last_failure: None,
                 }
                 .run(rx)
             })
@@ -165,57 +166,55 @@ struct Thread {
     commit_ms: Vec<f64>,
     checkpoint_ms: Vec<f64>,
     ticks: u64,
+    /// Why the last write failed.
+    last_failure: Option<String>,
 }
 
 impl Thread {
+    /// Takes jobs as they come and writes them; between retries of a failing write it keeps
+    /// taking jobs (the queue never blocks the driver for long) and honours a close.
     fn run(mut self, mut rx: mpsc::Receiver<Job>) {
-        while let Some(job) = rx.blocking_recv() {
-            let close = match job {
-                Job::Write(p) => {
-                    self.waiting.push(p);
-                    None
-                }
-                Job::Close(done) => Some(done),
-            };
-            // Whatever else queued up meanwhile goes into the same commit.
-            let mut close = close;
-            while close.is_none() {
-                match rx.try_recv() {
-                    Ok(Job::Write(p)) => self.waiting.push(p),
-                    Ok(Job::Close(done)) => close = Some(done),
-                    Err(_) => break,
-                }
-            }
-            match close {
-                None => self.write_until_done(None),
-                Some(done) => {
-                    let deadline = Instant::now() + CLOSE_PATIENCE;
-                    self.write_until_done(Some(deadline));
-                    let _ = done.send(self.finish());
-                    return;
-                }
-            }
-        }
-        // The driver went away without closing: still close the file cleanly.
-        let _ = self.finish();
-    }
-
-    /// Writes everything waiting, retrying with backoff (until `deadline`, when closing).
-    fn write_until_done(&mut self, deadline: Option<Instant>) {
+        let mut closing: Option<(oneshot::Sender<Result<JournalStats, String>>, Instant)> = None;
         let mut backoff = Duration::from_millis(50);
         let mut failing: Option<String> = None;
-        while !self.waiting.is_empty() {
+        loop {
+            if self.waiting.is_empty() && closing.is_none() {
+                match rx.blocking_recv() {
+                    Some(job) => self.take(job, &mut closing),
+                    None => break,
+                }
+            }
+            // Whatever else queued up meanwhile goes into the same commit.
+            while let Ok(job) = rx.try_recv() {
+                self.take(job, &mut closing);
+            }
             match self.write_waiting() {
-                Ok(()) => {}
+                Ok(()) => {
+                    if failing.take().is_some() {
+                        tracing::info!("saving works again");
+                        backoff = Duration::from_millis(50);
+                    }
+                    if let Some((done, _)) = closing.take() {
+                        let _ = done.send(self.finish());
+                        return;
+                    }
+                }
                 Err(e) => {
                     let reason = short_reason(&e);
+                    self.last_failure = Some(reason.clone());
                     if failing.as_ref() != Some(&reason) {
                         tracing::error!("saving failed, retrying: {e}");
                         let _ = self.report.send(Report::Failing(reason.clone()));
                         failing = Some(reason);
                     }
-                    if deadline.is_some_and(|d| Instant::now() >= d) {
-                        return;
+                    let now = Instant::now();
+                    if let Some((_, deadline)) = &closing {
+                        if now >= *deadline {
+                            let (done, _) = closing.take().expect("closing");
+                            let _ = done.send(self.finish());
+                            return;
+                        }
+                        backoff = backoff.min(*deadline - now);
                     }
                     std::thread::sleep(backoff);
                     backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -223,8 +222,18 @@ impl Thread {
                 }
             }
         }
-        if failing.is_some() {
-            tracing::info!("saving works again");
+        // The driver went away without closing: still close the file cleanly.
+        let _ = self.finish();
+    }
+
+    fn take(
+        &mut self,
+        job: Job,
+        closing: &mut Option<(oneshot::Sender<Result<JournalStats, String>>, Instant)>,
+    ) {
+        match job {
+            Job::Write(p) => self.waiting.push(p),
+            Job::Close(done) => *closing = Some((done, Instant::now() + CLOSE_PATIENCE)),
         }
     }
 
@@ -300,17 +309,21 @@ impl Thread {
             .iter()
             .filter(|p| matches!(p, Persist::Journal(_)))
             .count();
-        if let Some(store) = self.store.take()
-            && let Err(e) = store.close()
-        {
-            return Err(format!("closing the save failed: {e}"));
-        }
+        let closed = match self.store.take() {
+            Some(store) => store.close().map_err(|e| e.to_string()),
+            None => Ok(()),
+        };
         if unwritten > 0 {
+            let why = self
+                .last_failure
+                .as_deref()
+                .unwrap_or("the disk refused them");
             return Err(format!(
-                "the last {unwritten} ticks could not be written to {}",
+                "the last {unwritten} ticks could not be written to {} ({why})",
                 self.path.display()
             ));
         }
+        closed.map_err(|e| format!("closing the save failed: {e}"))?;
         Ok(self.stats())
     }
 

@@ -21,6 +21,8 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_brogue");
 pub struct HostProcess {
     child: Child,
     lines: mpsc::Receiver<String>,
+    /// stderr (the log, and the error a failed exit prints last).
+    errors: mpsc::Receiver<String>,
     /// Lines skipped while looking for others (`repaired: …` among them).
     pub skipped: Vec<String>,
     pub invite: String,
@@ -51,14 +53,16 @@ impl HostProcess {
     pub fn spawn(mut cmd: Command) -> HostProcess {
         let mut child = cmd
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start brogue host");
         let stdout = child.stdout.take().expect("piped stdout");
         let lines = read_lines(stdout);
+        let errors = read_lines(child.stderr.take().expect("piped stderr"));
         let mut host = HostProcess {
             child,
             lines,
+            errors,
             skipped: Vec::new(),
             invite: String::new(),
             world_line: String::new(),
@@ -95,6 +99,29 @@ impl HostProcess {
     pub fn kill(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then the exit status and everything the host wrote to stderr, waiting at most
+    /// `patience`.
+    pub fn stop_and_wait(mut self, patience: Duration) -> (std::process::ExitStatus, Vec<String>) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+        let deadline = Instant::now() + patience;
+        let exit = loop {
+            if let Some(exit) = self.child.try_wait().expect("wait for the host") {
+                break exit;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the host did not exit within {patience:?} of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        std::thread::sleep(Duration::from_millis(100));
+        (exit, self.errors.try_iter().collect())
     }
 
     /// SIGTERM, then the `saved:` line and the exit status.
