@@ -254,11 +254,8 @@ impl Game {
                     self.app.overlay = Some(ui::Overlay::Invite);
                 }
                 if repaired {
-                    self.app.notice = Some(
-                        "The save was not closed cleanly last time (a crash?); it was repaired \
-                         and the world resumes where its journal ends."
-                            .into(),
-                    );
+                    self.app.notice =
+                        Some("The save was not closed cleanly (a crash?) and was repaired.".into());
                 }
             }
             Err(e) => self
