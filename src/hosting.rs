@@ -183,7 +183,7 @@ impl Hosting {
             core.world().state_hash(),
             core.world().seed(),
         );
-        let saver = Saver::start(store, path, name.clone());
+        let saver = Saver::start(store, path, name.clone(), false);
         let task = tokio::spawn(driver::run(listener, core, saver, params, shutdown.clone()));
         Ok(Hosting {
             world: name,

@@ -86,8 +86,8 @@ pub struct Saver {
 
 impl Saver {
     /// Starts the thread writing world `world` into `store` (reopened from `path` after a
-    /// failed write).
-    pub fn start(store: Store, path: PathBuf, world: String) -> Saver {
+    /// failed write); `outbox`: keep leaderboard facts for a central database.
+    pub fn start(store: Store, path: PathBuf, world: String, outbox: bool) -> Saver {
         let (jobs, rx) = mpsc::channel(QUEUE);
         let (report, reports) = mpsc::unbounded_channel();
         let thread = std::thread::Builder::new()
@@ -97,6 +97,7 @@ impl Saver {
                     store: Some(store),
                     path,
                     world,
+                    outbox,
                     report,
                     waiting: Vec::new(),
                     commit_ms: Vec::new(),
@@ -160,6 +161,8 @@ struct Thread {
     store: Option<Store>,
     path: PathBuf,
     world: String,
+    /// Keep leaderboard facts in the outbox.
+    outbox: bool,
     report: mpsc::UnboundedSender<Report>,
     /// Taken from the queue, not yet written.
     waiting: Vec<Persist>,
@@ -267,7 +270,7 @@ impl Thread {
                     .collect();
                 if !entries.is_empty() {
                     let started = Instant::now();
-                    store.append(&self.world, &entries)?;
+                    store.append(&self.world, &entries, self.outbox)?;
                     self.commit_ms
                         .push(started.elapsed().as_secs_f64() * 1000.0);
                     self.ticks += entries.len() as u64;

@@ -167,7 +167,12 @@ impl World {
         self.set_position(id, dest_depth, dest);
         self.busy(id, MOVE_MS);
         let player = self.players_mut().get_mut(&id).expect("has a character");
+        let deeper = dest_depth > player.stats.deepest;
         player.stats.deepest = player.stats.deepest.max(dest_depth);
+        if deeper {
+            self.note_fact(id, crate::fact::FactKind::Deepest { floor: dest_depth });
+        }
+        let player = self.players_mut().get_mut(&id).expect("has a character");
         let name = player.name.clone();
         let stairs = EventKind::Stairs {
             name,

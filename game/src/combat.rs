@@ -63,6 +63,7 @@ impl World {
             if let Some(c) = player.character.as_mut() {
                 c.kills += 1;
             }
+            self.note_fact(by, crate::fact::FactKind::Kill { monster: kind });
         }
         let struck = EventKind::Struck {
             name,

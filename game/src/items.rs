@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use crate::craft::{self, CRAFT_MS, Recipe, Slot};
 use crate::economy::{Entry, Goods, Holder, Item, ItemId, ItemKind, Place, Stack, Victory};
 use crate::event::{CraftProblem, EventKind, Lot, Lots, Notice, Scope};
+use crate::fact::FactKind;
 use crate::geom::{Dir, Pos};
 use crate::ids::PlayerId;
 use crate::monster::{Monster, MonsterKind};
@@ -384,6 +385,11 @@ impl World {
                 .is_none_or(|(_, q)| *q < quality)
         {
             p.stats.best_crafted = Some((name.clone(), quality));
+            let best = FactKind::BestCrafted {
+                item: name.clone(),
+                quality,
+            };
+            self.note_fact(id, best);
         }
         let (depth, pos) = self.place_of(id).unwrap_or_default();
         let crafted = EventKind::Crafted {
@@ -443,6 +449,7 @@ impl World {
         let Some(c) = player.character.as_ref() else {
             return false;
         };
+        let run_ticks = self.now() - c.born;
         let victory = Victory {
             tick: self.now(),
             player: id,
@@ -461,6 +468,7 @@ impl World {
                 p.stats.pure_victories += 1;
             }
         }
+        self.note_fact(id, FactKind::Victory { pure, run_ticks });
         self.emit(Scope::Everyone, EventKind::Victory { name, pure });
         // The Heart returns to floor 12 (or will be placed when someone first gets there).
         let home = self

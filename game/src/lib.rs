@@ -15,6 +15,7 @@ pub mod command;
 pub mod craft;
 pub mod economy;
 pub mod event;
+pub mod fact;
 pub mod floor;
 pub mod fov;
 pub mod geom;

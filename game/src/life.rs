@@ -109,6 +109,11 @@ impl World {
             return;
         };
         let name = player.name.clone();
+        let death = crate::fact::FactKind::Death {
+            floor: c.depth,
+            run_ticks: self.now() - c.born,
+        };
+        self.note_fact(id, death);
         self.cancel_trades_of(id, TradeEnd::Died(name.clone()));
         let goods = self.everything_carried(id);
         if !goods.is_empty() {

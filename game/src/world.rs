@@ -15,6 +15,7 @@ use crate::command::Checked;
 use crate::craft::{GearStats, Recipe, Slot};
 use crate::economy::{Economy, Entry, Goods, Holder, ItemId, ItemKind, Place, Stack, TradeRecord};
 use crate::event::{Event, EventKind, Scope, TradeEnd};
+use crate::fact::{Fact, FactKind};
 use crate::floor::{Floor, Grid};
 use crate::fov;
 use crate::geom::{Dir, Pos};
@@ -170,6 +171,8 @@ pub struct Character {
     pub impure: bool,
     /// Mining or crafting in progress.
     pub channel: Option<Channel>,
+    /// When the character was made (for run times).
+    pub born: Tick,
 }
 
 impl Character {
@@ -192,6 +195,7 @@ impl Character {
             equipped: BTreeMap::new(),
             impure: false,
             channel: None,
+            born: now,
         }
     }
 
@@ -337,6 +341,8 @@ pub struct World {
     events: Vec<Event>,
     /// Trades completed since the host last took them (the save keeps them as history rows).
     completed_trades: Vec<TradeRecord>,
+    /// Leaderboard facts since the host last took them.
+    facts: Vec<Fact>,
 }
 
 impl World {
@@ -375,6 +381,7 @@ impl World {
             party_sight: BTreeMap::new(),
             events: Vec::new(),
             completed_trades: Vec::new(),
+            facts: Vec::new(),
         };
         world.update_vision();
         world
@@ -509,6 +516,11 @@ impl World {
     /// host stores as rows keyed by trade id rather than keeping it in memory.
     pub fn take_trades(&mut self) -> Vec<TradeRecord> {
         std::mem::take(&mut self.completed_trades)
+    }
+
+    /// Leaderboard facts since the last call, in order (see [`Fact`]).
+    pub fn take_facts(&mut self) -> Vec<Fact> {
+        std::mem::take(&mut self.facts)
     }
 
     /// Number of connected players.
@@ -650,7 +662,12 @@ impl World {
         let tick = self.core.tick;
         let player = self.core.players.get_mut(&id).expect("checked above");
         player.character = Some(Character::new(entity, class, 1, pos, tick));
+        let first = player.stats.deepest == 0;
         player.stats.deepest = player.stats.deepest.max(1);
+        if first {
+            self.note_fact(id, FactKind::Deepest { floor: 1 });
+        }
+        let player = self.core.players.get(&id).expect("checked above");
         let name = player.name.clone();
         self.emit(Scope::Everyone, EventKind::EnteredDungeon { name, class });
     }
@@ -766,6 +783,22 @@ impl World {
 
     pub(crate) fn emit(&mut self, scope: Scope, kind: EventKind) {
         self.events.push(Event { scope, kind });
+    }
+
+    /// Records a leaderboard fact for `player`'s current character.
+    pub(crate) fn note_fact(&mut self, player: PlayerId, kind: FactKind) {
+        let Some(p) = self.core.players.get(&player) else {
+            return;
+        };
+        let Some(c) = p.character.as_ref() else {
+            return;
+        };
+        self.facts.push(Fact {
+            player,
+            name: p.name.clone(),
+            class: c.class,
+            kind,
+        });
     }
 
     /// Applies an economy entry. `false` (and nothing changes) when the entry does not apply;

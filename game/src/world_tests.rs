@@ -353,6 +353,12 @@ fn downed_character_dies_when_the_timer_runs_out_and_can_start_over() {
     let player = fx.world.player(&fx.players[0]).unwrap();
     assert_eq!(player.stats.deaths, 1);
     assert!(fx.happened(|k| matches!(k, EventKind::Died { name, .. } if name == "P0")));
+    let facts: Vec<_> = fx.world.take_facts().into_iter().map(|f| f.kind).collect();
+    let died = crate::fact::FactKind::Death {
+        floor: 1,
+        run_ticks: 4,
+    };
+    assert_eq!(facts, vec![died]);
     // A new character (any class) starts at floor 1's entrance.
     fx.input(Input::CreateCharacter {
         player: fx.players[0],
@@ -659,4 +665,45 @@ fn a_save_missing_a_floor_is_refused() {
         World::from_save(save).unwrap_err(),
         LoadError::MissingFloor(1)
     );
+}
+
+#[test]
+fn leaderboard_facts_note_first_floors_deeper_floors_and_kills_once_each() {
+    let me = pid(0);
+    let mut world = World::new("facts", 3, RATE);
+    world.handle_tick(&[Input::Connect {
+        player: me,
+        name: "Ada".into(),
+    }]);
+    world.handle_tick(&[Input::CreateCharacter {
+        player: me,
+        class: Class::Warrior,
+    }]);
+    let facts = world.take_facts();
+    assert_eq!(facts.len(), 1);
+    assert_eq!(
+        (facts[0].name.as_str(), &facts[0].kind),
+        ("Ada", &crate::fact::FactKind::Deepest { floor: 1 })
+    );
+    // A rat next to Ada, hit until it dies: one kill.
+    let pos = world.player(&me).unwrap().character.as_ref().unwrap().pos;
+    let rat = world
+        .spawn_monster(1, MonsterKind::Rat, pos.step(E))
+        .expect("placed");
+    while world
+        .hurt_monster(1, rat, 50, me, crate::event::Strike::Hits)
+        .is_some_and(|o| !o.killed)
+    {}
+    let kinds: Vec<_> = world.take_facts().into_iter().map(|f| f.kind).collect();
+    let kill = crate::fact::FactKind::Kill {
+        monster: MonsterKind::Rat,
+    };
+    assert_eq!(kinds, vec![kill]);
+    // A second character on floor 1 reaches nothing new.
+    world.players_mut().get_mut(&me).unwrap().character = None;
+    world.handle_tick(&[Input::CreateCharacter {
+        player: me,
+        class: Class::Mage,
+    }]);
+    assert!(world.take_facts().is_empty());
 }

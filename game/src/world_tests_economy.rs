@@ -129,6 +129,12 @@ fn crafting_makes_the_weighted_average_item_and_wears_it() {
     );
     let best = &fx.world.player(&fx.players[0]).unwrap().stats.best_crafted;
     assert_eq!(best.as_ref().map(|b| b.1), Some(items[0].quality));
+    let crafted = crate::fact::FactKind::BestCrafted {
+        item: items[0].name.clone(),
+        quality: items[0].quality,
+    };
+    let facts: Vec<_> = fx.world.take_facts().into_iter().map(|f| f.kind).collect();
+    assert_eq!(facts, vec![crafted]);
 }
 
 #[test]
@@ -275,8 +281,20 @@ fn carrying_the_heart_out_is_a_victory_pure_unless_the_vault_was_touched() {
         items: vec![heart],
     }));
     fx.act(0, Action::Move(E)).run(4);
+    let _ = fx.world.take_facts();
     fx.act(0, Action::Ascend).run(1);
     assert!(fx.happened(|k| matches!(k, EventKind::Victory { pure: true, .. })));
+    let won = fx.world.take_facts();
+    assert_eq!(won.len(), 1);
+    assert_eq!((won[0].player, won[0].class), (me, Class::Warrior));
+    let run_ticks = fx.world.tick() - Tick(1);
+    assert_eq!(
+        won[0].kind,
+        crate::fact::FactKind::Victory {
+            pure: true,
+            run_ticks
+        }
+    );
     let stats = &fx.world.player(&me).unwrap().stats;
     assert_eq!((stats.victories, stats.pure_victories), (1, 1));
     assert_eq!(fx.world.economy().victories().len(), 1);

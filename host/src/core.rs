@@ -181,6 +181,8 @@ pub struct Host {
     next_checkpoint_at: Duration,
     rtts: BTreeMap<PlayerId, u16>,
     players_announced: u16,
+    /// The wall clock at the last tick (for the shutdown tick's facts).
+    last_unix: u64,
     shutting_down: bool,
 }
 
@@ -214,6 +216,7 @@ impl Host {
             next_checkpoint_at: now.mono + config.checkpoint_every,
             rtts: BTreeMap::new(),
             players_announced: 0,
+            last_unix: now.unix,
             shutting_down: false,
             config,
         };
@@ -434,6 +437,7 @@ impl Host {
             self.next_tick_at = now.mono + self.tick_period();
             return;
         }
+        self.last_unix = now.unix;
         self.tick();
         let period = self.tick_period();
         self.next_tick_at += period;
@@ -581,12 +585,15 @@ impl Host {
         let inputs = std::mem::take(&mut self.inputs);
         self.world.handle_tick(&inputs);
         let trades = self.world.take_trades();
+        let facts = self.world.take_facts();
         let entry = JournalEntry {
             tick,
             inputs,
             trades,
+            facts,
+            unix: self.last_unix,
         };
-        if self.sessions.is_empty() && entry.inputs.is_empty() {
+        if self.sessions.is_empty() && entry.inputs.is_empty() && entry.facts.is_empty() {
             self.idle.push(entry);
             if self.idle.len() as u64 >= self.max_unsaved_ticks() / 2 {
                 self.flush_idle();

@@ -8,6 +8,7 @@
 //! `end` (exclusive) lets recovery reach the world before tick `end`.
 
 use game::economy::TradeRecord;
+use game::fact::Fact;
 use game::{Input, StateHash, Tick, World, WorldSave};
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +22,18 @@ pub struct JournalEntry {
     /// Trades the tick completed: stored as history rows in the same transaction as the inputs
     /// (a replay computes them again; the rows are for reading the history).
     pub trades: Vec<TradeRecord>,
+    /// Leaderboard facts the tick recorded: kept in an outbox for a central leaderboard, in the
+    /// same transaction as the inputs, when the host syncs one.
+    pub facts: Vec<Fact>,
+    /// Wall-clock unix seconds when the tick ran (facts carry it; replays ignore it).
+    pub unix: u64,
+}
+
+impl JournalEntry {
+    /// The outbox id of the `index`-th fact of this entry: unique per world, in order.
+    pub fn fact_id(&self, index: usize) -> u64 {
+        (self.tick.0 << 16) | (index.min(0xFFFF) as u64)
+    }
 }
 
 /// A whole world between two ticks.
@@ -103,11 +116,11 @@ pub fn replay(
             world.handle_tick(&[]);
         }
         world.handle_tick(&inputs);
-        let _ = world.take_trades();
+        let _ = (world.take_trades(), world.take_facts());
     }
     while world.tick() < end {
         world.handle_tick(&[]);
-        let _ = world.take_trades();
+        let _ = (world.take_trades(), world.take_facts());
     }
     Ok(())
 }

@@ -30,7 +30,7 @@ use redb::{
 use serde::{Deserialize, Serialize};
 
 use schema::{
-    CHECKPOINTS, INVITES, JOURNAL, JOURNAL_END, META, SCHEMA_KEY, SCHEMA_VERSION, TRADES,
+    CHECKPOINTS, INVITES, JOURNAL, JOURNAL_END, META, OUTBOX, SCHEMA_KEY, SCHEMA_VERSION, TRADES,
 };
 
 /// The file name of the save inside a data dir.
@@ -116,6 +116,17 @@ pub struct WorldSummary {
     pub tick: u64,
     pub players: usize,
     pub floors: usize,
+}
+
+/// A leaderboard fact waiting in the outbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxFact {
+    /// Unique per world, in the order the facts happened (see `JournalEntry::fact_id`).
+    pub id: u64,
+    pub tick: Tick,
+    /// Wall-clock unix seconds of the tick.
+    pub unix: u64,
+    pub fact: game::fact::Fact,
 }
 
 /// A checkpoint as stored: the world and the hash it had when it was taken.
@@ -349,6 +360,7 @@ impl Store {
                 txn.open_table(JOURNAL)?;
                 txn.open_table(JOURNAL_END)?;
                 txn.open_table(TRADES)?;
+                txn.open_table(OUTBOX)?;
                 txn.open_table(INVITES)?;
                 Ok(())
             }),
@@ -395,9 +407,14 @@ impl Store {
     }
 
     /// Appends the journal entries of consecutive ticks to world `name`, with the trades they
-    /// completed, in one transaction: durable when this returns. The first entry must be the
-    /// tick where the journal ends.
-    pub fn append(&self, name: &str, entries: &[JournalEntry]) -> Result<(), StoreError> {
+    /// completed (and, with `outbox`, their leaderboard facts), in one transaction: durable
+    /// when this returns. The first entry must be the tick where the journal ends.
+    pub fn append(
+        &self,
+        name: &str,
+        entries: &[JournalEntry],
+        outbox: bool,
+    ) -> Result<(), StoreError> {
         if entries.is_empty() {
             return Ok(());
         }
@@ -409,6 +426,7 @@ impl Store {
                 .ok_or_else(|| self.refused(name, "the world does not exist".into()))?;
             let mut journal = txn.open_table(JOURNAL)?;
             let mut trades = txn.open_table(TRADES)?;
+            let mut facts = txn.open_table(OUTBOX)?;
             for entry in entries {
                 if entry.tick.0 != end {
                     let why = format!("tick {} follows a journal ending at {end}", entry.tick.0);
@@ -419,6 +437,17 @@ impl Store {
                 }
                 for trade in &entry.trades {
                     trades.insert((name, trade.id), encode(trade).as_slice())?;
+                }
+                if outbox {
+                    for (i, fact) in entry.facts.iter().enumerate() {
+                        let waiting = OutboxFact {
+                            id: entry.fact_id(i),
+                            tick: entry.tick,
+                            unix: entry.unix,
+                            fact: fact.clone(),
+                        };
+                        facts.insert((name, waiting.id), encode(&waiting).as_slice())?;
+                    }
                 }
                 end += 1;
             }
@@ -471,6 +500,21 @@ impl Store {
             }
             Ok(())
         })
+    }
+
+    /// Forgets outbox facts of world `name` the central database confirmed. Not forced to disk:
+    /// if a crash undoes it, the facts are sent again and the database ignores the repeats.
+    pub fn confirm_outbox(&self, name: &str, ids: &[u64]) -> Result<(), StoreError> {
+        let mut txn = self.writer()?.begin_write().map_err(|e| self.fail(e))?;
+        txn.set_durability(Durability::None)
+            .map_err(|e| self.fail(e))?;
+        {
+            let mut table = txn.open_table(OUTBOX).map_err(|e| self.fail(e))?;
+            for id in ids {
+                table.remove((name, *id)).map_err(|e| self.fail(e))?;
+            }
+        }
+        txn.commit().map_err(|e| self.fail(e))
     }
 
     /// Replaces the invite secrets issued for `world`.
@@ -639,6 +683,21 @@ impl Store {
         for row in rows {
             let (_, value) = row.map_err(|e| self.fail(e))?;
             out.push(self.decode(value.value(), "trade")?);
+        }
+        Ok(out)
+    }
+
+    /// Up to `max` outbox facts of world `name`, oldest first.
+    pub fn outbox(&self, name: &str, max: usize) -> Result<Vec<OutboxFact>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+        let table = txn.open_table(OUTBOX).map_err(|e| self.fail(e))?;
+        let rows = table
+            .range((name, 0)..=(name, u64::MAX))
+            .map_err(|e| self.fail(e))?;
+        let mut out = Vec::new();
+        for row in rows.take(max) {
+            let (_, value) = row.map_err(|e| self.fail(e))?;
+            out.push(self.decode(value.value(), "outbox")?);
         }
         Ok(out)
     }

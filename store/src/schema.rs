@@ -21,6 +21,9 @@ pub const JOURNAL: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("j
 pub const JOURNAL_END: TableDefinition<&str, u64> = TableDefinition::new("journal_end");
 /// (world, trade id) → postcard of a `game::economy::TradeRecord`: the trade history.
 pub const TRADES: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("trades");
+/// (world, fact id) → postcard of a [`crate::OutboxFact`]: leaderboard facts waiting to reach
+/// the central database; written with the tick's journal entry, deleted once confirmed.
+pub const OUTBOX: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("outbox");
 /// world → postcard of the invite secrets the host issued for it.
 pub const INVITES: TableDefinition<&str, &[u8]> = TableDefinition::new("invites");
 

@@ -55,13 +55,15 @@ fn write_all(store: &Store, name: &str, written: &[Persist]) {
         match job {
             Persist::Journal(entry) => batch.push(entry.clone()),
             Persist::Checkpoint(c) => {
-                store.append(name, &std::mem::take(&mut batch)).unwrap();
+                store
+                    .append(name, &std::mem::take(&mut batch), false)
+                    .unwrap();
                 store.checkpoint(name, c).unwrap();
             }
             Persist::Secrets(s) => store.set_invite_secrets(name, s).unwrap(),
         }
     }
-    store.append(name, &batch).unwrap();
+    store.append(name, &batch, false).unwrap();
 }
 
 fn open(dir: &tempfile::TempDir) -> Store {
@@ -95,7 +97,7 @@ fn the_journal_alone_replays_to_the_same_world_without_a_later_checkpoint() {
             _ => None,
         })
         .collect();
-    store.append("w", &journal).unwrap();
+    store.append("w", &journal, false).unwrap();
     let loaded = store.load_world("w").unwrap().unwrap();
     assert_eq!(loaded.state_hash(), rig.host.world().state_hash());
 }
@@ -113,8 +115,10 @@ fn a_write_that_does_not_follow_the_journal_is_refused_whole() {
             text: "hi".into(),
         }],
         trades: vec![],
+        facts: vec![],
+        unix: 0,
     };
-    let err = store.append("w", &[entry(0), entry(2)]).unwrap_err();
+    let err = store.append("w", &[entry(0), entry(2)], false).unwrap_err();
     assert!(matches!(err, StoreError::Refused { .. }), "{err}");
     assert_eq!(store.worlds().unwrap()[0].tick, 0, "nothing was written");
     let mut ahead = Checkpoint::of(&w);
@@ -340,7 +344,53 @@ fn the_leaderboard_ranks_players_by_victories_then_depth_and_trades_are_history_
         tick: end,
         inputs: vec![],
         trades: vec![record.clone()],
+        facts: vec![],
+        unix: 0,
     };
-    store.append("w", &[entry]).unwrap();
+    store.append("w", &[entry], false).unwrap();
     assert_eq!(store.trades("w").unwrap(), vec![record]);
+}
+
+#[test]
+fn facts_wait_in_the_outbox_only_when_asked_and_leave_once_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    store.create_world(&Checkpoint::of(&world("w"))).unwrap();
+    let fact = |name: &str| game::fact::Fact {
+        player: ADA,
+        name: name.into(),
+        class: Class::Warrior,
+        kind: game::fact::FactKind::Deepest { floor: 1 },
+    };
+    let entry = |t, facts| JournalEntry {
+        tick: Tick(t),
+        inputs: vec![],
+        trades: vec![],
+        facts,
+        unix: 2_000_000_000 + t,
+    };
+    store
+        .append("w", &[entry(0, vec![fact("a")])], false)
+        .unwrap();
+    assert!(
+        store.outbox("w", 10).unwrap().is_empty(),
+        "no sync, no outbox"
+    );
+    store
+        .append(
+            "w",
+            &[entry(1, vec![fact("b"), fact("c")]), entry(2, vec![])],
+            true,
+        )
+        .unwrap();
+    let waiting = store.outbox("w", 10).unwrap();
+    let names: Vec<&str> = waiting.iter().map(|f| f.fact.name.as_str()).collect();
+    assert_eq!(names, ["b", "c"]);
+    assert_eq!(waiting[0].id, 1 << 16);
+    assert_eq!(waiting[1].id, (1 << 16) | 1);
+    assert_eq!(waiting[0].unix, 2_000_000_001);
+    assert_eq!(store.outbox("w", 1).unwrap().len(), 1);
+    store.confirm_outbox("w", &[waiting[0].id]).unwrap();
+    assert_eq!(store.outbox("w", 10).unwrap(), vec![waiting[1].clone()]);
+    assert!(store.outbox("elsewhere", 10).unwrap().is_empty());
 }

@@ -1,0 +1,50 @@
+//! Facts for leaderboards: what a player achieved, as the world records it when it happens
+//! (a victory, a new deepest floor, a kill, a new best item, a death). The host keeps them in
+//! an outbox beside the tick's journal entry and a central leaderboard may collect them; facts
+//! are never read back by the world.
+
+use serde::{Deserialize, Serialize};
+
+use crate::class::Class;
+use crate::ids::PlayerId;
+use crate::monster::MonsterKind;
+
+/// One achievement of one player.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fact {
+    pub player: PlayerId,
+    /// The display name when it happened.
+    pub name: String,
+    /// The character's class (every fact today has a character).
+    pub class: Class,
+    pub kind: FactKind,
+}
+
+/// What was achieved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FactKind {
+    /// The Heart carried out of the dungeon; `run_ticks` since the character was made.
+    Victory { pure: bool, run_ticks: u64 },
+    /// A floor deeper than any this player reached before.
+    Deepest { floor: u8 },
+    /// A monster slain.
+    Kill { monster: MonsterKind },
+    /// An item better than any this player crafted before.
+    BestCrafted { item: String, quality: u16 },
+    /// A character died for good on `floor`, `run_ticks` after it was made.
+    Death { floor: u8, run_ticks: u64 },
+}
+
+impl FactKind {
+    /// A short stable name, for databases and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FactKind::Victory { pure: true, .. } => "pure_victory",
+            FactKind::Victory { .. } => "victory",
+            FactKind::Deepest { .. } => "deepest",
+            FactKind::Kill { .. } => "kill",
+            FactKind::BestCrafted { .. } => "best_crafted",
+            FactKind::Death { .. } => "death",
+        }
+    }
+}
