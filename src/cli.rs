@@ -59,6 +59,26 @@ pub struct LeaderboardArgs {
     /// Print JSON instead of a table
     #[arg(long)]
     pub json: bool,
+    /// The central board (every host that syncs to --leaderboard-url) instead of this data dir's
+    #[arg(long)]
+    pub global: bool,
+    #[command(flatten)]
+    pub central: CentralArgs,
+}
+
+/// Where the central leaderboard database is.
+#[derive(Debug, Args)]
+pub struct CentralArgs {
+    /// PostgreSQL database that keeps the central leaderboard, e.g.
+    /// postgres://user:password@host/brogue?sslmode=require [default: none: nothing leaves
+    /// this machine]
+    #[arg(
+        long,
+        env = "BROGUE_LEADERBOARD_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub leaderboard_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -113,6 +133,8 @@ pub struct HostArgs {
     /// still prove their own key; they see yours to compare). Implies --lan
     #[arg(long)]
     pub lan_open: bool,
+    #[command(flatten)]
+    pub central: CentralArgs,
     #[command(flatten)]
     pub character: Character,
 }
@@ -238,6 +260,33 @@ mod tests {
         assert!(Cli::try_parse_from(["brogue", "bots", "--lan", "w"]).is_ok());
         assert!(Cli::try_parse_from(["brogue", "bots"]).is_err());
         assert!(Cli::try_parse_from(["brogue", "join", "BRG-X", "--lan", "w"]).is_err());
+    }
+
+    #[test]
+    fn the_central_leaderboard_url_is_a_flag_or_the_environment() {
+        let cli = Cli::try_parse_from([
+            "brogue",
+            "host",
+            "--leaderboard-url",
+            "postgres://postgres@127.0.0.1/test",
+        ])
+        .unwrap();
+        let Some(Command::Host(h)) = cli.command else {
+            panic!("not host")
+        };
+        assert_eq!(
+            h.central.leaderboard_url.as_deref(),
+            Some("postgres://postgres@127.0.0.1/test")
+        );
+        let cli = Cli::try_parse_from(["brogue", "leaderboard", "--global", "--json"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Leaderboard(LeaderboardArgs {
+                global: true,
+                json: true,
+                ..
+            }))
+        ));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use color_eyre::eyre::{self, WrapErr as _};
@@ -13,10 +14,12 @@ use net::discovery::{Announcement, Announcer, Interfaces};
 use net::invite::{Invite, Secret};
 use net::{Identity, KeyPin, Listener, Target};
 use store::Store;
+use store::central::Central;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::central;
 use crate::driver::{self, DriverParams, HostReport};
 use crate::saver::Saver;
 
@@ -38,6 +41,8 @@ pub struct HostOptions {
     pub lan: Option<LanOptions>,
     /// The host player's name, for the LAN announcement.
     pub host_name: String,
+    /// The central leaderboard to send this world's facts to.
+    pub central: Option<Central>,
 }
 
 /// How to announce a game on the LAN.
@@ -60,6 +65,7 @@ impl HostOptions {
             invites: false,
             lan: None,
             host_name: String::new(),
+            central: None,
         }
     }
 }
@@ -89,12 +95,13 @@ pub struct Hosting {
     shutdown: CancellationToken,
     task: JoinHandle<HostReport>,
     lan: Option<JoinHandle<()>>,
+    sync: Option<JoinHandle<central::SyncStats>>,
 }
 
 impl Hosting {
     pub async fn start(
         options: &HostOptions,
-        identity: &Identity,
+        identity: &Arc<Identity>,
         data_dir: &Path,
     ) -> eyre::Result<Hosting> {
         let path = data_dir.join(store::FILE_NAME);
@@ -183,7 +190,13 @@ impl Hosting {
             core.world().state_hash(),
             core.world().seed(),
         );
-        let saver = Saver::start(store, path, name.clone(), false);
+        let saver = Saver::start(store, path, name.clone(), options.central.is_some());
+        let sync = options.central.clone().map(|c| {
+            tracing::info!("sending leaderboard facts to {}", c.at());
+            let outbox = saver.outbox();
+            let (identity, world, stop) = (identity.clone(), name.clone(), shutdown.clone());
+            tokio::spawn(central::run(c, identity, world, outbox, stop))
+        });
         let task = tokio::spawn(driver::run(listener, core, saver, params, shutdown.clone()));
         Ok(Hosting {
             world: name,
@@ -203,6 +216,7 @@ impl Hosting {
             shutdown,
             task,
             lan,
+            sync,
         })
     }
 
@@ -217,6 +231,16 @@ impl Hosting {
         let report = self.task.await.wrap_err("the host task failed")?;
         if let Some(lan) = self.lan {
             let _ = lan.await;
+        }
+        if let Some(sync) = self.sync
+            && let Ok(stats) = sync.await
+        {
+            tracing::info!(
+                "leaderboard sync: {} facts sent in {} batches over {} connections",
+                stats.sent,
+                stats.batches,
+                stats.connects
+            );
         }
         if let Some(e) = &report.save_error {
             eyre::bail!(

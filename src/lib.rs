@@ -3,6 +3,7 @@
 //! reads the environment or installs hooks.
 
 pub mod bots;
+pub mod central;
 pub mod check;
 pub mod cli;
 pub mod driver;

@@ -63,16 +63,33 @@ async fn run(cli: Cli) -> eyre::Result<()> {
         return brogue::check::run(&data_dir, args.world.as_deref(), args.json);
     }
     if let Some(Command::Leaderboard(args)) = &cli.command {
-        let boards = brogue::leaderboard::load(&data_dir, args.world.as_deref())?;
+        let boards = if args.global {
+            let url = args.central.leaderboard_url.as_deref();
+            let (boards, rejected) =
+                brogue::leaderboard::global(url, args.world.as_deref()).await?;
+            if rejected > 0 {
+                eprintln!(
+                    "note: {rejected} facts on the central board have signatures that do not \
+                     verify (forged or damaged); they were left out"
+                );
+            }
+            boards
+        } else {
+            brogue::leaderboard::load(&data_dir, args.world.as_deref())?
+        };
         if args.json {
             println!("{}", brogue::leaderboard::to_json(&boards));
         } else {
-            brogue::leaderboard::print(&boards);
+            brogue::leaderboard::print(&boards, args.global);
         }
         return Ok(());
     }
     let identity = Arc::new(Identity::load_or_create(&paths::identity(&data_dir))?);
     tracing::info!(player = %identity.id().short(), data_dir = %data_dir.display(), "brogue starting");
+    // The menu's Host uses the central leaderboard from the environment, as `host` would.
+    let central_env = std::env::var("BROGUE_LEADERBOARD_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
     let default_host = HostOptions {
         world: DEFAULT_WORLD.to_owned(),
         seed: None,
@@ -82,6 +99,10 @@ async fn run(cli: Cli) -> eyre::Result<()> {
         invites: true,
         lan: None,
         host_name: default_name(),
+        central: central_env
+            .as_deref()
+            .map(store::central::Central::from_url)
+            .transpose()?,
     };
     let player = |name: Option<String>, class| Player {
         identity: identity.clone(),
@@ -89,6 +110,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
         name: name.unwrap_or_else(default_name),
         class,
         interfaces: interfaces.clone(),
+        central_url: central_env.clone(),
     };
     match cli.command {
         None => {
@@ -102,7 +124,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                 println!("repaired: {} was not closed cleanly", path.display());
             }
             let me = player(args.character.name, args.character.class);
-            finish(play::run(me, Start::Hosted(hosting), default_host).await?)
+            finish(play::run(me, Start::Hosted(Box::new(hosting)), default_host).await?)
         }
         Some(Command::Host(args)) => {
             let options = HostOptions {
@@ -117,6 +139,12 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                     interfaces: interfaces.clone(),
                 }),
                 host_name: args.character.name.clone().unwrap_or_else(default_name),
+                central: args
+                    .central
+                    .leaderboard_url
+                    .as_deref()
+                    .map(store::central::Central::from_url)
+                    .transpose()?,
             };
             let hosting = Hosting::start(&options, &identity, &data_dir).await?;
             announce(&hosting)?;
@@ -124,7 +152,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                 return headless(hosting).await;
             }
             let me = player(args.character.name, args.character.class);
-            finish(play::run(me, Start::Hosted(hosting), default_host).await?)
+            finish(play::run(me, Start::Hosted(Box::new(hosting)), default_host).await?)
         }
         Some(Command::Join(args)) => {
             let resolved = match (&args.code, &args.lan) {
@@ -390,8 +418,10 @@ fn init_logging(
     std::fs::create_dir_all(&dir)?;
     let file = tracing_appender::rolling::never(&dir, "brogue.log");
     let (writer, guard) = tracing_appender::non_blocking(file);
-    let filter =
-        || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,quinn=warn"));
+    let filter = || {
+        EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| EnvFilter::new("info,quinn=warn,tokio_postgres=warn"))
+    };
     let file_layer = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_ansi(false)

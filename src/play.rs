@@ -27,6 +27,8 @@ pub struct Player {
     pub class: Option<Class>,
     /// Interfaces the Join screen's LAN list may use.
     pub interfaces: Interfaces,
+    /// The central leaderboard, for the Leaderboard screen's Global tab.
+    pub central_url: Option<String>,
 }
 
 /// Where the TUI starts.
@@ -34,7 +36,7 @@ pub struct Player {
 pub enum Start {
     Menu,
     /// Play in a world this process already hosts.
-    Hosted(Hosting),
+    Hosted(Box<Hosting>),
     /// Join a host (from `brogue join`).
     Join(Resolved),
 }
@@ -108,7 +110,7 @@ impl Game {
             Start::Menu => {}
             Start::Hosted(hosting) => {
                 self.show(terminal, "entering your world")?;
-                self.play_hosted(hosting).await;
+                self.play_hosted(*hosting).await;
             }
             Start::Join(resolved) => {
                 self.show(terminal, "connecting to the host")?;
@@ -198,12 +200,25 @@ impl Game {
                     self.app.join_failed("", e);
                 }
             }
-            Intent::Leaderboard => {
-                let (boards, error) = match crate::leaderboard::load(&self.player.data_dir, None) {
+            Intent::Leaderboard { global } => {
+                let loaded = if global {
+                    self.show(terminal, "reading the central leaderboard")?;
+                    let url = self.player.central_url.clone();
+                    crate::leaderboard::global(url.as_deref(), None)
+                        .await
+                        .map(|(boards, _)| boards)
+                } else {
+                    crate::leaderboard::load(&self.player.data_dir, None)
+                };
+                let (boards, error) = match loaded {
                     Ok(boards) => (crate::leaderboard::to_boards(boards), None),
                     Err(e) => (Vec::new(), Some(format!("{e}"))),
                 };
-                self.app.screen = ui::Screen::Leaderboard { boards, error };
+                self.app.screen = ui::Screen::Leaderboard {
+                    boards,
+                    error,
+                    global,
+                };
             }
             Intent::Chat(text) => self.send(ClientMsg::Chat { text }).await,
             Intent::Trade(trade) => self.send(ClientMsg::Trade(trade)).await,

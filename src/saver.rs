@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use game::Tick;
 use host::{JournalEntry, Persist};
-use store::{Store, StoreError};
+use store::{OutboxFact, Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
 /// Jobs the driver may hand over before it must wait (the core keeps the rest, and stops
@@ -35,6 +35,10 @@ pub enum Report {
 
 enum Job {
     Write(Persist),
+    /// Up to this many outbox facts, oldest first (answered at once, even while writes fail).
+    Outbox(usize, oneshot::Sender<Vec<OutboxFact>>),
+    /// The central database has these outbox facts: forget them.
+    Confirm(Vec<u64>),
     /// Write everything, close the database, and say how it went.
     Close(oneshot::Sender<Result<JournalStats, String>>),
 }
@@ -129,6 +133,14 @@ impl Saver {
         })
     }
 
+    /// A handle for the central leaderboard sync: it reads and confirms the outbox through
+    /// this thread, which owns the database.
+    pub fn outbox(&self) -> OutboxHandle {
+        OutboxHandle {
+            jobs: self.jobs.clone(),
+        }
+    }
+
     /// Hands over a job, waiting for room.
     pub async fn write(&self, job: Persist) {
         let _ = self.jobs.send(Job::Write(job)).await;
@@ -153,6 +165,28 @@ impl Saver {
             reports.push(r);
         }
         (outcome, reports)
+    }
+}
+
+/// The outbox of leaderboard facts, as the central sync sees it.
+#[derive(Clone, Debug)]
+pub struct OutboxHandle {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl OutboxHandle {
+    /// Up to `max` facts waiting, oldest first (empty when the saver is gone).
+    pub async fn peek(&self, max: usize) -> Vec<OutboxFact> {
+        let (reply, answer) = oneshot::channel();
+        if self.jobs.send(Job::Outbox(max, reply)).await.is_err() {
+            return Vec::new();
+        }
+        answer.await.unwrap_or_default()
+    }
+
+    /// Forgets facts the central database now has.
+    pub async fn confirm(&self, ids: Vec<u64>) {
+        let _ = self.jobs.send(Job::Confirm(ids)).await;
     }
 }
 
@@ -237,6 +271,24 @@ impl Thread {
         match job {
             Job::Write(p) => self.waiting.push(p),
             Job::Close(done) => *closing = Some((done, Instant::now() + CLOSE_PATIENCE)),
+            Job::Outbox(max, reply) => {
+                let facts = match &self.store {
+                    Some(store) => store.outbox(&self.world, max).unwrap_or_else(|e| {
+                        tracing::warn!("cannot read the outbox: {e}");
+                        Vec::new()
+                    }),
+                    None => Vec::new(),
+                };
+                let _ = reply.send(facts);
+            }
+            Job::Confirm(ids) => {
+                // A confirmation that fails to land only means the facts are sent again.
+                if let Some(store) = &self.store
+                    && let Err(e) = store.confirm_outbox(&self.world, &ids)
+                {
+                    tracing::warn!("cannot clear sent facts from the outbox: {e}");
+                }
+            }
         }
     }
 

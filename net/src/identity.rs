@@ -108,6 +108,22 @@ impl Identity {
         self.id
     }
 
+    /// The DER SubjectPublicKeyInfo of this identity's key (whose SHA-256 is [`Identity::id`]).
+    pub fn spki(&self) -> Vec<u8> {
+        ParsedCertificate::try_from(&self.cert)
+            .map(|c| c.subject_public_key_info().as_ref().to_vec())
+            .expect("our own certificate parses")
+    }
+
+    /// An Ed25519 signature of `message` by this identity's key.
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        ring::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(&self.key_der)
+            .expect("our own key is a valid Ed25519 key")
+            .sign(message)
+            .as_ref()
+            .to_vec()
+    }
+
     pub(crate) fn cert(&self) -> CertificateDer<'static> {
         self.cert.clone()
     }
@@ -199,5 +215,25 @@ mod tests {
         assert!(matches!(err, IdentityError::Damaged { .. }), "{err}");
         assert!(err.to_string().contains("left untouched"));
         assert_eq!(fs::read_to_string(&path).unwrap(), "not a key");
+    }
+
+    #[test]
+    fn an_identity_signs_with_the_key_it_is_named_by() {
+        use ring::signature::{ED25519, UnparsedPublicKey};
+        let me = Identity::ephemeral();
+        let spki = me.spki();
+        assert_eq!(PlayerId(Sha256::digest(&spki).into()), me.id());
+        let sig = me.sign(b"a fact");
+        let raw = &spki[spki.len() - 32..];
+        assert!(
+            UnparsedPublicKey::new(&ED25519, raw)
+                .verify(b"a fact", &sig)
+                .is_ok()
+        );
+        assert!(
+            UnparsedPublicKey::new(&ED25519, raw)
+                .verify(b"another", &sig)
+                .is_err()
+        );
     }
 }

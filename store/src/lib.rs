@@ -13,6 +13,7 @@
 //! file holds the state before it or after it, never a mix. `store` knows `game`'s and the host
 //! core's types and redb; it knows nothing of networks or screens.
 
+pub mod central;
 pub mod schema;
 
 use std::cell::Cell;
@@ -658,11 +659,7 @@ impl Store {
                 }
             })
             .collect();
-        rows.sort_by(|a, b| {
-            (b.victories, b.pure_victories, b.deepest, b.kills)
-                .cmp(&(a.victories, a.pure_victories, a.deepest, a.kills))
-                .then_with(|| a.name.cmp(&b.name))
-        });
+        rank(&mut rows);
         Ok(rows)
     }
 
@@ -811,6 +808,15 @@ impl Store {
         postcard::from_bytes(bytes)
             .map_err(|e| self.corrupt(format!("a {what} record cannot be read: {e}")))
     }
+}
+
+/// Most victories first, then pure victories, deepest floor and monsters slain; ties by name.
+pub fn rank(rows: &mut [LeaderRow]) {
+    rows.sort_by(|a, b| {
+        (b.victories, b.pure_victories, b.deepest, b.kills)
+            .cmp(&(a.victories, a.pure_victories, a.deepest, a.kills))
+            .then_with(|| a.name.cmp(&b.name))
+    });
 }
 
 /// Inside a write: either redb failed or the store refused.

@@ -39,11 +39,13 @@ pub enum Screen {
     Ended {
         message: String,
     },
-    /// Every world's leaderboard in this data dir; any key returns to the menu.
+    /// Leaderboards: this data dir's worlds, or (`global`) the central board; Tab switches,
+    /// any other key returns to the menu.
     Leaderboard {
         boards: Vec<Board>,
         /// Why the boards could not be read, if they could not.
         error: Option<String>,
+        global: bool,
     },
 }
 
@@ -85,8 +87,10 @@ pub enum Intent {
     Join(String),
     /// Join the LAN game with this id.
     JoinLan(String),
-    /// Show the leaderboards.
-    Leaderboard,
+    /// Show the leaderboards: this data dir's, or the central one.
+    Leaderboard {
+        global: bool,
+    },
     CreateCharacter(Class),
     Act(Action),
     Chat(String),
@@ -312,7 +316,7 @@ impl App {
                         };
                         None
                     }
-                    3 => Some(Intent::Leaderboard),
+                    3 => Some(Intent::Leaderboard { global: false }),
                     _ => Some(Intent::Exit),
                 },
                 KeyCode::Char('q') | KeyCode::Char('Q') | KeyCode::Esc => Some(Intent::Exit),
@@ -358,10 +362,15 @@ impl App {
             },
             Screen::Connecting { .. } => ctrl_c.then_some(Intent::Exit),
             Screen::Ended { .. } => Some(Intent::Exit),
-            Screen::Leaderboard { .. } => {
-                self.screen = Screen::Menu { selected: 3 };
-                None
-            }
+            Screen::Leaderboard { global, .. } => match key.code {
+                KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
+                    Some(Intent::Leaderboard { global: !*global })
+                }
+                _ => {
+                    self.screen = Screen::Menu { selected: 3 };
+                    None
+                }
+            },
             Screen::ChooseClass { selected } => match key.code {
                 KeyCode::Up | KeyCode::Char('k') => {
                     *selected = (*selected + Class::ALL.len() - 1) % Class::ALL.len();

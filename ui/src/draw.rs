@@ -40,9 +40,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Connecting { what } => draw_centered(frame, area, "Brogue", &[what.as_str()]),
         Screen::ChooseClass { selected } => draw_class_picker(frame, area, *selected, app.died()),
         Screen::Game => draw_game(frame, area, app),
-        Screen::Leaderboard { boards, error } => {
-            crate::draw_panels::draw_leaderboard(frame, area, boards, error.as_deref())
-        }
+        Screen::Leaderboard {
+            boards,
+            error,
+            global,
+        } => crate::draw_panels::draw_leaderboard(frame, area, boards, error.as_deref(), *global),
         Screen::Ended { message } => draw_centered(
             frame,
             area,

@@ -316,11 +316,36 @@ pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, panel: &Panel) {
     }
 }
 
-/// The leaderboards of every world in the data dir.
-pub fn draw_leaderboard(frame: &mut Frame, area: Rect, boards: &[Board], error: Option<&str>) {
-    let mut lines = vec![Line::styled("Leaderboards", theme::title()), Line::raw("")];
+/// The leaderboards of every world in the data dir (Local) or on the central board (Global).
+pub fn draw_leaderboard(
+    frame: &mut Frame,
+    area: Rect,
+    boards: &[Board],
+    error: Option<&str>,
+    global: bool,
+) {
+    let tab = |name: &'static str, on: bool| {
+        if on {
+            Span::styled(format!("[{name}]"), theme::title())
+        } else {
+            Span::styled(format!(" {name} "), theme::hint())
+        }
+    };
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("Leaderboards  ", theme::title()),
+            tab("Local", !global),
+            Span::raw(" "),
+            tab("Global", global),
+        ]),
+        Line::raw(""),
+    ];
     if let Some(error) = error {
         lines.push(Line::styled(sanitize(error, 300), theme::error()));
+    } else if boards.is_empty() && global {
+        lines.push(Line::raw(
+            "The central board is empty: no syncing host sent a fact yet.",
+        ));
     } else if boards.is_empty() {
         lines.push(Line::raw("No worlds yet: play Solo or Host to start one."));
     }
@@ -351,6 +376,9 @@ pub fn draw_leaderboard(frame: &mut Frame, area: Rect, boards: &[Board], error: 
         }
         lines.push(Line::raw(""));
     }
-    lines.push(Line::styled("any key: back to the menu", theme::hint()));
+    lines.push(Line::styled(
+        "Tab: local / global · any other key: back to the menu",
+        theme::hint(),
+    ));
     frame.render_widget(Paragraph::new(lines).block(Block::bordered()), area);
 }

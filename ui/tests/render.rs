@@ -295,3 +295,47 @@ fn a_host_that_cannot_save_is_said_in_red_until_it_saves_again() {
     assert!(!all.contains("cannot save"));
     assert!(all.contains("saving again"));
 }
+
+#[test]
+fn the_leaderboard_has_local_and_global_tabs_that_tab_switches() {
+    use crossterm::event::{KeyCode, KeyEvent};
+    let board = ui::Board {
+        world: "north @ 051c:a896".into(),
+        rows: vec![ui::BoardRow {
+            name: "Ada".into(),
+            victories: 2,
+            pure_victories: 1,
+            deepest: 7,
+            kills: 40,
+            best_crafted: Some(("Vorine Dagger".into(), 520)),
+        }],
+    };
+    let mut app = App::menu();
+    app.screen = Screen::Leaderboard {
+        boards: vec![board],
+        error: None,
+        global: true,
+    };
+    let buf = render(&app, 80, 24);
+    let lines = text(&buf);
+    let all = lines.join("\n");
+    assert!(all.contains("Leaderboards   Local  [Global]"), "{all}");
+    assert!(all.contains("World north @ 051c:a896"));
+    assert!(all.contains("Ada"));
+    assert!(all.contains("Vorine Dagger (q520)"));
+    assert!(all.contains("Tab: local / global"));
+    // Tab asks for the other board; another key goes back to the menu.
+    let tab = app.handle_event(&ui::Event::Key(KeyEvent::from(KeyCode::Tab)));
+    assert_eq!(tab, Some(ui::Intent::Leaderboard { global: false }));
+    let back = app.handle_event(&ui::Event::Key(KeyEvent::from(KeyCode::Esc)));
+    assert_eq!(back, None);
+    assert!(matches!(app.screen, Screen::Menu { selected: 3 }));
+    // An empty global board says why it is empty.
+    app.screen = Screen::Leaderboard {
+        boards: vec![],
+        error: None,
+        global: true,
+    };
+    let all = text(&render(&app, 80, 24)).join("\n");
+    assert!(all.contains("The central board is empty"));
+}
