@@ -2,11 +2,12 @@
 # Runs `brogue bots` against a headless host on loopback and prints one JSON line: the bots'
 # report plus the host's peak RSS, CPU time and (when the host prints it) its journal line.
 #   docs/bench-bots.sh BROGUE_BINARY [COUNT] [SECONDS] [MODE]
+# Extra host flags come from $HOST_ARGS (e.g. HOST_ARGS="--leaderboard-url postgres://…").
 set -euo pipefail
 BIN=${1:?the brogue binary}; COUNT=${2:-8}; SECS=${3:-30}; MODE=${4:-explore}
 DIR=$(mktemp -d)
 "$BIN" host --headless --bind 127.0.0.1 --port 0 --data-dir "$DIR/host" --world bench \
-    --seed 42 > "$DIR/host.out" 2> "$DIR/host.err" &
+    --seed 42 ${HOST_ARGS:-} > "$DIR/host.out" 2> "$DIR/host.err" &
 HOST=$!
 for _ in $(seq 50); do grep -q '^invite:' "$DIR/host.out" 2>/dev/null && break; sleep 0.1; done
 CODE=$(grep '^invite:' "$DIR/host.out" | cut -d' ' -f2)
