@@ -380,5 +380,8 @@ pub fn draw_leaderboard(
         "Tab: local / global · any other key: back to the menu",
         theme::hint(),
     ));
-    frame.render_widget(Paragraph::new(lines).block(Block::bordered()), area);
+    let board = Paragraph::new(lines)
+        .block(Block::bordered())
+        .wrap(Wrap { trim: false });
+    frame.render_widget(board, area);
 }
