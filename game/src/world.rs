@@ -611,10 +611,14 @@ impl World {
     }
 
     fn connect(&mut self, id: PlayerId, name: &str) {
+        if self.core.players.get(&id).is_some_and(|p| p.connected) {
+            return;
+        }
         let mut name = sanitize(name, MAX_NAME_CHARS);
         if name.is_empty() {
             name = format!("player-{}", &id.short()[..4]);
         }
+        let name = self.unique_name(id, name);
         let returning = self.core.players.contains_key(&id);
         let player = self.core.players.entry(id).or_insert_with(|| Player {
             name: name.clone(),
@@ -631,6 +635,31 @@ impl World {
         player.name = name.clone();
         player.queued = None;
         self.emit(Scope::Everyone, EventKind::Joined { name, returning });
+    }
+
+    /// `wanted`, or `wanted (2)`, `wanted (3)`… (cut to fit) when another player of this world
+    /// already goes by it (compared without case): names are unique in a world, so nobody can
+    /// pass for somebody else and `/trade NAME` means one player.
+    fn unique_name(&self, id: PlayerId, wanted: String) -> String {
+        let taken = |candidate: &str| {
+            let key = crate::text::name_key(candidate);
+            self.core
+                .players
+                .iter()
+                .any(|(other, p)| *other != id && crate::text::name_key(&p.name) == key)
+        };
+        if !taken(&wanted) {
+            return wanted;
+        }
+        (2..)
+            .map(|n| {
+                let suffix = format!(" ({n})");
+                let room = MAX_NAME_CHARS.saturating_sub(suffix.chars().count());
+                let base: String = wanted.chars().take(room).collect();
+                format!("{}{suffix}", base.trim_end())
+            })
+            .find(|candidate| !taken(candidate))
+            .expect("some suffix is free")
     }
 
     fn disconnect(&mut self, id: PlayerId, why: Departure) {

@@ -707,3 +707,30 @@ fn leaderboard_facts_note_first_floors_deeper_floors_and_kills_once_each() {
     }]);
     assert!(world.take_facts().is_empty());
 }
+
+#[test]
+fn names_are_unique_in_a_world_whatever_their_case_and_a_returning_player_keeps_theirs() {
+    let mut world = World::new("names", 1, RATE);
+    let join = |world: &mut World, n: usize, name: &str| {
+        world.handle_tick(&[Input::Connect {
+            player: pid(n),
+            name: name.into(),
+        }]);
+        world.player(&pid(n)).unwrap().name.clone()
+    };
+    assert_eq!(join(&mut world, 0, "bob"), "bob");
+    assert_eq!(join(&mut world, 1, "Bob"), "Bob (2)");
+    assert_eq!(
+        join(&mut world, 2, "b\u{200B}ob"),
+        "bob (3)",
+        "invisible tricks do not help"
+    );
+    assert_eq!(join(&mut world, 3, "sixteen chars ok"), "sixteen chars ok");
+    assert_eq!(join(&mut world, 4, "sixteen chars ok"), "sixteen char (2)");
+    // Bob leaves and comes back under his own name: still his.
+    world.handle_tick(&[Input::Disconnect {
+        player: pid(0),
+        why: Departure::Left,
+    }]);
+    assert_eq!(join(&mut world, 0, "bob"), "bob");
+}

@@ -420,12 +420,20 @@ impl App {
         }
         if let Some(name) = text.strip_prefix("/trade") {
             let name = name.trim();
-            let member = self
+            // Names are unique in a world without regard to case; more than one match would be
+            // a host that does not keep them so, and nobody is picked at random.
+            let key = game::text::name_key(name);
+            let matches: Vec<_> = self
                 .view
                 .party
                 .iter()
-                .find(|m| !m.is_you && m.name.eq_ignore_ascii_case(name));
-            return match member.and_then(|m| m.entity) {
+                .filter(|m| !m.is_you && game::text::name_key(&m.name) == key)
+                .collect();
+            if matches.len() > 1 {
+                self.notice = Some(format!("More than one player is called {name:?}."));
+                return None;
+            }
+            return match matches.first().and_then(|m| m.entity) {
                 Some(e) => {
                     self.panel = Some(Panel::Trade { selected: 0 });
                     Some(Intent::Trade(TradeInput::Open {
