@@ -123,6 +123,9 @@ pub struct HostArgs {
     /// Most players connected at once (the host's own player included)
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64), value_name = "N")]
     pub max_players: u16,
+    /// New players one invite code may admit; then the host gets a fresh code to share
+    #[arg(long, default_value_t = crate::hosting::MAX_NEW_PER_CODE, value_parser = clap::value_parser!(u32).range(1..=10_000), value_name = "N")]
+    pub max_new_per_code: u32,
     /// Run without a terminal interface until SIGINT/SIGTERM (for a box that stays on)
     #[arg(long)]
     pub headless: bool,

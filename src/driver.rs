@@ -200,7 +200,7 @@ impl Driver {
                 if self.conns.remove(&conn).is_some() {
                     tracing::info!(conn, "connection lost: {reason}");
                 }
-                self.core.handle_departure(conn);
+                self.core.handle_departure(conn, now);
             }
         }
     }

@@ -43,7 +43,12 @@ pub struct HostOptions {
     pub host_name: String,
     /// The central leaderboard to send this world's facts to.
     pub central: Option<Central>,
+    /// New keys one invite code may admit.
+    pub max_new_per_code: u32,
 }
+
+/// New keys one invite code admits unless told otherwise.
+pub const MAX_NEW_PER_CODE: u32 = 16;
 
 /// How to announce a game on the LAN.
 #[derive(Clone, Debug)]
@@ -66,6 +71,7 @@ impl HostOptions {
             lan: None,
             host_name: String::new(),
             central: None,
+            max_new_per_code: MAX_NEW_PER_CODE,
         }
     }
 }
@@ -138,6 +144,8 @@ impl Hosting {
             open: options.lan.as_ref().is_some_and(|l| l.open),
             tick_rate: options.tick_rate,
             checkpoint_every: CHECKPOINT_EVERY,
+            max_new_per_code: options.max_new_per_code,
+            ..Config::new(identity.id())
         };
         let secrets = if options.invites {
             store.invite_secrets(&name)?

@@ -103,6 +103,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             .as_deref()
             .map(store::central::Central::from_url)
             .transpose()?,
+        max_new_per_code: brogue::hosting::MAX_NEW_PER_CODE,
     };
     let player = |name: Option<String>, class| Player {
         identity: identity.clone(),
@@ -145,6 +146,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                     .as_deref()
                     .map(store::central::Central::from_url)
                     .transpose()?,
+                max_new_per_code: args.max_new_per_code,
             };
             let hosting = Hosting::start(&options, &identity, &data_dir).await?;
             announce(&hosting)?;

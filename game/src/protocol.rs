@@ -141,6 +141,14 @@ pub enum Refusal {
     /// The client broke the protocol.
     #[error("protocol error: {0}")]
     Protocol(String),
+    /// This invite code has admitted as many new players as it may.
+    #[error("this invite code has admitted its {max} players; ask the host for a new one")]
+    CodeUsedUp { max: u32 },
+    /// Too many new players are arriving with this code at once.
+    #[error(
+        "too many new players are joining with this code right now: try again in a few seconds"
+    )]
+    JoiningTooFast,
 }
 
 /// Everything a client learns after one tick, as differences from what it was sent before.

@@ -110,7 +110,10 @@ impl Recording {
                     Some(text) => format!("act {} {seq} {text}", self.index_of(player)),
                     None => raw(input),
                 },
-                Input::Chat { .. } | Input::Trade { .. } | Input::SetTickRate(_) => raw(input),
+                Input::Chat { .. }
+                | Input::Trade { .. }
+                | Input::SetTickRate(_)
+                | Input::Forget { .. } => raw(input),
             };
             let _ = writeln!(out, "{tick} {line}");
         }

@@ -446,9 +446,23 @@ fn percent(value: u16, max: u16) -> u8 {
     (u32::from(value) * 100 / u32::from(max.max(1))).min(100) as u8
 }
 
+/// Most rows of the party list a client is sent.
+pub const MAX_PARTY: usize = 64;
+
+/// The party as one client sees it: everyone connected, and the away players whose characters
+/// still stand in the world, the player first and the connected before the away, at most
+/// [`MAX_PARTY`] rows. Keys that joined once and left without a character are not the party, so
+/// the list never grows with the number of keys the world has seen.
 fn party_list(world: &World, you: PlayerId, rtt_ms: &BTreeMap<PlayerId, u16>) -> Vec<PartyMember> {
-    world
+    let mut members: Vec<(&PlayerId, &crate::world::Player)> = world
         .players()
+        .filter(|(id, p)| **id == you || p.connected || p.character.is_some())
+        .collect();
+    // Stable: within each group, player-id order, as before.
+    members.sort_by_key(|(id, p)| (**id != you, !p.connected));
+    members.truncate(MAX_PARTY);
+    members
+        .into_iter()
         .map(|(id, p)| {
             let c = p.character.as_ref();
             let status = match c {

@@ -98,6 +98,9 @@ pub enum Input {
         player: PlayerId,
         trade: Checked<TradeInput>,
     },
+    /// The host forgets a player who joined once and never made a character (a key that left
+    /// nothing in this world: no character ever, no stats, an empty vault). Anyone else stays.
+    Forget { player: PlayerId },
     /// The host runs the world at another rate from now on (a host may resume a world at another
     /// `--tick-rate`). Timers already running keep their tick counts; durations computed from
     /// now on use the new rate.
@@ -606,6 +609,7 @@ impl World {
                 Input::Chat { player, text } => self.chat_line(*player, text),
                 Input::Trade { player, trade } => self.handle_trade(*player, trade.get()),
                 Input::SetTickRate(rate) => self.core.tick_rate = *rate,
+                Input::Forget { player } => self.forget(*player),
             }
         }
     }
@@ -635,6 +639,28 @@ impl World {
         player.name = name.clone();
         player.queued = None;
         self.emit(Scope::Everyone, EventKind::Joined { name, returning });
+    }
+
+    fn forget(&mut self, id: PlayerId) {
+        let Some(p) = self.core.players.get(&id) else {
+            return;
+        };
+        let nothing_here = !p.connected
+            && p.character.is_none()
+            && p.stats == PlayerStats::default()
+            && self.core.economy.stacks(Place::Vault(id)).is_empty()
+            && self.core.economy.stacks(Place::Pack(id)).is_empty();
+        if nothing_here {
+            self.core.players.remove(&id);
+        }
+    }
+
+    /// Whether `player` joined but never made a character (and so left nothing here).
+    pub fn never_played(&self, player: &PlayerId) -> bool {
+        self.core
+            .players
+            .get(player)
+            .is_some_and(|p| p.character.is_none() && p.stats == PlayerStats::default())
     }
 
     /// `wanted`, or `wanted (2)`, `wanted (3)`… (cut to fit) when another player of this world

@@ -734,3 +734,39 @@ fn names_are_unique_in_a_world_whatever_their_case_and_a_returning_player_keeps_
     }]);
     assert_eq!(join(&mut world, 0, "bob"), "bob");
 }
+
+#[test]
+fn only_a_player_who_never_played_can_be_forgotten() {
+    let mut world = World::new("forget", 1, RATE);
+    for n in 0..2 {
+        world.handle_tick(&[Input::Connect {
+            player: pid(n),
+            name: format!("p{n}"),
+        }]);
+    }
+    world.handle_tick(&[Input::CreateCharacter {
+        player: pid(1),
+        class: Class::Mage,
+    }]);
+    let leave = |n| Input::Disconnect {
+        player: pid(n),
+        why: Departure::Left,
+    };
+    // Connected: kept, whatever they did.
+    world.handle_tick(&[Input::Forget { player: pid(0) }]);
+    assert!(world.player(&pid(0)).is_some());
+    world.handle_tick(&[leave(0), leave(1)]);
+    assert!(world.never_played(&pid(0)) && !world.never_played(&pid(1)));
+    world.handle_tick(&[
+        Input::Forget { player: pid(0) },
+        Input::Forget { player: pid(1) },
+    ]);
+    assert!(
+        world.player(&pid(0)).is_none(),
+        "a key that left nothing is forgotten"
+    );
+    assert!(
+        world.player(&pid(1)).is_some(),
+        "a player with a character stays"
+    );
+}

@@ -14,17 +14,20 @@ pub const RENEW_BEFORE_SECS: u64 = 3600;
 /// Expired secrets are remembered this long.
 pub const EXPIRED_MEMORY_SECS: u64 = 7 * 24 * 3600;
 
-/// A secret a host has issued, with its expiry (unix seconds, a whole minute).
+/// A secret a host has issued, with its expiry (unix seconds, a whole minute) and how many new
+/// players it has admitted.
 #[derive(Copy, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuedSecret {
     pub secret: [u8; 16],
     pub expires_at: u64,
+    pub admitted: u32,
 }
 
 impl std::fmt::Debug for IssuedSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IssuedSecret")
             .field("expires_at", &self.expires_at)
+            .field("admitted", &self.admitted)
             .finish_non_exhaustive()
     }
 }
@@ -36,6 +39,7 @@ impl IssuedSecret {
         IssuedSecret {
             secret,
             expires_at: now_unix.saturating_add(ttl_secs) / 60 * 60,
+            admitted: 0,
         }
     }
 }
@@ -43,7 +47,8 @@ impl IssuedSecret {
 /// What a presented secret is worth.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum SecretCheck {
-    Valid,
+    /// The secret at this index, still valid.
+    Valid(usize),
     /// One of ours, but expired.
     Expired,
     /// Not one we issued (or none was given).
@@ -60,10 +65,10 @@ pub fn check_secret(
         return SecretCheck::Wrong;
     };
     let mut result = SecretCheck::Wrong;
-    for s in issued {
+    for (i, s) in issued.iter().enumerate() {
         if bool::from(s.secret.ct_eq(given)) {
             result = if now_unix < s.expires_at {
-                SecretCheck::Valid
+                SecretCheck::Valid(i)
             } else {
                 SecretCheck::Expired
             };
@@ -73,13 +78,14 @@ pub fn check_secret(
 }
 
 /// The secrets to honour after `now_unix`: forgotten once expired for a week, oldest first.
-/// `fresh` says whether the newest one still has more than [`RENEW_BEFORE_SECS`] to live.
-pub(crate) fn prune(secrets: &mut Vec<IssuedSecret>, now_unix: u64) -> bool {
+/// Returns whether the newest one is still fresh: more than [`RENEW_BEFORE_SECS`] to live and
+/// fewer than `max_new` players admitted.
+pub(crate) fn prune(secrets: &mut Vec<IssuedSecret>, now_unix: u64, max_new: u32) -> bool {
     secrets.retain(|s| s.expires_at.saturating_add(EXPIRED_MEMORY_SECS) > now_unix);
     secrets.sort_by_key(|s| s.expires_at);
-    secrets
-        .last()
-        .is_some_and(|s| s.expires_at > now_unix.saturating_add(RENEW_BEFORE_SECS))
+    secrets.last().is_some_and(|s| {
+        s.expires_at > now_unix.saturating_add(RENEW_BEFORE_SECS) && s.admitted < max_new
+    })
 }
 
 #[cfg(test)]
@@ -95,7 +101,7 @@ mod tests {
         let issued = [s];
         assert_eq!(
             check_secret(&issued, Some(&[7; 16]), NOW),
-            SecretCheck::Valid
+            SecretCheck::Valid(0)
         );
         assert_eq!(
             check_secret(&issued, Some(&[7; 16]), s.expires_at),
@@ -107,10 +113,12 @@ mod tests {
         );
         assert_eq!(check_secret(&issued, None, NOW), SecretCheck::Wrong);
         let mut kept = vec![s];
-        assert!(prune(&mut kept, NOW), "fresh for an hour yet");
-        assert!(!prune(&mut kept, s.expires_at - 60), "due for renewal");
+        assert!(prune(&mut kept, NOW, 16), "fresh for an hour yet");
+        assert!(!prune(&mut kept, s.expires_at - 60, 16), "due for renewal");
+        kept[0].admitted = 16;
+        assert!(!prune(&mut kept, NOW, 16), "used up: due for renewal");
         assert_eq!(kept.len(), 1);
-        prune(&mut kept, s.expires_at + EXPIRED_MEMORY_SECS);
+        prune(&mut kept, s.expires_at + EXPIRED_MEMORY_SECS, 16);
         assert!(kept.is_empty(), "forgotten a week after expiry");
     }
 }

@@ -13,7 +13,7 @@ use rand_core::{RngCore, SeedableRng};
 use crate::admission::{self, INVITE_TTL_SECS, IssuedSecret, SecretCheck};
 use crate::journal::{Checkpoint, JournalEntry};
 use crate::session::{
-    ACTS_PER_TICK, Admit, ConnId, INPUTS_PER_TICK, MAX_LAG, PlayerSession, Session,
+    ACTS_PER_TICK, Admit as BucketVerdict, ConnId, INPUTS_PER_TICK, MAX_LAG, PlayerSession, Session,
 };
 
 /// What connected players are told when the host stops.
@@ -59,7 +59,18 @@ pub struct Config {
     pub tick_rate: TickRate,
     /// How often a checkpoint is taken.
     pub checkpoint_every: Duration,
+    /// New keys one invite code may admit (`--max-new-per-code`).
+    pub max_new_per_code: u32,
+    /// A connected player who sent nothing for this long yields their slot when the world is
+    /// full and someone arrives.
+    pub idle_yield_after: Duration,
 }
+
+/// New players one code admits at once; after that, one per [`NEW_PLAYER_EVERY`].
+pub const NEW_PLAYER_BURST: f64 = 4.0;
+pub const NEW_PLAYER_EVERY: Duration = Duration::from_secs(5);
+/// A key that joined, made no character and left is forgotten this long after it left.
+pub const FORGET_AFTER_SECS: u64 = 24 * 3600;
 
 impl Config {
     /// A host for `host_player` at the default rate, checkpointing every five seconds.
@@ -71,8 +82,18 @@ impl Config {
             open: false,
             tick_rate: TickRate::DEFAULT,
             checkpoint_every: Duration::from_secs(5),
+            max_new_per_code: 16,
+            idle_yield_after: Duration::from_secs(10 * 60),
         }
     }
+}
+
+/// What admission decided.
+enum Admit {
+    /// Known here (or the host, or an open host): no code needed.
+    Known { returning: bool },
+    /// New, with the code at this index of the issued secrets.
+    WithCode(usize),
 }
 
 /// An authenticated client that said `Hello`, asking to play.
@@ -183,6 +204,10 @@ pub struct Host {
     players_announced: u16,
     /// The wall clock at the last tick (for the shutdown tick's facts).
     last_unix: u64,
+    /// Per invite secret: tokens for new players (refilled at [`NEW_PLAYER_EVERY`]).
+    new_player_tokens: BTreeMap<[u8; 16], (f64, Duration)>,
+    /// Keys that joined, made no character and left, with when (unix): forgotten a day later.
+    departed: BTreeMap<PlayerId, u64>,
     shutting_down: bool,
 }
 
@@ -217,6 +242,8 @@ impl Host {
             rtts: BTreeMap::new(),
             players_announced: 0,
             last_unix: now.unix,
+            new_player_tokens: BTreeMap::new(),
+            departed: BTreeMap::new(),
             shutting_down: false,
             config,
         };
@@ -232,6 +259,16 @@ impl Host {
                 player,
                 why: Departure::Lost,
             }));
+        // Keys that never played: counted from now (the save does not say when they left).
+        let never: Vec<PlayerId> = host
+            .world
+            .players()
+            .filter(|(id, _)| host.world.never_played(id))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in never {
+            host.departed.insert(id, now.unix);
+        }
         if host.world.tick_rate() != host.config.tick_rate {
             host.inputs.push(Input::SetTickRate(host.config.tick_rate));
         }
@@ -255,7 +292,20 @@ impl Host {
             return Err(Refusal::ShuttingDown);
         }
         let player = arrival.player;
-        let returning = self.admission(&arrival, now)?;
+        let admit = self.admission(&arrival, now)?;
+        self.make_room(player, now)?;
+        let returning = match admit {
+            Admit::Known { returning } => returning,
+            Admit::WithCode(i) => {
+                self.secrets[i].admitted += 1;
+                self.persist
+                    .push_back(Persist::Secrets(self.secrets.clone()));
+                if self.config.invites {
+                    self.renew_invite(now);
+                }
+                false
+            }
+        };
         // The same key again: the newer connection wins (a reconnect after a drop the host has
         // not noticed yet, or the same identity started elsewhere).
         let old: Vec<ConnId> = self
@@ -271,6 +321,7 @@ impl Host {
         }
         let session = PlayerSession::new(player, now.mono);
         self.sessions.insert(conn, Session::Player(session));
+        self.departed.remove(&player);
         // Always: the world ignores a connect of a connected player, and a disconnect may be
         // queued ahead of this (a player back before the first tick after a crash).
         self.inputs.push(Input::Connect {
@@ -285,26 +336,73 @@ impl Host {
         })
     }
 
-    /// Whether `arrival` may play: `Ok(returning)` or the refusal.
-    fn admission(&self, arrival: &Arrival, now: Now) -> Result<bool, Refusal> {
+    /// Whether `arrival` may play, and on what grounds. A code must be valid, not used up, and
+    /// not admitting players faster than [`NEW_PLAYER_EVERY`] after a burst.
+    fn admission(&mut self, arrival: &Arrival, now: Now) -> Result<Admit, Refusal> {
         let player = arrival.player;
         let returning = self.world.player(&player).is_some();
+        if returning || player == self.config.host_player || self.config.open {
+            return Ok(Admit::Known { returning });
+        }
+        let given = arrival.hello.invite_secret.as_ref();
+        let i = match admission::check_secret(&self.secrets, given, now.unix) {
+            SecretCheck::Valid(i) => i,
+            SecretCheck::Expired => return Err(Refusal::ExpiredSecret),
+            SecretCheck::Wrong if given.is_none() => return Err(Refusal::InviteRequired),
+            SecretCheck::Wrong => return Err(Refusal::WrongSecret),
+        };
+        let max = self.config.max_new_per_code;
+        if self.secrets[i].admitted >= max {
+            return Err(Refusal::CodeUsedUp { max });
+        }
+        let (tokens, last) = self
+            .new_player_tokens
+            .entry(self.secrets[i].secret)
+            .or_insert((NEW_PLAYER_BURST, now.mono));
+        let refill = now.mono.saturating_sub(*last).as_secs_f64() / NEW_PLAYER_EVERY.as_secs_f64();
+        *tokens = (*tokens + refill).min(NEW_PLAYER_BURST);
+        *last = now.mono;
+        if *tokens < 1.0 {
+            return Err(Refusal::JoiningTooFast);
+        }
+        *tokens -= 1.0;
+        Ok(Admit::WithCode(i))
+    }
+
+    /// A slot for `player`: free, theirs already (a reconnect), or yielded by a player idle for
+    /// [`Config::idle_yield_after`] (never the host's own).
+    fn make_room(&mut self, player: PlayerId, now: Now) -> Result<(), Refusal> {
         let reconnecting = self.sessions.values().any(|s| s.player() == Some(player));
-        if !reconnecting && self.sessions.len() >= usize::from(self.config.max_players) {
+        if reconnecting || self.sessions.len() < usize::from(self.config.max_players) {
+            return Ok(());
+        }
+        let idle = self
+            .sessions
+            .iter()
+            .filter_map(|(id, Session::Player(s))| {
+                let quiet = now.mono.saturating_sub(s.last_input);
+                (s.player != self.config.host_player && quiet >= self.config.idle_yield_after)
+                    .then_some((s.last_input, *id))
+            })
+            .min();
+        let Some((_, conn)) = idle else {
             return Err(Refusal::Full {
                 max_players: self.config.max_players,
             });
+        };
+        let minutes = self.config.idle_yield_after.as_secs() / 60;
+        let reason = format!(
+            "you were idle for {minutes} minutes and the game is full: your place went to a \
+             player who just arrived. Your character waits, safe; join again when there is room"
+        );
+        if let Some(Session::Player(s)) = self.sessions.remove(&conn) {
+            self.inputs.push(Input::Disconnect {
+                player: s.player,
+                why: Departure::Lost,
+            });
         }
-        if returning || player == self.config.host_player || self.config.open {
-            return Ok(returning);
-        }
-        let given = arrival.hello.invite_secret.as_ref();
-        match admission::check_secret(&self.secrets, given, now.unix) {
-            SecretCheck::Valid => Ok(false),
-            SecretCheck::Expired => Err(Refusal::ExpiredSecret),
-            SecretCheck::Wrong if given.is_none() => Err(Refusal::InviteRequired),
-            SecretCheck::Wrong => Err(Refusal::WrongSecret),
-        }
+        self.close(conn, CloseReason::Normal, reason, true);
+        Ok(())
     }
 
     /// A message from a connected client. What it asks for becomes an input of the next tick,
@@ -323,10 +421,11 @@ impl Host {
             return Err(Rejected::UnknownSession);
         };
         let player = s.player;
+        s.last_input = now.mono;
         match s.bucket.admit(now.mono) {
-            Admit::Take => {}
-            Admit::Drop => return Err(Rejected::OverRate),
-            Admit::Flooding => {
+            BucketVerdict::Take => {}
+            BucketVerdict::Drop => return Err(Rejected::OverRate),
+            BucketVerdict::Flooding => {
                 self.drop_session(conn, CloseReason::Protocol, "too many messages");
                 return Err(Rejected::Flooding);
             }
@@ -337,6 +436,7 @@ impl Host {
                 player,
                 why: Departure::Left,
             });
+            self.note_departure(player, now);
             self.close(conn, CloseReason::Normal, "left".into(), false);
             return Ok(());
         }
@@ -375,7 +475,7 @@ impl Host {
     }
 
     /// The connection ended (the transport says why; the character waits, safe).
-    pub fn handle_departure(&mut self, conn: ConnId) {
+    pub fn handle_departure(&mut self, conn: ConnId, now: Now) {
         if let Some(session) = self.sessions.remove(&conn)
             && let Some(player) = session.player()
         {
@@ -383,6 +483,14 @@ impl Host {
                 player,
                 why: Departure::Lost,
             });
+            self.note_departure(player, now);
+        }
+    }
+
+    /// A key that made no character is forgotten a day after it left.
+    fn note_departure(&mut self, player: PlayerId, now: Now) {
+        if self.world.player(&player).is_none() || self.world.never_played(&player) {
+            self.departed.insert(player, now.unix);
         }
     }
 
@@ -645,6 +753,7 @@ impl Host {
         if self.config.invites {
             self.renew_invite(now);
         }
+        self.forget_departed(now);
         let players = self.world.connected_count().min(usize::from(u16::MAX)) as u16;
         if players != self.players_announced {
             self.players_announced = players;
@@ -652,9 +761,27 @@ impl Host {
         }
     }
 
-    /// Issues a new invite secret when the newest one is about to expire.
+    /// Forgets keys that joined, made no character and left a day ago or more (one input each,
+    /// which the world ignores for anyone who played since).
+    fn forget_departed(&mut self, now: Now) {
+        let due: Vec<PlayerId> = self
+            .departed
+            .iter()
+            .filter(|(_, at)| now.unix >= at.saturating_add(FORGET_AFTER_SECS))
+            .map(|(id, _)| *id)
+            .collect();
+        for player in due {
+            self.departed.remove(&player);
+            let connected = self.sessions.values().any(|s| s.player() == Some(player));
+            if !connected && self.world.never_played(&player) {
+                self.inputs.push(Input::Forget { player });
+            }
+        }
+    }
+
+    /// Issues a new invite secret when the newest one is about to expire or is used up.
     fn renew_invite(&mut self, now: Now) {
-        if admission::prune(&mut self.secrets, now.unix) {
+        if admission::prune(&mut self.secrets, now.unix, self.config.max_new_per_code) {
             return;
         }
         let mut secret = [0u8; 16];

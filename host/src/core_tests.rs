@@ -416,3 +416,155 @@ fn an_idle_host_writes_its_journal_in_groups_and_a_watched_one_every_tick() {
     assert_eq!(rig.client(conn).view.ack, seq);
     assert_eq!(rig.commits, before + 1);
 }
+
+/// A throwaway key for storms.
+fn key(n: u32) -> PlayerId {
+    let mut id = [9u8; 32];
+    id[..4].copy_from_slice(&n.to_le_bytes());
+    PlayerId(id)
+}
+
+#[test]
+fn one_code_admits_a_few_new_players_at_a_time_up_to_its_count_then_a_new_code_is_issued() {
+    let mut config = Config::new(HOST);
+    config.max_new_per_code = 6;
+    config.max_players = 64;
+    let mut rig = Rig::new(world(), config);
+    let ada = rig.join(ADA, "ada", Class::Warrior);
+    let code = rig.secret().unwrap();
+    // A storm: a burst gets in, then the code admits one new key per five seconds.
+    let mut verdicts = Vec::new();
+    for n in 0..10 {
+        verdicts.push(
+            rig.arrive(key(n), Rig::hello("storm", Some(code)))
+                .map(|_| ()),
+        );
+    }
+    let admitted = verdicts.iter().filter(|v| v.is_ok()).count();
+    assert_eq!(admitted, 3, "Ada plus three: the burst of four is spent");
+    assert!(verdicts.contains(&Err(Refusal::JoiningTooFast)));
+    rig.run_for(crate::core::NEW_PLAYER_EVERY * 10);
+    let mut later = Vec::new();
+    for n in 10..20 {
+        later.push(
+            rig.arrive(key(n), Rig::hello("storm", Some(code)))
+                .map(|_| ()),
+        );
+    }
+    assert_eq!(later.iter().filter(|v| v.is_ok()).count(), 2, "six in all");
+    assert!(later.contains(&Err(Refusal::CodeUsedUp { max: 6 })));
+    assert!(
+        Refusal::CodeUsedUp { max: 6 }
+            .to_string()
+            .contains("has admitted its 6 players; ask the host for a new one")
+    );
+    // The host has a fresh code to give, and the admissions were saved.
+    let fresh = rig.secret().unwrap();
+    assert_ne!(fresh, code);
+    assert!(
+        rig.events
+            .iter()
+            .any(|e| matches!(e, HostEvent::InviteIssued(s) if s.secret == fresh))
+    );
+    let saved = rig.written.iter().rev().find_map(|p| match p {
+        Persist::Secrets(s) => Some(s.clone()),
+        _ => None,
+    });
+    assert!(
+        saved
+            .unwrap()
+            .iter()
+            .any(|s| s.secret == code && s.admitted == 6)
+    );
+    // Ada, a returning player, is unaffected; so is a newcomer with the fresh code.
+    assert!(rig.client(ada).closed.is_none());
+    assert!(rig.arrive(BO, Rig::hello("bo", Some(fresh))).is_ok());
+}
+
+#[test]
+fn keys_that_never_played_are_left_out_of_the_party_and_forgotten_a_day_later() {
+    let mut config = Config::new(HOST);
+    config.max_players = 64;
+    config.max_new_per_code = 64;
+    let mut rig = Rig::new(world(), config);
+    let ada = rig.join(ADA, "ada", Class::Warrior);
+    let bo = rig.join(BO, "bo", Class::Mage);
+    rig.depart(bo);
+    let code = rig.secret().unwrap();
+    for n in 0..4 {
+        rig.run_for(crate::core::NEW_PLAYER_EVERY);
+        let (conn, _) = rig.arrive(key(n), Rig::hello("ghost", Some(code))).unwrap();
+        rig.run_ticks(1);
+        rig.depart(conn);
+    }
+    rig.run_ticks(2);
+    assert_eq!(rig.host.world().players().count(), 6);
+    let party: Vec<&str> = rig
+        .client(ada)
+        .view
+        .party
+        .iter()
+        .map(|m| m.name.as_str())
+        .collect();
+    assert_eq!(
+        party,
+        ["ada", "bo"],
+        "Ada first, Bo away but with a character"
+    );
+    rig.jump_wall_clock(crate::core::FORGET_AFTER_SECS + 60);
+    rig.run_for(Duration::from_secs(2));
+    let left: Vec<&str> = rig
+        .host
+        .world()
+        .players()
+        .map(|(_, p)| p.name.as_str())
+        .collect();
+    assert_eq!(left, ["ada", "bo"], "the four ghosts are forgotten");
+    let journal = rig.journal();
+    let forgets = journal
+        .iter()
+        .flat_map(|(_, inputs)| inputs)
+        .filter(|i| matches!(i, Input::Forget { .. }))
+        .count();
+    assert_eq!(forgets, 4, "journalled, so a replay forgets them too");
+}
+
+#[test]
+fn a_full_game_gives_an_idle_players_slot_to_a_new_arrival_but_never_an_active_ones() {
+    let mut config = Config::new(HOST);
+    config.max_players = 2;
+    let mut rig = Rig::new(world(), config);
+    let ada = rig.join(ADA, "ada", Class::Warrior);
+    let bo = rig.join(BO, "bo", Class::Mage);
+    let code = rig.secret().unwrap();
+    assert!(matches!(
+        rig.arrive(key(1), Rig::hello("cy", Some(code))),
+        Err(Refusal::Full { max_players: 2 })
+    ));
+    // Ada keeps playing; Bo says nothing for ten minutes.
+    for _ in 0..11 {
+        rig.send(
+            ada,
+            ClientMsg::Chat {
+                text: "still here".into(),
+            },
+        )
+        .unwrap();
+        rig.run_for(Duration::from_secs(60));
+    }
+    assert!(rig.arrive(key(1), Rig::hello("cy", Some(code))).is_ok());
+    assert!(rig.client(ada).closed.is_none());
+    let why = rig.client(bo).closed.clone().expect("Bo yielded his slot");
+    assert!(why.contains("idle for 10 minutes"), "{why}");
+    rig.run_ticks(2);
+    let bo_player = rig.host.world().player(&BO).unwrap();
+    assert!(
+        !bo_player.connected && bo_player.character.is_some(),
+        "his character waits"
+    );
+    // Now everyone is active: the next arrival finds the game full.
+    assert!(matches!(
+        rig.arrive(key(2), Rig::hello("di", Some(code))),
+        Err(Refusal::Full { .. })
+    ));
+}

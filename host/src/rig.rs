@@ -134,7 +134,7 @@ impl Rig {
     }
 
     pub fn depart(&mut self, conn: ConnId) {
-        self.host.handle_departure(conn);
+        self.host.handle_departure(conn, self.now);
         if let Some(c) = self.clients.get_mut(&conn) {
             c.closed.get_or_insert_with(|| "connection lost".into());
         }

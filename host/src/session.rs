@@ -50,6 +50,8 @@ pub struct PlayerSession {
     pub lagging_since: Option<Duration>,
     /// Round-trip time as the transport measures it.
     pub rtt: Duration,
+    /// When it last sent anything (for yielding idle slots).
+    pub last_input: Duration,
 }
 
 impl PlayerSession {
@@ -62,6 +64,7 @@ impl PlayerSession {
             inputs: 0,
             lagging_since: None,
             rtt: Duration::ZERO,
+            last_input: now,
         }
     }
 }
