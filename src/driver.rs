@@ -8,6 +8,8 @@
 //! shutdown signal from outside, so a test can start one.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use game::protocol::{ClientMsg, Welcome};
@@ -102,6 +104,11 @@ struct Driver {
     /// A job the saver had no room for.
     unsent: Option<Persist>,
     last_lag_log: Instant,
+    /// The listener's handshake lanes, told which keys are known.
+    lanes: Arc<net::server::Lanes>,
+    /// How many players the world had when the lanes were last told.
+    known_players: usize,
+    refusals: Arc<Mutex<RefusalLog>>,
 }
 
 /// Runs the host until `shutdown` fires, then says goodbye, saves and reports.
@@ -114,10 +121,12 @@ pub async fn run(
 ) -> HostReport {
     let (events_tx, mut events) = mpsc::channel::<Event>(1024);
     let tasks = TaskTracker::new();
-    let listener = std::sync::Arc::new(listener);
+    let listener = Arc::new(listener);
+    let refusals: Arc<Mutex<RefusalLog>> = Arc::default();
     tasks.spawn(accept_loop(
         listener.clone(),
         events_tx.clone(),
+        refusals.clone(),
         shutdown.clone(),
     ));
     let mut driver = Driver {
@@ -130,6 +139,9 @@ pub async fn run(
         tasks,
         unsent: None,
         last_lag_log: Instant::now(),
+        lanes: listener.lanes(),
+        known_players: usize::MAX,
+        refusals,
     };
     driver.pump();
     let mut rtt = tokio::time::interval(RTT_EVERY);
@@ -152,8 +164,9 @@ pub async fn run(
 }
 
 async fn accept_loop(
-    listener: std::sync::Arc<Listener>,
+    listener: Arc<Listener>,
     events: mpsc::Sender<Event>,
+    refusals: Arc<Mutex<RefusalLog>>,
     shutdown: CancellationToken,
 ) {
     loop {
@@ -163,14 +176,74 @@ async fn accept_loop(
         };
         let Some(arrival) = arrival else { return };
         let events = events.clone();
+        let refusals = refusals.clone();
+        let remote = arrival.remote();
         tokio::spawn(async move {
             match net::server::handshake(arrival).await {
                 Ok(pending) => {
                     let _ = events.send(Event::Arrived(Box::new(pending))).await;
                 }
-                Err(e) => tracing::info!("handshake failed: {e}"),
+                Err(e) => {
+                    let line = refusals
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .note(remote.ip(), Instant::now());
+                    if let Some(more) = line {
+                        tracing::info!(%remote, "handshake failed: {e}{more}");
+                    }
+                }
             }
         });
+    }
+}
+
+/// Keeps what strangers can make the host log small: per address, at most one line a minute
+/// (the next says how many were left out), and at most [`LOG_LINES_PER_MINUTE`] in all.
+#[derive(Debug, Default)]
+pub struct RefusalLog {
+    by_address: BTreeMap<IpAddr, (Instant, u32)>,
+    window: Option<Instant>,
+    lines_in_window: u32,
+}
+
+/// Lines about refused or failed handshakes written per minute, from all addresses together.
+pub const LOG_LINES_PER_MINUTE: u32 = 60;
+/// Addresses remembered for the per-address limit.
+const REMEMBERED_ADDRESSES: usize = 4096;
+
+impl RefusalLog {
+    /// Whether to log another refusal from `ip` now: `Some(suffix)` to log (the suffix counts
+    /// what was left out since), `None` to stay quiet.
+    pub fn note(&mut self, ip: IpAddr, now: Instant) -> Option<String> {
+        let minute = Duration::from_secs(60);
+        if self.window.is_none_or(|w| now.duration_since(w) >= minute) {
+            self.window = Some(now);
+            self.lines_in_window = 0;
+        }
+        if self.by_address.len() >= REMEMBERED_ADDRESSES && !self.by_address.contains_key(&ip) {
+            self.by_address
+                .retain(|_, (at, _)| now.duration_since(*at) < minute);
+            if self.by_address.len() >= REMEMBERED_ADDRESSES {
+                self.by_address.clear();
+            }
+        }
+        let entry = self.by_address.entry(ip).or_insert((now, 0));
+        let fresh = entry.1 == 0 && entry.0 == now;
+        if !fresh && now.duration_since(entry.0) < minute {
+            entry.1 += 1;
+            return None;
+        }
+        if self.lines_in_window >= LOG_LINES_PER_MINUTE {
+            entry.1 += 1;
+            return None;
+        }
+        self.lines_in_window += 1;
+        let left_out = std::mem::replace(entry, (now, 0)).1;
+        Some(if left_out > 0 {
+            format!(" (and {left_out} more from this address in the last minute)")
+        } else {
+            String::new()
+        })
     }
 }
 
@@ -232,7 +305,18 @@ impl Driver {
                     .spawn(serve(conn, pending, welcome, outbox, self.events.clone()));
             }
             Err(refusal) => {
-                tracing::info!(player = %pending.player.short(), "refused: {refusal}");
+                let line = self
+                    .refusals
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .note(pending.remote.ip(), Instant::now());
+                if let Some(more) = line {
+                    tracing::info!(
+                        player = %pending.player.short(),
+                        remote = %pending.remote,
+                        "refused: {refusal:?}{more}"
+                    );
+                }
                 self.tasks.spawn(pending.refuse(refusal));
             }
         }
@@ -255,8 +339,17 @@ impl Driver {
         }
     }
 
-    /// Carries out what the core asks: writes, messages, events.
+    /// Carries out what the core asks: writes, messages, events; keeps the handshake lanes'
+    /// list of known keys current.
     fn pump(&mut self) {
+        let players = self.core.world().players().count();
+        if players != self.known_players {
+            self.known_players = players;
+            let mut known: std::collections::BTreeSet<game::PlayerId> =
+                self.core.world().players().map(|(id, _)| *id).collect();
+            known.insert(self.core.host_player());
+            self.lanes.set_known(known);
+        }
         // Writes first, so a durable report can come back soonest.
         loop {
             let job = match self.unsent.take() {
@@ -311,7 +404,7 @@ impl Driver {
         }
     }
 
-    async fn shut_down(mut self, listener: std::sync::Arc<Listener>) -> HostReport {
+    async fn shut_down(mut self, listener: Arc<Listener>) -> HostReport {
         // The last tick (everyone leaves) and a final checkpoint, then everything to disk.
         self.core.shut_down();
         if let Some(job) = self.unsent.take() {
@@ -411,4 +504,31 @@ async fn serve(
     // The core dropped this connection (left, replaced, lagging) or the writer failed.
     handle.close(close::NORMAL, "disconnected");
     let _ = reader.await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_are_logged_once_a_minute_per_address_and_sixty_a_minute_in_all() {
+        let mut log = RefusalLog::default();
+        let start = Instant::now();
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        assert_eq!(log.note(a, start).as_deref(), Some(""));
+        for i in 1..=100 {
+            assert_eq!(log.note(a, start + Duration::from_millis(i)), None);
+        }
+        let later = start + Duration::from_secs(61);
+        let line = log.note(a, later).unwrap();
+        assert!(line.contains("and 100 more"), "{line}");
+        // Many addresses: sixty lines a minute, then silence until the next minute.
+        let lines = (0..500u32)
+            .filter_map(|n| {
+                let ip = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + n));
+                log.note(ip, later + Duration::from_millis(u64::from(n)))
+            })
+            .count();
+        assert_eq!(lines as u32, LOG_LINES_PER_MINUTE - 1);
+    }
 }

@@ -418,7 +418,14 @@ fn init_logging(
     use tracing_subscriber::util::SubscriberInitExt as _;
     let dir = paths::logs(data_dir);
     std::fs::create_dir_all(&dir)?;
-    let file = tracing_appender::rolling::never(&dir, "brogue.log");
+    // A file a day (brogue.YYYY-MM-DD.log), the last week kept: the log cannot grow forever.
+    let file = tracing_appender::rolling::RollingFileAppender::builder()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix("brogue")
+        .filename_suffix("log")
+        .max_log_files(paths::LOG_DAYS)
+        .build(&dir)
+        .wrap_err_with(|| format!("cannot write logs in {}", dir.display()))?;
     let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = || {
         EnvFilter::try_from_default_env()
@@ -429,8 +436,11 @@ fn init_logging(
         .with_ansi(false)
         .with_filter(filter());
     let stderr_layer = to_stderr.then(|| {
+        use std::io::IsTerminal as _;
         tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
+            // Colour codes only for a terminal, never into a redirected file.
+            .with_ansi(std::io::stderr().is_terminal())
             .with_filter(filter())
     });
     tracing_subscriber::registry()

@@ -24,3 +24,6 @@ pub fn identity(data_dir: &Path) -> PathBuf {
 pub fn logs(data_dir: &Path) -> PathBuf {
     data_dir.join("logs")
 }
+
+/// Days of logs kept (one file a day).
+pub const LOG_DAYS: usize = 7;

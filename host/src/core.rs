@@ -643,6 +643,11 @@ impl Host {
         &self.world
     }
 
+    /// The host's own key.
+    pub fn host_player(&self) -> PlayerId {
+        self.config.host_player
+    }
+
     /// Ticks simulated whose journal is not yet durable.
     pub fn unsaved_ticks(&self) -> u64 {
         self.world.tick() - self.durable

@@ -86,6 +86,16 @@ pub async fn dial(
     identity: &Identity,
     target: &Target,
 ) -> Result<(Endpoint, Connection), JoinError> {
+    dial_from(identity, target, None).await
+}
+
+/// [`dial`], from the local address `source` when given (tests play several machines on one
+/// loopback: 127.0.0.2, 127.0.0.3…).
+pub async fn dial_from(
+    identity: &Identity,
+    target: &Target,
+    source: Option<IpAddr>,
+) -> Result<(Endpoint, Connection), JoinError> {
     let (tls, observed) = tls::client_config(identity, target.pin)
         .map_err(|e| JoinError::Transport(e.to_string()))?;
     let crypto = quinn::crypto::rustls::QuicClientConfig::try_from(tls)
@@ -95,9 +105,10 @@ pub async fn dial(
     let mut last_error = None;
     let mut timed_out = false;
     for addr in &target.addrs {
-        let bind: SocketAddr = match addr.ip() {
-            IpAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
-            IpAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+        let bind: SocketAddr = match (source, addr.ip()) {
+            (Some(ip), _) => (ip, 0).into(),
+            (None, IpAddr::V4(_)) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+            (None, IpAddr::V6(_)) => (Ipv6Addr::UNSPECIFIED, 0).into(),
         };
         let endpoint = match Endpoint::client(bind) {
             Ok(e) => e,

@@ -1,6 +1,8 @@
 //! Length-prefixed postcard frames on a QUIC stream. Every frame has a cap that is checked
 //! before anything is allocated, so a peer cannot make us reserve memory by claiming a length.
 
+use std::time::Duration;
+
 use quinn::{ReadExactError, RecvStream, SendStream};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -17,6 +19,9 @@ pub enum FrameError {
     /// The bytes are not a valid message.
     #[error("malformed message: {0}")]
     Malformed(#[from] postcard::Error),
+    /// A frame began and its rest did not follow in time.
+    #[error("a frame began and did not finish within {} s", FRAME_DEADLINE.as_secs())]
+    Stalled,
     /// The connection or stream failed.
     #[error("connection lost: {0}")]
     Connection(String),
@@ -25,7 +30,10 @@ pub enum FrameError {
 impl FrameError {
     /// The peer broke the protocol (as opposed to the connection going away).
     pub fn is_misbehaviour(&self) -> bool {
-        matches!(self, FrameError::TooLarge { .. } | FrameError::Malformed(_))
+        matches!(
+            self,
+            FrameError::TooLarge { .. } | FrameError::Malformed(_) | FrameError::Stalled
+        )
     }
 }
 
@@ -47,27 +55,40 @@ pub async fn write_frame<T: Serialize>(
         .map_err(|e| FrameError::Connection(e.to_string()))
 }
 
-/// Reads one frame's bytes into `buf` (reused between calls).
+/// Once a frame has begun, how long its rest may take.
+pub const FRAME_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Reads one frame's bytes into `buf` (reused between calls). The first byte may take as long as
+/// the peer likes (an idle player sends nothing); once it has come, the rest of the frame must
+/// follow within [`FRAME_DEADLINE`], so half a frame cannot hold a connection open.
 pub async fn read_raw_frame<'b>(
     recv: &mut RecvStream,
     cap: usize,
     buf: &'b mut Vec<u8>,
 ) -> Result<&'b [u8], FrameError> {
     let mut len = [0u8; 4];
-    match recv.read_exact(&mut len).await {
+    match recv.read_exact(&mut len[..1]).await {
         Ok(()) => {}
         Err(ReadExactError::FinishedEarly(0)) => return Err(FrameError::Finished),
         Err(e) => return Err(FrameError::Connection(e.to_string())),
     }
-    let len = u32::from_le_bytes(len) as usize;
-    if len > cap {
-        return Err(FrameError::TooLarge { len, cap });
-    }
-    buf.clear();
-    buf.resize(len, 0);
-    recv.read_exact(buf)
+    let rest = async {
+        recv.read_exact(&mut len[1..])
+            .await
+            .map_err(|e| FrameError::Connection(e.to_string()))?;
+        let len = u32::from_le_bytes(len) as usize;
+        if len > cap {
+            return Err(FrameError::TooLarge { len, cap });
+        }
+        buf.clear();
+        buf.resize(len, 0);
+        recv.read_exact(buf)
+            .await
+            .map_err(|e| FrameError::Connection(e.to_string()))
+    };
+    tokio::time::timeout(FRAME_DEADLINE, rest)
         .await
-        .map_err(|e| FrameError::Connection(e.to_string()))?;
+        .map_err(|_| FrameError::Stalled)??;
     Ok(buf)
 }
 

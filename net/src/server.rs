@@ -1,9 +1,9 @@
 //! The host half: listen, handshake each arrival (TLS, identity, `Hello`, version), then hand
 //! the host runtime a [`Pending`] player to admit or refuse.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use game::PlayerId;
@@ -17,12 +17,18 @@ use crate::frame::{FrameError, read_frame, read_raw_frame, write_frame};
 use crate::identity::{Identity, player_id_of};
 use crate::{close, tls, transport};
 
-/// How long an arriving client has to finish TLS and send its `Hello`.
+/// How long an arriving client has to finish TLS.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client has, once TLS is done, to send its `Hello` (an honest one sends it at once).
+pub const HELLO_TIMEOUT: Duration = Duration::from_secs(3);
 /// Handshakes in flight beyond which unvalidated addresses must retry (proves their address).
 const RETRY_ABOVE: usize = 8;
-/// Handshakes in flight beyond which arrivals are refused outright.
+/// Handshakes of unknown keys in flight beyond which arrivals are refused outright.
 const REFUSE_ABOVE: usize = 32;
+/// Handshakes in flight from one address beyond which its arrivals count as overflow.
+const PER_ADDRESS: usize = 4;
+/// Handshakes in flight beyond the lanes, kept only for keys the host knows; more are refused.
+const OVERFLOW: usize = 16;
 
 /// Binding the host's endpoint failed.
 #[derive(Debug, thiserror::Error)]
@@ -44,8 +50,12 @@ pub enum BindError {
 pub enum HandshakeError {
     #[error("TLS handshake failed: {0}")]
     Tls(String),
-    #[error("no Hello within {} s", HANDSHAKE_TIMEOUT.as_secs())]
+    #[error("no TLS handshake within {} s", HANDSHAKE_TIMEOUT.as_secs())]
     Timeout,
+    #[error("no Hello within {} s of the TLS handshake", HELLO_TIMEOUT.as_secs())]
+    HelloTimeout,
+    #[error("too many handshakes from this address (or in all) and the key is not known here")]
+    Busy,
     #[error("client speaks protocol {theirs} (brogue {version}), we speak {PROTOCOL_VERSION}")]
     VersionMismatch { theirs: u32, version: String },
     #[error("bad first message: {0}")]
@@ -56,22 +66,108 @@ pub enum HandshakeError {
 #[derive(Debug)]
 pub struct Listener {
     endpoint: Endpoint,
-    in_flight: Arc<AtomicUsize>,
+    lanes: Arc<Lanes>,
+}
+
+/// Who is in the middle of a handshake, and whom the host already knows. A flood of strangers
+/// fills the strangers' lane (at most [`PER_ADDRESS`] from one address, [`REFUSE_ABOVE`] in
+/// all); arrivals beyond it are let into an overflow of [`OVERFLOW`] handshakes that go on only
+/// if TLS shows a key the host knows. A known key also leaves the strangers' lane as soon as TLS
+/// has proved it. So returning players and the host's own get in whatever strangers do.
+#[derive(Debug, Default)]
+pub struct Lanes {
+    in_flight: Mutex<BTreeMap<IpAddr, usize>>,
+    /// Handshakes let in beyond the lanes: they go on only if TLS shows a known key.
+    overflow: Mutex<usize>,
+    known: RwLock<BTreeSet<PlayerId>>,
+}
+
+impl Lanes {
+    fn total(&self) -> usize {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .sum()
+    }
+
+    /// Takes a place in the strangers' lane for `ip`, if there is one.
+    fn enter(&self, ip: IpAddr) -> bool {
+        let mut lanes = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        let total: usize = lanes.values().sum();
+        let here = lanes.entry(ip).or_default();
+        if total >= REFUSE_ABOVE || *here >= PER_ADDRESS {
+            return false;
+        }
+        *here += 1;
+        true
+    }
+
+    fn enter_overflow(&self) -> bool {
+        let mut n = self.overflow.lock().unwrap_or_else(|p| p.into_inner());
+        if *n >= OVERFLOW {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+
+    fn leave_overflow(&self) {
+        let mut n = self.overflow.lock().unwrap_or_else(|p| p.into_inner());
+        *n = n.saturating_sub(1);
+    }
+
+    fn leave(&self, ip: IpAddr) {
+        let mut lanes = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = lanes.get_mut(&ip) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                lanes.remove(&ip);
+            }
+        }
+    }
+
+    /// Replaces the set of keys the host knows (players of its world, and its own).
+    pub fn set_known(&self, keys: BTreeSet<PlayerId>) {
+        *self.known.write().unwrap_or_else(|p| p.into_inner()) = keys;
+    }
+
+    fn is_known(&self, key: &PlayerId) -> bool {
+        self.known
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(key)
+    }
 }
 
 /// A connection attempt that passed the flood checks; finish it with [`handshake`].
 #[derive(Debug)]
 pub struct Arrival {
     incoming: quinn::Incoming,
-    _slot: Slot,
+    slot: Option<Slot>,
+    lanes: Arc<Lanes>,
 }
 
+impl Arrival {
+    /// Where it comes from.
+    pub fn remote(&self) -> SocketAddr {
+        self.incoming.remote_address()
+    }
+}
+
+/// A place in the strangers' lane (or, with no address, in the overflow), given back on drop.
 #[derive(Debug)]
-struct Slot(Arc<AtomicUsize>);
+struct Slot {
+    lanes: Arc<Lanes>,
+    ip: Option<IpAddr>,
+}
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        match self.ip {
+            Some(ip) => self.lanes.leave(ip),
+            None => self.lanes.leave_overflow(),
+        }
     }
 }
 
@@ -83,13 +179,18 @@ impl Listener {
             .map_err(|e| BindError::Tls(e.to_string()))?;
         let mut config = quinn::ServerConfig::with_crypto(Arc::new(crypto));
         config.transport_config(transport());
-        config.max_incoming(REFUSE_ABOVE * 2);
+        config.max_incoming(REFUSE_ABOVE * 4);
         let endpoint =
             Endpoint::server(config, addr).map_err(|error| BindError::Socket { addr, error })?;
         Ok(Listener {
             endpoint,
-            in_flight: Arc::new(AtomicUsize::new(0)),
+            lanes: Arc::default(),
         })
+    }
+
+    /// The handshake lanes, to tell them which keys the host knows.
+    pub fn lanes(&self) -> Arc<Lanes> {
+        self.lanes.clone()
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -99,23 +200,31 @@ impl Listener {
     }
 
     /// The next arrival, or `None` once the endpoint is closed. Under a flood of handshakes,
-    /// unvalidated addresses are asked to retry and, beyond that, refused.
+    /// unvalidated addresses are asked to retry; an address with [`PER_ADDRESS`] handshakes in
+    /// flight, or any arrival beyond [`REFUSE_ABOVE`], is refused at once (cheaply, before TLS).
     pub async fn accept(&self) -> Option<Arrival> {
         loop {
             let incoming = self.endpoint.accept().await?;
-            let busy = self.in_flight.load(Ordering::Relaxed);
-            if busy >= REFUSE_ABOVE {
-                incoming.refuse();
-                continue;
-            }
-            if busy >= RETRY_ABOVE && !incoming.remote_address_validated() {
+            if self.lanes.total() >= RETRY_ABOVE && !incoming.remote_address_validated() {
                 let _ = incoming.retry();
                 continue;
             }
-            self.in_flight.fetch_add(1, Ordering::Relaxed);
+            let ip = incoming.remote_address().ip();
+            let lane = if self.lanes.enter(ip) {
+                Some(ip)
+            } else if self.lanes.enter_overflow() {
+                None
+            } else {
+                incoming.refuse();
+                continue;
+            };
             return Some(Arrival {
                 incoming,
-                _slot: Slot(self.in_flight.clone()),
+                slot: Some(Slot {
+                    lanes: self.lanes.clone(),
+                    ip: lane,
+                }),
+                lanes: self.lanes.clone(),
             });
         }
     }
@@ -132,23 +241,44 @@ impl Listener {
     }
 }
 
-/// TLS, the client's identity and its `Hello`, within [`HANDSHAKE_TIMEOUT`]. A client of another
-/// protocol version is told both versions and closed.
-pub async fn handshake(arrival: Arrival) -> Result<Pending, HandshakeError> {
-    tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake_inner(arrival))
-        .await
-        .map_err(|_| HandshakeError::Timeout)?
-}
-
-async fn handshake_inner(arrival: Arrival) -> Result<Pending, HandshakeError> {
+/// TLS within [`HANDSHAKE_TIMEOUT`], then the client's identity and its `Hello` within
+/// [`HELLO_TIMEOUT`]. A client of another protocol version is told both versions and closed.
+pub async fn handshake(mut arrival: Arrival) -> Result<Pending, HandshakeError> {
     let remote = arrival.incoming.remote_address();
-    let conn = arrival
+    let connecting = arrival
         .incoming
         .accept()
-        .map_err(|e| HandshakeError::Tls(e.to_string()))?
+        .map_err(|e| HandshakeError::Tls(short(&e.to_string())))?;
+    let conn = tokio::time::timeout(HANDSHAKE_TIMEOUT, connecting)
         .await
-        .map_err(|e| HandshakeError::Tls(e.to_string()))?;
+        .map_err(|_| HandshakeError::Timeout)?
+        .map_err(|e| HandshakeError::Tls(short(&e.to_string())))?;
     let player = peer_id(&conn).ok_or_else(|| HandshakeError::Tls("no client key".into()))?;
+    // A key the host knows leaves the strangers' lane now; a stranger let in beyond the lanes
+    // goes no further.
+    if arrival.lanes.is_known(&player) {
+        arrival.slot = None;
+    } else if arrival.slot.as_ref().is_some_and(|s| s.ip.is_none()) {
+        conn.close(
+            VarInt::from_u32(close::REFUSED),
+            b"too many connections are arriving: try again in a moment",
+        );
+        return Err(HandshakeError::Busy);
+    }
+    let hello = hello(conn, player, remote);
+    match tokio::time::timeout(HELLO_TIMEOUT, hello).await {
+        Ok(result) => result,
+        Err(_) => Err(HandshakeError::HelloTimeout),
+    }
+}
+
+async fn hello(
+    conn: Connection,
+    player: PlayerId,
+    remote: SocketAddr,
+) -> Result<Pending, HandshakeError> {
+    // If this is cut short (the Hello deadline), the connection closes rather than lingers.
+    let mut guard = CloseOnDrop(Some(conn.clone()));
     let alpn = conn
         .handshake_data()
         .and_then(|d| d.downcast::<quinn::crypto::rustls::HandshakeData>().ok())
@@ -190,7 +320,7 @@ async fn handshake_inner(arrival: Arrival) -> Result<Pending, HandshakeError> {
     if prefix.protocol != PROTOCOL_VERSION || alpn.as_deref() != Some(ALPN) {
         let err = HandshakeError::VersionMismatch {
             theirs: prefix.protocol,
-            version: prefix.game_version.clone(),
+            version: game::text::sanitize(&prefix.game_version, 40),
         };
         pending
             .refuse(Refusal::VersionMismatch {
@@ -204,6 +334,7 @@ async fn handshake_inner(arrival: Arrival) -> Result<Pending, HandshakeError> {
         Ok(ClientMsg::Hello(hello)) => {
             pending.hello = hello;
             pending.recv = Some(recv);
+            guard.0 = None;
             Ok(pending)
         }
         _ => {
@@ -213,6 +344,27 @@ async fn handshake_inner(arrival: Arrival) -> Result<Pending, HandshakeError> {
             Err(HandshakeError::Protocol("malformed Hello".into()))
         }
     }
+}
+
+/// Closes a connection when dropped, unless forgotten: a handshake that times out mid-way does
+/// not leave the connection open.
+struct CloseOnDrop(Option<Connection>);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.take() {
+            conn.close(VarInt::from_u32(close::PROTOCOL), b"no Hello in time");
+        }
+    }
+}
+
+/// At most 120 characters of a peer's text, for messages and logs.
+fn short(text: &str) -> String {
+    let mut out: String = text.chars().take(120).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
 }
 
 /// The player id behind a connection's client certificate.
@@ -244,9 +396,19 @@ impl Pending {
         }
     }
 
-    /// Tells the client why, then closes the connection.
+    /// Tells the client why, then closes the connection. The close reason (what a client that
+    /// cannot read the refusal shows) is worded from the host's side.
     pub async fn refuse(mut self, refusal: Refusal) {
-        let reason = refusal.to_string();
+        let reason = match &refusal {
+            Refusal::VersionMismatch {
+                host_protocol,
+                host_version,
+            } => format!(
+                "version mismatch: this host runs brogue {host_version} (protocol \
+                 {host_protocol}); both players need the same version"
+            ),
+            other => other.to_string(),
+        };
         let _ = write_frame(&mut self.send, &HostMsg::Refused(refusal), MAX_HOST_FRAME).await;
         finish_then_close(self.send, &self.conn, close::REFUSED, &reason).await;
     }

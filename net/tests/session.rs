@@ -21,8 +21,22 @@ fn start_host(
     identity: &Identity,
     decide: fn(&Hello) -> Result<(), Refusal>,
 ) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let (addr, task, _) = start_host_with_lanes(identity, decide);
+    (addr, task)
+}
+
+/// [`start_host`], and the handshake lanes to tell which keys are known.
+fn start_host_with_lanes(
+    identity: &Identity,
+    decide: fn(&Hello) -> Result<(), Refusal>,
+) -> (
+    SocketAddr,
+    tokio::task::JoinHandle<()>,
+    std::sync::Arc<net::server::Lanes>,
+) {
     let listener = Listener::bind((Ipv4Addr::LOCALHOST, 0).into(), identity).unwrap();
     let addr = listener.local_addr();
+    let lanes = listener.lanes();
     let task = tokio::spawn(async move {
         while let Some(arrival) = listener.accept().await {
             tokio::spawn(async move {
@@ -56,7 +70,7 @@ fn start_host(
             });
         }
     });
-    (addr, task)
+    (addr, task, lanes)
 }
 
 fn hello(secret: Option<[u8; 16]>) -> Hello {
@@ -181,21 +195,27 @@ async fn nobody_listening_is_reported_as_unreachable() {
     assert!(err.to_string().contains(&port.to_string()));
 }
 
-/// Opens a raw stream after a proper Hello, writes `bytes`, and returns how the host closed us.
-async fn misbehave(addr: SocketAddr, host: &Identity, bytes: &[u8]) -> String {
-    let me = Identity::ephemeral();
-    let (_endpoint, conn) = net::client::dial(&me, &target(addr, host)).await.unwrap();
+/// Says a proper Hello on a raw stream; returns the host's first answer and the send half.
+async fn raw_hello(conn: &quinn::Connection) -> (HostMsg, quinn::SendStream) {
     let (mut send, mut recv) = conn.open_bi().await.unwrap();
     net::frame::write_frame(&mut send, &ClientMsg::Hello(hello(None)), 1 << 14)
         .await
         .unwrap();
     let mut buf = Vec::new();
-    let welcome: HostMsg = net::frame::read_frame(&mut recv, 1 << 18, &mut buf)
+    let answer = net::frame::read_frame(&mut recv, 1 << 18, &mut buf)
         .await
         .unwrap();
+    (answer, send)
+}
+
+/// Opens a raw stream after a proper Hello, writes `bytes`, and returns how the host closed us.
+async fn misbehave(addr: SocketAddr, host: &Identity, bytes: &[u8]) -> String {
+    let me = Identity::ephemeral();
+    let (_endpoint, conn) = net::client::dial(&me, &target(addr, host)).await.unwrap();
+    let (welcome, mut send) = raw_hello(&conn).await;
     assert!(matches!(welcome, HostMsg::Welcome(_)));
     send.write_all(bytes).await.unwrap();
-    let closed = tokio::time::timeout(Duration::from_secs(5), conn.closed())
+    let closed = tokio::time::timeout(Duration::from_secs(15), conn.closed())
         .await
         .unwrap();
     closed.to_string()
@@ -253,4 +273,91 @@ async fn a_first_message_that_is_not_hello_is_closed() {
         .await
         .unwrap();
     assert!(closed.to_string().contains("must be Hello"), "{closed}");
+}
+
+#[tokio::test]
+async fn a_frame_that_starts_and_never_finishes_is_closed_after_the_deadline() {
+    let host = Identity::ephemeral();
+    let (addr, _task) = start_host(&host, admit);
+    let started = std::time::Instant::now();
+    // Two bytes of a length prefix, then silence (keep-alives keep the connection itself up).
+    let reason = misbehave(addr, &host, &[8, 0]).await;
+    assert!(reason.contains("did not finish"), "{reason}");
+    assert!(started.elapsed() >= net::frame::FRAME_DEADLINE);
+    assert!(started.elapsed() < net::frame::FRAME_DEADLINE * 3);
+}
+
+#[tokio::test]
+async fn a_client_that_finishes_tls_and_says_nothing_is_closed_within_the_hello_deadline() {
+    let host = Identity::ephemeral();
+    let (addr, _task) = start_host(&host, admit);
+    let (_endpoint, conn) = net::client::dial(&Identity::ephemeral(), &target(addr, &host))
+        .await
+        .unwrap();
+    let closed = tokio::time::timeout(net::server::HELLO_TIMEOUT * 2, conn.closed())
+        .await
+        .expect("closed within the Hello deadline");
+    assert!(closed.to_string().contains("no Hello in time"), "{closed}");
+}
+
+#[tokio::test]
+async fn strangers_from_one_address_get_a_few_lanes_and_a_known_key_still_gets_in() {
+    let host = Identity::ephemeral();
+    let (addr, _task, lanes) = start_host_with_lanes(&host, admit);
+    let known = Identity::ephemeral();
+    lanes.set_known([known.id()].into_iter().collect());
+    let attacker: std::net::IpAddr = "127.0.0.2".parse().unwrap();
+    // Four strangers from 127.0.0.2 finish TLS and stall: the address's lane is full.
+    let mut stalled = Vec::new();
+    for _ in 0..4 {
+        let (endpoint, conn) =
+            net::client::dial_from(&Identity::ephemeral(), &target(addr, &host), Some(attacker))
+                .await
+                .unwrap();
+        stalled.push((endpoint, conn));
+    }
+    // A fifth stranger from there is turned away right after TLS.
+    let (_e, fifth) =
+        net::client::dial_from(&Identity::ephemeral(), &target(addr, &host), Some(attacker))
+            .await
+            .unwrap();
+    let why = tokio::time::timeout(Duration::from_secs(2), fifth.closed())
+        .await
+        .expect("the fifth stranger is closed at once");
+    assert!(why.to_string().contains("too many connections"), "{why}");
+    // A key the host knows, from the same address, gets in.
+    let (_e, conn) = net::client::dial_from(&known, &target(addr, &host), Some(attacker))
+        .await
+        .unwrap();
+    let (answer, _send) = raw_hello(&conn).await;
+    assert!(matches!(answer, HostMsg::Welcome(_)), "{answer:?}");
+    // And a stranger from another address is not held up by 127.0.0.2's flood.
+    let session = net::client::join(&Identity::ephemeral(), &target(addr, &host), hello(None))
+        .await
+        .unwrap();
+    assert!(!session.welcome.world.is_empty());
+    drop(stalled);
+}
+
+#[tokio::test]
+async fn a_version_mismatch_closes_with_words_from_the_hosts_side() {
+    let host = Identity::ephemeral();
+    let (addr, _task) = start_host(&host, admit);
+    let mut old = hello(None);
+    old.protocol = PROTOCOL_VERSION + 1;
+    let (_endpoint, conn) = net::client::dial(&Identity::ephemeral(), &target(addr, &host))
+        .await
+        .unwrap();
+    let (mut send, _recv) = conn.open_bi().await.unwrap();
+    net::frame::write_frame(&mut send, &ClientMsg::Hello(old), 1 << 14)
+        .await
+        .unwrap();
+    // A client that cannot read the refusal shows the close reason: it must not claim to
+    // know the client's version.
+    let reason = tokio::time::timeout(Duration::from_secs(5), conn.closed())
+        .await
+        .unwrap()
+        .to_string();
+    assert!(reason.contains("this host runs brogue"), "{reason}");
+    assert!(!reason.contains("you run"), "{reason}");
 }
