@@ -42,9 +42,10 @@ pub fn sanitize(input: &str, max_chars: usize) -> String {
     out
 }
 
-/// Controls, and every character of Unicode's Format category (Cf) plus the other characters
-/// that render as nothing (variation selectors, fillers, the combining grapheme joiner).
-fn is_unsafe(c: char) -> bool {
+/// Would a terminal act on `c`, or show nothing for it? Controls, and every character of
+/// Unicode's Format category (Cf) plus the other characters that render as nothing (variation
+/// selectors, fillers, the combining grapheme joiner). Such characters never reach a screen.
+pub fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c,
             '\u{00AD}' // soft hyphen

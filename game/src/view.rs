@@ -507,7 +507,7 @@ pub enum ViewError {
 pub const LOG_LINES: usize = 200;
 
 /// The client's picture of the world, built only from updates.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClientView {
     pub tick: u64,
     pub ack: u32,

@@ -41,5 +41,3 @@ pub use crate::session::ConnId;
 mod core_tests;
 #[cfg(any(test, feature = "rig"))]
 pub mod fuzz;
-#[cfg(test)]
-mod fuzz_tests;

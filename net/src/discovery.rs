@@ -148,7 +148,7 @@ fn parse_pin(hex: &str) -> Option<KeyPin> {
     Some(KeyPin(pin))
 }
 
-fn txt_of(a: &Announcement) -> Vec<(String, String)> {
+pub(crate) fn txt_of(a: &Announcement) -> Vec<(String, String)> {
     vec![
         (key::PROTOCOL.into(), PROTOCOL_VERSION.to_string()),
         (key::VERSION.into(), env!("CARGO_PKG_VERSION").into()),
@@ -412,16 +412,6 @@ impl Drop for Browser {
 mod tests {
     use super::*;
 
-    /// Raw TXT record bytes: length-prefixed `key=value` strings, as on the wire.
-    fn raw_txt(entries: &[&[u8]]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for e in entries {
-            out.push(e.len() as u8);
-            out.extend_from_slice(e);
-        }
-        out
-    }
-
     fn good_entries() -> Vec<Vec<u8>> {
         let fp = format!("fp={}", "ab".repeat(16));
         vec![
@@ -437,8 +427,7 @@ mod tests {
     }
 
     fn parse(entries: &[Vec<u8>]) -> Option<LanGame> {
-        let refs: Vec<&[u8]> = entries.iter().map(Vec::as_slice).collect();
-        let txt = TxtProperties::from(raw_txt(&refs).as_slice());
+        let txt = TxtProperties::from(crate::fuzz::raw_txt(entries).as_slice());
         LanGame::from_txt(
             "Deep Halls - Hana (abababab)._brogue._udp.local.",
             &txt,

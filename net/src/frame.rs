@@ -76,10 +76,7 @@ pub async fn read_raw_frame<'b>(
         recv.read_exact(&mut len[1..])
             .await
             .map_err(|e| FrameError::Connection(e.to_string()))?;
-        let len = u32::from_le_bytes(len) as usize;
-        if len > cap {
-            return Err(FrameError::TooLarge { len, cap });
-        }
+        let len = frame_len(len, cap)?;
         buf.clear();
         buf.resize(len, 0);
         recv.read_exact(buf)
@@ -98,6 +95,26 @@ pub async fn read_frame<T: DeserializeOwned>(
     cap: usize,
     buf: &mut Vec<u8>,
 ) -> Result<T, FrameError> {
-    let bytes = read_raw_frame(recv, cap, buf).await?;
-    Ok(postcard::from_bytes(bytes)?)
+    decode(read_raw_frame(recv, cap, buf).await?)
+}
+
+/// The body length a 4-byte prefix announces, refused past `cap` before anything is allocated.
+pub fn frame_len(prefix: [u8; 4], cap: usize) -> Result<usize, FrameError> {
+    let len = u32::from_le_bytes(prefix) as usize;
+    if len > cap {
+        return Err(FrameError::TooLarge { len, cap });
+    }
+    Ok(len)
+}
+
+/// Decodes one frame's body. Trailing bytes after the message are malformed too: a frame is
+/// exactly one message.
+pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, FrameError> {
+    let (msg, rest) = postcard::take_from_bytes(body)?;
+    if !rest.is_empty() {
+        return Err(FrameError::Malformed(
+            postcard::Error::DeserializeBadEncoding,
+        ));
+    }
+    Ok(msg)
 }

@@ -8,6 +8,8 @@
 pub mod client;
 pub mod discovery;
 pub mod frame;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod identity;
 pub mod invite;
 pub mod server;

@@ -330,7 +330,7 @@ async fn hello(
             .await;
         return Err(err);
     }
-    match postcard::from_bytes::<ClientMsg>(raw) {
+    match crate::frame::decode::<ClientMsg>(raw) {
         Ok(ClientMsg::Hello(hello)) => {
             pending.hello = hello;
             pending.recv = Some(recv);

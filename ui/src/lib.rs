@@ -5,6 +5,8 @@
 pub mod app;
 pub mod draw;
 mod draw_panels;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod keymap;
 pub mod log;
 pub mod panels;
