@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use game::protocol::{ClientMsg, Welcome};
-use game::{StateHash, Tick};
+use game::{PlayerId, StateHash, Tick};
 use host::{
     Arrival, CLOSING, CloseReason, ConnId, Host, HostEvent, Now, Outgoing, Persist, Rejected,
 };
@@ -91,6 +91,7 @@ enum Event {
 struct Conn {
     out: mpsc::Sender<Outgoing>,
     handle: PeerHandle,
+    player: PlayerId,
 }
 
 struct Driver {
@@ -108,7 +109,9 @@ struct Driver {
     lanes: Arc<net::server::Lanes>,
     /// How many players the world had when the lanes were last told.
     known_players: usize,
-    refusals: Arc<Mutex<RefusalLog>>,
+    refusals: Refusals,
+    /// Admissions and departures: a key that reconnects in a loop writes a line a minute.
+    sessions: LogBudget<(PlayerId, &'static str)>,
 }
 
 /// Runs the host until `shutdown` fires, then says goodbye, saves and reports.
@@ -122,7 +125,7 @@ pub async fn run(
     let (events_tx, mut events) = mpsc::channel::<Event>(1024);
     let tasks = TaskTracker::new();
     let listener = Arc::new(listener);
-    let refusals: Arc<Mutex<RefusalLog>> = Arc::default();
+    let refusals: Refusals = Arc::new(Mutex::new(LogBudget::new(REFUSAL_LINES_PER_MINUTE)));
     tasks.spawn(accept_loop(
         listener.clone(),
         events_tx.clone(),
@@ -142,6 +145,7 @@ pub async fn run(
         lanes: listener.lanes(),
         known_players: usize::MAX,
         refusals,
+        sessions: LogBudget::new(SESSION_LINES_PER_MINUTE),
     };
     driver.pump();
     let mut rtt = tokio::time::interval(RTT_EVERY);
@@ -166,7 +170,7 @@ pub async fn run(
 async fn accept_loop(
     listener: Arc<Listener>,
     events: mpsc::Sender<Event>,
-    refusals: Arc<Mutex<RefusalLog>>,
+    refusals: Refusals,
     shutdown: CancellationToken,
 ) {
     loop {
@@ -197,55 +201,71 @@ async fn accept_loop(
     }
 }
 
-/// Keeps what strangers can make the host log small: per address, at most one line a minute
-/// (the next says how many were left out), and at most [`LOG_LINES_PER_MINUTE`] in all.
-#[derive(Debug, Default)]
-pub struct RefusalLog {
-    by_address: BTreeMap<IpAddr, (Instant, u32)>,
+/// Keeps what strangers can make the host log small: per key (an address, or a player and what
+/// happened to them), at most one line a minute (the next says how many were left out), and at
+/// most `per_minute` lines in all. Lines a flood leaves out are counted, never written.
+#[derive(Debug)]
+pub struct LogBudget<K> {
+    by_key: BTreeMap<K, (Instant, u32)>,
     window: Option<Instant>,
     lines_in_window: u32,
+    per_minute: u32,
 }
 
 /// Lines about refused or failed handshakes written per minute, from all addresses together.
-pub const LOG_LINES_PER_MINUTE: u32 = 60;
-/// Addresses remembered for the per-address limit.
-const REMEMBERED_ADDRESSES: usize = 4096;
+pub const REFUSAL_LINES_PER_MINUTE: u32 = 30;
+/// Lines about sessions (admitted, lost, cut off) written per minute, all players together.
+pub const SESSION_LINES_PER_MINUTE: u32 = 30;
+/// Keys remembered for the per-key limit.
+const REMEMBERED_KEYS: usize = 4096;
 
-impl RefusalLog {
-    /// Whether to log another refusal from `ip` now: `Some(suffix)` to log (the suffix counts
+impl<K: Ord> LogBudget<K> {
+    pub fn new(per_minute: u32) -> LogBudget<K> {
+        LogBudget {
+            by_key: BTreeMap::new(),
+            window: None,
+            lines_in_window: 0,
+            per_minute,
+        }
+    }
+
+    /// Whether to log another line about `key` now: `Some(suffix)` to log (the suffix counts
     /// what was left out since), `None` to stay quiet.
-    pub fn note(&mut self, ip: IpAddr, now: Instant) -> Option<String> {
+    pub fn note(&mut self, key: K, now: Instant) -> Option<String> {
         let minute = Duration::from_secs(60);
         if self.window.is_none_or(|w| now.duration_since(w) >= minute) {
             self.window = Some(now);
             self.lines_in_window = 0;
         }
-        if self.by_address.len() >= REMEMBERED_ADDRESSES && !self.by_address.contains_key(&ip) {
-            self.by_address
+        if self.by_key.len() >= REMEMBERED_KEYS && !self.by_key.contains_key(&key) {
+            self.by_key
                 .retain(|_, (at, _)| now.duration_since(*at) < minute);
-            if self.by_address.len() >= REMEMBERED_ADDRESSES {
-                self.by_address.clear();
+            if self.by_key.len() >= REMEMBERED_KEYS {
+                self.by_key.clear();
             }
         }
-        let entry = self.by_address.entry(ip).or_insert((now, 0));
+        let entry = self.by_key.entry(key).or_insert((now, 0));
         let fresh = entry.1 == 0 && entry.0 == now;
         if !fresh && now.duration_since(entry.0) < minute {
             entry.1 += 1;
             return None;
         }
-        if self.lines_in_window >= LOG_LINES_PER_MINUTE {
+        if self.lines_in_window >= self.per_minute {
             entry.1 += 1;
             return None;
         }
         self.lines_in_window += 1;
         let left_out = std::mem::replace(entry, (now, 0)).1;
         Some(if left_out > 0 {
-            format!(" (and {left_out} more from this address in the last minute)")
+            format!(" (and {left_out} more like it in the last minute)")
         } else {
             String::new()
         })
     }
 }
+
+/// Shared by the accept loop and the driver.
+type Refusals = Arc<Mutex<LogBudget<IpAddr>>>;
 
 impl Driver {
     fn on_report(&mut self, report: Report) {
@@ -265,17 +285,27 @@ impl Driver {
             Event::Message(conn, msg) => match self.core.handle_message(conn, msg, now) {
                 Ok(()) => {}
                 Err(e @ (Rejected::Flooding | Rejected::SecondHello)) => {
-                    tracing::info!(conn, "disconnected: {e}");
+                    if let Some(more) = self.session_line(conn, "disconnected") {
+                        tracing::info!(conn, "disconnected: {e}{more}");
+                    }
                 }
                 Err(e) => tracing::debug!(conn, "message refused: {e}"),
             },
             Event::Gone(conn, reason) => {
-                if self.conns.remove(&conn).is_some() {
-                    tracing::info!(conn, "connection lost: {reason}");
+                if let Some(more) = self.session_line(conn, "lost") {
+                    tracing::info!(conn, "connection lost: {reason}{more}");
                 }
+                self.conns.remove(&conn);
                 self.core.handle_departure(conn, now);
             }
         }
+    }
+
+    /// Whether to log what happened to `conn`'s player (see [`LogBudget`]); `None` also when
+    /// the connection is already gone.
+    fn session_line(&mut self, conn: ConnId, what: &'static str) -> Option<String> {
+        let player = self.conns.get(&conn)?.player;
+        self.sessions.note((player, what), Instant::now())
     }
 
     fn arrive(&mut self, pending: Pending, now: Now) {
@@ -287,18 +317,24 @@ impl Driver {
         };
         match self.core.handle_arrival(conn, arrival, now) {
             Ok(welcome) => {
-                tracing::info!(
-                    player = %pending.player.short(),
-                    remote = %pending.remote,
-                    returning = welcome.returning,
-                    "admitted"
-                );
+                let line = self
+                    .sessions
+                    .note((pending.player, "admitted"), Instant::now());
+                if let Some(more) = line {
+                    tracing::info!(
+                        player = %pending.player.short(),
+                        remote = %pending.remote,
+                        returning = welcome.returning,
+                        "admitted{more}"
+                    );
+                }
                 let (out, outbox) = mpsc::channel(OUTBOX);
                 self.conns.insert(
                     conn,
                     Conn {
                         out,
                         handle: pending.handle(),
+                        player: pending.player,
                     },
                 );
                 self.tasks
@@ -511,8 +547,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn refusals_are_logged_once_a_minute_per_address_and_sixty_a_minute_in_all() {
-        let mut log = RefusalLog::default();
+    fn refusals_are_logged_once_a_minute_per_address_and_thirty_a_minute_in_all() {
+        let mut log = LogBudget::new(REFUSAL_LINES_PER_MINUTE);
         let start = Instant::now();
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         assert_eq!(log.note(a, start).as_deref(), Some(""));
@@ -522,13 +558,13 @@ mod tests {
         let later = start + Duration::from_secs(61);
         let line = log.note(a, later).unwrap();
         assert!(line.contains("and 100 more"), "{line}");
-        // Many addresses: sixty lines a minute, then silence until the next minute.
+        // Many addresses: thirty lines a minute, then silence until the next minute.
         let lines = (0..500u32)
             .filter_map(|n| {
                 let ip = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + n));
                 log.note(ip, later + Duration::from_millis(u64::from(n)))
             })
             .count();
-        assert_eq!(lines as u32, LOG_LINES_PER_MINUTE - 1);
+        assert_eq!(lines as u32, REFUSAL_LINES_PER_MINUTE - 1);
     }
 }

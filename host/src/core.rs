@@ -66,8 +66,9 @@ pub struct Config {
     pub idle_yield_after: Duration,
 }
 
-/// New players one code admits at once; after that, one per [`NEW_PLAYER_EVERY`].
-pub const NEW_PLAYER_BURST: f64 = 4.0;
+/// New players one code admits at once (a default game's worth of friends arriving together);
+/// after that, one per [`NEW_PLAYER_EVERY`].
+pub const NEW_PLAYER_BURST: f64 = 8.0;
 pub const NEW_PLAYER_EVERY: Duration = Duration::from_secs(5);
 /// A key that joined, made no character and left is forgotten this long after it left.
 pub const FORGET_AFTER_SECS: u64 = 24 * 3600;

@@ -427,36 +427,40 @@ fn key(n: u32) -> PlayerId {
 #[test]
 fn one_code_admits_a_few_new_players_at_a_time_up_to_its_count_then_a_new_code_is_issued() {
     let mut config = Config::new(HOST);
-    config.max_new_per_code = 6;
+    config.max_new_per_code = 12;
     config.max_players = 64;
     let mut rig = Rig::new(world(), config);
     let ada = rig.join(ADA, "ada", Class::Warrior);
     let code = rig.secret().unwrap();
     // A storm: a burst gets in, then the code admits one new key per five seconds.
     let mut verdicts = Vec::new();
-    for n in 0..10 {
+    for n in 0..12 {
         verdicts.push(
             rig.arrive(key(n), Rig::hello("storm", Some(code)))
                 .map(|_| ()),
         );
     }
     let admitted = verdicts.iter().filter(|v| v.is_ok()).count();
-    assert_eq!(admitted, 3, "Ada plus three: the burst of four is spent");
+    assert_eq!(admitted, 7, "Ada plus seven: the burst of eight is spent");
     assert!(verdicts.contains(&Err(Refusal::JoiningTooFast)));
     rig.run_for(crate::core::NEW_PLAYER_EVERY * 10);
     let mut later = Vec::new();
-    for n in 10..20 {
+    for n in 12..24 {
         later.push(
             rig.arrive(key(n), Rig::hello("storm", Some(code)))
                 .map(|_| ()),
         );
     }
-    assert_eq!(later.iter().filter(|v| v.is_ok()).count(), 2, "six in all");
-    assert!(later.contains(&Err(Refusal::CodeUsedUp { max: 6 })));
+    assert_eq!(
+        later.iter().filter(|v| v.is_ok()).count(),
+        4,
+        "twelve in all"
+    );
+    assert!(later.contains(&Err(Refusal::CodeUsedUp { max: 12 })));
     assert!(
-        Refusal::CodeUsedUp { max: 6 }
+        Refusal::CodeUsedUp { max: 12 }
             .to_string()
-            .contains("has admitted its 6 players; ask the host for a new one")
+            .contains("has admitted its 12 players; ask the host for a new one")
     );
     // The host has a fresh code to give, and the admissions were saved.
     let fresh = rig.secret().unwrap();
@@ -474,7 +478,7 @@ fn one_code_admits_a_few_new_players_at_a_time_up_to_its_count_then_a_new_code_i
         saved
             .unwrap()
             .iter()
-            .any(|s| s.secret == code && s.admitted == 6)
+            .any(|s| s.secret == code && s.admitted == 12)
     );
     // Ada, a returning player, is unaffected; so is a newcomer with the fresh code.
     assert!(rig.client(ada).closed.is_none());
