@@ -132,7 +132,7 @@ impl Game {
                 },
                 from_host = next_from_host(&mut self.joined) => self.on_host_message(from_host).await,
                 code = next_invite(&mut self.hosting) => {
-                    self.app.session.invite = code;
+                    self.app.invite_renewed(code);
                     Flow::Continue
                 }
                 event = next_lan(&mut self.lan) => {

@@ -197,6 +197,14 @@ impl App {
         }
     }
 
+    /// The host issued a new invite code (the old one expired or admitted all it may).
+    pub fn invite_renewed(&mut self, code: Option<String>) {
+        if self.session.invite.is_some() && code.is_some() && code != self.session.invite {
+            self.notice = Some("A new invite code replaces the old one: press I to see it.".into());
+        }
+        self.session.invite = code;
+    }
+
     /// The main menu.
     pub fn menu() -> App {
         App::new(Screen::Menu { selected: 0 })

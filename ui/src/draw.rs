@@ -732,7 +732,7 @@ fn draw_overlay(frame: &mut Frame, area: Rect, overlay: &Overlay, app: &App) {
                         ));
                     }
                     lines.push(Line::styled(
-                        "(the code was also printed in the terminal when hosting began)",
+                        "(a new code replaces it once it expires or has admitted all it may)",
                         theme::hint(),
                     ));
                     lines

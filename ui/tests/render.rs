@@ -339,3 +339,29 @@ fn the_leaderboard_has_local_and_global_tabs_that_tab_switches() {
     let all = text(&render(&app, 80, 24)).join("\n");
     assert!(all.contains("The central board is empty"));
 }
+
+#[test]
+fn a_renewed_invite_code_is_announced_and_shown() {
+    let mut app = in_game();
+    // The first code arriving is no news; a different one is.
+    app.invite_renewed(Some("BRG-TESTCODE".into()));
+    assert_eq!(app.notice, None);
+    app.invite_renewed(Some("BRG-FRESHCODE".into()));
+    let lines = text(&render(&app, 80, 24));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("A new invite code replaces the old one: press I to see it.")),
+        "{lines:#?}"
+    );
+    app.overlay = Some(Overlay::Invite);
+    let lines = text(&render(&app, 80, 24));
+    assert!(
+        lines.iter().any(|l| l.contains("BRG-FRESHCODE")),
+        "{lines:#?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("BRG-TESTCODE")),
+        "{lines:#?}"
+    );
+}
