@@ -358,7 +358,19 @@ impl Driver {
         }
     }
 
+    /// Tells the handshake lanes which keys the host knows (every player of the world and the
+    /// host's own): on every change of the count, and once a second in case one left and
+    /// another came in the same tick.
+    fn tell_lanes(&mut self) {
+        let mut known: std::collections::BTreeSet<PlayerId> =
+            self.core.world().players().map(|(id, _)| *id).collect();
+        self.known_players = known.len();
+        known.insert(self.core.host_player());
+        self.lanes.set_known(known);
+    }
+
     fn read_rtts(&mut self) {
+        self.tell_lanes();
         for (id, conn) in &self.conns {
             self.core.handle_rtt(*id, conn.handle.rtt());
         }
@@ -378,13 +390,8 @@ impl Driver {
     /// Carries out what the core asks: writes, messages, events; keeps the handshake lanes'
     /// list of known keys current.
     fn pump(&mut self) {
-        let players = self.core.world().players().count();
-        if players != self.known_players {
-            self.known_players = players;
-            let mut known: std::collections::BTreeSet<game::PlayerId> =
-                self.core.world().players().map(|(id, _)| *id).collect();
-            known.insert(self.core.host_player());
-            self.lanes.set_known(known);
+        if self.core.world().players().count() != self.known_players {
+            self.tell_lanes();
         }
         // Writes first, so a durable report can come back soonest.
         loop {
