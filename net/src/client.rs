@@ -61,6 +61,13 @@ pub enum JoinError {
     /// Connecting failed for another reason.
     #[error("could not connect: {0}")]
     Transport(String),
+    /// The host turned us away before reading our Hello, more than once: too many connections
+    /// were arriving (from our address, or in all).
+    #[error(
+        "the host is busy with many arriving connections (from your address or in all): try \
+         again in a moment"
+    )]
+    Busy,
     /// The host closed the connection during the handshake.
     #[error("the host closed the connection: {0}")]
     Closed(String),
@@ -153,19 +160,43 @@ pub async fn dial_from(
 }
 
 /// Dials, says `hello`, and waits for the host's answer.
+/// How often [`join`] tries again when the host is busy, and the step of its backoff.
+const BUSY_RETRIES: u32 = 5;
+const BUSY_BACKOFF: Duration = Duration::from_millis(250);
+
+/// Dials `target` and says `hello`. A host that turns us away as busy (a handshake lane is
+/// full: friends behind one address all joining at once) is tried again a few times, with a
+/// growing, jittered pause, before [`JoinError::Busy`].
 pub async fn join(
     identity: &Identity,
     target: &Target,
     hello: Hello,
 ) -> Result<Session, JoinError> {
+    let mut tries = 0;
+    loop {
+        match join_once(identity, target, hello.clone()).await {
+            Err(JoinError::Busy) if tries < BUSY_RETRIES => {
+                tries += 1;
+                let mut jitter = [0u8; 1];
+                let _ = getrandom::fill(&mut jitter);
+                let pause = BUSY_BACKOFF * tries + BUSY_BACKOFF * u32::from(jitter[0]) / 255;
+                tokio::time::sleep(pause).await;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+async fn join_once(
+    identity: &Identity,
+    target: &Target,
+    hello: Hello,
+) -> Result<Session, JoinError> {
     let (endpoint, conn) = dial(identity, target).await?;
-    let (mut send, mut recv) = conn
-        .open_bi()
-        .await
-        .map_err(|e| JoinError::Transport(e.to_string()))?;
+    let (mut send, mut recv) = conn.open_bi().await.map_err(|e| failed(&conn, e))?;
     write_frame(&mut send, &ClientMsg::Hello(hello), MAX_CLIENT_FRAME)
         .await
-        .map_err(|e| JoinError::Transport(e.to_string()))?;
+        .map_err(|e| failed(&conn, e))?;
     let mut buf = Vec::new();
     let answer = tokio::time::timeout(
         DIAL_TIMEOUT * 2,
@@ -189,10 +220,23 @@ pub async fn join(
         Ok(other) => Err(JoinError::Transport(format!(
             "unexpected first answer from the host: {other:?}"
         ))),
-        Err(e) => Err(match closed_reason(&conn) {
+        Err(e) => Err(failed(&conn, e)),
+    }
+}
+
+/// What a failed handshake step means: the host turned us away as busy, closed with a reason,
+/// or the transport failed.
+fn failed(conn: &Connection, e: impl std::fmt::Display) -> JoinError {
+    match conn.close_reason() {
+        Some(ConnectionError::ApplicationClosed(c))
+            if c.error_code == VarInt::from_u32(close::BUSY) =>
+        {
+            JoinError::Busy
+        }
+        _ => match closed_reason(conn) {
             Some(reason) => JoinError::Closed(reason),
             None => JoinError::Transport(e.to_string()),
-        }),
+        },
     }
 }
 

@@ -36,6 +36,8 @@ pub mod close {
     pub const REFUSED: u32 = 2;
     /// The peer could not keep up.
     pub const TOO_SLOW: u32 = 3;
+    /// Too many connections are arriving (from the client's address or in all): try again.
+    pub const BUSY: u32 = 4;
 }
 
 /// How long a connection may be silent before it is considered dead.

@@ -260,7 +260,7 @@ pub async fn handshake(mut arrival: Arrival) -> Result<Pending, HandshakeError> 
         arrival.slot = None;
     } else if arrival.slot.as_ref().is_some_and(|s| s.ip.is_none()) {
         conn.close(
-            VarInt::from_u32(close::REFUSED),
+            VarInt::from_u32(close::BUSY),
             b"too many connections are arriving: try again in a moment",
         );
         return Err(HandshakeError::Busy);

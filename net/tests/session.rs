@@ -361,3 +361,27 @@ async fn a_version_mismatch_closes_with_words_from_the_hosts_side() {
     assert!(reason.contains("this host runs brogue"), "{reason}");
     assert!(!reason.contains("you run"), "{reason}");
 }
+
+#[tokio::test]
+async fn a_join_turned_away_as_busy_tries_again_and_gets_in() {
+    let host = Identity::ephemeral();
+    let (addr, _task) = start_host(&host, admit);
+    // Four strangers from 127.0.0.1 finish TLS and say nothing: the address's lane is full
+    // until the host closes them (the Hello deadline).
+    let mut stalled = Vec::new();
+    for _ in 0..4 {
+        stalled.push(
+            net::client::dial(&Identity::ephemeral(), &target(addr, &host))
+                .await
+                .unwrap(),
+        );
+    }
+    let started = std::time::Instant::now();
+    let session = net::client::join(&Identity::ephemeral(), &target(addr, &host), hello(None))
+        .await
+        .expect("a busy host is tried again until a lane frees");
+    assert!(!session.welcome.world.is_empty());
+    // It got in only once the stalled ones were closed.
+    assert!(started.elapsed() >= net::server::HELLO_TIMEOUT / 2);
+    drop(stalled);
+}
