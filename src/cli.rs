@@ -39,6 +39,20 @@ pub enum Command {
     /// Verify the save offline: replay each world's journal onto its checkpoint, check the state
     /// hash and that no ore was lost or made (read-only; refused while a host holds the save)
     Check(CheckArgs),
+    /// Say whether friends on the internet could reach a host here, without hosting: network
+    /// interfaces, which router protocols answer (a test mapping is made and removed), the
+    /// router's outside address, and what to do
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The UDP port a host would use (a free one is tried instead if a host holds it)
+    #[arg(long, default_value_t = DEFAULT_PORT, value_name = "P")]
+    pub port: u16,
+    /// Print one JSON object instead of a report
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -136,6 +150,13 @@ pub struct HostArgs {
     /// still prove their own key; they see yours to compare). Implies --lan
     #[arg(long)]
     pub lan_open: bool,
+    /// An address friends on the internet reach this host at (a port you forwarded by hand,
+    /// a rented server); repeatable; a name is resolved when the code is made
+    #[arg(long = "public-addr", value_name = "HOST:PORT")]
+    pub public_addr: Vec<String>,
+    /// Never ask the router to forward the port (UPnP, NAT-PMP, PCP)
+    #[arg(long)]
+    pub no_port_mapping: bool,
     #[command(flatten)]
     pub central: CentralArgs,
     #[command(flatten)]

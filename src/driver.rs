@@ -8,7 +8,7 @@
 //! shutdown signal from outside, so a test can start one.
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -39,8 +39,12 @@ const LAG_LOG_EVERY: Duration = Duration::from_secs(5);
 pub struct DriverParams {
     /// Where invite codes point (pin, addresses, port), when invites are issued.
     pub invite_template: Option<Invite>,
-    /// Receives every new invite code (after renewals).
+    /// Receives every new invite code (after renewals, and when the addresses change).
     pub invites: watch::Sender<Option<String>>,
+    /// The secret of the code shown now (re-encoded when the addresses change).
+    pub current_secret: Option<host::IssuedSecret>,
+    /// Where codes point, as the router's answers change it (public address first).
+    pub addresses: watch::Receiver<Vec<SocketAddr>>,
     /// Receives the number of connected players (for the LAN announcement).
     pub players: watch::Sender<u16>,
     /// When the driver's monotonic clock started (the core's time 0).
@@ -149,6 +153,8 @@ pub async fn run(
     };
     driver.pump();
     let mut rtt = tokio::time::interval(RTT_EVERY);
+    let mut addresses = driver.params.addresses.clone();
+    let mut addresses_open = true;
     loop {
         let wake = driver.params.started + driver.core.poll_timeout();
         tokio::select! {
@@ -161,6 +167,10 @@ pub async fn run(
             }
             Some(event) = events.recv() => driver.on_event(event),
             _ = rtt.tick() => driver.read_rtts(),
+            changed = addresses.changed(), if addresses_open => match changed {
+                Ok(()) => driver.readdress(addresses.borrow_and_update().clone()),
+                Err(_) => addresses_open = false,
+            },
         }
         driver.pump();
     }
@@ -369,6 +379,23 @@ impl Driver {
         self.lanes.set_known(known);
     }
 
+    /// The router mapped (or lost) a public address: the code shown now points there too.
+    fn readdress(&mut self, addrs: Vec<SocketAddr>) {
+        let Some(template) = &mut self.params.invite_template else {
+            return;
+        };
+        if addrs.is_empty() || template.addrs == addrs {
+            return;
+        }
+        template.addrs = addrs;
+        if let Some(secret) = &self.params.current_secret {
+            let _ = self
+                .params
+                .invites
+                .send(Some(invite_code(template, secret)));
+        }
+    }
+
     fn read_rtts(&mut self) {
         self.tell_lanes();
         for (id, conn) in &self.conns {
@@ -431,6 +458,7 @@ impl Driver {
         while let Some(event) = self.core.poll_event() {
             match event {
                 HostEvent::InviteIssued(secret) => {
+                    self.params.current_secret = Some(secret);
                     if let Some(template) = &self.params.invite_template {
                         let _ = self
                             .params

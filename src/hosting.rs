@@ -12,6 +12,7 @@ use game::{StateHash, Tick, TickRate, World};
 use host::{Checkpoint, Config, Host};
 use net::discovery::{Announcement, Announcer, Interfaces};
 use net::invite::{Invite, Secret};
+use net::portmap::Reachability;
 use net::{Identity, KeyPin, Listener, Target};
 use store::Store;
 use store::central::Central;
@@ -21,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::central;
 use crate::driver::{self, DriverParams, HostReport};
+use crate::reach::{Reach, ReachOptions};
 use crate::saver::Saver;
 
 /// How often the whole world is checkpointed while playing (the journal holds every tick).
@@ -45,6 +47,8 @@ pub struct HostOptions {
     pub central: Option<Central>,
     /// New keys one invite code may admit.
     pub max_new_per_code: u32,
+    /// Port mapping on the router and addresses given by hand.
+    pub reach: ReachOptions,
 }
 
 /// New keys one invite code admits unless told otherwise.
@@ -72,6 +76,7 @@ impl HostOptions {
             host_name: String::new(),
             central: None,
             max_new_per_code: MAX_NEW_PER_CODE,
+            reach: ReachOptions::default(),
         }
     }
 }
@@ -98,6 +103,9 @@ pub struct Hosting {
     pub fingerprint: String,
     /// The LAN announcement's name, when announced.
     pub announced_as: Option<String>,
+    /// Who can join (the router's answer, kept current).
+    pub reachability: watch::Receiver<Reachability>,
+    reach: Reach,
     shutdown: CancellationToken,
     task: JoinHandle<HostReport>,
     lan: Option<JoinHandle<()>>,
@@ -153,21 +161,26 @@ impl Hosting {
             Vec::new()
         };
         let mut core = Host::new(world, config, secrets, random_bytes(), driver::now(started));
+        let shutdown = CancellationToken::new();
+        let lan_addrs = invite_addresses(addr)
+            .into_iter()
+            .map(|ip| SocketAddr::new(ip, addr.port()))
+            .collect();
+        let reach = Reach::start(addr, lan_addrs, &options.reach, shutdown.clone()).await?;
         // Whatever the core issued at start is written by the saver with everything else.
         let template = options.invites.then(|| Invite {
             host: pin,
-            addrs: invite_addresses(addr),
-            port: addr.port(),
+            addrs: reach.addresses.borrow().clone(),
             secret: Secret([0; 16]),
             expires_at: 0,
         });
+        let current_secret = core.secrets().last().copied();
         let first_code = template
             .as_ref()
-            .and_then(|t| core.secrets().last().map(|s| driver::invite_code(t, s)));
+            .and_then(|t| current_secret.map(|s| driver::invite_code(t, &s)));
         // At start the only events are secrets just issued; the code above already uses them.
         while core.poll_event().is_some() {}
         let (invite_tx, invites) = watch::channel(first_code);
-        let shutdown = CancellationToken::new();
         let (players_tx, players_rx) = watch::channel(0u16);
         let (lan, announced_as) = match &options.lan {
             Some(lan) => {
@@ -190,6 +203,8 @@ impl Hosting {
         let params = DriverParams {
             invite_template: template,
             invites: invite_tx,
+            current_secret,
+            addresses: reach.addresses.clone(),
             players: players_tx,
             started,
         };
@@ -221,6 +236,8 @@ impl Hosting {
             invites,
             fingerprint: crate::join::fingerprint(&pin),
             announced_as,
+            reachability: reach.reachability.clone(),
+            reach,
             shutdown,
             task,
             lan,
@@ -240,6 +257,7 @@ impl Hosting {
         if let Some(lan) = self.lan {
             let _ = lan.await;
         }
+        self.reach.finish().await;
         if let Some(sync) = self.sync
             && let Ok(stats) = sync.await
         {

@@ -224,8 +224,7 @@ mod tests {
     fn codes_addresses_and_fingerprints_parse() {
         let code = Invite {
             host: KeyPin([3; 16]),
-            addrs: vec!["10.1.2.3".parse().unwrap()],
-            port: 4470,
+            addrs: vec!["10.1.2.3:4470".parse().unwrap()],
             secret: net::invite::Secret([4; 16]),
             expires_at: 4_000_000_000,
         }

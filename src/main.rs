@@ -11,6 +11,7 @@ use brogue::cli::{Cli, Command, DEFAULT_PORT, DEFAULT_WORLD};
 use brogue::hosting::{HostOptions, Hosting, LanOptions};
 use brogue::join::{JoinSpec, KnownHosts, Resolved, find_lan_game, lan_target};
 use brogue::play::{self, Player, Start};
+use brogue::reach::ReachOptions;
 use brogue::{bots, paths};
 use clap::Parser;
 use color_eyre::eyre::{self, WrapErr as _};
@@ -59,6 +60,9 @@ async fn run(cli: Cli) -> eyre::Result<()> {
     if let Some(Command::Lan(args)) = &cli.command {
         return list_lan(args, &interfaces).await;
     }
+    if let Some(Command::Doctor(args)) = &cli.command {
+        return brogue::doctor::run(args, &interfaces).await;
+    }
     if let Some(Command::Check(args)) = &cli.command {
         return brogue::check::run(&data_dir, args.world.as_deref(), args.json);
     }
@@ -104,6 +108,10 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             .map(store::central::Central::from_url)
             .transpose()?,
         max_new_per_code: brogue::hosting::MAX_NEW_PER_CODE,
+        reach: ReachOptions {
+            port_mapping: true,
+            public: Vec::new(),
+        },
     };
     let player = |name: Option<String>, class| Player {
         identity: identity.clone(),
@@ -147,6 +155,10 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                     .map(store::central::Central::from_url)
                     .transpose()?,
                 max_new_per_code: args.max_new_per_code,
+                reach: ReachOptions {
+                    port_mapping: !args.no_port_mapping,
+                    public: args.public_addr,
+                },
             };
             let hosting = Hosting::start(&options, &identity, &data_dir).await?;
             announce(&hosting)?;
@@ -173,7 +185,9 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             let me = player(args.character.name, args.character.class);
             finish(play::run(me, Start::Join(resolved), default_host).await?)
         }
-        Some(Command::Lan(_) | Command::Leaderboard(_) | Command::Check(_)) => {
+        Some(
+            Command::Lan(_) | Command::Leaderboard(_) | Command::Check(_) | Command::Doctor(_),
+        ) => {
             unreachable!("handled before the identity is loaded")
         }
         Some(Command::Bots(args)) => {
@@ -227,6 +241,8 @@ fn announce(hosting: &Hosting) -> eyre::Result<()> {
     if let Some(name) = &hosting.announced_as {
         writeln!(out, "lan: announced as {name}")?;
     }
+    let reach = hosting.reachability.borrow();
+    writeln!(out, "reachability: {} {}", reach.verdict(), *reach)?;
     out.flush()?;
     Ok(())
 }
@@ -235,6 +251,8 @@ fn announce(hosting: &Hosting) -> eyre::Result<()> {
 async fn headless(mut hosting: Hosting) -> eyre::Result<()> {
     let mut invites = hosting.invites.clone();
     invites.borrow_and_update(); // already announced
+    let mut reach = hosting.reachability.clone();
+    reach.borrow_and_update();
     let stop = async {
         #[cfg(unix)]
         {
@@ -257,6 +275,10 @@ async fn headless(mut hosting: Hosting) -> eyre::Result<()> {
                 if let Some(code) = invites.borrow().clone() {
                     println!("invite: {code}");
                 }
+            }
+            Ok(()) = reach.changed() => {
+                let now = reach.borrow().clone();
+                println!("reachability: {} {now}", now.verdict());
             }
         }
     }

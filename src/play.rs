@@ -131,8 +131,11 @@ impl Game {
                     None => Flow::Exit,
                 },
                 from_host = next_from_host(&mut self.joined) => self.on_host_message(from_host).await,
-                code = next_invite(&mut self.hosting) => {
-                    self.app.invite_renewed(code);
+                change = next_hosting_change(&mut self.hosting) => {
+                    match change {
+                        HostingChange::Invite(code) => self.app.invite_renewed(code),
+                        HostingChange::Reach(reach) => self.app.reach_changed(reach),
+                    }
                     Flow::Continue
                 }
                 event = next_lan(&mut self.lan) => {
@@ -253,6 +256,7 @@ impl Game {
             hosting: true,
             tick_rate: 0,
             fingerprint: Some(hosting.fingerprint.clone()),
+            reach: hosting.invite().is_some().then(|| reach_of(&hosting)),
         };
         self.hosting = Some(hosting);
         match crate::session::join(&self.player.identity, &target, &self.player.name, None).await {
@@ -305,6 +309,7 @@ impl Game {
             hosting: false,
             tick_rate: joined.welcome.tick_rate,
             fingerprint: None,
+            reach: None,
         });
         self.joined = Some(joined);
         Ok(())
@@ -405,15 +410,39 @@ async fn next_from_host(joined: &mut Option<Joined>) -> FromHost {
     }
 }
 
-async fn next_invite(hosting: &mut Option<Hosting>) -> Option<String> {
-    match hosting {
-        Some(h) => {
-            if h.invites.changed().await.is_err() {
+/// The hosting's reachability, for the sidebar and the invite overlay.
+fn reach_of(hosting: &Hosting) -> ui::Reach {
+    let reach = hosting.reachability.borrow();
+    ui::Reach {
+        verdict: reach.verdict().to_owned(),
+        detail: reach.to_string(),
+    }
+}
+
+/// What changed about our own hosting: a new invite code, or who can reach it.
+enum HostingChange {
+    Invite(Option<String>),
+    Reach(ui::Reach),
+}
+
+async fn next_hosting_change(hosting: &mut Option<Hosting>) -> HostingChange {
+    let Some(h) = hosting else {
+        return std::future::pending().await;
+    };
+    let announced = h.invite().is_some();
+    let reach = async {
+        if !announced || h.reachability.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        changed = h.invites.changed() => {
+            if changed.is_err() {
                 std::future::pending::<()>().await;
             }
-            h.invites.borrow().clone()
+            HostingChange::Invite(h.invites.borrow().clone())
         }
-        None => std::future::pending().await,
+        () = reach => HostingChange::Reach(reach_of(h)),
     }
 }
 

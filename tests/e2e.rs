@@ -249,8 +249,7 @@ fn mistyped_codes_are_caught_before_dialling() {
     };
     let code = Invite {
         host: net::KeyPin([1; 16]),
-        addrs: vec!["127.0.0.1".parse().unwrap()],
-        port: 9,
+        addrs: vec!["127.0.0.1:9".parse().unwrap()],
         secret: Secret([2; 16]),
         expires_at: 4_000_000_000,
     }

@@ -172,7 +172,7 @@ fn a_lan_game_is_found_joined_and_withdrawn() {
     // Bound to 0.0.0.0, the invite names the real interface address.
     let invite = host.parsed_invite();
     assert!(
-        invite.addrs.contains(&lan.ip_a),
+        invite.addrs.contains(&(lan.ip_a, port).into()),
         "invite addresses {:?}",
         invite.addrs
     );
@@ -180,7 +180,7 @@ fn a_lan_game_is_found_joined_and_withdrawn() {
         invite
             .addrs
             .iter()
-            .all(|ip| !ip.is_loopback() && !ip.is_unspecified())
+            .all(|a| !a.ip().is_loopback() && !a.ip().is_unspecified())
     );
 
     // A watcher in b, running across the whole story.

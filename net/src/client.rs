@@ -28,11 +28,7 @@ pub struct Target {
 impl Target {
     pub fn from_invite(invite: &Invite) -> Target {
         Target {
-            addrs: invite
-                .addrs
-                .iter()
-                .map(|ip| SocketAddr::new(*ip, invite.port))
-                .collect(),
+            addrs: invite.addrs.clone(),
             pin: invite.host,
         }
     }
@@ -41,13 +37,12 @@ impl Target {
 /// Joining a host failed.
 #[derive(Debug, thiserror::Error)]
 pub enum JoinError {
-    /// Nobody answered at any address.
+    /// No address answered; what happened at each, one per line.
     #[error(
-        "no answer from the host at {tried} within {} s. Is the game still running? Are you on \
-         the same network, or has the host forwarded UDP port {port}? A firewall may block it",
-        DIAL_TIMEOUT.as_secs()
+        "could not reach the host (is the game still running?). Tried:\n{}",
+        tried.iter().map(|t| format!("  {t}")).collect::<Vec<_>>().join("\n")
     )]
-    Unreachable { tried: String, port: u16 },
+    Unreachable { tried: Vec<Tried> },
     /// The host's key is not the one in the invite code.
     #[error(
         "host identity changed: the code expects key {expected}, but the host at that address has \
@@ -87,8 +82,48 @@ pub enum SessionError {
     Protocol(String),
 }
 
-/// Dials the first address of `target` that answers within [`DIAL_TIMEOUT`], checking the
-/// host's key against the pin.
+/// One address an invite named, and what happened when it was dialled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tried {
+    pub addr: SocketAddr,
+    pub outcome: Outcome,
+}
+
+/// What one dialled address did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Silence for [`DIAL_TIMEOUT`].
+    NoAnswer,
+    /// The packet could not be sent or the connection failed for another reason.
+    Failed(String),
+}
+
+impl std::fmt::Display for Tried {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (addr, port) = (self.addr, self.addr.port());
+        match &self.outcome {
+            Outcome::NoAnswer => {
+                write!(f, "{addr} — no answer in {} s ", DIAL_TIMEOUT.as_secs())?;
+                if crate::portmap::is_not_public(addr.ip()) {
+                    write!(
+                        f,
+                        "(an address on the host's own network: from elsewhere use its public address)"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "(is the host's router forwarding UDP {port}? a firewall may block it)"
+                    )
+                }
+            }
+            Outcome::Failed(why) => write!(f, "{addr} — {why}"),
+        }
+    }
+}
+
+/// Dials every address of `target` at once (happy eyeballs) and keeps the first connection
+/// whose host has the pinned key; the others are dropped. Each address gets
+/// [`DIAL_TIMEOUT`].
 pub async fn dial(
     identity: &Identity,
     target: &Target,
@@ -103,60 +138,66 @@ pub async fn dial_from(
     target: &Target,
     source: Option<IpAddr>,
 ) -> Result<(Endpoint, Connection), JoinError> {
-    let (tls, observed) = tls::client_config(identity, target.pin)
-        .map_err(|e| JoinError::Transport(e.to_string()))?;
-    let crypto = quinn::crypto::rustls::QuicClientConfig::try_from(tls)
-        .map_err(|e| JoinError::Transport(e.to_string()))?;
-    let mut config = quinn::ClientConfig::new(Arc::new(crypto));
-    config.transport_config(transport());
-    let mut last_error = None;
-    let mut timed_out = false;
-    for addr in &target.addrs {
-        let bind: SocketAddr = match (source, addr.ip()) {
-            (Some(ip), _) => (ip, 0).into(),
-            (None, IpAddr::V4(_)) => (Ipv4Addr::UNSPECIFIED, 0).into(),
-            (None, IpAddr::V6(_)) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+    let mut attempts = tokio::task::JoinSet::new();
+    for &addr in &target.addrs {
+        let (tls, observed) = tls::client_config(identity, target.pin)
+            .map_err(|e| JoinError::Transport(e.to_string()))?;
+        let crypto = quinn::crypto::rustls::QuicClientConfig::try_from(tls)
+            .map_err(|e| JoinError::Transport(e.to_string()))?;
+        let mut config = quinn::ClientConfig::new(Arc::new(crypto));
+        config.transport_config(transport());
+        let pin = target.pin;
+        attempts.spawn(async move {
+            let outcome = dial_one(addr, config, source).await;
+            let wrong_key = observed.get().filter(|id| !pin.matches(id));
+            (addr, outcome, wrong_key)
+        });
+    }
+    let mut tried = Vec::new();
+    let mut wrong_key = None;
+    while let Some(done) = attempts.join_next().await {
+        let Ok((addr, outcome, found)) = done else {
+            continue;
         };
-        let endpoint = match Endpoint::client(bind) {
-            Ok(e) => e,
-            Err(e) => {
-                last_error = Some(JoinError::Transport(e.to_string()));
-                continue;
+        match outcome {
+            Ok(connected) => return Ok(connected),
+            Err(outcome) => {
+                wrong_key = wrong_key.or(found);
+                tried.push(Tried { addr, outcome });
             }
-        };
-        let connecting = match endpoint.connect_with(config.clone(), *addr, SERVER_NAME) {
-            Ok(c) => c,
-            Err(e) => {
-                last_error = Some(JoinError::Transport(e.to_string()));
-                continue;
-            }
-        };
-        match tokio::time::timeout(DIAL_TIMEOUT, connecting).await {
-            Ok(Ok(conn)) => return Ok((endpoint, conn)),
-            Ok(Err(e)) => {
-                if let Some(found) = observed.get().filter(|id| !target.pin.matches(id)) {
-                    return Err(JoinError::HostIdentityChanged {
-                        expected: target.pin.fingerprint(),
-                        found: KeyPin::of(&found).fingerprint(),
-                    });
-                }
-                last_error = Some(JoinError::Transport(e.to_string()));
-            }
-            Err(_) => timed_out = true,
         }
     }
-    // Silence is the clearest story to tell: "nobody answered" beats a local socket error.
-    Err(last_error
-        .filter(|_| !timed_out)
-        .unwrap_or_else(|| JoinError::Unreachable {
-            tried: target
-                .addrs
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-            port: target.addrs.first().map_or(0, SocketAddr::port),
-        }))
+    if let Some(found) = wrong_key {
+        return Err(JoinError::HostIdentityChanged {
+            expected: target.pin.fingerprint(),
+            found: KeyPin::of(&found).fingerprint(),
+        });
+    }
+    // In the order the code lists them, the public address first.
+    tried.sort_by_key(|t| target.addrs.iter().position(|a| *a == t.addr));
+    Err(JoinError::Unreachable { tried })
+}
+
+async fn dial_one(
+    addr: SocketAddr,
+    config: quinn::ClientConfig,
+    source: Option<IpAddr>,
+) -> Result<(Endpoint, Connection), Outcome> {
+    let bind: SocketAddr = match (source, addr.ip()) {
+        (Some(ip), _) => (ip, 0).into(),
+        (None, IpAddr::V4(_)) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+        (None, IpAddr::V6(_)) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+    };
+    let endpoint = Endpoint::client(bind)
+        .map_err(|e| Outcome::Failed(format!("could not open a socket: {e}")))?;
+    let connecting = endpoint
+        .connect_with(config, addr, SERVER_NAME)
+        .map_err(|e| Outcome::Failed(format!("could not dial: {e}")))?;
+    match tokio::time::timeout(DIAL_TIMEOUT, connecting).await {
+        Ok(Ok(conn)) => Ok((endpoint, conn)),
+        Ok(Err(ConnectionError::TimedOut)) | Err(_) => Err(Outcome::NoAnswer),
+        Ok(Err(e)) => Err(Outcome::Failed(e.to_string())),
+    }
 }
 
 /// Dials, says `hello`, and waits for the host's answer.
@@ -342,5 +383,36 @@ impl SessionHandle {
         self.conn
             .close(VarInt::from_u32(close::NORMAL), reason.as_bytes());
         let _ = tokio::time::timeout(Duration::from_secs(1), self.endpoint.wait_idle()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_that_did_not_answer_says_what_to_check() {
+        let public = Tried {
+            addr: "198.51.100.7:4470".parse().unwrap(),
+            outcome: Outcome::NoAnswer,
+        };
+        assert_eq!(
+            public.to_string(),
+            "198.51.100.7:4470 — no answer in 5 s (is the host's router forwarding UDP 4470? a \
+             firewall may block it)"
+        );
+        let lan = Tried {
+            addr: "192.168.1.5:4470".parse().unwrap(),
+            outcome: Outcome::NoAnswer,
+        };
+        assert!(lan.to_string().contains("the host's own network"), "{lan}");
+        let shared = Tried {
+            addr: "100.80.1.2:4470".parse().unwrap(),
+            outcome: Outcome::Failed("could not dial: invalid remote address".into()),
+        };
+        assert_eq!(
+            shared.to_string(),
+            "100.80.1.2:4470 — could not dial: invalid remote address"
+        );
     }
 }

@@ -22,7 +22,7 @@ pub fn invite(data: &[u8]) {
     let pasted = String::from_utf8_lossy(data);
     match Invite::parse(&pasted) {
         Ok(invite) => {
-            assert!(!invite.addrs.is_empty() && invite.port != 0);
+            assert!(!invite.addrs.is_empty() && invite.addrs.iter().all(|a| a.port() != 0));
             assert_eq!(Invite::parse(&invite.encode()), Ok(invite));
         }
         Err(e) => assert!(!e.to_string().is_empty()),
@@ -175,8 +175,7 @@ pub fn seeds(target: &str) -> Vec<(&'static str, Vec<u8>)> {
 fn sample_invite(addrs: Vec<IpAddr>) -> Invite {
     Invite {
         host: KeyPin([0xA5; 16]),
-        addrs,
-        port: 4470,
+        addrs: addrs.into_iter().map(|ip| (ip, 4470).into()).collect(),
         secret: Secret([0x3C; 16]),
         expires_at: 1_795_000_020,
     }
@@ -189,11 +188,17 @@ fn invite_seeds() -> Vec<(&'static str, Vec<u8>)> {
         IpAddr::V4(Ipv4Addr::new(203, 0, 113, 9)),
     ])
     .encode();
+    let mut mapped = sample_invite(vec![IpAddr::V4(Ipv4Addr::new(192, 168, 1, 23))]);
+    mapped
+        .addrs
+        .insert(0, (Ipv4Addr::new(198, 51, 100, 7), 61234).into());
+    let mapped = mapped.encode();
     let mut typo = v4.clone();
     typo.replace_range(10..11, if &v4[10..11] == "Z" { "Y" } else { "Z" });
     vec![
         ("v4", v4.clone().into_bytes()),
         ("v6-and-v4", both.into_bytes()),
+        ("public-port-and-lan", mapped.into_bytes()),
         (
             "pasted-lowercase-with-dashes",
             format!("  {}\n", v4.to_lowercase().replace("brg-", "brg-----"))

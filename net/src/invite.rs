@@ -3,9 +3,13 @@
 //!
 //! The payload pins the host's key, says where to dial, and carries a 128-bit secret with an
 //! expiry. The checksum catches typos before anything is dialled. With one IPv4 address a code
-//! is 80 characters.
+//! is 80 characters; with a router's public address and port plus one LAN address, 89.
+//!
+//! Two payload versions exist. Version 1 has one port for every address; version 2 gives each
+//! address its own port (a router may map the host's port to a different public one). A code
+//! whose addresses share one port is still written as version 1, so older brogues read it.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::LazyLock;
 
 use data_encoding::{DecodeKind, Encoding, Specification};
@@ -43,15 +47,16 @@ impl std::fmt::Debug for Secret {
 pub struct Invite {
     /// Pin of the host's key.
     pub host: KeyPin,
-    /// Where to dial, in order of preference.
-    pub addrs: Vec<IpAddr>,
-    pub port: u16,
+    /// Where to dial: the public address first when there is one, then the LAN ones.
+    pub addrs: Vec<SocketAddr>,
     pub secret: Secret,
     /// Unix seconds (whole minutes) after which the secret no longer admits new players.
     pub expires_at: u64,
 }
 
-/// The private wire format. New versions add variants; old ones stay readable.
+/// The private wire format of version 1 (its postcard variant index is the first byte, 0).
+/// Version 2 is written by hand after a first byte of [`V2`]: postcard would spend a length
+/// byte on the address list, and two IPv4 addresses with ports must fit in one line.
 #[derive(Serialize, Deserialize)]
 enum Wire {
     V1 {
@@ -70,6 +75,12 @@ enum WireAddr {
     V4([u8; 4]),
     V6([u8; 16]),
 }
+
+/// The first byte of a version-2 payload: then the host pin (16), the secret (16), the expiry
+/// minute (4, big-endian) and, to the end, addresses: `4` + 4 bytes or `6` + 16 bytes, each
+/// followed by its port (2, big-endian).
+const V2: u8 = 1;
+const V2_FIXED: usize = 1 + 16 + 16 + 4;
 
 /// Why a pasted code was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -99,24 +110,51 @@ pub enum InviteError {
 impl Invite {
     /// The code to share, e.g. `BRG-0G2B…`.
     pub fn encode(&self) -> String {
-        let wire = Wire::V1 {
-            host: self.host.0,
-            secret: self.secret.0,
-            expires_minute: u32::try_from(self.expires_at / 60).unwrap_or(u32::MAX),
-            port: self.port,
-            addrs: self
-                .addrs
-                .iter()
-                .map(|a| match a {
-                    IpAddr::V4(v4) => WireAddr::V4(v4.octets()),
-                    IpAddr::V6(v6) => WireAddr::V6(v6.octets()),
-                })
-                .collect(),
-        };
-        let mut bytes = postcard::to_stdvec(&wire).expect("in-memory encoding cannot fail");
+        let mut bytes = self.payload();
         let sum = Sha256::digest(&bytes);
         bytes.extend_from_slice(&sum[..CHECKSUM_LEN]);
         format!("{PREFIX}{}", CROCKFORD.encode(&bytes))
+    }
+
+    fn payload(&self) -> Vec<u8> {
+        let expires_minute = u32::try_from(self.expires_at / 60).unwrap_or(u32::MAX);
+        let port = self.addrs.first().map_or(0, SocketAddr::port);
+        if self.addrs.iter().all(|a| a.port() == port) {
+            let wire = Wire::V1 {
+                host: self.host.0,
+                secret: self.secret.0,
+                expires_minute,
+                port,
+                addrs: self
+                    .addrs
+                    .iter()
+                    .map(|a| match a.ip() {
+                        IpAddr::V4(v4) => WireAddr::V4(v4.octets()),
+                        IpAddr::V6(v6) => WireAddr::V6(v6.octets()),
+                    })
+                    .collect(),
+            };
+            return postcard::to_stdvec(&wire).expect("in-memory encoding cannot fail");
+        }
+        let mut bytes = Vec::with_capacity(V2_FIXED + 19 * self.addrs.len());
+        bytes.push(V2);
+        bytes.extend_from_slice(&self.host.0);
+        bytes.extend_from_slice(&self.secret.0);
+        bytes.extend_from_slice(&expires_minute.to_be_bytes());
+        for addr in &self.addrs {
+            match addr.ip() {
+                IpAddr::V4(v4) => {
+                    bytes.push(4);
+                    bytes.extend_from_slice(&v4.octets());
+                }
+                IpAddr::V6(v6) => {
+                    bytes.push(6);
+                    bytes.extend_from_slice(&v6.octets());
+                }
+            }
+            bytes.extend_from_slice(&addr.port().to_be_bytes());
+        }
+        bytes
     }
 
     /// Reads a pasted code. Surrounding whitespace, case, dashes and spaces inside are forgiven.
@@ -146,45 +184,82 @@ impl Invite {
         if Sha256::digest(payload)[..CHECKSUM_LEN] != *sum {
             return Err(InviteError::Checksum);
         }
-        let (wire, rest): (Wire, &[u8]) = match postcard::take_from_bytes(payload) {
-            Ok(ok) => ok,
-            Err(_) if payload.first().is_some_and(|v| *v > 0) => {
-                return Err(InviteError::UnknownVersion);
-            }
-            Err(_) => return Err(InviteError::Length),
+        let invite = match payload.first() {
+            Some(&V2) => parse_v2(payload)?,
+            _ => parse_v1(payload)?,
         };
-        if !rest.is_empty() {
-            return Err(InviteError::Length);
-        }
-        let Wire::V1 {
-            host,
-            secret,
-            expires_minute,
-            port,
-            addrs,
-        } = wire;
-        let addrs: Vec<IpAddr> = addrs
-            .into_iter()
-            .map(|a| match a {
-                WireAddr::V4(o) => IpAddr::V4(Ipv4Addr::from(o)),
-                WireAddr::V6(o) => IpAddr::V6(Ipv6Addr::from(o)),
-            })
-            .collect();
-        if addrs.is_empty() || port == 0 {
+        if invite.addrs.is_empty() || invite.addrs.iter().any(|a| a.port() == 0) {
             return Err(InviteError::NoAddress);
         }
-        Ok(Invite {
-            host: KeyPin(host),
-            addrs,
-            port,
-            secret: Secret(secret),
-            expires_at: u64::from(expires_minute) * 60,
-        })
+        Ok(invite)
     }
 
     pub fn is_expired(&self, now_unix: u64) -> bool {
         now_unix >= self.expires_at
     }
+}
+
+fn parse_v1(payload: &[u8]) -> Result<Invite, InviteError> {
+    let (wire, rest): (Wire, &[u8]) = match postcard::take_from_bytes(payload) {
+        Ok(ok) => ok,
+        Err(_) if payload.first().is_some_and(|v| *v > V2) => {
+            return Err(InviteError::UnknownVersion);
+        }
+        Err(_) => return Err(InviteError::Length),
+    };
+    if !rest.is_empty() {
+        return Err(InviteError::Length);
+    }
+    let Wire::V1 {
+        host,
+        secret,
+        expires_minute,
+        port,
+        addrs,
+    } = wire;
+    Ok(Invite {
+        host: KeyPin(host),
+        addrs: addrs
+            .into_iter()
+            .map(|a| match a {
+                WireAddr::V4(o) => SocketAddr::new(IpAddr::V4(Ipv4Addr::from(o)), port),
+                WireAddr::V6(o) => SocketAddr::new(IpAddr::V6(Ipv6Addr::from(o)), port),
+            })
+            .collect(),
+        secret: Secret(secret),
+        expires_at: u64::from(expires_minute) * 60,
+    })
+}
+
+fn parse_v2(payload: &[u8]) -> Result<Invite, InviteError> {
+    let fixed = payload.get(..V2_FIXED).ok_or(InviteError::Length)?;
+    let take = |at: usize, n: usize| fixed[at..at + n].to_vec();
+    let host: [u8; 16] = take(1, 16).try_into().expect("16 bytes");
+    let secret: [u8; 16] = take(17, 16).try_into().expect("16 bytes");
+    let expires_minute = u32::from_be_bytes(take(33, 4).try_into().expect("4 bytes"));
+    let mut rest = &payload[V2_FIXED..];
+    let mut addrs = Vec::new();
+    while let Some((&kind, tail)) = rest.split_first() {
+        let len = match kind {
+            4 => 4,
+            6 => 16,
+            _ => return Err(InviteError::Length),
+        };
+        let entry = tail.get(..len + 2).ok_or(InviteError::Length)?;
+        let (ip, port) = entry.split_at(len);
+        let ip = match kind {
+            4 => IpAddr::V4(Ipv4Addr::from(<[u8; 4]>::try_from(ip).expect("4 bytes"))),
+            _ => IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(ip).expect("16 bytes"))),
+        };
+        addrs.push(SocketAddr::new(ip, u16::from_be_bytes([port[0], port[1]])));
+        rest = &tail[len + 2..];
+    }
+    Ok(Invite {
+        host: KeyPin(host),
+        addrs,
+        secret: Secret(secret),
+        expires_at: u64::from(expires_minute) * 60,
+    })
 }
 
 #[cfg(test)]
@@ -194,8 +269,7 @@ mod tests {
     fn sample() -> Invite {
         Invite {
             host: KeyPin([0xA5; 16]),
-            addrs: vec![IpAddr::V4(Ipv4Addr::new(192, 168, 1, 23))],
-            port: 4470,
+            addrs: vec![SocketAddr::new(Ipv4Addr::new(192, 168, 1, 23).into(), 4470)],
             secret: Secret([0x3C; 16]),
             expires_at: 1_795_000_020,
         }
@@ -206,9 +280,50 @@ mod tests {
         let invite = sample();
         assert_eq!(Invite::parse(&invite.encode()).unwrap(), invite);
         let mut two = sample();
-        two.addrs.push("fe80::1".parse().unwrap());
-        two.port = 65000;
+        two.addrs.push("[fe80::1]:4470".parse().unwrap());
         assert_eq!(Invite::parse(&two.encode()).unwrap(), two);
+    }
+
+    #[test]
+    fn a_public_port_of_its_own_makes_a_version_2_code_that_fits_one_line() {
+        let mut invite = sample();
+        invite
+            .addrs
+            .insert(0, "198.51.100.7:61234".parse().unwrap());
+        let code = invite.encode();
+        assert_eq!(Invite::parse(&code).unwrap(), invite);
+        assert!(code.len() <= 90, "{} characters: {code}", code.len());
+        // The same addresses on one port stay version 1 (older brogues read them).
+        invite.addrs[0].set_port(4470);
+        let v1 = invite.encode();
+        assert_eq!(Invite::parse(&v1).unwrap(), invite);
+        assert!(v1.len() < code.len());
+        let mut v6 = sample();
+        v6.addrs.push("[2001:db8::7]:9".parse().unwrap());
+        assert_eq!(Invite::parse(&v6.encode()).unwrap(), v6);
+    }
+
+    #[test]
+    fn a_version_2_code_with_a_broken_address_list_is_refused() {
+        let mut invite = sample();
+        invite.addrs.push("198.51.100.7:61234".parse().unwrap());
+        let good = invite.payload();
+        let reencode = |payload: &[u8]| {
+            let mut bytes = payload.to_vec();
+            let sum = Sha256::digest(&bytes);
+            bytes.extend_from_slice(&sum[..CHECKSUM_LEN]);
+            Invite::parse(&format!("{PREFIX}{}", CROCKFORD.encode(&bytes)))
+        };
+        assert_eq!(reencode(&good), Ok(invite));
+        assert_eq!(reencode(&good[..good.len() - 1]), Err(InviteError::Length));
+        assert_eq!(reencode(&good[..V2_FIXED]), Err(InviteError::NoAddress));
+        assert_eq!(reencode(&good[..20]), Err(InviteError::Length));
+        let mut bad_kind = good.clone();
+        bad_kind[V2_FIXED] = 5;
+        assert_eq!(reencode(&bad_kind), Err(InviteError::Length));
+        let mut newer = good.clone();
+        newer[0] = 2;
+        assert_eq!(reencode(&newer), Err(InviteError::UnknownVersion));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod frame;
 pub mod fuzz;
 pub mod identity;
 pub mod invite;
+pub mod portmap;
 pub mod server;
 pub mod tls;
 

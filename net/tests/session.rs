@@ -191,8 +191,78 @@ async fn nobody_listening_is_reported_as_unreachable() {
     let err = net::client::join(&Identity::ephemeral(), &target(addr, &host), hello(None))
         .await
         .unwrap_err();
-    assert!(matches!(err, JoinError::Unreachable { .. }), "{err:?}");
-    assert!(err.to_string().contains(&port.to_string()));
+    match &err {
+        JoinError::Unreachable { tried } => {
+            assert_eq!(tried.len(), 1);
+            assert_eq!(tried[0].addr, addr);
+            assert_eq!(tried[0].outcome, net::client::Outcome::NoAnswer);
+        }
+        other => panic!("expected Unreachable, got {other:?}"),
+    }
+    // Each address is named with what happened there and what to check.
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("127.0.0.1:{port} — no answer in 5 s")),
+        "{text}"
+    );
+    assert!(text.contains("the host's own network"), "{text}");
+}
+
+#[tokio::test]
+async fn every_address_is_dialled_and_the_one_with_the_pinned_key_wins() {
+    // The code names an impostor first (a host with another key, as a stale LAN address may
+    // reach someone else's game), a dead port second, and the real host last.
+    let host = Identity::ephemeral();
+    let (real, _task) = start_host(&host, admit);
+    let (impostor, _task2) = start_host(&Identity::ephemeral(), admit);
+    let dead = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let target = Target {
+        addrs: vec![impostor, dead, real],
+        pin: KeyPin::of(&host.id()),
+    };
+    let me = Identity::ephemeral();
+    let session = net::client::join(&me, &target, hello(None)).await.unwrap();
+    assert_eq!(session.welcome.player, me.id());
+    assert_acknowledged(session, 3).await;
+}
+
+#[tokio::test]
+async fn when_no_address_answers_each_is_reported_in_the_codes_order() {
+    let dead = || {
+        std::net::UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+    };
+    let (first, second) = (dead(), dead());
+    let target = Target {
+        addrs: vec![first, second],
+        pin: KeyPin::of(&Identity::ephemeral().id()),
+    };
+    let err = net::client::join(&Identity::ephemeral(), &target, hello(None))
+        .await
+        .unwrap_err();
+    let JoinError::Unreachable { tried } = &err else {
+        panic!("expected Unreachable, got {err:?}");
+    };
+    assert_eq!(
+        tried.iter().map(|t| t.addr).collect::<Vec<_>>(),
+        [first, second]
+    );
+    let text = err.to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[1].starts_with(&format!("  {first} — no answer")),
+        "{text}"
+    );
+    assert!(
+        lines[2].starts_with(&format!("  {second} — no answer")),
+        "{text}"
+    );
 }
 
 /// Says a proper Hello on a raw stream; returns the host's first answer and the send half.

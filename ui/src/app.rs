@@ -136,6 +136,29 @@ pub struct Session {
     pub tick_rate: u8,
     /// The host key's fingerprint (when hosting), for players to compare.
     pub fingerprint: Option<String>,
+    /// Who can join this host (when hosting for others).
+    pub reach: Option<Reach>,
+}
+
+/// Who can join a host: the verdict word (`internet`, `cgnat`, `lan-only`, `loopback`) and
+/// the sentence that says why and what to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reach {
+    pub verdict: String,
+    pub detail: String,
+}
+
+impl Reach {
+    /// A few words for the sidebar.
+    pub fn short(&self) -> &'static str {
+        match self.verdict.as_str() {
+            "internet" => "open to the internet",
+            "cgnat" => "LAN only (CGNAT)",
+            "lan-only" => "LAN only",
+            "loopback" => "this machine only",
+            _ => "reach unknown",
+        }
+    }
 }
 
 /// The whole state of the TUI.
@@ -203,6 +226,17 @@ impl App {
             self.notice = Some("A new invite code replaces the old one: press I to see it.".into());
         }
         self.session.invite = code;
+    }
+
+    /// The host's reachability changed (a mapping landed or was lost).
+    pub fn reach_changed(&mut self, reach: Reach) {
+        if self.session.reach.is_some() && self.session.reach.as_ref() != Some(&reach) {
+            self.notice = Some(format!(
+                "Reachability: {}. Press I for details.",
+                reach.short()
+            ));
+        }
+        self.session.reach = Some(reach);
     }
 
     /// The main menu.

@@ -585,6 +585,9 @@ fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         "? keys"
     };
+    if let Some(reach) = &app.session.reach {
+        lines.push(Line::styled(reach.short(), theme::hint()));
+    }
     lines.push(Line::styled(hint, theme::hint()));
     frame.render_widget(Paragraph::new(lines), inner);
 }
@@ -735,6 +738,10 @@ fn draw_overlay(frame: &mut Frame, area: Rect, overlay: &Overlay, app: &App) {
                         "(a new code replaces it once it expires or has admitted all it may)",
                         theme::hint(),
                     ));
+                    if let Some(reach) = &app.session.reach {
+                        lines.push(Line::raw(""));
+                        lines.push(Line::raw(format!("Reachability: {}", reach.detail)));
+                    }
                     lines
                 }
                 None => vec![Line::raw(

@@ -46,6 +46,7 @@ fn session() -> Session {
         hosting: false,
         tick_rate: 20,
         fingerprint: None,
+        reach: None,
     }
 }
 

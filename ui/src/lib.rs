@@ -13,7 +13,7 @@ pub mod panels;
 pub mod term;
 pub mod theme;
 
-pub use app::{App, Board, BoardRow, Intent, LanEntry, LanStatus, Overlay, Screen, Session};
+pub use app::{App, Board, BoardRow, Intent, LanEntry, LanStatus, Overlay, Reach, Screen, Session};
 pub use draw::{MIN_HEIGHT, MIN_WIDTH, draw};
 pub use panels::Panel;
 

@@ -46,6 +46,7 @@ impl Game {
             hosting: true,
             tick_rate: 20,
             fingerprint: None,
+            reach: None,
         });
         let mut game = Game {
             world,

@@ -44,6 +44,7 @@ fn in_game() -> App {
         hosting: true,
         tick_rate: 20,
         fingerprint: Some("00112233445566778899aabbccddeeff".into()),
+        reach: None,
     });
     let mut tracker = Tracker::new();
     let update = tracker.poll_update(&world, me, &BTreeMap::new()).unwrap();
@@ -362,6 +363,65 @@ fn a_renewed_invite_code_is_announced_and_shown() {
     );
     assert!(
         !lines.iter().any(|l| l.contains("BRG-TESTCODE")),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn the_host_sees_who_can_reach_it_in_the_sidebar_and_the_invite_overlay() {
+    let mut app = in_game();
+    app.reach_changed(ui::Reach {
+        verdict: "lan-only".into(),
+        detail: "asking your router to map UDP 4470…".into(),
+    });
+    assert_eq!(app.notice, None, "the first verdict is no news");
+    let lines = text(&render(&app, 80, 24));
+    assert!(lines.iter().any(|l| l.contains("LAN only")), "{lines:#?}");
+    app.reach_changed(ui::Reach {
+        verdict: "internet".into(),
+        detail: "friends on the internet can join at 5.9.0.1:4470 (mapped on your router by \
+                 UPnP)"
+            .into(),
+    });
+    let lines = text(&render(&app, 80, 24));
+    assert!(
+        lines.iter().any(|l| l.contains("open to the internet")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Reachability: open to the internet. Press I for details.")),
+        "{lines:#?}"
+    );
+    app.overlay = Some(Overlay::Invite);
+    let lines = text(&render(&app, 80, 24));
+    let popup: Vec<String> = lines
+        .iter()
+        .filter(|l| l.contains('│'))
+        .map(|l| {
+            l.split('│')
+                .nth(1)
+                .unwrap_or_default()
+                .trim_end()
+                .to_owned()
+        })
+        .skip_while(|l| !l.starts_with("Give this code"))
+        .collect();
+    assert_eq!(
+        popup,
+        [
+            "Give this code to a friend; they paste it into Join:",
+            "",
+            "BRG-TESTCODE",
+            "",
+            "Your host key: 00112233445566778899aabbccddeeff",
+            "(players joining from the LAN list see it too, to compare)",
+            "(a new code replaces it once it expires or has admitted all it may)",
+            "",
+            "Reachability: friends on the internet can join at 5.9.0.1:4470 (mapped on your",
+            "router by UPnP)",
+        ],
         "{lines:#?}"
     );
 }
