@@ -15,8 +15,11 @@ use tokio_util::sync::CancellationToken;
 /// How long hosting waits for the router before printing the first code (a mapping that lands
 /// later refreshes the code).
 pub const FIRST_ANSWER: Duration = Duration::from_millis(2500);
-/// How long a host with no mapping waits before asking the router again.
-const ASK_AGAIN: Duration = Duration::from_secs(120);
+/// How long a host with no mapping waits before asking the router again: 10 s at first (the
+/// host may just have switched UPnP on in the router, as the message suggests), doubling up to
+/// 5 minutes.
+const ASK_AGAIN: Duration = Duration::from_secs(10);
+const ASK_AGAIN_MAX: Duration = Duration::from_secs(300);
 /// How long removing the mapping may delay quitting.
 const REMOVE_PATIENCE: Duration = Duration::from_secs(2);
 
@@ -130,6 +133,7 @@ struct Keeper {
 
 impl Keeper {
     async fn run(self, stop: CancellationToken) {
+        let mut pause = ASK_AGAIN;
         loop {
             let (survey, mapping) = tokio::select! {
                 () = stop.cancelled() => return,
@@ -150,11 +154,15 @@ impl Keeper {
                     if self.keep(mapping, &stop).await {
                         return;
                     }
+                    pause = ASK_AGAIN;
                 }
-                None => tokio::select! {
-                    () = stop.cancelled() => return,
-                    () = tokio::time::sleep(ASK_AGAIN) => {}
-                },
+                None => {
+                    tokio::select! {
+                        () = stop.cancelled() => return,
+                        () = tokio::time::sleep(pause) => {}
+                    }
+                    pause = (pause * 2).min(ASK_AGAIN_MAX);
+                }
             }
         }
     }
@@ -227,5 +235,26 @@ impl Keeper {
             *old = reach;
             changed
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn public_addresses_are_resolved_and_bad_ones_say_what_to_give() {
+        let found = resolve(&["203.0.113.7:4470".into(), "localhost:5000".into()])
+            .await
+            .unwrap();
+        assert_eq!(found[0], "203.0.113.7:4470".parse().unwrap());
+        assert_eq!(found[1].port(), 5000);
+        assert!(found[1].ip().is_loopback());
+        let err = resolve(&["203.0.113.7".into()])
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("--public-addr 203.0.113.7: "), "{err}");
+        assert!(err.contains("Give HOST:PORT"), "{err}");
     }
 }

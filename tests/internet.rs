@@ -29,6 +29,8 @@ struct RouterKind {
     /// The first three octets of the outside link (the router is `.1`, the internet `.2`).
     outside: &'static str,
     upnp: bool,
+    /// Describe itself as an IGD v1 device (WANIPConnection:1) rather than v2.
+    igd_v1: bool,
     /// Whether miniupnpd runs at all.
     daemon: bool,
 }
@@ -36,6 +38,7 @@ struct RouterKind {
 const HOME_ROUTER: RouterKind = RouterKind {
     outside: "5.9.0",
     upnp: true,
+    igd_v1: false,
     daemon: true,
 };
 
@@ -51,7 +54,8 @@ struct Lab {
 
 impl Lab {
     fn create(kind: RouterKind) -> Result<Lab, String> {
-        support::root_for("building a NAT lab from network namespaces")?;
+        support::root_for("building a NAT lab from network namespaces")
+            .map_err(|_| "needs root (to build a NAT lab from network namespaces)".to_owned())?;
         for (tool, package) in [
             ("ip", "iproute2"),
             ("nft", "nftables"),
@@ -146,12 +150,12 @@ impl Lab {
         wait_until_up(&lab)?;
         let mut lab = lab;
         if kind.daemon {
-            lab.start_miniupnpd(kind.upnp)?;
+            lab.start_miniupnpd(kind.upnp, kind.igd_v1)?;
         }
         Ok(lab)
     }
 
-    fn start_miniupnpd(&mut self, upnp: bool) -> Result<(), String> {
+    fn start_miniupnpd(&mut self, upnp: bool, igd_v1: bool) -> Result<(), String> {
         let conf = self.dir.path().join("miniupnpd.conf");
         let text = format!(
             "ext_ifname=wan\nlistening_ip=lan\nhttp_port=0\nenable_natpmp=yes\n\
@@ -159,8 +163,10 @@ impl Lab {
              upnp_table_name=filter\nupnp_nat_table_name=nat\nupnp_forward_chain=miniupnpd\n\
              upnp_nat_chain=prerouting_miniupnpd\n\
              upnp_nat_postrouting_chain=postrouting_miniupnpd\n\
-             allow 1024-65535 10.77.0.0/24 1024-65535\ndeny 0-65535 0.0.0.0/0 0-65535\n",
-            if upnp { "yes" } else { "no" }
+             allow 1024-65535 10.77.0.0/24 1024-65535\ndeny 0-65535 0.0.0.0/0 0-65535\n\
+             force_igd_desc_v1={}\n",
+            if upnp { "yes" } else { "no" },
+            if igd_v1 { "yes" } else { "no" },
         );
         std::fs::write(&conf, text).map_err(|e| e.to_string())?;
         let log = std::fs::File::create(self.dir.path().join("miniupnpd.log"))
@@ -329,7 +335,7 @@ macro_rules! lab_or_skip {
         match Lab::create($kind) {
             Ok(lab) => lab,
             Err(why) => {
-                eprintln!("SKIPPED: {} ({why})", $name);
+                eprintln!("SKIPPED: {why} — {}", $name);
                 return;
             }
         }
@@ -362,6 +368,8 @@ fn a_friend_on_the_internet_joins_through_the_port_the_router_mapped() {
     let doctor = lab.doctor();
     assert_eq!(doctor["verdict"], "internet", "{doctor}");
     assert_eq!(doctor["mapping"]["protocol"], "upnp", "{doctor}");
+    assert_eq!(doctor["renewed"], true, "{doctor}");
+    assert_eq!(doctor["removed"], true, "{doctor}");
     assert_eq!(
         doctor["mapping"]["external"],
         format!("{}:4470", lab.outside_ip)
@@ -419,6 +427,32 @@ fn a_friend_on_the_internet_joins_through_the_port_the_router_mapped() {
 }
 
 #[test]
+fn an_igd_v1_router_maps_the_port_too() {
+    let lab = lab_or_skip!(
+        "an_igd_v1_router_maps_the_port_too",
+        RouterKind {
+            igd_v1: true,
+            ..HOME_ROUTER
+        }
+    );
+    let (_h, host_dir) = data_dir();
+    let (host, reach) = lab.host_reach(&host_dir, &[]);
+    assert!(
+        reach.ends_with("(mapped on your router by UPnP)"),
+        "{reach}"
+    );
+    assert!(
+        lab.miniupnpd_log()
+            .contains("WANIPConnection:1#AddPortMapping"),
+        "the v1 service was used"
+    );
+    let outside = lab.bot(&lab.internet, &host.invite);
+    assert_eq!(outside["connected"], 1, "{outside}");
+    stop(host);
+    assert_eq!(lab.forwarded_ports(), Vec::<u16>::new(), "removed on exit");
+}
+
+#[test]
 fn with_upnp_off_nat_pmp_or_pcp_still_maps_the_port() {
     let lab = lab_or_skip!(
         "with_upnp_off_nat_pmp_or_pcp_still_maps_the_port",
@@ -442,6 +476,61 @@ fn with_upnp_off_nat_pmp_or_pcp_still_maps_the_port() {
     );
     assert_eq!(lab.forwarded_ports(), [4470]);
     let outside = lab.bot(&lab.internet, &host.invite);
+    assert_eq!(outside["connected"], 1, "{outside}");
+    stop(host);
+    assert_eq!(lab.forwarded_ports(), Vec::<u16>::new(), "removed on exit");
+    // The doctor renews its test mapping with PCP/NAT-PMP too.
+    let doctor = lab.doctor();
+    assert_eq!(doctor["verdict"], "internet", "{doctor}");
+    assert_eq!(doctor["renewed"], true, "{doctor}");
+    assert_eq!(lab.forwarded_ports(), Vec::<u16>::new());
+}
+
+#[test]
+fn a_router_that_answers_later_gets_the_host_a_new_code_that_works_outside() {
+    let mut lab = lab_or_skip!(
+        "a_router_that_answers_later_gets_the_host_a_new_code_that_works_outside",
+        RouterKind {
+            daemon: false,
+            ..HOME_ROUTER
+        }
+    );
+    let (_h, host_dir) = data_dir();
+    let (mut host, reach) = lab.host_reach(&host_dir, &[]);
+    assert!(reach.starts_with("lan-only no router answered"), "{reach}");
+    // The host switches UPnP on in the router, as the message suggests; within the first
+    // retry (10 s) the host maps, says so, and prints a code with the public address first.
+    lab.start_miniupnpd(true, false).unwrap();
+    let reach = host.expect_line_within("reachability: ", Duration::from_secs(30));
+    assert!(
+        reach.starts_with(&format!(
+            "internet friends on the internet can join at {}:4470",
+            lab.outside_ip
+        )),
+        "{reach}"
+    );
+    // The new code and the verdict come in either order.
+    let code = match host
+        .skipped
+        .iter()
+        .rev()
+        .find_map(|l| l.strip_prefix("invite: "))
+    {
+        Some(code) => code.to_owned(),
+        None => host.expect_line("invite: "),
+    };
+    assert_ne!(code, host.invite);
+    let invite = net::Invite::parse(&code).unwrap();
+    assert_eq!(
+        invite.secret,
+        host.parsed_invite().secret,
+        "the same secret, readdressed"
+    );
+    assert_eq!(
+        invite.addrs[0].to_string(),
+        format!("{}:4470", lab.outside_ip)
+    );
+    let outside = lab.bot(&lab.internet, &code);
     assert_eq!(outside["connected"], 1, "{outside}");
     stop(host);
     assert_eq!(lab.forwarded_ports(), Vec::<u16>::new(), "removed on exit");

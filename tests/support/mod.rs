@@ -76,7 +76,12 @@ impl HostProcess {
 
     /// The rest of the next stdout line starting with `prefix` (waits up to 10 s).
     pub fn expect_line(&mut self, prefix: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        self.expect_line_within(prefix, Duration::from_secs(10))
+    }
+
+    /// [`HostProcess::expect_line`], waiting up to `patience`.
+    pub fn expect_line_within(&mut self, prefix: &str, patience: Duration) -> String {
+        let deadline = Instant::now() + patience;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
