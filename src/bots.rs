@@ -203,11 +203,11 @@ async fn bot(
             break;
         }
         // Trades move on their own messages, whenever the view changes.
-        if let Some(msg) = brain.trade_move(&view, now) {
-            if joined.outbox.send(msg).await.is_err() {
-                run.error = Some("the host went away".into());
-                break;
-            }
+        if let Some(msg) = brain.trade_move(&view, now)
+            && joined.outbox.send(msg).await.is_err()
+        {
+            run.error = Some("the host went away".into());
+            break;
         }
         // Act when the character is ready and the previous action was seen to start.
         if in_flight.is_none() && now >= ready_at {

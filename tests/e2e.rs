@@ -278,7 +278,7 @@ async fn a_flood_of_actions_never_moves_a_character_faster() {
     let mut last = ada.view.me.as_ref().unwrap().pos;
     let mut i = 0u32;
     while began.elapsed() < Duration::from_secs(2) {
-        let dir = if i % 2 == 0 { Dir::E } else { Dir::W };
+        let dir = if i.is_multiple_of(2) { Dir::E } else { Dir::W };
         i += 1;
         ada.act(Action::Move(dir)).await;
         ada.drain(Duration::from_millis(5)).await;

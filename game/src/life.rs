@@ -54,10 +54,10 @@ impl World {
                     }
                 }
                 Life::Alive => {
-                    if now.0 % hp_every == 0 && c.hp < c.max_hp() {
+                    if now.0.is_multiple_of(hp_every) && c.hp < c.max_hp() {
                         c.hp += 1;
                     }
-                    if now.0 % mana_every == 0 && c.mana < c.max_mana() {
+                    if now.0.is_multiple_of(mana_every) && c.mana < c.max_mana() {
                         c.mana += 1;
                     }
                 }
@@ -74,7 +74,7 @@ impl World {
 
     /// Trolls and the Deep Warden knit their wounds, on floors where someone plays.
     fn regenerate_monsters(&mut self) {
-        if self.now().0 % self.ticks(MONSTER_REGEN_MS) != 0 {
+        if !self.now().0.is_multiple_of(self.ticks(MONSTER_REGEN_MS)) {
             return;
         }
         let active: Vec<u8> = self

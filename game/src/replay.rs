@@ -238,7 +238,7 @@ fn raw(input: &Input) -> String {
 }
 
 fn unhex_any(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len() / 2)

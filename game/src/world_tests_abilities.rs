@@ -102,7 +102,10 @@ fn frost_nova_then_a_warrior_blow_shatters_in_play() {
         .map_or(0, |m| m.hp);
     let loss = hp - after;
     // Warrior 3..=7 minus orc armour 2, doubled: an even number from 2 to 10.
-    assert!(loss % 2 == 0 && (2..=10).contains(&loss), "lost {loss}");
+    assert!(
+        loss.is_multiple_of(2) && (2..=10).contains(&loss),
+        "lost {loss}"
+    );
 }
 
 #[test]

@@ -79,7 +79,7 @@ pub fn record_with(seed: u64, tamper: Option<(usize, Class)>) -> Recording {
                 batch.push(Input::CreateCharacter { player, class });
                 continue;
             }
-            if rng.next() % 3 != 0 {
+            if !rng.next().is_multiple_of(3) {
                 continue;
             }
             seq += 1;
