@@ -182,6 +182,10 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                 }
                 (None, None) => unreachable!("clap requires a code or --lan"),
             };
+            eyre::ensure!(
+                !resolved.target.pin.matches(&identity.id()),
+                brogue::play::OWN_IDENTITY
+            );
             let me = player(args.character.name, args.character.class);
             finish(play::run(me, Start::Join(resolved), default_host).await?)
         }

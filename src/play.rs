@@ -285,6 +285,9 @@ impl Game {
 
     /// Joins another host; on success the host is remembered for direct-address joins.
     async fn join(&mut self, resolved: Resolved) -> Result<(), String> {
+        if resolved.target.pin.matches(&self.player.identity.id()) {
+            return Err(OWN_IDENTITY.to_owned());
+        }
         let joined = crate::session::join(
             &self.player.identity,
             &resolved.target,
@@ -418,6 +421,11 @@ fn reach_of(hosting: &Hosting) -> ui::Reach {
         detail: reach.to_string(),
     }
 }
+
+/// Joining a host with the host's own key (a second brogue on the host's data dir) would take
+/// over the host's character.
+pub const OWN_IDENTITY: &str = "that is the host's own identity (this brogue uses the host's data \
+     dir): give this player its own --data-dir";
 
 /// What changed about our own hosting: a new invite code, or who can reach it.
 enum HostingChange {

@@ -265,6 +265,27 @@ fn mistyped_codes_are_caught_before_dialling() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("neither an invite code"));
 }
 
+#[test]
+fn joining_with_the_hosts_own_data_dir_is_refused_and_the_host_plays_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = HostProcess::start(dir.path(), "mine", &[]);
+    let out = Command::new(BIN)
+        .args(["join", &host.invite, "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("that is the host's own identity") && stderr.contains("--data-dir"),
+        "{stderr}"
+    );
+    // Nothing was dialled: the host is still up and says so when stopped.
+    let (saved, exit) = host.stop();
+    assert!(exit.success());
+    assert!(saved.starts_with("mine tick "), "{saved}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_flood_of_actions_never_moves_a_character_faster() {
     let dir = tempfile::tempdir().unwrap();

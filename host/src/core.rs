@@ -293,6 +293,16 @@ impl Host {
             return Err(Refusal::ShuttingDown);
         }
         let player = arrival.player;
+        // The host's own player is never replaced by a second connection with its key (a
+        // brogue started on the host's data dir): replacing it would end the host's own
+        // session, and with it the game for everyone.
+        let host_playing = self
+            .sessions
+            .values()
+            .any(|s| s.player() == Some(self.config.host_player));
+        if player == self.config.host_player && host_playing {
+            return Err(Refusal::AlreadyConnected);
+        }
         let admit = self.admission(&arrival, now)?;
         self.make_room(player, now)?;
         let returning = match admit {

@@ -107,6 +107,28 @@ fn a_full_game_refuses_newcomers_but_not_a_reconnect_which_replaces_the_old_conn
 }
 
 #[test]
+fn a_second_connection_with_the_hosts_own_key_is_refused_and_the_host_plays_on() {
+    let mut rig = rig();
+    let host = rig.join(HOST, "hana", Class::Mage);
+    // A brogue started on the host's data dir dials in with the same key.
+    assert_eq!(
+        rig.arrive(HOST, Rig::hello("hana", None)).unwrap_err(),
+        Refusal::AlreadyConnected
+    );
+    rig.run_ticks(2);
+    assert_eq!(
+        rig.client(host).closed,
+        None,
+        "the host's own session goes on"
+    );
+    assert!(rig.client(host).view.me.is_some());
+    // Once the host's own player has left, its key is welcome again (the TUI host rejoining).
+    rig.depart(host);
+    rig.run_ticks(2);
+    assert!(rig.arrive(HOST, Rig::hello("hana", None)).is_ok());
+}
+
+#[test]
 fn a_flood_is_cut_to_the_rate_and_a_long_flood_disconnects() {
     let mut rig = rig();
     let conn = rig.join(ADA, "ada", Class::Warrior);
