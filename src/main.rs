@@ -388,7 +388,8 @@ fn print_lan(games: &[LanGame]) {
 
 fn finish(outcome: play::Outcome) -> eyre::Result<()> {
     if let Some(message) = outcome.message {
-        println!("{message}");
+        // After SIGHUP the terminal is gone: the world is saved, so a failed write is no error.
+        let _ = writeln!(std::io::stdout(), "{message}");
     }
     Ok(())
 }

@@ -49,6 +49,9 @@ pub struct Outcome {
 
 /// Runs the TUI until the player leaves.
 pub async fn run(player: Player, start: Start, menu_host: HostOptions) -> eyre::Result<Outcome> {
+    // Closing the terminal (SIGHUP) or SIGTERM ends the game the way quitting does: a hosted
+    // world is saved and friends are told, then the terminal is restored.
+    let stops = Stops::new()?;
     let mut terminal = ui::term::init()?;
     let (tx, keys) = mpsc::channel::<Event>(256);
     ui::term::spawn_input(move |ev| tx.blocking_send(ev).is_ok());
@@ -64,6 +67,7 @@ pub async fn run(player: Player, start: Start, menu_host: HostOptions) -> eyre::
         lan: None,
         lan_games: BTreeMap::new(),
         known,
+        stops,
     };
     game.app.preferred_class = game.player.class;
     let result = game.drive(&mut terminal, start).await;
@@ -93,6 +97,43 @@ struct Game {
     lan: Option<Browser>,
     lan_games: BTreeMap<String, LanGame>,
     known: KnownHosts,
+    stops: Stops,
+}
+
+/// SIGTERM and SIGHUP, as a stream the game loop selects on.
+struct Stops {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Stops {
+    fn new() -> eyre::Result<Stops> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Stops {
+                term: signal(SignalKind::terminate())?,
+                hup: signal(SignalKind::hangup())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Stops {})
+    }
+
+    /// The name of the next stop signal.
+    async fn next(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => "SIGTERM",
+                _ = self.hup.recv() => "SIGHUP (the terminal closed)",
+            }
+        }
+        #[cfg(not(unix))]
+        std::future::pending().await
+    }
 }
 
 enum Flow {
@@ -141,6 +182,12 @@ impl Game {
                 event = next_lan(&mut self.lan) => {
                     self.on_lan(event);
                     Flow::Continue
+                }
+                signal = self.stops.next() => {
+                    tracing::info!("stopping on {signal}");
+                    return Ok(Outcome {
+                        message: Some(format!("Stopped by {signal}.")),
+                    });
                 }
             };
             if let Flow::Exit = flow {

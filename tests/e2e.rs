@@ -468,3 +468,109 @@ async fn two_players_trade_over_the_network_and_the_trade_survives_a_restart() {
     assert_eq!(bob2.carried(), 2);
     assert_eq!(ada2.carried(), mined - 2);
 }
+
+/// The TUI host in a pseudo-terminal (`script`), stopped by `signal`: friends are told, the
+/// world is saved, the terminal is given back (alternate screen left), the exit is clean.
+async fn a_tui_host_stops_cleanly_on(signal: &str) {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: `script` (util-linux) is not installed, no pseudo-terminal");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let line = format!(
+        "{BIN} host --bind 127.0.0.1 --port 0 --world tui --class mage --data-dir {}",
+        dir.path().display()
+    );
+    let mut script = Command::new("script")
+        .args(["-qfec", &line, "/dev/null"])
+        .env("TERM", "xterm-256color")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = script.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = std::io::Read::read(&mut out, &mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                return;
+            }
+        }
+    });
+    let mut screen = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let code = loop {
+        if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(100)) {
+            screen.extend(chunk);
+        }
+        let text = String::from_utf8_lossy(&screen);
+        if let Some(code) = text
+            .split("invite: ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .filter(|c| c.len() >= 70)
+        {
+            break code.to_owned();
+        }
+        assert!(std::time::Instant::now() < deadline, "no invite: {text}");
+    };
+    let invite = Invite::parse(&code).unwrap();
+    let mut friend = Client::join(Identity::ephemeral(), &invite, "Friend").await;
+    friend.create(Class::Warrior).await;
+    let pid = loop {
+        let found = Command::new("pgrep")
+            .args(["-f", "--", &format!("--data-dir {}", dir.path().display())])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&found.stdout).to_string();
+        // The shell `script` started may still be there: the brogue process is the one whose
+        // executable is ours.
+        let ours = text
+            .lines()
+            .filter_map(|p| p.trim().parse::<u32>().ok())
+            .find(|p| {
+                std::fs::read_link(format!("/proc/{p}/exe"))
+                    .is_ok_and(|exe| exe == std::path::Path::new(BIN))
+            });
+        if let Some(pid) = ours {
+            break pid;
+        }
+        assert!(std::time::Instant::now() < deadline, "no brogue process");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let reason = tokio::time::timeout(Duration::from_secs(10), friend.closed())
+        .await
+        .expect("the friend is told");
+    assert!(reason.contains("host closed"), "{reason}");
+    let status = script.wait().unwrap();
+    assert!(status.success(), "exit {status:?}");
+    while let Ok(chunk) = rx.recv_timeout(Duration::from_millis(200)) {
+        screen.extend(chunk);
+    }
+    let text = String::from_utf8_lossy(&screen);
+    assert!(text.contains("\x1b[?1049l"), "the alternate screen is left");
+    let report = support::check_json(dir.path());
+    assert_eq!(report["ok"], true, "{report}");
+    let log = std::fs::read_dir(dir.path().join("logs"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect::<String>();
+    assert!(log.contains(&format!("stopping on SIG{signal}")), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tui_host_saves_and_tells_friends_on_sigterm() {
+    a_tui_host_stops_cleanly_on("TERM").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tui_host_saves_and_tells_friends_when_its_terminal_closes() {
+    a_tui_host_stops_cleanly_on("HUP").await;
+}

@@ -577,6 +577,11 @@ impl App {
                     self.overlay = None;
                     Some(Intent::Leave)
                 }
+                // A second Ctrl-C quits at once (the world is saved and friends are told).
+                KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    self.overlay = None;
+                    Some(Intent::Exit)
+                }
                 _ => {
                     self.overlay = None;
                     None
@@ -764,6 +769,12 @@ mod tests {
         assert_eq!(app.overlay, None);
         app.handle_key(key(KeyCode::Char('Q')));
         assert_eq!(app.handle_key(key(KeyCode::Char('y'))), Some(Intent::Leave));
+        // Ctrl-C asks the same question; a second Ctrl-C quits at once.
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(app.handle_key(ctrl_c), None);
+        assert_eq!(app.overlay, Some(Overlay::ConfirmQuit { others: 1 }));
+        assert_eq!(app.handle_key(ctrl_c), Some(Intent::Exit));
+        assert_eq!(app.overlay, None);
         // Alone, or as a guest: no question.
         app.session.hosting = false;
         assert_eq!(app.handle_key(key(KeyCode::Char('Q'))), Some(Intent::Leave));
