@@ -162,6 +162,9 @@ impl Game {
         }
         loop {
             self.sync_lan();
+            if let Ok(size) = terminal.size() {
+                self.app.rows = size.height;
+            }
             terminal.draw(|f| ui::draw(f, &self.app))?;
             let flow = tokio::select! {
                 event = self.keys.recv() => match event {

@@ -504,7 +504,7 @@ pub enum ViewError {
 }
 
 /// How many log lines a client keeps.
-pub const LOG_LINES: usize = 200;
+pub const LOG_LINES: usize = 1000;
 
 /// The client's picture of the world, built only from updates.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -72,10 +72,23 @@ pub struct BoardRow {
 pub enum Overlay {
     Help,
     Invite,
+    /// The message history, `scroll` lines up from the newest.
+    History {
+        scroll: usize,
+    },
     /// The host is about to quit with others connected.
     ConfirmQuit {
         others: usize,
     },
+}
+
+/// How far PgUp/PgDn move the message history.
+pub const HISTORY_PAGE: usize = 10;
+
+/// Message lines the history shows on a terminal `rows` high (the box, its hint line and a
+/// margin take five).
+pub fn history_rows(rows: u16) -> usize {
+    usize::from(rows.saturating_sub(5)).max(1)
 }
 
 /// What the runtime must do after a key.
@@ -181,6 +194,8 @@ pub struct App {
     pub notice: Option<String>,
     /// What is wrong with the host itself (it cannot save), shown until it is fixed.
     pub host_trouble: Option<String>,
+    /// The terminal's height when last drawn (pages of the message history depend on it).
+    pub rows: u16,
     asked_for_character: bool,
     died: bool,
 }
@@ -199,6 +214,7 @@ impl App {
             target: None,
             notice: None,
             host_trouble: None,
+            rows: 24,
             asked_for_character: false,
             died: false,
         }
@@ -467,6 +483,10 @@ impl App {
                 self.overlay = Some(Overlay::Help);
                 None
             }
+            Command::History => {
+                self.overlay = Some(Overlay::History { scroll: 0 });
+                None
+            }
             Command::ShowInvite => {
                 self.overlay = Some(Overlay::Invite);
                 None
@@ -589,6 +609,26 @@ impl App {
             },
             Overlay::Help | Overlay::Invite => {
                 self.overlay = None;
+                None
+            }
+            Overlay::History { scroll } => {
+                let lines = crate::log::folded(&self.view.log).len();
+                let most = lines.saturating_sub(history_rows(self.rows));
+                let scroll = match key.code {
+                    KeyCode::Up | KeyCode::Char('k') => scroll + 1,
+                    KeyCode::Down | KeyCode::Char('j') => scroll.saturating_sub(1),
+                    KeyCode::PageUp => scroll + HISTORY_PAGE,
+                    KeyCode::PageDown => scroll.saturating_sub(HISTORY_PAGE),
+                    KeyCode::Home | KeyCode::Char('g') => most,
+                    KeyCode::End | KeyCode::Char('G') => 0,
+                    _ => {
+                        self.overlay = None;
+                        return None;
+                    }
+                };
+                self.overlay = Some(Overlay::History {
+                    scroll: scroll.min(most),
+                });
                 None
             }
         }

@@ -651,18 +651,12 @@ fn draw_log(frame: &mut Frame, area: Rect, app: &App) {
         ));
     }
     let rows = inner.height as usize - usize::from(footer.is_some());
-    let skip = view.log.len().saturating_sub(rows);
-    let mut lines: Vec<Line> = view
-        .log
-        .iter()
+    let folded = crate::log::folded(&view.log);
+    let skip = folded.len().saturating_sub(rows);
+    let mut lines: Vec<Line> = folded
+        .into_iter()
         .skip(skip)
-        .map(|l| {
-            let text = crate::log::describe(&l.event);
-            Line::styled(
-                sanitize(&text, 300),
-                theme::tone(crate::log::tone(&l.event)),
-            )
-        })
+        .map(|(text, tone)| Line::styled(sanitize(&text, 300), theme::tone(tone)))
         .collect();
     if let Some(f) = footer {
         lines.push(f);
@@ -749,6 +743,34 @@ fn draw_overlay(frame: &mut Frame, area: Rect, overlay: &Overlay, app: &App) {
                 )],
             };
             popup(frame, area, " Invite ", lines, area.width.min(90));
+        }
+        Overlay::History { scroll } => {
+            let folded = crate::log::folded(&app.view.log);
+            let width = area.width.saturating_sub(2).max(20);
+            let rows = crate::app::history_rows(area.height);
+            let scroll = (*scroll).min(folded.len().saturating_sub(rows));
+            let end = folded.len() - scroll;
+            let start = end.saturating_sub(rows);
+            let mut lines: Vec<Line> = folded[start..end]
+                .iter()
+                .map(|(text, tone)| {
+                    let text = sanitize(text, usize::from(width) - 2);
+                    Line::styled(text, theme::tone(*tone))
+                })
+                .collect();
+            if folded.is_empty() {
+                lines.push(Line::raw("Nothing has happened yet."));
+            }
+            lines.push(Line::styled(
+                format!(
+                    "lines {}–{} of {} · ↑↓ PgUp PgDn Home End scroll · Esc closes",
+                    start + usize::from(!folded.is_empty()),
+                    end,
+                    folded.len()
+                ),
+                theme::hint(),
+            ));
+            popup(frame, area, " Messages ", lines, width);
         }
         Overlay::ConfirmQuit { others } => {
             let lines = vec![

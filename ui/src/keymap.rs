@@ -21,6 +21,7 @@ pub enum Command {
     Trade,
     Chat,
     Help,
+    History,
     ShowInvite,
     Quit,
 }
@@ -145,6 +146,11 @@ pub const GAME_KEYS: &[Binding] = &[
         help: "chat (/trade NAME to trade)",
     },
     Binding {
+        keys: &[KeyCode::Char('P')],
+        command: Command::History,
+        help: "message history (also Ctrl-P)",
+    },
+    Binding {
         keys: &[KeyCode::Char('I')],
         command: Command::ShowInvite,
         help: "show the invite code",
@@ -161,10 +167,15 @@ pub const GAME_KEYS: &[Binding] = &[
     },
 ];
 
-/// The command bound to a key press, if any. Ctrl-C always quits.
+/// The command bound to a key press, if any. Ctrl-C always quits; Ctrl-P is the message
+/// history, as in other roguelikes.
 pub fn command_for(key: &KeyEvent) -> Option<Command> {
     if key.modifiers.contains(KeyModifiers::CONTROL) {
-        return (key.code == KeyCode::Char('c')).then_some(Command::Quit);
+        return match key.code {
+            KeyCode::Char('c') => Some(Command::Quit),
+            KeyCode::Char('p') => Some(Command::History),
+            _ => None,
+        };
     }
     if key
         .modifiers

@@ -20,6 +20,27 @@ pub enum Tone {
     Chat,
 }
 
+/// Log lines as shown: words and tone, with a run of identical lines folded into one and
+/// counted ("You hit the rat. (×3)").
+pub fn folded<'a>(
+    log: impl IntoIterator<Item = &'a game::protocol::LogLine>,
+) -> Vec<(String, Tone)> {
+    let mut out: Vec<(String, Tone, usize)> = Vec::new();
+    for line in log {
+        let text = describe(&line.event);
+        match out.last_mut() {
+            Some((last, _, n)) if *last == text => *n += 1,
+            _ => out.push((text, tone(&line.event), 1)),
+        }
+    }
+    out.into_iter()
+        .map(|(text, tone, n)| match n {
+            1 => (text, tone),
+            n => (format!("{text} (×{n})"), tone),
+        })
+        .collect()
+}
+
 /// The tone of an event.
 pub fn tone(event: &EventKind) -> Tone {
     use EventKind as E;

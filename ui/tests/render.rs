@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
 use game::view::Tracker;
 use game::{Class, Input, PlayerId, TickRate, World};
 use ratatui::Terminal;
@@ -424,4 +426,67 @@ fn the_host_sees_who_can_reach_it_in_the_sidebar_and_the_invite_overlay() {
         ],
         "{lines:#?}"
     );
+}
+
+#[test]
+fn the_message_history_folds_repeats_and_scrolls() {
+    use game::event::EventKind;
+    use game::protocol::LogLine;
+    let mut app = in_game();
+    app.view.log.clear();
+    let say = |text: &str| LogLine {
+        tick: 1,
+        event: EventKind::Chat {
+            name: "Bo".into(),
+            text: text.into(),
+        },
+    };
+    for i in 0..30 {
+        app.view.log.push_back(say(&format!("line {i}")));
+    }
+    for _ in 0..3 {
+        app.view.log.push_back(say("again"));
+    }
+    // Ctrl-P opens it at the newest lines; the three "again" are one line.
+    let ctrl_p = KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL);
+    app.handle_key(ctrl_p);
+    assert_eq!(app.overlay, Some(Overlay::History { scroll: 0 }));
+    let popup = |app: &App| -> Vec<String> {
+        // The box's left edge is the second column.
+        text(&render(app, 80, 24))
+            .iter()
+            .filter(|l| l.chars().nth(1) == Some('│'))
+            .map(|l| {
+                l.chars()
+                    .skip(2)
+                    .take_while(|c| *c != '│')
+                    .collect::<String>()
+            })
+            .map(|l| l.trim_end().to_owned())
+            .collect()
+    };
+    let mut expected: Vec<String> = (12..30).map(|i| format!("Bo: line {i}")).collect();
+    expected.push("Bo: again (×3)".into());
+    expected.push("lines 13–31 of 31 · ↑↓ PgUp PgDn Home End scroll · Esc closes".into());
+    assert_eq!(popup(&app), expected);
+    // The main log folds them too.
+    app.overlay = None;
+    let screen = text(&render(&app, 80, 24)).join("\n");
+    assert!(screen.contains("Bo: again (×3)"), "{screen}");
+    assert!(!screen.contains("Bo: again\n"), "{screen}");
+    // Home goes to the oldest line, End back; Esc closes.
+    app.handle_key(ctrl_p);
+    app.handle_key(KeyEvent::new(KeyCode::Home, KeyModifiers::NONE));
+    let top = popup(&app);
+    assert_eq!(top[0], "Bo: line 0");
+    assert_eq!(
+        top.last().unwrap(),
+        "lines 1–19 of 31 · ↑↓ PgUp PgDn Home End scroll · Esc closes"
+    );
+    app.handle_key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
+    assert_eq!(popup(&app)[0], "Bo: line 1", "one line down at once");
+    app.handle_key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE));
+    assert_eq!(popup(&app), expected);
+    app.handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    assert_eq!(app.overlay, None);
 }
