@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use color_eyre::eyre;
 use game::craft::Recipe;
 use game::event::{EventKind, Notice};
+use game::path::DistanceMap;
 use game::protocol::{ClientMsg, EntityKind, LogLine, MemberStatus};
 use game::view::ClientView;
 use game::{Action, Class, Dir, EntityId, Goods, Pos, Stack, Tile, TradeInput};
@@ -536,8 +537,8 @@ impl Brain {
     }
 }
 
-/// The shortest known path from `from` to a walkable cell where `goal` holds (breadth-first,
-/// through known walkable cells and closed doors, around other creatures).
+/// The shortest known path from `from` to a walkable cell where `goal` holds, through known
+/// walkable cells and closed doors, around other creatures (a Dijkstra map from every goal).
 fn path_to(
     view: &ClientView,
     from: Pos,
@@ -547,25 +548,9 @@ fn path_to(
         matches!(view.tile(p), Some(t) if t.is_walkable() || t == Tile::DoorClosed)
             && (p == from || view.entity_at(p).is_none())
     };
-    let mut parent = std::collections::BTreeMap::from([(from, from)]);
-    let mut queue = VecDeque::from([from]);
-    while let Some(p) = queue.pop_front() {
-        if p != from && goal(view, p) {
-            let mut path = VecDeque::from([p]);
-            let mut at = p;
-            while parent[&at] != from {
-                at = parent[&at];
-                path.push_front(at);
-            }
-            return path;
-        }
-        for d in Dir::ALL {
-            let n = p.step(d);
-            if !parent.contains_key(&n) && walkable(n) {
-                parent.insert(n, p);
-                queue.push_back(n);
-            }
-        }
-    }
-    VecDeque::new()
+    let cells =
+        (0..view.height as i16).flat_map(|y| (0..view.width as i16).map(move |x| Pos { x, y }));
+    let goals = cells.filter(|p| *p != from && walkable(*p) && goal(view, *p));
+    let map = DistanceMap::new(view.width, view.height, goals, walkable);
+    map.path(from).into()
 }

@@ -277,12 +277,7 @@ impl Game {
             Intent::Trade(trade) => self.send(ClientMsg::Trade(trade)).await,
             Intent::CreateCharacter(class) => self.send(ClientMsg::CreateCharacter { class }).await,
             Intent::Act(action) => {
-                self.seq = self.seq.wrapping_add(1);
-                self.send(ClientMsg::Act {
-                    seq: self.seq,
-                    action,
-                })
-                .await;
+                self.act(action).await;
             }
             Intent::Leave => {
                 if let Some(joined) = self.joined.take() {
@@ -374,11 +369,22 @@ impl Game {
         }
     }
 
+    /// Sends an action with the next sequence number.
+    async fn act(&mut self, action: game::Action) {
+        self.seq = self.seq.wrapping_add(1);
+        let seq = self.seq;
+        self.send(ClientMsg::Act { seq, action }).await;
+    }
+
     async fn on_host_message(&mut self, from_host: FromHost) -> Flow {
         match from_host {
             FromHost::Update(update) => match self.app.apply_update(*update) {
                 Ok(Some(Intent::CreateCharacter(class))) => {
                     self.send(ClientMsg::CreateCharacter { class }).await;
+                }
+                // The next step of exploring, travelling or resting.
+                Ok(Some(Intent::Act(action))) => {
+                    self.act(action).await;
                 }
                 Ok(_) => {}
                 Err(e) => {

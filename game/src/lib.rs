@@ -25,6 +25,7 @@ mod life;
 pub mod mapgen;
 pub mod monster;
 pub mod ore;
+pub mod path;
 pub mod protocol;
 pub mod replay;
 pub mod rng;

@@ -196,6 +196,8 @@ pub struct App {
     pub host_trouble: Option<String>,
     /// The terminal's height when last drawn (pages of the message history depend on it).
     pub rows: u16,
+    /// Exploring, walking to the stairs or resting, one step per host acknowledgement.
+    pub travel: Option<crate::travel::Travel>,
     asked_for_character: bool,
     died: bool,
 }
@@ -215,6 +217,7 @@ impl App {
             notice: None,
             host_trouble: None,
             rows: 24,
+            travel: None,
             asked_for_character: false,
             died: false,
         }
@@ -314,7 +317,7 @@ impl App {
             self.panel = None;
         }
         match (&self.view.me, &self.screen) {
-            (Some(_), Screen::Game) => Ok(None),
+            (Some(_), Screen::Game) => Ok(self.travel_step()),
             (Some(_), _) => {
                 self.screen = Screen::Game;
                 Ok(None)
@@ -448,6 +451,11 @@ impl App {
                 _ => None,
             },
             Screen::Game => {
+                // Any key stops walking (and does nothing else).
+                if self.travel.take().is_some() {
+                    self.notice = Some("Stopped.".into());
+                    return None;
+                }
                 let command = command_for(&key)?;
                 self.notice = None;
                 self.game_command(command)
@@ -459,8 +467,10 @@ impl App {
         match command {
             Command::Step(dir) => Some(Intent::Act(Action::Move(dir))),
             Command::Wait => Some(Intent::Act(Action::Wait)),
-            Command::Descend => Some(Intent::Act(Action::Descend)),
-            Command::Ascend => Some(Intent::Act(Action::Ascend)),
+            Command::Descend => self.stairs(true),
+            Command::Ascend => self.stairs(false),
+            Command::Explore => self.walk(crate::travel::Goal::Explore),
+            Command::Rest => self.walk(crate::travel::Goal::Rest),
             Command::PickUp => Some(Intent::Act(Action::PickUp)),
             Command::Ability(slot) => self.ability(slot),
             Command::CycleTarget => {
@@ -580,6 +590,48 @@ impl App {
     }
 
     /// Quitting: a host with others connected confirms first.
+    /// Takes the stairs when standing on them, otherwise walks to the known ones.
+    fn stairs(&mut self, down: bool) -> Option<Intent> {
+        let (tile, action) = if down {
+            (game::Tile::StairsDown, Action::Descend)
+        } else {
+            (game::Tile::StairsUp, Action::Ascend)
+        };
+        let me = self.view.me.as_ref()?;
+        if self.view.tile(me.pos) == Some(tile) {
+            return Some(Intent::Act(action));
+        }
+        self.walk(crate::travel::Goal::Stairs { down })
+    }
+
+    /// Starts walking toward `goal` and takes the first step, or says why not.
+    fn walk(&mut self, goal: crate::travel::Goal) -> Option<Intent> {
+        match crate::travel::Travel::start(goal, &self.view) {
+            Ok(travel) => {
+                self.travel = Some(travel);
+                self.travel_step()
+            }
+            Err(why) => {
+                self.notice = Some(why);
+                None
+            }
+        }
+    }
+
+    /// The next step of the walk in progress, if it is time for one.
+    fn travel_step(&mut self) -> Option<Intent> {
+        use crate::travel::Next;
+        match self.travel.as_mut()?.next(&self.view) {
+            Next::Act(action) => Some(Intent::Act(action)),
+            Next::Wait => None,
+            Next::Stop(why) => {
+                self.travel = None;
+                self.notice = Some(why);
+                None
+            }
+        }
+    }
+
     fn quit(&mut self) -> Option<Intent> {
         let others = self.others_connected();
         if self.session.hosting && others > 0 {

@@ -9,6 +9,8 @@ use game::Dir;
 pub enum Command {
     Step(Dir),
     Wait,
+    Explore,
+    Rest,
     Descend,
     Ascend,
     PickUp,
@@ -108,12 +110,22 @@ pub const GAME_KEYS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char('>')],
         command: Command::Descend,
-        help: "stairs down",
+        help: "stairs down (away: walk there)",
     },
     Binding {
         keys: &[KeyCode::Char('<')],
         command: Command::Ascend,
         help: "up; carry the Heart out to win",
+    },
+    Binding {
+        keys: &[KeyCode::Char('x')],
+        command: Command::Explore,
+        help: "explore until something shows up",
+    },
+    Binding {
+        keys: &[KeyCode::Char('Z')],
+        command: Command::Rest,
+        help: "rest until healed",
     },
     Binding {
         keys: &[KeyCode::Char('g')],

@@ -12,6 +12,7 @@ pub mod log;
 pub mod panels;
 pub mod term;
 pub mod theme;
+pub mod travel;
 
 pub use app::{App, Board, BoardRow, Intent, LanEntry, LanStatus, Overlay, Reach, Screen, Session};
 pub use draw::{MIN_HEIGHT, MIN_WIDTH, draw};

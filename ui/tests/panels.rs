@@ -20,6 +20,8 @@ struct Game {
     world: World,
     app: App,
     tracker: Tracker,
+    /// The last sequence number [`Game::run_app`] sent.
+    seq: u32,
 }
 
 impl Game {
@@ -52,6 +54,7 @@ impl Game {
             world,
             app,
             tracker: Tracker::new(),
+            seq: 0,
         };
         game.sync();
         assert!(matches!(game.app.screen, Screen::Game));
@@ -79,6 +82,38 @@ impl Game {
     fn tick(&mut self, inputs: &[Input]) {
         self.world.handle_tick(inputs);
         self.sync();
+    }
+
+    /// Runs the world up to `ticks` ticks, sending every action the app asks for (as the
+    /// runtime would, with rising sequence numbers); returns how many actions were sent.
+    fn run_app(&mut self, first: Option<Intent>, ticks: u32) -> u32 {
+        let mut sent = 0;
+        let mut pending = first;
+        for _ in 0..ticks {
+            let mut inputs = Vec::new();
+            if let Some(Intent::Act(action)) = pending.take() {
+                sent += 1;
+                self.seq += 1;
+                let action = self.world.check_action(ME, action).unwrap();
+                inputs.push(Input::Act {
+                    player: ME,
+                    seq: self.seq,
+                    action,
+                });
+            }
+            self.world.handle_tick(&inputs);
+            if let Some(update) = self.tracker.poll_update(&self.world, ME, &BTreeMap::new()) {
+                pending = self.app.apply_update(update).unwrap();
+            }
+            if self.app.travel.is_none() && pending.is_none() {
+                break;
+            }
+        }
+        sent
+    }
+
+    fn me(&self) -> Pos {
+        self.app.view.me.as_ref().unwrap().pos
     }
 
     fn key(&mut self, code: KeyCode) -> Option<Intent> {
@@ -328,4 +363,88 @@ fn tab_targets_enemies_and_cell_abilities_use_an_aiming_cursor() {
             target: Target::Cell(expected)
         }))
     );
+}
+
+/// Two rooms joined by a door, the way down in the far one.
+const TWO_ROOMS: &[&str] = &[
+    "###################",
+    "#.....#...........#",
+    "#.<...+.........>.#",
+    "#.....#...........#",
+    "###################",
+];
+
+#[test]
+fn x_explores_the_floor_and_greater_than_walks_to_the_stairs_then_takes_them() {
+    let mut g = Game::new(TWO_ROOMS);
+    let start = g.me();
+    let known = g.app.view.known_cells();
+    let first = g.key(KeyCode::Char('x'));
+    assert!(
+        matches!(first, Some(Intent::Act(Action::Move(_)))),
+        "{first:?}"
+    );
+    let steps = g.run_app(first, 2000);
+    assert!(steps > 3, "{steps} steps");
+    assert_eq!(
+        g.app.notice.as_deref(),
+        Some("Explored all you can reach here (> travels to the stairs down).")
+    );
+    assert!(g.app.view.known_cells() > known);
+    assert_ne!(g.me(), start);
+    // Every floor cell is known now.
+    for (y, row) in TWO_ROOMS.iter().enumerate() {
+        for (x, c) in row.chars().enumerate() {
+            let p = Pos::new(x as i16, y as i16);
+            assert!(g.app.view.tile(p).is_some() || c == '#', "{p:?} never seen");
+        }
+    }
+    // `>` away from the stairs walks there; on them it descends.
+    let first = g.key(KeyCode::Char('>'));
+    g.run_app(first, 2000);
+    assert_eq!(
+        g.app.view.tile(g.me()),
+        Some(game::Tile::StairsDown),
+        "{:?} at {:?}",
+        g.app.notice,
+        g.me()
+    );
+    assert_eq!(
+        g.key(KeyCode::Char('>')),
+        Some(Intent::Act(Action::Descend))
+    );
+}
+
+#[test]
+fn walking_stops_when_a_monster_comes_into_view_and_will_not_start_with_one_in_view() {
+    let mut g = Game::new(TWO_ROOMS);
+    // A rat waits beyond the door, out of sight.
+    g.world
+        .spawn_monster(1, MonsterKind::Rat, Pos::new(16, 3))
+        .unwrap();
+    g.tick(&[]);
+    let first = g.key(KeyCode::Char('x'));
+    g.run_app(first, 2000);
+    assert_eq!(g.app.notice.as_deref(), Some("A rat comes into view."));
+    assert!(g.app.travel.is_none());
+    assert_eq!(g.key(KeyCode::Char('x')), None);
+    assert_eq!(g.app.notice.as_deref(), Some("Not with a rat in view."));
+    assert_eq!(g.key(KeyCode::Char('Z')), None, "no resting either");
+}
+
+#[test]
+fn any_key_stops_walking_and_resting_ends_when_healed() {
+    let mut g = Game::new(TWO_ROOMS);
+    assert!(g.key(KeyCode::Char('x')).is_some());
+    assert!(g.app.travel.is_some());
+    assert_eq!(
+        g.key(KeyCode::Char('l')),
+        None,
+        "the key only stops the walk"
+    );
+    assert!(g.app.travel.is_none());
+    assert_eq!(g.app.notice.as_deref(), Some("Stopped."));
+    // Unhurt, resting ends at once; hurt, it waits until healed.
+    assert_eq!(g.key(KeyCode::Char('Z')), None);
+    assert_eq!(g.app.notice.as_deref(), Some("You are rested."));
 }
