@@ -376,9 +376,30 @@ impl Game {
         self.send(ClientMsg::Act { seq, action }).await;
     }
 
+    /// Applies an update; a death's morgue file is written to the data dir.
+    fn applied(
+        &mut self,
+        update: game::protocol::Update,
+    ) -> Result<Option<Intent>, game::view::ViewError> {
+        let intent = self.app.apply_update(update);
+        if let Some(text) = self.app.take_morgue() {
+            let dir = self.player.data_dir.join("morgue");
+            let file = dir.join(format!(
+                "{}-{}.txt",
+                game::text::sanitize(&self.app.session.world, 40).replace(['/', '\\'], "_"),
+                self.app.view.tick
+            ));
+            let written = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, text));
+            if let Err(e) = written {
+                tracing::warn!("could not write the morgue file {}: {e}", file.display());
+            }
+        }
+        intent
+    }
+
     async fn on_host_message(&mut self, from_host: FromHost) -> Flow {
         match from_host {
-            FromHost::Update(update) => match self.app.apply_update(*update) {
+            FromHost::Update(update) => match self.applied(*update) {
                 Ok(Some(Intent::CreateCharacter(class))) => {
                     self.send(ClientMsg::CreateCharacter { class }).await;
                 }

@@ -34,6 +34,8 @@ pub enum Screen {
     ChooseClass {
         selected: usize,
     },
+    /// The character died: what happened; any key goes on to the class picker.
+    Death(crate::death::Death),
     Game,
     /// Something ended the session; any key leaves.
     Ended {
@@ -198,6 +200,10 @@ pub struct App {
     pub rows: u16,
     /// Exploring, walking to the stairs or resting, one step per host acknowledgement.
     pub travel: Option<crate::travel::Travel>,
+    /// The tick the current character was first seen (for the time played when it dies).
+    character_since: Option<u64>,
+    /// A morgue file's text for the runtime to write.
+    morgue: Option<String>,
     asked_for_character: bool,
     died: bool,
 }
@@ -218,6 +224,8 @@ impl App {
             host_trouble: None,
             rows: 24,
             travel: None,
+            character_since: None,
+            morgue: None,
             asked_for_character: false,
             died: false,
         }
@@ -256,6 +264,11 @@ impl App {
             ));
         }
         self.session.reach = Some(reach);
+    }
+
+    /// A morgue file's text, once, for the runtime to write.
+    pub fn take_morgue(&mut self) -> Option<String> {
+        self.morgue.take()
     }
 
     /// The main menu.
@@ -311,8 +324,30 @@ impl App {
     /// Applies an update from the host; returns what to do when it calls for a new character.
     pub fn apply_update(&mut self, update: Update) -> Result<Option<Intent>, ViewError> {
         let had_character = self.view.me.is_some();
+        let before = self.view.me.clone().map(|me| (me, self.view.pack.clone()));
         let trade_ended = matches!(update.trade, Some(None));
         self.view.apply(update)?;
+        match (&self.view.me, before) {
+            (Some(_), _) if self.character_since.is_none() => {
+                self.character_since = Some(self.view.tick);
+            }
+            (None, Some((me, pack))) => {
+                let lived = self
+                    .view
+                    .tick
+                    .saturating_sub(self.character_since.take().unwrap_or(self.view.tick));
+                let death =
+                    crate::death::Death::of(&me, &pack, &self.view, lived, self.session.tick_rate);
+                self.morgue = Some(death.morgue(&self.session.world));
+                self.travel = None;
+                self.panel = None;
+                self.overlay = None;
+                self.died = true;
+                self.screen = Screen::Death(death);
+                return Ok(None);
+            }
+            _ => {}
+        }
         if trade_ended && matches!(self.panel, Some(Panel::Trade { .. })) {
             self.panel = None;
         }
@@ -322,7 +357,7 @@ impl App {
                 self.screen = Screen::Game;
                 Ok(None)
             }
-            (None, Screen::ChooseClass { .. }) => Ok(None),
+            (None, Screen::ChooseClass { .. } | Screen::Death(_)) => Ok(None),
             (None, _) => {
                 self.died |= had_character;
                 if let Some(class) = self.preferred_class.filter(|_| !self.asked_for_character) {
@@ -432,6 +467,13 @@ impl App {
                     None
                 }
             },
+            Screen::Death(_) => {
+                if ctrl_c {
+                    return self.quit();
+                }
+                self.screen = Screen::ChooseClass { selected: 0 };
+                None
+            }
             Screen::ChooseClass { selected } => match key.code {
                 KeyCode::Up | KeyCode::Char('k') => {
                     *selected = (*selected + Class::ALL.len() - 1) % Class::ALL.len();
@@ -885,10 +927,12 @@ mod tests {
         app.apply_update(with_me).unwrap();
         assert!(matches!(app.screen, Screen::Game));
         assert!(!app.died());
-        // Death: the picker appears (no silent re-roll), and says so.
+        // Death: what happened, then the picker (no silent re-roll), which says so.
         assert_eq!(app.apply_update(Update::default()).unwrap(), None);
-        assert!(matches!(app.screen, Screen::ChooseClass { .. }));
+        assert!(matches!(app.screen, Screen::Death(_)));
         assert!(app.died());
+        assert_eq!(app.handle_key(key(KeyCode::Enter)), None);
+        assert!(matches!(app.screen, Screen::ChooseClass { .. }));
         assert_eq!(
             app.handle_key(key(KeyCode::Char('4'))),
             Some(Intent::CreateCharacter(Class::Healer))

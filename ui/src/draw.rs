@@ -39,6 +39,19 @@ pub fn draw(frame: &mut Frame, app: &App) {
         } => draw_join(frame, area, app, input, error.as_deref(), *selected),
         Screen::Connecting { what } => draw_centered(frame, area, "Brogue", &[what.as_str()]),
         Screen::ChooseClass { selected } => draw_class_picker(frame, area, *selected, app.died()),
+        Screen::Death(death) => {
+            let mut lines: Vec<Line> = death.lines().into_iter().map(Line::raw).collect();
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "Your vault remains. A morgue file is in your data dir (morgue/).",
+                theme::hint(),
+            ));
+            lines.push(Line::styled(
+                "Press any key to choose a new character.",
+                theme::title(),
+            ));
+            popup(frame, area, " You died ", lines, area.width.min(76));
+        }
         Screen::Game => draw_game(frame, area, app),
         Screen::Leaderboard {
             boards,

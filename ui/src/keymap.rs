@@ -110,7 +110,7 @@ pub const GAME_KEYS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char('>')],
         command: Command::Descend,
-        help: "stairs down (away: walk there)",
+        help: "stairs down (or walk to them)",
     },
     Binding {
         keys: &[KeyCode::Char('<')],
@@ -120,7 +120,7 @@ pub const GAME_KEYS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char('x')],
         command: Command::Explore,
-        help: "explore until something shows up",
+        help: "explore (stops for monsters)",
     },
     Binding {
         keys: &[KeyCode::Char('Z')],

@@ -448,3 +448,29 @@ fn any_key_stops_walking_and_resting_ends_when_healed() {
     assert_eq!(g.key(KeyCode::Char('Z')), None);
     assert_eq!(g.app.notice.as_deref(), Some("You are rested."));
 }
+
+#[test]
+fn a_character_killed_in_the_world_learns_by_what_and_gets_a_morgue_file() {
+    let mut g = Game::new(ROOM);
+    let me = g.me();
+    for dx in [1, 2] {
+        g.world
+            .spawn_monster(1, MonsterKind::Ogre, Pos::new(me.x + dx, me.y))
+            .unwrap();
+    }
+    for _ in 0..3000 {
+        g.tick(&[]);
+        if matches!(g.app.screen, Screen::Death(_)) {
+            break;
+        }
+    }
+    let Screen::Death(death) = &g.app.screen else {
+        panic!("the mage never died: {:?}", g.app.view.me);
+    };
+    assert_eq!(death.killer, "an ogre");
+    assert_eq!(death.depth, 1);
+    assert!(death.lines()[0].starts_with("Ada the Mage was killed by an ogre on floor 1."));
+    assert!(g.screen().contains("You died"));
+    let morgue = g.app.take_morgue().unwrap();
+    assert!(morgue.contains("world panels"), "{morgue}");
+}

@@ -201,10 +201,50 @@ fn names_from_other_players_cannot_inject_escape_sequences() {
 }
 
 #[test]
-fn class_picker_says_when_the_character_died() {
+fn death_says_who_killed_you_and_then_the_class_picker_says_you_died() {
+    use game::event::EventKind;
+    use game::monster::MonsterKind;
     let mut app = in_game();
-    let died = game::protocol::Update::default();
+    app.view.log.push_back(game::protocol::LogLine {
+        tick: 30,
+        event: EventKind::Downed {
+            name: "Ada".into(),
+            monster: MonsterKind::Orc,
+            ranged: false,
+        },
+    });
+    let died = game::protocol::Update {
+        tick: 1234,
+        ..game::protocol::Update::default()
+    };
     app.apply_update(died).unwrap();
+    let popup: Vec<String> = text(&render(&app, 80, 24))
+        .iter()
+        .filter(|l| l.contains('│'))
+        .map(|l| {
+            l.split('│')
+                .nth(1)
+                .unwrap_or_default()
+                .trim_end()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        popup,
+        [
+            "Ada the Mage was killed by an orc on floor 1.",
+            "Played 1:01, 0 kills.",
+            "Best item: none crafted.",
+            "Dropped: nothing.",
+            "",
+            "Your vault remains. A morgue file is in your data dir (morgue/).",
+            "Press any key to choose a new character.",
+        ]
+    );
+    let morgue = app.take_morgue().expect("a morgue file to write");
+    assert!(morgue.contains("killed by an orc"), "{morgue}");
+    assert_eq!(app.take_morgue(), None, "written once");
+    app.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
     let all = text(&render(&app, 80, 24)).join("\n");
     assert!(all.contains("You died"));
     for class in Class::ALL {
