@@ -513,6 +513,10 @@ impl App {
             Command::Ascend => self.stairs(false),
             Command::Explore => self.walk(crate::travel::Goal::Explore),
             Command::Rest => self.walk(crate::travel::Goal::Rest),
+            Command::Look => {
+                let cursor = self.view.me.as_ref()?.pos;
+                self.open(Panel::Look { cursor })
+            }
             Command::PickUp => Some(Intent::Act(Action::PickUp)),
             Command::Ability(slot) => self.ability(slot),
             Command::CycleTarget => {
@@ -647,7 +651,7 @@ impl App {
     }
 
     /// Starts walking toward `goal` and takes the first step, or says why not.
-    fn walk(&mut self, goal: crate::travel::Goal) -> Option<Intent> {
+    pub(crate) fn walk(&mut self, goal: crate::travel::Goal) -> Option<Intent> {
         match crate::travel::Travel::start(goal, &self.view) {
             Ok(travel) => {
                 self.travel = Some(travel);

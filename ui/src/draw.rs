@@ -328,7 +328,7 @@ fn draw_game(frame: &mut Frame, area: Rect, app: &App) {
     let [map, side] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(SIDEBAR)]).areas(main);
     let aim = match &app.panel {
-        Some(Panel::Aim { cursor, .. }) => Some(*cursor),
+        Some(Panel::Aim { cursor, .. } | Panel::Look { cursor }) => Some(*cursor),
         _ => None,
     };
     frame.render_widget(
@@ -650,6 +650,12 @@ fn draw_log(frame: &mut Frame, area: Rect, app: &App) {
                 .as_ref()
                 .map(|n| Line::styled(sanitize(n, 200), Style::new().fg(Color::Yellow)))
         });
+    if let Some(Panel::Look { cursor }) = &app.panel {
+        footer = Some(Line::styled(
+            sanitize(&crate::look::describe(view, *cursor), 300),
+            theme::title(),
+        ));
+    }
     if let Some(Panel::Aim { slot, .. }) = &app.panel {
         let name = view
             .me

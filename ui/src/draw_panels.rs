@@ -312,7 +312,7 @@ pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, panel: &Panel) {
             };
             boxed(frame, area, " Trade ", lines);
         }
-        Panel::Chat(_) | Panel::Aim { .. } => {}
+        Panel::Chat(_) | Panel::Aim { .. } | Panel::Look { .. } => {}
     }
 }
 

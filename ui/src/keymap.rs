@@ -11,6 +11,7 @@ pub enum Command {
     Wait,
     Explore,
     Rest,
+    Look,
     Descend,
     Ascend,
     PickUp,
@@ -121,6 +122,11 @@ pub const GAME_KEYS: &[Binding] = &[
         keys: &[KeyCode::Char('x')],
         command: Command::Explore,
         help: "explore (stops for monsters)",
+    },
+    Binding {
+        keys: &[KeyCode::Char(';')],
+        command: Command::Look,
+        help: "look (Enter walks there)",
     },
     Binding {
         keys: &[KeyCode::Char('Z')],

@@ -10,6 +10,7 @@ mod draw_panels;
 pub mod fuzz;
 pub mod keymap;
 pub mod log;
+pub mod look;
 pub mod panels;
 pub mod term;
 pub mod theme;

@@ -74,6 +74,10 @@ pub enum Panel {
         slot: u8,
         cursor: Pos,
     },
+    /// Look mode: a cursor that says what is where; Enter walks there.
+    Look {
+        cursor: Pos,
+    },
 }
 
 impl Panel {
@@ -185,6 +189,24 @@ impl App {
                     None
                 }
             },
+            Panel::Look { cursor } => {
+                if let Some(dir) = direction_for(&key) {
+                    let next = cursor.step(dir);
+                    if next.x >= 0
+                        && next.y >= 0
+                        && (next.x as u16) < self.view.width
+                        && (next.y as u16) < self.view.height
+                    {
+                        *cursor = next;
+                    }
+                    None
+                } else if key.code == KeyCode::Enter {
+                    let goal = crate::travel::Goal::Cell(*cursor);
+                    return self.walk(goal);
+                } else {
+                    None
+                }
+            }
             Panel::Aim { slot, cursor } => {
                 if let Some(dir) = direction_for(&key) {
                     let next = cursor.step(dir);

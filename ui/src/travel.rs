@@ -15,7 +15,11 @@ use game::{Action, Dir, Pos, Tile};
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Goal {
     Explore,
-    Stairs { down: bool },
+    Stairs {
+        down: bool,
+    },
+    /// A cell chosen in look mode (next to it, when it cannot be stood on).
+    Cell(Pos),
     Rest,
 }
 
@@ -120,6 +124,22 @@ impl Travel {
                     );
                 }
             },
+            Goal::Cell(target) => {
+                let near = |p: Pos| {
+                    if passable(view, target) {
+                        p == target
+                    } else {
+                        p.is_adjacent(target)
+                    }
+                };
+                if near(me.pos) {
+                    return Next::Stop("You are there.".into());
+                }
+                match step(view, me.pos, |_, p| near(p)) {
+                    Some(dir) => Action::Move(dir),
+                    None => return Next::Stop("You know no way there.".into()),
+                }
+            }
             Goal::Stairs { down } => {
                 let stairs = if down {
                     Tile::StairsDown

@@ -474,3 +474,45 @@ fn a_character_killed_in_the_world_learns_by_what_and_gets_a_morgue_file() {
     let morgue = g.app.take_morgue().unwrap();
     assert!(morgue.contains("world panels"), "{morgue}");
 }
+
+#[test]
+fn look_describes_a_monster_and_enter_walks_to_a_looked_at_cell() {
+    let mut g = Game::new(ROOM);
+    let me = g.me();
+    g.world
+        .spawn_monster(1, MonsterKind::Rat, Pos::new(me.x + 2, me.y))
+        .unwrap();
+    g.sync(); // seen where it stands, before it moves
+    assert_eq!(g.key(KeyCode::Char(';')), None);
+    let footer = |g: &Game| {
+        let screen = g.screen();
+        let line = screen.lines().rev().find(|l| !l.trim().is_empty());
+        line.unwrap_or_default().trim_end().to_owned()
+    };
+    assert_eq!(
+        footer(&g),
+        "You, Ada the Mage (health 100%); stairs up (<)."
+    );
+    g.keys("ll");
+    let rat = MonsterKind::Rat.stats();
+    assert_eq!(
+        footer(&g),
+        format!(
+            "A rat (health 100%): hits for {}–{}, fights up close; floor.",
+            rat.damage.0, rat.damage.1
+        )
+    );
+    // Walking there is refused while the rat is in view; elsewhere, once it is gone.
+    assert_eq!(g.key(KeyCode::Enter), None);
+    assert_eq!(g.app.notice.as_deref(), Some("Not with a rat in view."));
+    let mut g = Game::new(ROOM);
+    let start = g.me();
+    g.key(KeyCode::Char(';'));
+    g.keys("jl");
+    let target = Pos::new(start.x + 1, start.y + 1);
+    let first = g.key(KeyCode::Enter);
+    assert!(g.app.panel.is_none(), "Enter closes look mode");
+    g.run_app(first, 500);
+    assert_eq!(g.me(), target);
+    assert_eq!(g.app.notice.as_deref(), Some("You are there."));
+}

@@ -1,0 +1,112 @@
+//! Look mode (`;`): what is at a cell, in words, for the cursor the player moves over the map.
+
+use game::monster::Role;
+use game::protocol::{EntityKind, PileKind, effect};
+use game::view::ClientView;
+use game::{Pos, Tile};
+
+/// One line about `p`: the creature there, what lies there, and the ground.
+pub fn describe(view: &ClientView, p: Pos) -> String {
+    let Some(tile) = view.tile(p) else {
+        return "You have not seen this place.".into();
+    };
+    let seen = view.in_sight(p);
+    let mut parts = Vec::new();
+    if seen && let Some(e) = view.entity_at(p) {
+        parts.push(creature(view, e));
+    }
+    if seen && let Some(pile) = view.pile_at(p) {
+        parts.push(
+            match pile {
+                PileKind::Ore => "ore lies here (g picks it up)",
+                PileKind::Item => "an item lies here (g picks it up)",
+                PileKind::Heart => "the Heart of the Deep lies here!",
+                PileKind::Snare => "your party's snare is set here",
+            }
+            .to_owned(),
+        );
+    }
+    let ground = match tile {
+        Tile::Wall => "a wall",
+        Tile::Floor => "floor",
+        Tile::DoorClosed => "a closed door (walk into it to open)",
+        Tile::DoorOpen => "an open door",
+        Tile::StairsDown => "stairs down (>)",
+        Tile::StairsUp => "stairs up (<)",
+        Tile::Vein => "an ore vein (walk into it to mine)",
+        Tile::Shrine => "a Vault Shrine (v banks ore here)",
+    };
+    parts.push(ground.to_owned());
+    let mut line = parts.join("; ");
+    if let Some(first) = line.get(..1) {
+        line = first.to_uppercase() + &line[1..];
+    }
+    if !seen {
+        line.push_str(" (remembered)");
+    }
+    line.push('.');
+    line
+}
+
+fn creature(view: &ClientView, e: &game::protocol::EntityView) -> String {
+    let mut effects = Vec::new();
+    if e.effects & effect::FROZEN != 0 {
+        effects.push("frozen");
+    }
+    let state = |extra: &[&str]| {
+        let all: Vec<&str> = effects
+            .iter()
+            .copied()
+            .chain(extra.iter().copied())
+            .collect();
+        if all.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", all.join(", "))
+        }
+    };
+    match e.kind {
+        EntityKind::Monster(kind) => {
+            let s = kind.stats();
+            let does = match s.role {
+                Role::Melee => "fights up close".to_owned(),
+                Role::Ranged { range } => format!("shoots from up to {range} cells"),
+                Role::Healer => "heals monsters near it".to_owned(),
+                Role::Summoner => "raises skeletons".to_owned(),
+                Role::Guardian => "guards its place".to_owned(),
+            };
+            format!(
+                "a {} (health {}%{}): hits for {}–{}, {does}",
+                s.name,
+                e.hp_pct,
+                state(&[]),
+                s.damage.0,
+                s.damage.1
+            )
+        }
+        EntityKind::Character {
+            class,
+            downed,
+            away,
+        } => {
+            let name = match view.member_for(e.id) {
+                Some(m) if m.is_you => format!("you, {}", m.name),
+                Some(m) => m.name.clone(),
+                None => "someone".to_owned(),
+            };
+            let mut extra = Vec::new();
+            if downed {
+                extra.push("down: stand next to them to revive");
+            }
+            if away {
+                extra.push("away");
+            }
+            format!(
+                "{name} the {} (health {}%{})",
+                class.name(),
+                e.hp_pct,
+                state(&extra)
+            )
+        }
+    }
+}
