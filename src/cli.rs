@@ -43,6 +43,13 @@ pub enum Command {
     /// interfaces, which router protocols answer (a test mapping is made and removed), the
     /// router's outside address, and what to do
     Doctor(DoctorArgs),
+    /// Print a shell completion script (e.g. `brogue completions bash > ~/.local/share/bash-completion/completions/brogue`)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on stdout (e.g. `brogue man | man -l -`)
+    Man,
 }
 
 #[derive(Debug, Args)]

@@ -93,6 +93,8 @@ pub struct Hosting {
     pub created: bool,
     /// The save, when it was not closed cleanly and had to be repaired on open.
     pub repaired: Option<PathBuf>,
+    /// Why `--seed` was not used (the world existed with another seed).
+    pub seed_ignored: Option<String>,
     /// The address the endpoint is bound to.
     pub addr: SocketAddr,
     /// Where a player on this machine dials, with the host's pin.
@@ -135,12 +137,18 @@ impl Hosting {
                 (world, true)
             }
         };
-        if !created && let Some(seed) = options.seed.filter(|s| *s != world.seed()) {
-            tracing::warn!(
-                "world {name} exists with seed {}; --seed {seed} ignored",
-                world.seed()
-            );
-        }
+        let seed_ignored = (!created)
+            .then(|| options.seed.filter(|s| *s != world.seed()))
+            .flatten()
+            .map(|seed| {
+                let note = format!(
+                    "world {name} already exists (seed {}): --seed {seed} is ignored; a new \
+                     --world NAME makes a new dungeon",
+                    world.seed()
+                );
+                tracing::warn!("{note}");
+                note
+            });
         let listener = Listener::bind(options.bind, identity)?;
         let addr = listener.local_addr();
         let pin = KeyPin::of(&identity.id());
@@ -228,6 +236,7 @@ impl Hosting {
             seed,
             created,
             repaired,
+            seed_ignored,
             addr,
             local: Target {
                 addrs: vec![local_dial_address(addr)],

@@ -21,6 +21,32 @@ use net::{Identity, Invite};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Completions and the manual touch nothing: no data dir, no log.
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory as _;
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "brogue",
+                &mut std::io::stdout(),
+            );
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory as _;
+            let man = clap_mangen::Man::new(Cli::command());
+            return match man.render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("brogue: cannot write the manual: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        _ => {}
+    }
     if let Err(e) = color_eyre::install() {
         eprintln!("brogue: {e}");
     }
@@ -190,7 +216,12 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             finish(play::run(me, Start::Join(resolved), default_host).await?)
         }
         Some(
-            Command::Lan(_) | Command::Leaderboard(_) | Command::Check(_) | Command::Doctor(_),
+            Command::Lan(_)
+            | Command::Leaderboard(_)
+            | Command::Check(_)
+            | Command::Doctor(_)
+            | Command::Completions { .. }
+            | Command::Man,
         ) => {
             unreachable!("handled before the identity is loaded")
         }
@@ -234,6 +265,9 @@ fn announce(hosting: &Hosting) -> eyre::Result<()> {
     let mut out = std::io::stdout().lock();
     if let Some(path) = &hosting.repaired {
         writeln!(out, "repaired: {} was not closed cleanly", path.display())?;
+    }
+    if let Some(note) = &hosting.seed_ignored {
+        eprintln!("note: {note}");
     }
     if let Some(code) = hosting.invite() {
         writeln!(out, "invite: {code}")?;

@@ -294,6 +294,7 @@ impl Game {
     async fn play_hosted(&mut self, mut hosting: Hosting) {
         let target = hosting.local.clone();
         let repaired = hosting.repaired.is_some();
+        let seed_ignored = hosting.seed_ignored.clone();
         hosting.invites.borrow_and_update(); // shown via the session below
         let session = Session {
             world: hosting.world.clone(),
@@ -316,6 +317,9 @@ impl Game {
                 // The printed code is hidden behind the game screen: show it straight away.
                 if show_invite {
                     self.app.overlay = Some(ui::Overlay::Invite);
+                }
+                if let Some(note) = seed_ignored {
+                    self.app.notice = Some(format!("Note: {note}."));
                 }
                 if repaired {
                     self.app.notice =

@@ -266,6 +266,48 @@ fn mistyped_codes_are_caught_before_dialling() {
 }
 
 #[test]
+fn a_seed_for_an_existing_world_is_said_to_be_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = HostProcess::start(dir.path(), "seeded", &["--seed", "3"]);
+    first.stop();
+    let again = HostProcess::start(dir.path(), "seeded", &["--seed", "4"]);
+    let (_, stderr) = again.stop_and_wait(Duration::from_secs(15));
+    let note = stderr.iter().find(|l| l.starts_with("note: "));
+    assert_eq!(
+        note.map(String::as_str),
+        Some(
+            "note: world seeded already exists (seed 3): --seed 4 is ignored; a new --world NAME \
+             makes a new dungeon"
+        ),
+        "{stderr:?}"
+    );
+}
+
+#[test]
+fn completions_and_the_manual_name_every_command_and_touch_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .env("BROGUE_DATA_DIR", dir.path().join("never"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let script = run(&["completions", shell]);
+        for command in ["solo", "host", "join", "doctor", "leaderboard"] {
+            assert!(script.contains(command), "{shell} lacks {command}");
+        }
+    }
+    let man = run(&["man"]);
+    assert!(man.contains(".TH brogue 1"), "{man}");
+    assert!(man.contains("doctor"));
+    assert!(!dir.path().join("never").exists(), "no data dir was made");
+}
+
+#[test]
 fn joining_with_the_hosts_own_data_dir_is_refused_and_the_host_plays_on() {
     let dir = tempfile::tempdir().unwrap();
     let host = HostProcess::start(dir.path(), "mine", &[]);
