@@ -84,6 +84,9 @@ pub enum Overlay {
     },
 }
 
+/// Updates to wait for an action to start before sending the next anyway (about a second).
+const INFLIGHT_PATIENCE: u16 = 20;
+
 /// How far PgUp/PgDn move the message history.
 pub const HISTORY_PAGE: usize = 10;
 
@@ -202,6 +205,11 @@ pub struct App {
     pub travel: Option<crate::travel::Travel>,
     /// The tick the current character was first seen (for the time played when it dies).
     character_since: Option<u64>,
+    /// The host's acknowledgement when the last action was sent, and updates seen since:
+    /// while that action has not started, the next key's action is held here, not sent.
+    inflight: Option<(u32, u16)>,
+    /// The action of the newest key pressed while one was in flight: sent when it starts.
+    held: Option<Action>,
     /// A morgue file's text for the runtime to write.
     morgue: Option<String>,
     asked_for_character: bool,
@@ -225,6 +233,8 @@ impl App {
             rows: 24,
             travel: None,
             character_since: None,
+            inflight: None,
+            held: None,
             morgue: None,
             asked_for_character: false,
             died: false,
@@ -352,7 +362,7 @@ impl App {
             self.panel = None;
         }
         match (&self.view.me, &self.screen) {
-            (Some(_), Screen::Game) => Ok(self.travel_step()),
+            (Some(_), Screen::Game) => Ok(self.release_held().or_else(|| self.travel_step())),
             (Some(_), _) => {
                 self.screen = Screen::Game;
                 Ok(None)
@@ -500,7 +510,10 @@ impl App {
                 }
                 let command = command_for(&key)?;
                 self.notice = None;
-                self.game_command(command)
+                match self.game_command(command) {
+                    Some(Intent::Act(action)) => self.act(action),
+                    other => other,
+                }
             }
         }
     }
@@ -636,6 +649,38 @@ impl App {
     }
 
     /// Quitting: a host with others connected confirms first.
+    /// Sends `action` now, or, while the last one has not started (the character is busy and
+    /// the host holds it), keeps it to send when that one starts: one key pressed while busy
+    /// is performed next, and a held-down key moves at the move rate instead of flooding.
+    fn act(&mut self, action: Action) -> Option<Intent> {
+        if self.in_flight() {
+            self.held = Some(action);
+            return None;
+        }
+        self.inflight = Some((self.view.ack, 0));
+        Some(Intent::Act(action))
+    }
+
+    /// Whether the last action sent has not started yet (given up after about a second, in
+    /// case the host refused it).
+    fn in_flight(&self) -> bool {
+        self.inflight
+            .is_some_and(|(ack, updates)| self.view.ack <= ack && updates < INFLIGHT_PATIENCE)
+    }
+
+    /// After an update: the held action goes once the one before it started.
+    fn release_held(&mut self) -> Option<Intent> {
+        if let Some((_, updates)) = &mut self.inflight {
+            *updates = updates.saturating_add(1);
+        }
+        if self.in_flight() {
+            return None;
+        }
+        self.inflight = None;
+        let action = self.held.take()?;
+        self.act(action)
+    }
+
     /// Takes the stairs when standing on them, otherwise walks to the known ones.
     fn stairs(&mut self, down: bool) -> Option<Intent> {
         let (tile, action) = if down {

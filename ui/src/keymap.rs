@@ -1,7 +1,7 @@
 //! The in-game keymap: one table that both dispatches keys and generates the help screen, so
 //! the two can never disagree.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventState, KeyModifiers};
 use game::Dir;
 
 /// What a key asks for in the game screen.
@@ -89,17 +89,17 @@ pub const GAME_KEYS: &[Binding] = &[
         help: "wait a moment",
     },
     Binding {
-        keys: &[KeyCode::Char('1')],
+        keys: &[KeyCode::Char('1'), KeyCode::F(1)],
         command: Command::Ability(0),
         help: "ability 1 (listed in sidebar)",
     },
     Binding {
-        keys: &[KeyCode::Char('2')],
+        keys: &[KeyCode::Char('2'), KeyCode::F(2)],
         command: Command::Ability(1),
         help: "ability 2",
     },
     Binding {
-        keys: &[KeyCode::Char('3')],
+        keys: &[KeyCode::Char('3'), KeyCode::F(3)],
         command: Command::Ability(2),
         help: "ability 3",
     },
@@ -201,6 +201,24 @@ pub fn command_for(key: &KeyEvent) -> Option<Command> {
     {
         return None;
     }
+    // Number-pad digits (NumLock on) move, where the terminal says a key came from the keypad
+    // (terminals with the kitty keyboard protocol). Elsewhere the pad sends arrows and
+    // Home/PgUp/End/PgDn with NumLock off, which move too; the top-row digits are abilities.
+    if key.state.contains(KeyEventState::KEYPAD)
+        && let KeyCode::Char(c @ '1'..='9') = key.code
+    {
+        return Some(match c {
+            '1' => Command::Step(Dir::SW),
+            '2' => Command::Step(Dir::S),
+            '3' => Command::Step(Dir::SE),
+            '4' => Command::Step(Dir::W),
+            '5' => Command::Wait,
+            '6' => Command::Step(Dir::E),
+            '7' => Command::Step(Dir::NW),
+            '8' => Command::Step(Dir::N),
+            _ => Command::Step(Dir::NE),
+        });
+    }
     GAME_KEYS
         .iter()
         .find(|b| b.keys.contains(&key.code))
@@ -227,6 +245,7 @@ pub fn key_name(code: &KeyCode) -> String {
         KeyCode::End => "End".into(),
         KeyCode::PageUp => "PgUp".into(),
         KeyCode::PageDown => "PgDn".into(),
+        KeyCode::F(n) => format!("F{n}"),
         KeyCode::Tab => "Tab".into(),
         KeyCode::Enter => "Enter".into(),
         other => format!("{other:?}"),
@@ -268,6 +287,16 @@ mod tests {
             command_for(&press(KeyCode::Char('1'))),
             Some(Command::Ability(0))
         );
+        assert_eq!(
+            command_for(&press(KeyCode::F(3))),
+            Some(Command::Ability(2))
+        );
+        // The same digit from the number pad moves (NumLock on, kitty keyboard protocol).
+        let mut pad = press(KeyCode::Char('1'));
+        pad.state = KeyEventState::KEYPAD;
+        assert_eq!(command_for(&pad), Some(Command::Step(Dir::SW)));
+        pad.code = KeyCode::Char('5');
+        assert_eq!(command_for(&pad), Some(Command::Wait));
         assert_eq!(
             command_for(&press(KeyCode::Char('3'))),
             Some(Command::Ability(2))

@@ -2,11 +2,18 @@
 //! input so the runtime can `select!` over keys and network alike.
 
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
+use crossterm::event::{
+    self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyboardEnhancementFlags,
+    PopKeyboardEnhancementFlags, PushKeyboardEnhancementFlags,
+};
 use crossterm::execute;
 use ratatui::DefaultTerminal;
+
+/// Whether [`init`] turned the kitty keyboard protocol on (so [`restore`] turns it off).
+static ENHANCED: AtomicBool = AtomicBool::new(false);
 
 /// The terminal the game draws on.
 pub type Terminal = DefaultTerminal;
@@ -16,11 +23,23 @@ pub type Terminal = DefaultTerminal;
 pub fn init() -> io::Result<DefaultTerminal> {
     let terminal = ratatui::try_init()?;
     execute!(io::stdout(), EnableBracketedPaste)?;
+    // Where the terminal speaks the kitty keyboard protocol, keys say whether they came from
+    // the number pad (its digits then move).
+    if crossterm::terminal::supports_keyboard_enhancement().unwrap_or(false) {
+        let flags = KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES;
+        if execute!(io::stdout(), PushKeyboardEnhancementFlags(flags)).is_ok() {
+            ENHANCED.store(true, Ordering::Relaxed);
+        }
+    }
     Ok(terminal)
 }
 
 /// Gives the terminal back.
 pub fn restore() {
+    // Not asked again: the input thread may be reading the answer.
+    if ENHANCED.swap(false, Ordering::Relaxed) {
+        let _ = execute!(io::stdout(), PopKeyboardEnhancementFlags);
+    }
     let _ = execute!(io::stdout(), DisableBracketedPaste);
     ratatui::restore();
 }

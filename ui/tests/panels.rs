@@ -516,3 +516,22 @@ fn look_describes_a_monster_and_enter_walks_to_a_looked_at_cell() {
     assert_eq!(g.me(), target);
     assert_eq!(g.app.notice.as_deref(), Some("You are there."));
 }
+
+#[test]
+fn keys_pressed_while_an_action_is_under_way_keep_the_newest_for_next() {
+    let mut g = Game::new(TWO_ROOMS);
+    let start = g.me();
+    let first = g.key(KeyCode::Char('l'));
+    assert_eq!(first, Some(Intent::Act(Action::Move(game::Dir::E))));
+    // A held-down key: repeats arrive before the first step has started.
+    for _ in 0..5 {
+        assert_eq!(g.key(KeyCode::Char('l')), None, "held, not sent");
+    }
+    assert_eq!(g.key(KeyCode::Char('j')), None, "the newest replaces it");
+    let sent = g.run_app(first, 200);
+    assert_eq!(sent, 2, "the first and the newest held one");
+    for _ in 0..40 {
+        g.tick(&[]);
+    }
+    assert_eq!(g.me(), Pos::new(start.x + 1, start.y + 1));
+}
