@@ -18,6 +18,15 @@ pub struct Cli {
     #[arg(long = "lan-iface", global = true, value_name = "NAME")]
     pub lan_iface: Vec<String>,
 
+    /// Colours: default, red-green or blue-yellow (colour-blind safe), high-contrast, or mono
+    /// (bold/dim/underline/reverse only; the default when NO_COLOR is set)
+    #[arg(long, global = true, env = "BROGUE_THEME", value_name = "THEME")]
+    pub theme: Option<ui::appearance::Theme>,
+
+    /// Glyphs: unicode, or ascii for terminals and fonts without symbols and box drawing
+    #[arg(long, global = true, env = "BROGUE_GLYPHS", value_name = "SET")]
+    pub glyphs: Option<ui::appearance::Glyphs>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -139,6 +139,8 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             public: Vec::new(),
         },
     };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let appearance = ui::appearance::Appearance::choose(cli.theme, cli.glyphs, no_color);
     let player = |name: Option<String>, class| Player {
         identity: identity.clone(),
         data_dir: data_dir.clone(),
@@ -146,6 +148,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
         class,
         interfaces: interfaces.clone(),
         central_url: central_env.clone(),
+        appearance,
     };
     match cli.command {
         None => {

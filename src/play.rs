@@ -29,6 +29,8 @@ pub struct Player {
     pub interfaces: Interfaces,
     /// The central leaderboard, for the Leaderboard screen's Global tab.
     pub central_url: Option<String>,
+    /// Theme and glyph set.
+    pub appearance: ui::appearance::Appearance,
 }
 
 /// Where the TUI starts.
@@ -70,6 +72,7 @@ pub async fn run(player: Player, start: Start, menu_host: HostOptions) -> eyre::
         stops,
     };
     game.app.preferred_class = game.player.class;
+    game.app.appearance = game.player.appearance;
     let result = game.drive(&mut terminal, start).await;
     // Whatever happened, a hosted world is stopped and saved before we give the screen back.
     let stopped = game.stop_hosting().await;
@@ -204,6 +207,7 @@ impl Game {
         let lan = std::mem::take(&mut self.app.lan);
         self.app = App::connecting(what);
         self.app.preferred_class = self.player.class;
+        self.app.appearance = self.player.appearance;
         self.app.lan = lan;
         terminal.draw(|f| ui::draw(f, &self.app))?;
         Ok(())

@@ -201,6 +201,8 @@ pub struct App {
     pub host_trouble: Option<String>,
     /// The terminal's height when last drawn (pages of the message history depend on it).
     pub rows: u16,
+    /// Theme and glyph set.
+    pub appearance: crate::appearance::Appearance,
     /// Exploring, walking to the stairs or resting, one step per host acknowledgement.
     pub travel: Option<crate::travel::Travel>,
     /// The tick the current character was first seen (for the time played when it dies).
@@ -231,6 +233,7 @@ impl App {
             notice: None,
             host_trouble: None,
             rows: 24,
+            appearance: crate::appearance::Appearance::default(),
             travel: None,
             character_since: None,
             inflight: None,

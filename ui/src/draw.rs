@@ -25,6 +25,11 @@ const LOG_LINES: u16 = 6;
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App) {
+    draw_screens(frame, app);
+    app.appearance.apply(frame.buffer_mut());
+}
+
+fn draw_screens(frame: &mut Frame, app: &App) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         draw_too_small(frame, area);

@@ -3,6 +3,7 @@
 //! crossterm.
 
 pub mod app;
+pub mod appearance;
 pub mod death;
 pub mod draw;
 mod draw_panels;

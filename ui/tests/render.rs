@@ -530,3 +530,36 @@ fn the_message_history_folds_repeats_and_scrolls() {
     app.handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
     assert_eq!(app.overlay, None);
 }
+
+#[test]
+fn mono_ascii_screens_have_no_colour_and_no_symbols_and_you_still_stand_out() {
+    use ratatui::style::{Color, Modifier};
+    use ui::appearance::{Appearance, Glyphs, Theme};
+    let mut app = in_game();
+    app.appearance = Appearance {
+        theme: Theme::Mono,
+        glyphs: Glyphs::Ascii,
+    };
+    for overlay in [None, Some(Overlay::Help), Some(Overlay::Invite)] {
+        app.overlay = overlay;
+        let buf = render(&app, 80, 24);
+        for cell in buf.content() {
+            assert!(cell.symbol().is_ascii(), "{:?} is not ASCII", cell.symbol());
+            assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset));
+        }
+    }
+    app.overlay = None;
+    let buf = render(&app, 80, 24);
+    let me = buf
+        .content()
+        .iter()
+        .find(|c| c.symbol() == "@")
+        .expect("you are drawn");
+    assert!(
+        me.modifier.contains(Modifier::REVERSED),
+        "your @ stands out"
+    );
+    // The sidebar's health bar and the shrine are ASCII too.
+    let screen = text(&buf).join("\n");
+    assert!(screen.contains("HP ##########"), "{screen}");
+}
