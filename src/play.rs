@@ -70,6 +70,7 @@ pub async fn run(player: Player, start: Start, menu_host: HostOptions) -> eyre::
         lan_games: BTreeMap::new(),
         known,
         stops,
+        paused: false,
     };
     game.app.preferred_class = game.player.class;
     game.app.appearance = game.player.appearance;
@@ -101,6 +102,8 @@ struct Game {
     lan_games: BTreeMap<String, LanGame>,
     known: KnownHosts,
     stops: Stops,
+    /// What the host was last told about pausing.
+    paused: bool,
 }
 
 /// SIGTERM and SIGHUP, as a stream the game loop selects on.
@@ -165,6 +168,7 @@ impl Game {
         }
         loop {
             self.sync_lan();
+            self.sync_pause().await;
             if let Ok(size) = terminal.size() {
                 self.app.rows = size.height;
             }
@@ -374,6 +378,15 @@ impl Game {
     async fn send(&mut self, msg: ClientMsg) {
         if let Some(joined) = &self.joined {
             let _ = joined.outbox.send(msg).await;
+        }
+    }
+
+    /// Tells a solo host to pause or resume when the screen wants it (help, panels, `p`).
+    async fn sync_pause(&mut self) {
+        let wanted = self.app.wants_pause();
+        if wanted != self.paused && self.joined.is_some() {
+            self.paused = wanted;
+            self.send(ClientMsg::Pause { paused: wanted }).await;
         }
     }
 

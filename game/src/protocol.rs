@@ -22,7 +22,7 @@ use crate::ore::OreClass;
 use crate::world::{Action, TradeInput};
 
 /// Bumped on every incompatible change to these types.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 /// The ALPN for this protocol version.
 pub const ALPN: &[u8] = b"brogue/3";
 /// The version-agnostic ALPN every version keeps forever: on it the host only reads a
@@ -54,6 +54,11 @@ pub enum ClientMsg {
     },
     /// Opening, changing, accepting or cancelling a trade.
     Trade(TradeInput),
+    /// Pause or resume the world. Only a solo host (one player at most) pauses; while paused
+    /// the world does not tick at all, so the journal and replays are unchanged by it.
+    Pause {
+        paused: bool,
+    },
 }
 
 /// The first frame of every connection.

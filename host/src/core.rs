@@ -173,6 +173,8 @@ pub enum Rejected {
     Invalid(#[from] game::Invalid),
     #[error("the host is shutting down")]
     ShuttingDown,
+    #[error("only a solo game pauses")]
+    NotSolo,
 }
 
 /// The host core: owns the world and every session outright.
@@ -210,6 +212,8 @@ pub struct Host {
     /// Keys that joined, made no character and left, with when (unix): forgotten a day later.
     departed: BTreeMap<PlayerId, u64>,
     shutting_down: bool,
+    /// A solo player paused the world (help, a panel, or `p`): ticks are skipped.
+    paused: bool,
 }
 
 impl Host {
@@ -246,6 +250,7 @@ impl Host {
             new_player_tokens: BTreeMap::new(),
             departed: BTreeMap::new(),
             shutting_down: false,
+            paused: false,
             config,
         };
         // Players the save marks as connected were cut off by a crash: they left.
@@ -442,6 +447,7 @@ impl Host {
             }
         }
         if matches!(msg, ClientMsg::Leave) {
+            self.paused = false;
             self.sessions.remove(&conn);
             self.inputs.push(Input::Disconnect {
                 player,
@@ -459,6 +465,13 @@ impl Host {
             );
             return Err(Rejected::SecondHello);
         }
+        if let ClientMsg::Pause { paused } = msg {
+            if self.config.max_players > 1 {
+                return Err(Rejected::NotSolo);
+            }
+            self.paused = paused;
+            return Ok(());
+        }
         let is_act = matches!(msg, ClientMsg::Act { .. });
         if s.inputs >= INPUTS_PER_TICK || (is_act && s.acts >= ACTS_PER_TICK) {
             return Err(Rejected::OverBudget);
@@ -475,7 +488,9 @@ impl Host {
             },
             ClientMsg::CreateCharacter { class } => Input::CreateCharacter { player, class },
             ClientMsg::Chat { text } => Input::Chat { player, text },
-            ClientMsg::Hello(_) | ClientMsg::Leave => unreachable!("handled above"),
+            ClientMsg::Hello(_) | ClientMsg::Leave | ClientMsg::Pause { .. } => {
+                unreachable!("handled above")
+            }
         };
         if let Some(Session::Player(s)) = self.sessions.get_mut(&conn) {
             s.inputs += 1;
@@ -487,6 +502,7 @@ impl Host {
 
     /// The connection ended (the transport says why; the character waits, safe).
     pub fn handle_departure(&mut self, conn: ConnId, now: Now) {
+        self.paused = false;
         if let Some(session) = self.sessions.remove(&conn)
             && let Some(player) = session.player()
         {
@@ -557,7 +573,10 @@ impl Host {
             return;
         }
         self.last_unix = now.unix;
-        self.tick();
+        // A paused (solo) world does not tick: nothing happens, nothing is journaled.
+        if !self.paused {
+            self.tick();
+        }
         let period = self.tick_period();
         self.next_tick_at += period;
         if self.next_tick_at <= now.mono {

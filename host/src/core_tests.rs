@@ -129,6 +129,35 @@ fn a_second_connection_with_the_hosts_own_key_is_refused_and_the_host_plays_on()
 }
 
 #[test]
+fn a_solo_world_pauses_without_ticking_and_a_shared_one_never_does() {
+    let mut config = Config::new(HOST);
+    config.max_players = 1;
+    let mut rig = Rig::new(world(), config);
+    let me = rig.join(HOST, "hana", Class::Mage);
+    rig.run_ticks(2);
+    let before = rig.host.world().tick();
+    let journal = rig.journal().len();
+    rig.send(me, ClientMsg::Pause { paused: true }).unwrap();
+    rig.run_for(Duration::from_secs(3));
+    assert_eq!(rig.host.world().tick(), before, "no tick while paused");
+    assert_eq!(rig.journal().len(), journal, "nothing journaled");
+    rig.send(me, ClientMsg::Pause { paused: false }).unwrap();
+    rig.run_for(Duration::from_secs(1));
+    assert!(rig.host.world().tick().0 >= before.0 + 15, "resumed");
+    // With room for friends, nobody pauses the world.
+    let mut rig = self::rig();
+    let ada = rig.join(ADA, "ada", Class::Warrior);
+    assert_eq!(
+        rig.send(ada, ClientMsg::Pause { paused: true })
+            .unwrap_err(),
+        Rejected::NotSolo
+    );
+    let before = rig.host.world().tick();
+    rig.run_for(Duration::from_secs(1));
+    assert!(rig.host.world().tick().0 > before.0);
+}
+
+#[test]
 fn a_flood_is_cut_to_the_rate_and_a_long_flood_disconnects() {
     let mut rig = rig();
     let conn = rig.join(ADA, "ada", Class::Warrior);

@@ -212,6 +212,8 @@ pub struct App {
     inflight: Option<(u32, u16)>,
     /// The action of the newest key pressed while one was in flight: sent when it starts.
     held: Option<Action>,
+    /// The player pressed `p` (solo only).
+    paused_by_key: bool,
     /// A morgue file's text for the runtime to write.
     morgue: Option<String>,
     asked_for_character: bool,
@@ -238,6 +240,7 @@ impl App {
             character_since: None,
             inflight: None,
             held: None,
+            paused_by_key: false,
             morgue: None,
             asked_for_character: false,
             died: false,
@@ -277,6 +280,22 @@ impl App {
             ));
         }
         self.session.reach = Some(reach);
+    }
+
+    /// A solo game: this process hosts and nobody else may join.
+    pub fn solo(&self) -> bool {
+        self.session.hosting && self.session.invite.is_none()
+    }
+
+    /// Whether the world should stand still now: in a solo game, while help, the message
+    /// history, the inventory, crafting or the vault is open, or after `p`.
+    pub fn wants_pause(&self) -> bool {
+        let reading = self.overlay.is_some()
+            || matches!(
+                self.panel,
+                Some(Panel::Inventory { .. } | Panel::Craft { .. } | Panel::Vault { .. })
+            );
+        self.solo() && matches!(self.screen, Screen::Game) && (self.paused_by_key || reading)
     }
 
     /// A morgue file's text, once, for the runtime to write.
@@ -513,6 +532,10 @@ impl App {
                 }
                 let command = command_for(&key)?;
                 self.notice = None;
+                // Acting resumes a paused game.
+                if !matches!(command, Command::Pause) {
+                    self.paused_by_key = false;
+                }
                 match self.game_command(command) {
                     Some(Intent::Act(action)) => self.act(action),
                     other => other,
@@ -529,6 +552,14 @@ impl App {
             Command::Ascend => self.stairs(false),
             Command::Explore => self.walk(crate::travel::Goal::Explore),
             Command::Rest => self.walk(crate::travel::Goal::Rest),
+            Command::Pause => {
+                if self.solo() {
+                    self.paused_by_key = !self.paused_by_key;
+                } else {
+                    self.notice = Some("Only a solo game pauses: the world goes on.".into());
+                }
+                None
+            }
             Command::Look => {
                 let cursor = self.view.me.as_ref()?.pos;
                 self.open(Panel::Look { cursor })
@@ -989,5 +1020,37 @@ mod tests {
             app.handle_key(key(KeyCode::Char('4'))),
             Some(Intent::CreateCharacter(Class::Healer))
         );
+    }
+
+    #[test]
+    fn a_solo_game_pauses_while_reading_or_after_p_and_a_shared_one_never() {
+        let mut app = App::new(Screen::Game);
+        app.view.me = Some(me());
+        app.session.hosting = true; // solo: hosting, no invite code
+        assert!(!app.wants_pause());
+        app.handle_key(key(KeyCode::Char('?')));
+        assert!(app.wants_pause(), "help pauses");
+        app.handle_key(key(KeyCode::Esc));
+        assert!(!app.wants_pause());
+        app.handle_key(key(KeyCode::Char('i')));
+        assert!(app.wants_pause(), "the inventory pauses");
+        app.handle_key(key(KeyCode::Esc));
+        app.handle_key(key(KeyCode::Char('p')));
+        assert!(app.wants_pause(), "p pauses");
+        app.handle_key(key(KeyCode::Char('p')));
+        assert!(!app.wants_pause(), "p again resumes");
+        app.handle_key(key(KeyCode::Char('p')));
+        app.handle_key(key(KeyCode::Char('l')));
+        assert!(!app.wants_pause(), "acting resumes");
+        // Hosting for friends: never.
+        app.session.invite = Some("BRG-CODE".into());
+        app.handle_key(key(KeyCode::Char('p')));
+        assert!(!app.wants_pause());
+        assert_eq!(
+            app.notice.as_deref(),
+            Some("Only a solo game pauses: the world goes on.")
+        );
+        app.handle_key(key(KeyCode::Char('?')));
+        assert!(!app.wants_pause());
     }
 }

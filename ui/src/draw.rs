@@ -606,6 +606,9 @@ fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
     if let Some(reach) = &app.session.reach {
         lines.push(Line::styled(reach.short(), theme::hint()));
     }
+    if app.wants_pause() {
+        lines.push(Line::styled("PAUSED (p resumes)", theme::title()));
+    }
     lines.push(Line::styled(hint, theme::hint()));
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -12,6 +12,7 @@ pub enum Command {
     Explore,
     Rest,
     Look,
+    Pause,
     Descend,
     Ascend,
     PickUp,
@@ -127,6 +128,11 @@ pub const GAME_KEYS: &[Binding] = &[
         keys: &[KeyCode::Char(';')],
         command: Command::Look,
         help: "look (Enter walks there)",
+    },
+    Binding {
+        keys: &[KeyCode::Char('p')],
+        command: Command::Pause,
+        help: "pause (solo games only)",
     },
     Binding {
         keys: &[KeyCode::Char('Z')],
