@@ -23,16 +23,28 @@ fn selected_style(yes: bool) -> Style {
 }
 
 /// `name class units OQ CD DR HR MA PE SR UT` for a stack (62 columns).
-fn stack_line(s: &StackView, selected: bool, extra: Option<String>) -> Line<'static> {
-    let mut spans = vec![Span::styled(
+/// The ore table needs 60 columns; narrower boxes get the compact form (shorter names, the
+/// class in three letters) so that no row wraps.
+const TABLE_WIDTH: u16 = 62;
+
+fn stack_line(
+    s: &StackView,
+    selected: bool,
+    extra: Option<String>,
+    compact: bool,
+) -> Line<'static> {
+    let lead = if compact {
+        let class: String = s.class.name().chars().take(3).collect();
+        format!("{:<9} {class:<3} {:>3}", sanitize(&s.name, 9), s.units)
+    } else {
         format!(
             "{:<12} {:<9} {:>4}",
             sanitize(&s.name, 12),
             s.class.name(),
             s.units
-        ),
-        selected_style(selected),
-    )];
+        )
+    };
+    let mut spans = vec![Span::styled(lead, selected_style(selected))];
     spans.push(Span::raw(
         s.attrs
             .iter()
@@ -45,7 +57,7 @@ fn stack_line(s: &StackView, selected: bool, extra: Option<String>) -> Line<'sta
     Line::from(spans)
 }
 
-fn stack_header(sort: Option<Sort>) -> Line<'static> {
+fn stack_header(sort: Option<Sort>, compact: bool) -> Line<'static> {
     let mark = |label: &str, key: Sort| -> String {
         if sort == Some(key) {
             format!("{label}▾")
@@ -58,15 +70,22 @@ fn stack_header(sort: Option<Sort>) -> Line<'static> {
         .enumerate()
         .map(|(i, a)| format!(" {:>3}", mark(a.code(), Sort::Attr(i))))
         .collect();
-    Line::styled(
+    let lead = if compact {
         format!(
-            "{:<12} {:<9} {:>4}{attrs}",
+            "{:<9} {:<3} {:>3}",
+            mark("ore", Sort::Name),
+            mark("cls", Sort::Class),
+            mark("n", Sort::Units)
+        )
+    } else {
+        format!(
+            "{:<12} {:<9} {:>4}",
             mark("ore", Sort::Name),
             mark("class", Sort::Class),
             mark("units", Sort::Units)
-        ),
-        theme::hint(),
-    )
+        )
+    };
+    Line::styled(format!("{lead}{attrs}"), theme::hint())
 }
 
 fn item_line(i: &ItemView, selected: bool) -> Line<'static> {
@@ -99,18 +118,65 @@ pub(crate) fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>
     );
 }
 
+/// A list in a box, for panels that can outgrow a small screen: lines are cut at the box's
+/// width rather than wrapped, the view scrolls to keep line `focus` in sight, and the last
+/// `pinned` lines (a preview, the keys) stay at the bottom, wrapped.
+fn boxed_list(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    mut lines: Vec<Line>,
+    focus: usize,
+    pinned: usize,
+) {
+    frame.render_widget(Clear, area);
+    let block = Block::bordered().title(title.to_owned());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let keys = lines.split_off(lines.len().saturating_sub(pinned));
+    let width = usize::from(inner.width.max(1));
+    let key_rows: usize = keys.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    let key_rows = (key_rows as u16).min(inner.height);
+    let rows = inner.height.saturating_sub(key_rows);
+    let mut skip = 0;
+    if usize::from(rows) > 0 && focus >= usize::from(rows) {
+        skip = focus + 1 - usize::from(rows);
+    }
+    let more_above = skip > 0;
+    let more_below = lines.len() > skip + usize::from(rows);
+    let body: Vec<Line> = lines
+        .into_iter()
+        .skip(skip)
+        .take(usize::from(rows))
+        .collect();
+    let list = Rect::new(inner.x, inner.y, inner.width, rows);
+    frame.render_widget(Paragraph::new(body), list);
+    if more_above || more_below {
+        let mark = match (more_above, more_below) {
+            (true, true) => "↕",
+            (true, false) => "↑",
+            _ => "↓",
+        };
+        let corner = Rect::new(inner.right().saturating_sub(1), inner.y, 1, 1);
+        frame.render_widget(Paragraph::new(Line::styled(mark, theme::title())), corner);
+    }
+    let bottom = Rect::new(inner.x, inner.y + rows, inner.width, key_rows);
+    frame.render_widget(Paragraph::new(keys).wrap(Wrap { trim: false }), bottom);
+}
+
 /// Draws `panel` over the map area.
 pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, panel: &Panel) {
     let view = &app.view;
+    let compact = area.width < TABLE_WIDTH;
     match panel {
         Panel::Inventory { selected, sort } => {
             let stacks = sorted(&view.pack.stacks, *sort);
-            let mut lines = vec![stack_header(Some(*sort))];
+            let mut lines = vec![stack_header(Some(*sort), compact)];
             lines.extend(
                 stacks
                     .iter()
                     .enumerate()
-                    .map(|(i, s)| stack_line(s, i == *selected, None)),
+                    .map(|(i, s)| stack_line(s, i == *selected, None, compact)),
             );
             if stacks.is_empty() {
                 lines.push(Line::styled(
@@ -130,7 +196,13 @@ pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, panel: &Panel) {
                 "↑/↓ choose · s sort · d drop · e wear/take off · Esc close",
                 theme::hint(),
             ));
-            boxed(frame, area, " Inventory ", lines);
+            // The header, the stacks (or the empty note), a blank line, then the items.
+            let focus = if *selected < stacks.len() {
+                1 + *selected
+            } else {
+                1 + stacks.len().max(1) + 1 + (*selected - stacks.len())
+            };
+            boxed_list(frame, area, " Inventory ", lines, focus, 1);
         }
         Panel::Vault { on_vault, selected } => {
             let [left, right] =
@@ -168,14 +240,30 @@ pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, panel: &Panel) {
                 "Enter/h take: marks this hero impure (no Pure Victory)"
             };
             vault.push(Line::styled(warn, Style::new().fg(Color::Yellow)));
-            boxed(frame, left, " Pack → vault (←/→ switch) ", pack);
-            boxed(frame, right, " Legacy Vault ", vault);
+            let (pack_focus, vault_focus) = if *on_vault {
+                (0, *selected)
+            } else {
+                (*selected, 0)
+            };
+            boxed_list(
+                frame,
+                left,
+                " Pack → vault (←/→ switch) ",
+                pack,
+                pack_focus,
+                1,
+            );
+            boxed_list(frame, right, " Legacy Vault ", vault, vault_focus, 1);
         }
         Panel::Craft {
             recipe,
             selected,
             picks,
         } => {
+            let focus = match recipe {
+                None => *selected,
+                Some(_) => 1 + *selected,
+            };
             let lines = match recipe {
                 None => {
                     let mut lines: Vec<Line> = Recipe::ALL
@@ -206,11 +294,11 @@ pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, panel: &Panel) {
                 Some(r) => {
                     let d = r.def();
                     let (picked, made) = craft_preview(*r, &view.pack.stacks, picks);
-                    let mut lines = vec![stack_header(None)];
+                    let mut lines = vec![stack_header(None, compact)];
                     lines.extend(view.pack.stacks.iter().enumerate().map(|(i, s)| {
                         let n = picks.get(&s.spawn).copied().unwrap_or(0);
                         let tag = (n > 0).then(|| format!("  ×{n}"));
-                        stack_line(s, i == *selected, tag)
+                        stack_line(s, i == *selected, tag, compact)
                     }));
                     lines.push(Line::raw(""));
                     let preview = match made {
@@ -236,7 +324,8 @@ pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, panel: &Panel) {
                     lines
                 }
             };
-            boxed(frame, area, " Craft ", lines);
+            let pinned = if recipe.is_some() { 2 } else { 1 };
+            boxed_list(frame, area, " Craft ", lines, focus, pinned);
         }
         Panel::Trade { selected } => {
             let lines = match &view.trade {

@@ -535,3 +535,39 @@ fn keys_pressed_while_an_action_is_under_way_keep_the_newest_for_next() {
     }
     assert_eq!(g.me(), Pos::new(start.x + 1, start.y + 1));
 }
+
+#[test]
+fn at_80x24_the_craft_list_scrolls_to_the_chosen_recipe_and_ore_rows_do_not_wrap() {
+    use game::craft::Recipe;
+    let mut g = Game::new(ROOM);
+    g.key(KeyCode::Char('c'));
+    let last = Recipe::ALL.last().unwrap().def().name;
+    for _ in 1..Recipe::ALL.len() {
+        g.key(KeyCode::Down);
+    }
+    let screen = g.screen();
+    assert!(screen.contains(last), "the last recipe is shown:\n{screen}");
+    assert!(
+        screen.contains("Enter pick ore"),
+        "the keys stay in view:\n{screen}"
+    );
+    // Its ore table: one row per stack, every attribute column in the box.
+    g.key(KeyCode::Enter);
+    let screen = g.screen();
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains(" Iro ") || l.contains(" Cop "))
+        .collect();
+    assert_eq!(rows.len(), 2, "{screen}");
+    let header = screen
+        .lines()
+        .find(|l| l.contains("ore "))
+        .expect("a header");
+    for code in ["OQ", "CD", "DR", "HR", "MA", "PE", "SR", "UT"] {
+        assert!(header.contains(code), "{code} missing in {header:?}");
+    }
+    assert!(
+        screen.contains("units →"),
+        "the preview stays in view:\n{screen}"
+    );
+}
