@@ -547,6 +547,7 @@ impl App {
     fn game_command(&mut self, command: Command) -> Option<Intent> {
         match command {
             Command::Step(dir) => Some(Intent::Act(Action::Move(dir))),
+            Command::Run(dir) => self.walk(crate::travel::Goal::Run(dir)),
             Command::Wait => Some(Intent::Act(Action::Wait)),
             Command::Descend => self.stairs(true),
             Command::Ascend => self.stairs(false),
@@ -751,7 +752,7 @@ impl App {
             Next::Wait => None,
             Next::Stop(why) => {
                 self.travel = None;
-                self.notice = Some(why);
+                self.notice = (!why.is_empty()).then_some(why);
                 None
             }
         }

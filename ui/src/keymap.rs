@@ -8,6 +8,8 @@ use game::Dir;
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     Step(Dir),
+    /// Shift+direction: run.
+    Run(Dir),
     Wait,
     Explore,
     Rest,
@@ -120,6 +122,12 @@ pub const GAME_KEYS: &[Binding] = &[
         help: "up; carry the Heart out to win",
     },
     Binding {
+        // Dispatched by `command_for` for every direction; listed once for the help.
+        keys: &[],
+        command: Command::Run(Dir::W),
+        help: "Shift+direction: run",
+    },
+    Binding {
         keys: &[KeyCode::Char('x')],
         command: Command::Explore,
         help: "explore (stops for monsters)",
@@ -225,10 +233,39 @@ pub fn command_for(key: &KeyEvent) -> Option<Command> {
             _ => Command::Step(Dir::NE),
         });
     }
+    // Shift with a vi-key (or with an arrow, where the terminal reports it) runs that way.
+    let run = match key.code {
+        KeyCode::Char(c @ ('H' | 'J' | 'K' | 'L' | 'Y' | 'U' | 'B' | 'N')) => {
+            Some(c.to_ascii_lowercase())
+        }
+        _ => None,
+    };
+    let shifted_arrow = key.modifiers.contains(KeyModifiers::SHIFT)
+        && matches!(
+            key.code,
+            KeyCode::Left | KeyCode::Right | KeyCode::Up | KeyCode::Down
+        );
+    if let Some(c) = run {
+        return direction_of(KeyCode::Char(c)).map(Command::Run);
+    }
+    if shifted_arrow {
+        return direction_of(key.code).map(Command::Run);
+    }
     GAME_KEYS
         .iter()
         .find(|b| b.keys.contains(&key.code))
         .map(|b| b.command)
+}
+
+/// The direction a plain movement key steps.
+fn direction_of(code: KeyCode) -> Option<Dir> {
+    GAME_KEYS
+        .iter()
+        .find(|b| b.keys.contains(&code))
+        .and_then(|b| match b.command {
+            Command::Step(dir) => Some(dir),
+            _ => None,
+        })
 }
 
 /// The direction a movement key points, for cursors in panels.

@@ -20,6 +20,8 @@ pub enum Goal {
     },
     /// A cell chosen in look mode (next to it, when it cannot be stood on).
     Cell(Pos),
+    /// Shift+direction: straight on until something is in the way.
+    Run(Dir),
     Rest,
 }
 
@@ -124,6 +126,14 @@ impl Travel {
                     );
                 }
             },
+            Goal::Run(dir) => {
+                let next = me.pos.step(dir);
+                let open = matches!(view.tile(next), Some(t) if t.is_walkable());
+                if !open || view.entity_at(next).is_some() {
+                    return Next::Stop(String::new());
+                }
+                Action::Move(dir)
+            }
             Goal::Cell(target) => {
                 let near = |p: Pos| {
                     if passable(view, target) {

@@ -571,3 +571,15 @@ fn at_80x24_the_craft_list_scrolls_to_the_chosen_recipe_and_ore_rows_do_not_wrap
         "the preview stays in view:\n{screen}"
     );
 }
+
+#[test]
+fn shift_and_a_direction_runs_until_the_way_is_blocked() {
+    let mut g = Game::new(TWO_ROOMS);
+    let start = g.me();
+    let first = g.key(KeyCode::Char('L'));
+    assert_eq!(first, Some(Intent::Act(Action::Move(game::Dir::E))));
+    g.run_app(first, 500);
+    // Through the room to the closed door (which a run does not open).
+    assert_eq!(g.me(), Pos::new(5, start.y));
+    assert!(g.app.travel.is_none());
+}
