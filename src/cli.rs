@@ -59,6 +59,17 @@ pub enum Command {
     },
     /// Print the manual page (roff) on stdout (e.g. `brogue man | man -l -`)
     Man,
+    /// The config file (theme, glyphs, name, class): `brogue config path` prints where it is
+    Config {
+        #[command(subcommand)]
+        what: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the config file's path (BROGUE_CONFIG, or config.toml in the platform's config dir)
+    Path,
 }
 
 #[derive(Debug, Args)]

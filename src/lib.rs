@@ -6,6 +6,7 @@ pub mod bots;
 pub mod central;
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod doctor;
 pub mod driver;
 pub mod hosting;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use brogue::cli::{Cli, Command, DEFAULT_PORT, DEFAULT_WORLD};
+use brogue::cli::{Cli, Command, ConfigCommand, DEFAULT_PORT, DEFAULT_WORLD};
 use brogue::hosting::{HostOptions, Hosting, LanOptions};
 use brogue::join::{JoinSpec, KnownHosts, Resolved, find_lan_game, lan_target};
 use brogue::play::{self, Player, Start};
@@ -67,6 +67,14 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> eyre::Result<()> {
+    if let Some(Command::Config {
+        what: ConfigCommand::Path,
+    }) = &cli.command
+    {
+        println!("{}", brogue::config::path()?.display());
+        return Ok(());
+    }
+    let config = brogue::config::load(&brogue::config::path()?)?;
     let data_dir = paths::data_dir(cli.data_dir)?;
     std::fs::create_dir_all(&data_dir)
         .wrap_err_with(|| format!("cannot create the data dir {}", data_dir.display()))?;
@@ -128,7 +136,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
         max_players: 8,
         invites: true,
         lan: None,
-        host_name: default_name(),
+        host_name: config.name.clone().unwrap_or_else(default_name),
         central: central_env
             .as_deref()
             .map(store::central::Central::from_url)
@@ -140,12 +148,18 @@ async fn run(cli: Cli) -> eyre::Result<()> {
         },
     };
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let appearance = ui::appearance::Appearance::choose(cli.theme, cli.glyphs, no_color);
-    let player = |name: Option<String>, class| Player {
+    let appearance = ui::appearance::Appearance::choose(
+        cli.theme.or(config.theme),
+        cli.glyphs.or(config.glyphs),
+        no_color,
+    );
+    let player = |name: Option<String>, class: Option<game::Class>| Player {
         identity: identity.clone(),
         data_dir: data_dir.clone(),
-        name: name.unwrap_or_else(default_name),
-        class,
+        name: name
+            .or_else(|| config.name.clone())
+            .unwrap_or_else(default_name),
+        class: class.or(config.class),
         interfaces: interfaces.clone(),
         central_url: central_env.clone(),
         appearance,
@@ -176,7 +190,12 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                     open: args.lan_open,
                     interfaces: interfaces.clone(),
                 }),
-                host_name: args.character.name.clone().unwrap_or_else(default_name),
+                host_name: args
+                    .character
+                    .name
+                    .clone()
+                    .or_else(|| config.name.clone())
+                    .unwrap_or_else(default_name),
                 central: args
                     .central
                     .leaderboard_url
@@ -224,7 +243,8 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             | Command::Check(_)
             | Command::Doctor(_)
             | Command::Completions { .. }
-            | Command::Man,
+            | Command::Man
+            | Command::Config { .. },
         ) => {
             unreachable!("handled before the identity is loaded")
         }

@@ -284,6 +284,34 @@ fn a_seed_for_an_existing_world_is_said_to_be_ignored() {
 }
 
 #[test]
+fn the_config_file_is_found_and_a_bad_one_is_refused_with_where_and_what() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.toml");
+    let out = Command::new(BIN)
+        .args(["config", "path"])
+        .env("BROGUE_CONFIG", &file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        file.display().to_string()
+    );
+    std::fs::write(&file, "name = \"Ada\"\ntheme = \"neon\"\n").unwrap();
+    let out = Command::new(BIN)
+        .args(["leaderboard", "--data-dir"])
+        .arg(dir.path())
+        .env("BROGUE_CONFIG", &file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("config.toml: line 2, column 9: no theme \"neon\": choose default"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn completions_and_the_manual_name_every_command_and_touch_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
