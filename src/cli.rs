@@ -27,6 +27,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "BROGUE_GLYPHS", value_name = "SET")]
     pub glyphs: Option<ui::appearance::Glyphs>,
 
+    /// Leave the mouse to the terminal (its own text selection) instead of hovering and
+    /// clicking in the game
+    #[arg(long, global = true)]
+    pub no_mouse: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -19,6 +19,7 @@ struct File {
     glyphs: Option<Spanned<String>>,
     name: Option<String>,
     class: Option<Spanned<String>>,
+    mouse: Option<bool>,
 }
 
 /// The choices read from the file.
@@ -28,6 +29,8 @@ pub struct Config {
     pub glyphs: Option<Glyphs>,
     pub name: Option<String>,
     pub class: Option<Class>,
+    /// `false` leaves the mouse to the terminal.
+    pub mouse: Option<bool>,
 }
 
 /// The config file in use: `BROGUE_CONFIG`, or `config.toml` in the platform's config dir.
@@ -68,6 +71,7 @@ pub fn parse(text: &str) -> Result<Config, String> {
         glyphs,
         name,
         class,
+        mouse: file.mouse,
     })
 }
 
@@ -103,7 +107,8 @@ mod tests {
 
     #[test]
     fn a_good_file_is_read_and_a_bad_one_says_where() {
-        let good = "theme = \"mono\"\nglyphs = \"ascii\"\nname = \"Ada\"\nclass = \"mage\"\n";
+        let good = "theme = \"mono\"\nglyphs = \"ascii\"\nname = \"Ada\"\nclass = \"mage\"\n\
+                    mouse = false\n";
         assert_eq!(
             parse(good).unwrap(),
             Config {
@@ -111,6 +116,7 @@ mod tests {
                 glyphs: Some(Glyphs::Ascii),
                 name: Some("Ada".into()),
                 class: Some(Class::Mage),
+                mouse: Some(false),
             }
         );
         assert_eq!(parse("").unwrap(), Config::default());

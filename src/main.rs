@@ -163,6 +163,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
         interfaces: interfaces.clone(),
         central_url: central_env.clone(),
         appearance,
+        mouse: !cli.no_mouse && config.mouse.unwrap_or(true),
     };
     match cli.command {
         None => {

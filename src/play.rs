@@ -31,6 +31,9 @@ pub struct Player {
     pub central_url: Option<String>,
     /// Theme and glyph set.
     pub appearance: ui::appearance::Appearance,
+    /// Capture the mouse (hover describes, click walks or uses an ability); off leaves the
+    /// terminal's own selection free.
+    pub mouse: bool,
 }
 
 /// Where the TUI starts.
@@ -54,7 +57,7 @@ pub async fn run(player: Player, start: Start, menu_host: HostOptions) -> eyre::
     // Closing the terminal (SIGHUP) or SIGTERM ends the game the way quitting does: a hosted
     // world is saved and friends are told, then the terminal is restored.
     let stops = Stops::new()?;
-    let mut terminal = ui::term::init()?;
+    let mut terminal = ui::term::init(player.mouse)?;
     let (tx, keys) = mpsc::channel::<Event>(256);
     ui::term::spawn_input(move |ev| tx.blocking_send(ev).is_ok());
     let known = KnownHosts::load(&player.data_dir);
@@ -171,6 +174,7 @@ impl Game {
             self.sync_pause().await;
             if let Ok(size) = terminal.size() {
                 self.app.rows = size.height;
+                self.app.cols = size.width;
             }
             terminal.draw(|f| ui::draw(f, &self.app))?;
             let flow = tokio::select! {

@@ -201,6 +201,10 @@ pub struct App {
     pub host_trouble: Option<String>,
     /// The terminal's height when last drawn (pages of the message history depend on it).
     pub rows: u16,
+    /// The terminal's width when last drawn (mouse clicks are placed with it).
+    pub cols: u16,
+    /// The map cell under the mouse pointer, described under the log.
+    pub hover: Option<Pos>,
     /// Theme and glyph set.
     pub appearance: crate::appearance::Appearance,
     /// Exploring, walking to the stairs or resting, one step per host acknowledgement.
@@ -235,6 +239,8 @@ impl App {
             notice: None,
             host_trouble: None,
             rows: 24,
+            cols: 80,
+            hover: None,
             appearance: crate::appearance::Appearance::default(),
             travel: None,
             character_since: None,
@@ -280,6 +286,37 @@ impl App {
             ));
         }
         self.session.reach = Some(reach);
+    }
+
+    /// The mouse on the game screen: hovering the map describes a cell, a click walks there, a
+    /// click on an ability in the sidebar uses it.
+    fn handle_mouse(&mut self, mouse: crossterm::event::MouseEvent) -> Option<Intent> {
+        use crossterm::event::{MouseButton, MouseEventKind};
+        let hit = crate::draw::hit(self, mouse.column, mouse.row);
+        match (mouse.kind, hit) {
+            (MouseEventKind::Moved, crate::draw::Hit::Map(p)) => {
+                self.hover = self.view.tile(p).is_some().then_some(p);
+                None
+            }
+            (MouseEventKind::Moved, _) => {
+                self.hover = None;
+                None
+            }
+            (MouseEventKind::Down(MouseButton::Left), crate::draw::Hit::Map(p)) => {
+                if self.panel.is_some() || self.overlay.is_some() {
+                    return None;
+                }
+                self.travel = None;
+                self.walk(crate::travel::Goal::Cell(p))
+            }
+            (MouseEventKind::Down(MouseButton::Left), crate::draw::Hit::Ability(slot)) => {
+                if self.panel.is_some() || self.overlay.is_some() {
+                    return None;
+                }
+                self.game_command(Command::Ability(slot))
+            }
+            _ => None,
+        }
     }
 
     /// A solo game: this process hosts and nobody else may join.
@@ -410,6 +447,7 @@ impl App {
                 self.handle_paste(text);
                 None
             }
+            Event::Mouse(mouse) if matches!(self.screen, Screen::Game) => self.handle_mouse(*mouse),
             _ => None,
         }
     }

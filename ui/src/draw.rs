@@ -327,23 +327,73 @@ fn draw_class_picker(frame: &mut Frame, area: Rect, selected: usize, died: bool)
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn draw_game(frame: &mut Frame, area: Rect, app: &App) {
+/// Where the game screen puts the map, the sidebar and the log.
+fn game_layout(area: Rect) -> (Rect, Rect, Rect) {
     let [main, log] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(LOG_LINES + 1)]).areas(area);
     let [map, side] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(SIDEBAR)]).areas(main);
+    (map, side, log)
+}
+
+fn map_view(app: &App) -> MapView<'_> {
     let aim = match &app.panel {
         Some(Panel::Aim { cursor, .. } | Panel::Look { cursor }) => Some(*cursor),
         _ => None,
     };
-    frame.render_widget(
-        MapView {
-            view: &app.view,
-            target: app.current_target().map(|(_, p)| p),
-            cursor: aim,
-        },
-        map,
-    );
+    MapView {
+        view: &app.view,
+        target: app.current_target().map(|(_, p)| p),
+        cursor: aim,
+    }
+}
+
+/// What is at a screen position of the game screen.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Hit {
+    Map(Pos),
+    /// An ability's line in the sidebar.
+    Ability(u8),
+    Nothing,
+}
+
+/// What the game screen, `app.cols`×`app.rows`, shows at (`column`, `row`).
+pub fn hit(app: &App, column: u16, row: u16) -> Hit {
+    let area = Rect::new(0, 0, app.cols, app.rows);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return Hit::Nothing;
+    }
+    let (map, side, _) = game_layout(area);
+    let at = ratatui::layout::Position::new(column, row);
+    if map.contains(at) {
+        let (cx, cy) = map_view(app).camera(map);
+        return Hit::Map(Pos::new(
+            cx + (column - map.x) as i16,
+            cy + (row - map.y) as i16,
+        ));
+    }
+    if side.contains(at) {
+        // The sidebar as drawn: an ability's line starts with its number.
+        let backend = ratatui::backend::TestBackend::new(area.width, area.height);
+        let Ok(mut terminal) = ratatui::Terminal::new(backend);
+        if terminal.draw(|f| draw_sidebar(f, side, app)).is_err() {
+            return Hit::Nothing;
+        }
+        let buf = terminal.backend().buffer();
+        let line: String = (side.x..side.right())
+            .map(|x| buf[(x, row)].symbol().to_owned())
+            .collect();
+        let mut chars = line.trim_start_matches(['│', ' ']).chars();
+        if let (Some(d @ '1'..='3'), Some(' ')) = (chars.next(), chars.next()) {
+            return Hit::Ability(d as u8 - b'1');
+        }
+    }
+    Hit::Nothing
+}
+
+fn draw_game(frame: &mut Frame, area: Rect, app: &App) {
+    let (map, side, log) = game_layout(area);
+    frame.render_widget(map_view(app), map);
     if let Some(panel) = &app.panel {
         crate::draw_panels::draw_panel(frame, map, app, panel);
     }
@@ -658,9 +708,14 @@ fn draw_log(frame: &mut Frame, area: Rect, app: &App) {
                 .as_ref()
                 .map(|n| Line::styled(sanitize(n, 200), Style::new().fg(Color::Yellow)))
         });
-    if let Some(Panel::Look { cursor }) = &app.panel {
+    let looked = match &app.panel {
+        Some(Panel::Look { cursor }) => Some(*cursor),
+        None => app.hover,
+        _ => None,
+    };
+    if let Some(cell) = looked {
         footer = Some(Line::styled(
-            sanitize(&crate::look::describe(view, *cursor), 300),
+            sanitize(&crate::look::describe(view, cell), 300),
             theme::title(),
         ));
     }

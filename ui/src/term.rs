@@ -6,11 +6,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crossterm::event::{
-    self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyboardEnhancementFlags,
-    PopKeyboardEnhancementFlags, PushKeyboardEnhancementFlags,
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event, KeyboardEnhancementFlags, PopKeyboardEnhancementFlags, PushKeyboardEnhancementFlags,
 };
 use crossterm::execute;
 use ratatui::DefaultTerminal;
+
+/// Whether [`init`] captured the mouse (so [`restore`] lets it go).
+static MOUSE: AtomicBool = AtomicBool::new(false);
 
 /// Whether [`init`] turned the kitty keyboard protocol on (so [`restore`] turns it off).
 static ENHANCED: AtomicBool = AtomicBool::new(false);
@@ -20,9 +23,13 @@ pub type Terminal = DefaultTerminal;
 
 /// Takes over the terminal. Installs ratatui's panic hook, which restores the terminal before
 /// any other panic hook runs (call this after installing error-report hooks).
-pub fn init() -> io::Result<DefaultTerminal> {
+pub fn init(mouse: bool) -> io::Result<DefaultTerminal> {
     let terminal = ratatui::try_init()?;
     execute!(io::stdout(), EnableBracketedPaste)?;
+    if mouse {
+        execute!(io::stdout(), EnableMouseCapture)?;
+        MOUSE.store(true, Ordering::Relaxed);
+    }
     // Where the terminal speaks the kitty keyboard protocol, keys say whether they came from
     // the number pad (its digits then move).
     if crossterm::terminal::supports_keyboard_enhancement().unwrap_or(false) {
@@ -36,6 +43,9 @@ pub fn init() -> io::Result<DefaultTerminal> {
 
 /// Gives the terminal back.
 pub fn restore() {
+    if MOUSE.swap(false, Ordering::Relaxed) {
+        let _ = execute!(io::stdout(), DisableMouseCapture);
+    }
     // Not asked again: the input thread may be reading the answer.
     if ENHANCED.swap(false, Ordering::Relaxed) {
         let _ = execute!(io::stdout(), PopKeyboardEnhancementFlags);

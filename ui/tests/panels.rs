@@ -583,3 +583,67 @@ fn shift_and_a_direction_runs_until_the_way_is_blocked() {
     assert_eq!(g.me(), Pos::new(5, start.y));
     assert!(g.app.travel.is_none());
 }
+
+#[test]
+fn the_mouse_describes_what_it_hovers_walks_where_it_clicks_and_uses_abilities() {
+    use crossterm::event::{Event, MouseButton, MouseEvent, MouseEventKind};
+    let mut g = Game::new(ROOM);
+    let screen = g.screen();
+    let (row, col) = screen
+        .lines()
+        .enumerate()
+        .find_map(|(y, l)| {
+            l.chars()
+                .position(|c| c == '@')
+                .map(|x| (y as u16, x as u16))
+        })
+        .expect("@ on screen");
+    let mouse = |kind, column, row| {
+        Event::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // Hovering one cell east of the mage describes it under the log.
+    assert_eq!(
+        g.app
+            .handle_event(&mouse(MouseEventKind::Moved, col + 1, row)),
+        None
+    );
+    let me = g.me();
+    assert_eq!(g.app.hover, Some(Pos::new(me.x + 1, me.y)));
+    assert!(g.screen().contains("Floor."), "{}", g.screen());
+    // A click two cells south-east walks there.
+    let first = g.app.handle_event(&mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        col + 2,
+        row + 1,
+    ));
+    assert!(
+        matches!(first, Some(Intent::Act(Action::Move(_)))),
+        "{first:?}"
+    );
+    g.run_app(first, 500);
+    assert_eq!(g.me(), Pos::new(me.x + 2, me.y + 1));
+    // A click on "2 Frost Nova" in the sidebar casts it.
+    let screen = g.screen();
+    let (row, col) = screen
+        .lines()
+        .enumerate()
+        .find_map(|(y, l)| {
+            l.find("2 Frost Nova")
+                .map(|x| (y as u16, l[..x].chars().count() as u16))
+        })
+        .expect("the ability in the sidebar");
+    let cast = g.app.handle_event(&mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        col + 3,
+        row,
+    ));
+    assert!(
+        matches!(cast, Some(Intent::Act(Action::Ability { slot: 1, .. }))),
+        "{cast:?}"
+    );
+}
