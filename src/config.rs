@@ -20,6 +20,15 @@ struct File {
     name: Option<String>,
     class: Option<Spanned<String>>,
     mouse: Option<bool>,
+    keys: Option<std::collections::BTreeMap<String, Spanned<Keys>>>,
+}
+
+/// One key or several.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Keys {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// The choices read from the file.
@@ -31,6 +40,8 @@ pub struct Config {
     pub class: Option<Class>,
     /// `false` leaves the mouse to the terminal.
     pub mouse: Option<bool>,
+    /// The game keys, rebound.
+    pub keys: ui::keymap::Keymap,
 }
 
 /// The config file in use: `BROGUE_CONFIG`, or `config.toml` in the platform's config dir.
@@ -66,12 +77,37 @@ pub fn parse(text: &str) -> Result<Config, String> {
         .name
         .map(|n| game::text::sanitize(&n, game::world::MAX_NAME_CHARS))
         .filter(|n| !n.is_empty());
+    let mut keys = ui::keymap::Keymap::default();
+    for (name, given) in file.keys.unwrap_or_default() {
+        let place = at(text, given.span().start);
+        let command = ui::keymap::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, c)| *c)
+            .ok_or_else(|| {
+                let names: Vec<&str> = ui::keymap::NAMES.iter().map(|(n, _)| *n).collect();
+                format!(
+                    "{place}no command {name:?} to bind: one of {}",
+                    names.join(", ")
+                )
+            })?;
+        let list = match given.into_inner() {
+            Keys::One(k) => vec![k],
+            Keys::Many(ks) => ks,
+        };
+        let codes = list
+            .iter()
+            .map(|k| ui::keymap::parse_key(k).map_err(|e| format!("{place}{e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        keys.rebind(command, &codes);
+    }
     Ok(Config {
         theme,
         glyphs,
         name,
         class,
         mouse: file.mouse,
+        keys,
     })
 }
 
@@ -117,6 +153,7 @@ mod tests {
                 name: Some("Ada".into()),
                 class: Some(Class::Mage),
                 mouse: Some(false),
+                keys: ui::keymap::Keymap::default(),
             }
         );
         assert_eq!(parse("").unwrap(), Config::default());
@@ -130,7 +167,52 @@ mod tests {
             err.starts_with("line 1, column 1: unknown field `colour`"),
             "{err}"
         );
+        let err = parse("[keys]\nexplore = \"Tab\"\nfly = \"f\"\n").unwrap_err();
+        assert!(
+            err.starts_with("line 3, column 7: no command \"fly\""),
+            "{err}"
+        );
+        let err = parse("[keys]\nlook = \"Shift\"\n").unwrap_err();
+        assert!(
+            err.starts_with("line 2, column 8: no key \"Shift\""),
+            "{err}"
+        );
         let err = parse("theme = mono\n").unwrap_err();
         assert!(err.starts_with("line 1, column 9: "), "{err}");
+    }
+
+    #[test]
+    fn rebound_keys_take_over_and_leave_their_old_commands() {
+        use ui::keymap::Command;
+        use ui::{KeyCode, KeyEvent, KeyModifiers};
+        let config = parse("[keys]\nexplore = \"o\"\nlook = [\"x\", \"F5\"]\n").unwrap();
+        let press = |c| KeyEvent::new(c, KeyModifiers::NONE);
+        assert_eq!(
+            config.keys.command_for(&press(KeyCode::Char('o'))),
+            Some(Command::Explore)
+        );
+        assert_eq!(
+            config.keys.command_for(&press(KeyCode::Char('x'))),
+            Some(Command::Look)
+        );
+        assert_eq!(
+            config.keys.command_for(&press(KeyCode::F(5))),
+            Some(Command::Look)
+        );
+        assert_eq!(
+            config.keys.command_for(&press(KeyCode::Char(';'))),
+            None,
+            "look moved"
+        );
+        let help = config.keys.help();
+        assert!(
+            help.contains(&("o".to_owned(), "explore (stops for monsters)")),
+            "{help:?}"
+        );
+        assert!(
+            help.iter()
+                .any(|(k, h)| k == "x F5" && h.starts_with("look")),
+            "{help:?}"
+        );
     }
 }

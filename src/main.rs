@@ -164,6 +164,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
         central_url: central_env.clone(),
         appearance,
         mouse: !cli.no_mouse && config.mouse.unwrap_or(true),
+        keys: config.keys.clone(),
     };
     match cli.command {
         None => {

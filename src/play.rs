@@ -34,6 +34,8 @@ pub struct Player {
     /// Capture the mouse (hover describes, click walks or uses an ability); off leaves the
     /// terminal's own selection free.
     pub mouse: bool,
+    /// The game keys, with the config file's rebindings.
+    pub keys: ui::keymap::Keymap,
 }
 
 /// Where the TUI starts.
@@ -77,6 +79,7 @@ pub async fn run(player: Player, start: Start, menu_host: HostOptions) -> eyre::
     };
     game.app.preferred_class = game.player.class;
     game.app.appearance = game.player.appearance;
+    game.app.keys = game.player.keys.clone();
     let result = game.drive(&mut terminal, start).await;
     // Whatever happened, a hosted world is stopped and saved before we give the screen back.
     let stopped = game.stop_hosting().await;
@@ -216,6 +219,7 @@ impl Game {
         self.app = App::connecting(what);
         self.app.preferred_class = self.player.class;
         self.app.appearance = self.player.appearance;
+        self.app.keys = self.player.keys.clone();
         self.app.lan = lan;
         terminal.draw(|f| ui::draw(f, &self.app))?;
         Ok(())

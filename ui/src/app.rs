@@ -10,7 +10,7 @@ use game::{Action, Pos, TradeInput, text};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use crate::keymap::{Command, command_for};
+use crate::keymap::{Command, Keymap};
 use crate::panels::Panel;
 
 /// The main menu's entries, in order.
@@ -207,6 +207,8 @@ pub struct App {
     pub hover: Option<Pos>,
     /// Theme and glyph set.
     pub appearance: crate::appearance::Appearance,
+    /// The game keys (the config file may rebind them).
+    pub keys: Keymap,
     /// Exploring, walking to the stairs or resting, one step per host acknowledgement.
     pub travel: Option<crate::travel::Travel>,
     /// The tick the current character was first seen (for the time played when it dies).
@@ -242,6 +244,7 @@ impl App {
             cols: 80,
             hover: None,
             appearance: crate::appearance::Appearance::default(),
+            keys: Keymap::default(),
             travel: None,
             character_since: None,
             inflight: None,
@@ -568,7 +571,7 @@ impl App {
                     self.notice = Some("Stopped.".into());
                     return None;
                 }
-                let command = command_for(&key)?;
+                let command = self.keys.command_for(&key)?;
                 self.notice = None;
                 // Acting resumes a paused game.
                 if !matches!(command, Command::Pause) {

@@ -13,7 +13,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use crate::app::{App, LanEntry, LanStatus, MENU, Overlay, Screen};
-use crate::keymap::help_lines;
 use crate::panels::Panel;
 use crate::theme;
 
@@ -769,7 +768,7 @@ fn draw_overlay(frame: &mut Frame, area: Rect, overlay: &Overlay, app: &App) {
     match overlay {
         Overlay::Help => {
             // Two columns so every key fits an 80×24 screen.
-            let help = help_lines();
+            let help = app.keys.help();
             let half = help.len().div_ceil(2);
             let cell = |i: usize| -> Vec<Span<'static>> {
                 help.get(i).map_or_else(Vec::new, |(keys, what)| {

@@ -199,9 +199,154 @@ pub const GAME_KEYS: &[Binding] = &[
     },
 ];
 
-/// The command bound to a key press, if any. Ctrl-C always quits; Ctrl-P is the message
-/// history, as in other roguelikes.
+/// The game keys with a player's rebindings (`[keys]` in the config file) over the defaults.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Keymap {
+    /// Keys given to a command; each also leaves whatever command had it by default.
+    bound: Vec<(KeyCode, Command)>,
+    /// Commands whose default keys were replaced.
+    rebound: Vec<Command>,
+}
+
+/// The names of rebindable commands, as the config file writes them.
+pub const NAMES: &[(&str, Command)] = &[
+    ("west", Command::Step(Dir::W)),
+    ("east", Command::Step(Dir::E)),
+    ("north", Command::Step(Dir::N)),
+    ("south", Command::Step(Dir::S)),
+    ("north-west", Command::Step(Dir::NW)),
+    ("north-east", Command::Step(Dir::NE)),
+    ("south-west", Command::Step(Dir::SW)),
+    ("south-east", Command::Step(Dir::SE)),
+    ("wait", Command::Wait),
+    ("explore", Command::Explore),
+    ("rest", Command::Rest),
+    ("look", Command::Look),
+    ("pause", Command::Pause),
+    ("down", Command::Descend),
+    ("up", Command::Ascend),
+    ("pick-up", Command::PickUp),
+    ("ability-1", Command::Ability(0)),
+    ("ability-2", Command::Ability(1)),
+    ("ability-3", Command::Ability(2)),
+    ("target", Command::CycleTarget),
+    ("inventory", Command::Inventory),
+    ("craft", Command::Craft),
+    ("vault", Command::Vault),
+    ("trade", Command::Trade),
+    ("chat", Command::Chat),
+    ("history", Command::History),
+    ("invite", Command::ShowInvite),
+    ("help", Command::Help),
+    ("quit", Command::Quit),
+];
+
+/// A key as the config file writes it: one character, or `Enter`, `Tab`, `Esc`, `Space`,
+/// `F1`…`F12`, `Left`, `Right`, `Up`, `Down`, `Home`, `End`, `PageUp`, `PageDown`.
+pub fn parse_key(s: &str) -> Result<KeyCode, String> {
+    let mut chars = s.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        return Ok(KeyCode::Char(c));
+    }
+    Ok(match s {
+        "Enter" => KeyCode::Enter,
+        "Tab" => KeyCode::Tab,
+        "Esc" => KeyCode::Esc,
+        "Space" => KeyCode::Char(' '),
+        "Left" => KeyCode::Left,
+        "Right" => KeyCode::Right,
+        "Up" => KeyCode::Up,
+        "Down" => KeyCode::Down,
+        "Home" => KeyCode::Home,
+        "End" => KeyCode::End,
+        "PageUp" => KeyCode::PageUp,
+        "PageDown" => KeyCode::PageDown,
+        f if f.starts_with('F') => match f[1..].parse::<u8>() {
+            Ok(n @ 1..=12) => KeyCode::F(n),
+            _ => return Err(format!("no key {s:?}")),
+        },
+        _ => {
+            return Err(format!(
+                "no key {s:?}: give one character, or Enter, Tab, Esc, Space, F1–F12, an arrow \
+                 (Left, Right, Up, Down), Home, End, PageUp or PageDown"
+            ));
+        }
+    })
+}
+
+impl Keymap {
+    /// The defaults with `command` on `keys` instead of its own.
+    pub fn rebind(&mut self, command: Command, keys: &[KeyCode]) {
+        self.bound
+            .retain(|(k, c)| *c != command && !keys.contains(k));
+        self.rebound.push(command);
+        self.bound.extend(keys.iter().map(|k| (*k, command)));
+    }
+
+    /// The command a plain key (no modifiers) is bound to.
+    fn lookup(&self, code: KeyCode) -> Option<Command> {
+        if let Some((_, c)) = self.bound.iter().find(|(k, _)| *k == code) {
+            return Some(*c);
+        }
+        GAME_KEYS
+            .iter()
+            .find(|b| b.keys.contains(&code) && !self.rebound.contains(&b.command))
+            .map(|b| b.command)
+    }
+
+    /// The keys of `binding` now.
+    fn keys_of(&self, binding: &Binding) -> Vec<KeyCode> {
+        let mut keys: Vec<KeyCode> = if self.rebound.contains(&binding.command) {
+            Vec::new()
+        } else {
+            binding
+                .keys
+                .iter()
+                .filter(|k| !self.bound.iter().any(|(b, _)| b == *k))
+                .copied()
+                .collect()
+        };
+        keys.extend(
+            self.bound
+                .iter()
+                .filter(|(_, c)| *c == binding.command)
+                .map(|(k, _)| *k),
+        );
+        keys
+    }
+
+    /// The help screen's lines: keys, then what they do.
+    pub fn help(&self) -> Vec<(String, &'static str)> {
+        GAME_KEYS
+            .iter()
+            .map(|b| {
+                let keys: Vec<String> = self.keys_of(b).iter().map(key_name).collect();
+                (keys.join(" "), b.help)
+            })
+            .collect()
+    }
+
+    /// The command bound to a key press, if any. Ctrl-C always quits; Ctrl-P is the message
+    /// history, as in other roguelikes.
+    pub fn command_for(&self, key: &KeyEvent) -> Option<Command> {
+        command_with(key, |code| self.lookup(code))
+    }
+
+    /// The direction a movement key points, for cursors in panels.
+    pub fn direction_for(&self, key: &KeyEvent) -> Option<Dir> {
+        match self.command_for(key)? {
+            Command::Step(dir) => Some(dir),
+            _ => None,
+        }
+    }
+}
+
+/// [`Keymap::command_for`] with the default keys.
 pub fn command_for(key: &KeyEvent) -> Option<Command> {
+    Keymap::default().command_for(key)
+}
+
+fn command_with(key: &KeyEvent, lookup: impl Fn(KeyCode) -> Option<Command>) -> Option<Command> {
     if key.modifiers.contains(KeyModifiers::CONTROL) {
         return match key.code {
             KeyCode::Char('c') => Some(Command::Quit),
@@ -251,10 +396,7 @@ pub fn command_for(key: &KeyEvent) -> Option<Command> {
     if shifted_arrow {
         return direction_of(key.code).map(Command::Run);
     }
-    GAME_KEYS
-        .iter()
-        .find(|b| b.keys.contains(&key.code))
-        .map(|b| b.command)
+    lookup(key.code)
 }
 
 /// The direction a plain movement key steps.
@@ -266,14 +408,6 @@ fn direction_of(code: KeyCode) -> Option<Dir> {
             Command::Step(dir) => Some(dir),
             _ => None,
         })
-}
-
-/// The direction a movement key points, for cursors in panels.
-pub fn direction_for(key: &KeyEvent) -> Option<Dir> {
-    match command_for(key)? {
-        Command::Step(dir) => Some(dir),
-        _ => None,
-    }
 }
 
 /// How a key is written in the help screen.
@@ -295,15 +429,9 @@ pub fn key_name(code: &KeyCode) -> String {
     }
 }
 
-/// The help screen's lines: keys, then what they do. Generated from [`GAME_KEYS`].
+/// The help screen's lines with the default keys.
 pub fn help_lines() -> Vec<(String, &'static str)> {
-    GAME_KEYS
-        .iter()
-        .map(|b| {
-            let keys: Vec<String> = b.keys.iter().map(key_name).collect();
-            (keys.join(" "), b.help)
-        })
-        .collect()
+    Keymap::default().help()
 }
 
 #[cfg(test)]

@@ -22,4 +22,4 @@ pub use draw::{MIN_HEIGHT, MIN_WIDTH, draw};
 pub use panels::Panel;
 
 /// Re-exported so the runtime can name terminal events without importing crossterm itself.
-pub use crossterm::event::Event;
+pub use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};

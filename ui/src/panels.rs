@@ -14,7 +14,6 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use crate::app::{App, Intent};
-use crate::keymap::direction_for;
 
 /// How the inventory sorts ore.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -190,7 +189,7 @@ impl App {
                 }
             },
             Panel::Look { cursor } => {
-                if let Some(dir) = direction_for(&key) {
+                if let Some(dir) = self.keys.direction_for(&key) {
                     let next = cursor.step(dir);
                     if next.x >= 0
                         && next.y >= 0
@@ -208,7 +207,7 @@ impl App {
                 }
             }
             Panel::Aim { slot, cursor } => {
-                if let Some(dir) = direction_for(&key) {
+                if let Some(dir) = self.keys.direction_for(&key) {
                     let next = cursor.step(dir);
                     if self.view.tile(next).is_some() {
                         *cursor = next;
