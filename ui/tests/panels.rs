@@ -647,3 +647,96 @@ fn the_mouse_describes_what_it_hovers_walks_where_it_clicks_and_uses_abilities()
         "{cast:?}"
     );
 }
+
+/// Whole screens, compared with the files in `tests/screens/` (run with `BROGUE_BLESS=1` to
+/// write them after a deliberate change, then read the diff).
+mod screens {
+    use super::*;
+
+    fn screen_at(g: &Game, width: u16, height: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        let mut app = g.app.clone();
+        app.cols = width;
+        app.rows = height;
+        terminal.draw(|f| ui::draw(f, &app)).unwrap();
+        let buf = terminal.backend().buffer().clone();
+        (0..height)
+            .map(|y| {
+                let line: String = (0..width)
+                    .map(|x| buf[(x, y)].symbol().to_owned())
+                    .collect();
+                line.trim_end().to_owned()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n"
+    }
+
+    fn check(name: &str, screen: &str) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/screens")
+            .join(format!("{name}.txt"));
+        if std::env::var_os("BROGUE_BLESS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, screen).unwrap();
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+            panic!(
+                "{} is missing: run with BROGUE_BLESS=1 to write it",
+                path.display()
+            )
+        });
+        assert_eq!(screen, expected, "{name} differs from {}", path.display());
+    }
+
+    /// The mage's game, a rat in sight, some history.
+    fn game() -> Game {
+        let mut g = Game::new(TWO_ROOMS);
+        let me = g.me();
+        g.world
+            .spawn_monster(1, MonsterKind::Rat, Pos::new(me.x + 3, me.y))
+            .unwrap();
+        g.sync();
+        g
+    }
+
+    #[test]
+    fn every_main_screen_at_80x24_and_200x60() {
+        let mut g = game();
+        for (w, h) in [(80, 24), (200, 60)] {
+            let size = format!("{w}x{h}");
+            check(&format!("game-{size}"), &screen_at(&g, w, h));
+            for (key, name) in [
+                ('i', "inventory"),
+                ('c', "craft"),
+                ('?', "help"),
+                ('P', "history"),
+            ] {
+                g.key(KeyCode::Char(key));
+                check(&format!("{name}-{size}"), &screen_at(&g, w, h));
+                g.key(KeyCode::Esc);
+                g.app.panel = None;
+                g.app.overlay = None;
+            }
+            g.key(KeyCode::Char(';'));
+            g.keys("lll");
+            check(&format!("look-{size}"), &screen_at(&g, w, h));
+            g.key(KeyCode::Esc);
+        }
+        let menu = Game {
+            app: App::menu(),
+            ..game()
+        };
+        check("menu-80x24", &screen_at(&menu, 80, 24));
+    }
+
+    #[test]
+    fn the_game_in_mono_ascii() {
+        let mut g = game();
+        g.app.appearance = ui::appearance::Appearance {
+            theme: ui::appearance::Theme::Mono,
+            glyphs: ui::appearance::Glyphs::Ascii,
+        };
+        check("game-mono-ascii-80x24", &screen_at(&g, 80, 24));
+    }
+}
