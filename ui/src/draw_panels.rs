@@ -208,20 +208,25 @@ pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, panel: &Panel) {
             let [left, right] =
                 Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                     .areas(area);
+            // A column holds name, class and units in 27 characters, or 18 when narrow.
+            let narrow = left.width < 29;
             let column = |stacks: &[StackView], active: bool| -> Vec<Line<'static>> {
                 let mut lines: Vec<Line> = stacks
                     .iter()
                     .enumerate()
                     .map(|(i, s)| {
-                        Line::styled(
+                        let text = if narrow {
+                            let class: String = s.class.name().chars().take(3).collect();
+                            format!("{:<9} {class:<3} {:>4}", sanitize(&s.name, 9), s.units)
+                        } else {
                             format!(
                                 "{:<12} {:<9} {:>4}",
                                 sanitize(&s.name, 12),
                                 s.class.name(),
                                 s.units
-                            ),
-                            selected_style(active && i == *selected),
-                        )
+                            )
+                        };
+                        Line::styled(text, selected_style(active && i == *selected))
                     })
                     .collect();
                 if stacks.is_empty() {
@@ -328,6 +333,7 @@ pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, panel: &Panel) {
             boxed_list(frame, area, " Craft ", lines, focus, pinned);
         }
         Panel::Trade { selected } => {
+            let mut focus = 0;
             let lines = match &view.trade {
                 None => vec![Line::raw("Waiting for the trade to open…")],
                 Some(t) => {
@@ -364,9 +370,10 @@ pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, panel: &Panel) {
                     lines.push(Line::raw(format!("They give ({}):", tick(t.they_accepted))));
                     lines.extend(side(&t.theirs));
                     lines.push(Line::styled(
-                        "Your pack (Space puts a stack in or out of your offer):",
+                        "Your pack (Space: in or out of your offer):",
                         theme::hint(),
                     ));
+                    focus = lines.len() + *selected;
                     let offered = |spawn: u32| t.mine.stacks.iter().any(|s| s.spawn == spawn);
                     lines.extend(view.pack.stacks.iter().enumerate().map(|(i, s)| {
                         Line::styled(
@@ -399,7 +406,7 @@ pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, panel: &Panel) {
                     lines
                 }
             };
-            boxed(frame, area, " Trade ", lines);
+            boxed_list(frame, area, " Trade ", lines, focus, 1);
         }
         Panel::Chat(_) | Panel::Aim { .. } | Panel::Look { .. } => {}
     }

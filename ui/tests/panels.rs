@@ -731,6 +731,33 @@ mod screens {
     }
 
     #[test]
+    fn the_vault_the_trade_and_death_at_80x24_and_200x60() {
+        for (w, h) in [(80, 24), (200, 60)] {
+            let size = format!("{w}x{h}");
+            let mut g = Game::new(ROOM);
+            g.key(KeyCode::Char('v'));
+            check(&format!("vault-{size}"), &screen_at(&g, w, h));
+            g.key(KeyCode::Esc);
+            g.bob_joins();
+            let Some(Intent::Trade(open)) = g.key(KeyCode::Char('t')) else {
+                panic!("t does not open a trade");
+            };
+            let trade = g.world.check_trade(ME, open).unwrap();
+            g.tick(&[Input::Trade { player: ME, trade }]);
+            check(&format!("trade-{size}"), &screen_at(&g, w, h));
+            let mut g = Game::new(ROOM);
+            let me = g.me();
+            g.world
+                .spawn_monster(1, MonsterKind::Ogre, Pos::new(me.x + 1, me.y))
+                .unwrap();
+            while !matches!(g.app.screen, Screen::Death(_)) {
+                g.tick(&[]);
+            }
+            check(&format!("death-{size}"), &screen_at(&g, w, h));
+        }
+    }
+
+    #[test]
     fn the_game_in_mono_ascii() {
         let mut g = game();
         g.app.appearance = ui::appearance::Appearance {
