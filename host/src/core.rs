@@ -20,6 +20,14 @@ use crate::session::{
 pub const CLOSING: &str = "host closed the session";
 /// How often RTTs, laggards, invites and the player count are looked at.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(1);
+/// How often a player's shown round-trip time follows small changes.
+pub const RTT_REFRESH: Duration = Duration::from_secs(5);
+
+/// A change in round-trip time worth showing at once: 20 ms and a quarter of the old value.
+fn rtt_moved_a_lot(old: u16, new: u16) -> bool {
+    let diff = old.abs_diff(new);
+    diff >= 20 && u32::from(diff) * 4 >= u32::from(old)
+}
 
 /// A moment, as the driver reads its two clocks.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -203,7 +211,9 @@ pub struct Host {
     next_tick_at: Duration,
     next_housekeeping_at: Duration,
     next_checkpoint_at: Duration,
+    /// Round-trip times as the party list shows them, and when each was last refreshed.
     rtts: BTreeMap<PlayerId, u16>,
+    rtts_shown_at: BTreeMap<PlayerId, Duration>,
     players_announced: u16,
     /// The wall clock at the last tick (for the shutdown tick's facts).
     last_unix: u64,
@@ -245,6 +255,7 @@ impl Host {
             next_housekeeping_at: now.mono,
             next_checkpoint_at: now.mono + config.checkpoint_every,
             rtts: BTreeMap::new(),
+            rtts_shown_at: BTreeMap::new(),
             players_announced: 0,
             last_unix: now.unix,
             new_player_tokens: BTreeMap::new(),
@@ -764,11 +775,26 @@ impl Host {
 
     /// Once a second: round-trip times, laggards, invite renewal, the player count.
     fn housekeeping(&mut self, now: Now) {
-        self.rtts = self
+        // A shown round-trip time changes only when it moved a lot, or every few seconds: each
+        // change resends the party list to everyone.
+        let measured: BTreeMap<PlayerId, u16> = self
             .sessions
             .values()
             .map(|Session::Player(s)| (s.player, s.rtt.as_millis().min(9999) as u16))
             .collect();
+        self.rtts.retain(|p, _| measured.contains_key(p));
+        self.rtts_shown_at.retain(|p, _| measured.contains_key(p));
+        for (player, rtt) in measured {
+            let shown = self.rtts.get(&player).copied();
+            let stale = self
+                .rtts_shown_at
+                .get(&player)
+                .is_none_or(|at| now.mono.saturating_sub(*at) >= RTT_REFRESH);
+            if shown.is_none_or(|old| stale || rtt_moved_a_lot(old, rtt)) {
+                self.rtts.insert(player, rtt);
+                self.rtts_shown_at.insert(player, now.mono);
+            }
+        }
         let laggards: Vec<ConnId> = self
             .sessions
             .iter()

@@ -129,6 +129,43 @@ fn a_second_connection_with_the_hosts_own_key_is_refused_and_the_host_plays_on()
 }
 
 #[test]
+fn round_trip_times_in_the_party_list_follow_big_changes_at_once_and_small_ones_slowly() {
+    let mut rig = rig();
+    let ada = rig.join(ADA, "ada", Class::Warrior);
+    let bo = rig.join(BO, "bo", Class::Mage);
+    let ada_rtt_seen_by_bo = |rig: &Rig| {
+        rig.client(bo)
+            .view
+            .party
+            .iter()
+            .find(|m| m.name == "ada")
+            .and_then(|m| m.rtt_ms)
+    };
+    let mut set = |rig: &mut Rig, ms: u64, wait: u64| {
+        rig.host.handle_rtt(ada, Duration::from_millis(ms));
+        rig.run_for(Duration::from_millis(wait));
+    };
+    set(&mut rig, 40, 1100);
+    assert_eq!(ada_rtt_seen_by_bo(&rig), Some(40));
+    set(&mut rig, 47, 1100);
+    assert_eq!(ada_rtt_seen_by_bo(&rig), Some(40), "a small change waits");
+    set(&mut rig, 120, 1100);
+    assert_eq!(
+        ada_rtt_seen_by_bo(&rig),
+        Some(120),
+        "a big one shows at once"
+    );
+    set(&mut rig, 125, 1100);
+    assert_eq!(ada_rtt_seen_by_bo(&rig), Some(120));
+    set(&mut rig, 125, 5000);
+    assert_eq!(
+        ada_rtt_seen_by_bo(&rig),
+        Some(125),
+        "and small ones within a few seconds"
+    );
+}
+
+#[test]
 fn a_solo_world_pauses_without_ticking_and_a_shared_one_never_does() {
     let mut config = Config::new(HOST);
     config.max_players = 1;
