@@ -141,7 +141,7 @@ fn round_trip_times_in_the_party_list_follow_big_changes_at_once_and_small_ones_
             .find(|m| m.name == "ada")
             .and_then(|m| m.rtt_ms)
     };
-    let mut set = |rig: &mut Rig, ms: u64, wait: u64| {
+    let set = |rig: &mut Rig, ms: u64, wait: u64| {
         rig.host.handle_rtt(ada, Duration::from_millis(ms));
         rig.run_for(Duration::from_millis(wait));
     };
