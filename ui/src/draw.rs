@@ -371,20 +371,14 @@ pub fn hit(app: &App, column: u16, row: u16) -> Hit {
             cy + (row - map.y) as i16,
         ));
     }
-    if side.contains(at) {
-        // The sidebar as drawn: an ability's line starts with its number.
-        let backend = ratatui::backend::TestBackend::new(area.width, area.height);
-        let Ok(mut terminal) = ratatui::Terminal::new(backend);
-        if terminal.draw(|f| draw_sidebar(f, side, app)).is_err() {
-            return Hit::Nothing;
-        }
-        let buf = terminal.backend().buffer();
-        let line: String = (side.x..side.right())
-            .map(|x| buf[(x, row)].symbol().to_owned())
-            .collect();
-        let mut chars = line.trim_start_matches(['│', ' ']).chars();
-        if let (Some(d @ '1'..='3'), Some(' ')) = (chars.next(), chars.next()) {
-            return Hit::Ability(d as u8 - b'1');
+    if side.contains(at)
+        && let Some(me) = &app.view.me
+    {
+        // The sidebar's lines: name, HP, MP (casters), then one per ability.
+        let inner = sidebar_block(app).inner(side);
+        let first = inner.y + 2 + u16::from(me.max_mana > 0);
+        if let Some(slot) = row.checked_sub(first).filter(|s| *s < 3) {
+            return Hit::Ability(slot as u8);
         }
     }
     Hit::Nothing
@@ -537,13 +531,18 @@ fn secs(ticks: u32, rate: u8) -> f32 {
     ticks as f32 / f32::from(rate)
 }
 
+/// The sidebar's frame: a line on its left, the world's name on top.
+fn sidebar_block(app: &App) -> Block<'static> {
+    let world = sanitize(&app.session.world, 18);
+    Block::new()
+        .borders(Borders::LEFT)
+        .title(Span::styled(format!(" {world} "), theme::title()))
+}
+
 fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
     let view = &app.view;
     let rate = app.session.tick_rate;
-    let world = sanitize(&app.session.world, 18);
-    let block = Block::new()
-        .borders(Borders::LEFT)
-        .title(Span::styled(format!(" {world} "), theme::title()));
+    let block = sidebar_block(app);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut lines: Vec<Line> = Vec::new();
