@@ -80,17 +80,13 @@ pub fn parse(text: &str) -> Result<Config, String> {
     let mut keys = ui::keymap::Keymap::default();
     for (name, given) in file.keys.unwrap_or_default() {
         let place = at(text, given.span().start);
-        let command = ui::keymap::NAMES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, c)| *c)
-            .ok_or_else(|| {
-                let names: Vec<&str> = ui::keymap::NAMES.iter().map(|(n, _)| *n).collect();
-                format!(
-                    "{place}no command {name:?} to bind: one of {}",
-                    names.join(", ")
-                )
-            })?;
+        let command = ui::keymap::command_named(&name).ok_or_else(|| {
+            let names: Vec<&str> = ui::keymap::names().collect();
+            format!(
+                "{place}no command {name:?} to bind: one of {}",
+                names.join(", ")
+            )
+        })?;
         let list = match given.into_inner() {
             Keys::One(k) => vec![k],
             Keys::Many(ks) => ks,

@@ -37,7 +37,22 @@ pub enum Command {
 pub struct Binding {
     pub keys: &'static [KeyCode],
     pub command: Command,
+    /// What the config file's `[keys]` calls it (empty: not rebindable).
+    pub name: &'static str,
     pub help: &'static str,
+}
+
+/// The command the config file calls `name`.
+pub fn command_named(name: &str) -> Option<Command> {
+    GAME_KEYS
+        .iter()
+        .find(|b| !b.name.is_empty() && b.name == name)
+        .map(|b| b.command)
+}
+
+/// Every rebindable command's name, in help order.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    GAME_KEYS.iter().map(|b| b.name).filter(|n| !n.is_empty())
 }
 
 const fn step(dir: Dir) -> Command {
@@ -49,152 +64,182 @@ pub const GAME_KEYS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char('h'), KeyCode::Left],
         command: step(Dir::W),
+        name: "west",
         help: "west; bump attacks/opens/mines",
     },
     Binding {
         keys: &[KeyCode::Char('l'), KeyCode::Right],
         command: step(Dir::E),
+        name: "east",
         help: "east",
     },
     Binding {
         keys: &[KeyCode::Char('k'), KeyCode::Up],
         command: step(Dir::N),
+        name: "north",
         help: "north",
     },
     Binding {
         keys: &[KeyCode::Char('j'), KeyCode::Down],
         command: step(Dir::S),
+        name: "south",
         help: "south",
     },
     Binding {
         keys: &[KeyCode::Char('y'), KeyCode::Home],
         command: step(Dir::NW),
+        name: "north-west",
         help: "north-west",
     },
     Binding {
         keys: &[KeyCode::Char('u'), KeyCode::PageUp],
         command: step(Dir::NE),
+        name: "north-east",
         help: "north-east",
     },
     Binding {
         keys: &[KeyCode::Char('b'), KeyCode::End],
         command: step(Dir::SW),
+        name: "south-west",
         help: "south-west",
     },
     Binding {
         keys: &[KeyCode::Char('n'), KeyCode::PageDown],
         command: step(Dir::SE),
+        name: "south-east",
         help: "south-east",
     },
     Binding {
         keys: &[KeyCode::Char('.')],
         command: Command::Wait,
+        name: "wait",
         help: "wait a moment",
     },
     Binding {
         keys: &[KeyCode::Char('1'), KeyCode::F(1)],
         command: Command::Ability(0),
+        name: "ability-1",
         help: "ability 1 (listed in sidebar)",
     },
     Binding {
         keys: &[KeyCode::Char('2'), KeyCode::F(2)],
         command: Command::Ability(1),
+        name: "ability-2",
         help: "ability 2",
     },
     Binding {
         keys: &[KeyCode::Char('3'), KeyCode::F(3)],
         command: Command::Ability(2),
+        name: "ability-3",
         help: "ability 3",
     },
     Binding {
         keys: &[KeyCode::Tab],
         command: Command::CycleTarget,
+        name: "target",
         help: "target the next enemy",
     },
     Binding {
         keys: &[KeyCode::Char('>')],
         command: Command::Descend,
+        name: "down",
         help: "stairs down (or walk to them)",
     },
     Binding {
         keys: &[KeyCode::Char('<')],
         command: Command::Ascend,
+        name: "up",
         help: "up; carry the Heart out to win",
     },
     Binding {
         // Dispatched by `command_for` for every direction; listed once for the help.
         keys: &[],
         command: Command::Run(Dir::W),
+        name: "",
         help: "Shift+direction: run",
     },
     Binding {
         keys: &[KeyCode::Char('x')],
         command: Command::Explore,
+        name: "explore",
         help: "explore (stops for monsters)",
     },
     Binding {
         keys: &[KeyCode::Char(';')],
         command: Command::Look,
+        name: "look",
         help: "look (Enter walks there)",
     },
     Binding {
         keys: &[KeyCode::Char('p')],
         command: Command::Pause,
+        name: "pause",
         help: "pause (solo games only)",
     },
     Binding {
         keys: &[KeyCode::Char('Z')],
         command: Command::Rest,
+        name: "rest",
         help: "rest until healed",
     },
     Binding {
         keys: &[KeyCode::Char('g')],
         command: Command::PickUp,
+        name: "pick-up",
         help: "pick up what lies here",
     },
     Binding {
         keys: &[KeyCode::Char('i')],
         command: Command::Inventory,
+        name: "inventory",
         help: "inventory: sort, drop, wear",
     },
     Binding {
         keys: &[KeyCode::Char('c')],
         command: Command::Craft,
+        name: "craft",
         help: "craft gear from ore",
     },
     Binding {
         keys: &[KeyCode::Char('v')],
         command: Command::Vault,
+        name: "vault",
         help: "Legacy Vault (at a shrine Ω)",
     },
     Binding {
         keys: &[KeyCode::Char('t')],
         command: Command::Trade,
+        name: "trade",
         help: "trade with the player by you",
     },
     Binding {
         keys: &[KeyCode::Enter],
         command: Command::Chat,
+        name: "chat",
         help: "chat (/trade NAME to trade)",
     },
     Binding {
         keys: &[KeyCode::Char('P')],
         command: Command::History,
+        name: "history",
         help: "message history (also Ctrl-P)",
     },
     Binding {
         keys: &[KeyCode::Char('I')],
         command: Command::ShowInvite,
+        name: "invite",
         help: "show the invite code",
     },
     Binding {
         keys: &[KeyCode::Char('?')],
         command: Command::Help,
+        name: "help",
         help: "this help",
     },
     Binding {
         keys: &[KeyCode::Char('Q')],
         command: Command::Quit,
+        name: "quit",
         help: "leave (your hero waits, safe)",
     },
 ];
@@ -207,39 +252,6 @@ pub struct Keymap {
     /// Commands whose default keys were replaced.
     rebound: Vec<Command>,
 }
-
-/// The names of rebindable commands, as the config file writes them.
-pub const NAMES: &[(&str, Command)] = &[
-    ("west", Command::Step(Dir::W)),
-    ("east", Command::Step(Dir::E)),
-    ("north", Command::Step(Dir::N)),
-    ("south", Command::Step(Dir::S)),
-    ("north-west", Command::Step(Dir::NW)),
-    ("north-east", Command::Step(Dir::NE)),
-    ("south-west", Command::Step(Dir::SW)),
-    ("south-east", Command::Step(Dir::SE)),
-    ("wait", Command::Wait),
-    ("explore", Command::Explore),
-    ("rest", Command::Rest),
-    ("look", Command::Look),
-    ("pause", Command::Pause),
-    ("down", Command::Descend),
-    ("up", Command::Ascend),
-    ("pick-up", Command::PickUp),
-    ("ability-1", Command::Ability(0)),
-    ("ability-2", Command::Ability(1)),
-    ("ability-3", Command::Ability(2)),
-    ("target", Command::CycleTarget),
-    ("inventory", Command::Inventory),
-    ("craft", Command::Craft),
-    ("vault", Command::Vault),
-    ("trade", Command::Trade),
-    ("chat", Command::Chat),
-    ("history", Command::History),
-    ("invite", Command::ShowInvite),
-    ("help", Command::Help),
-    ("quit", Command::Quit),
-];
 
 /// A key as the config file writes it: one character, or `Enter`, `Tab`, `Esc`, `Space`,
 /// `F1`…`F12`, `Left`, `Right`, `Up`, `Down`, `Home`, `End`, `PageUp`, `PageDown`.
