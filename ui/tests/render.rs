@@ -27,6 +27,22 @@ fn text(buf: &Buffer) -> Vec<String> {
         .collect()
 }
 
+/// The text of each screen line between its first two `│` (a box's inside), for lines that
+/// have one.
+fn inside_boxes(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| l.contains('│'))
+        .map(|l| {
+            l.split('│')
+                .nth(1)
+                .unwrap_or_default()
+                .trim_end()
+                .to_owned()
+        })
+        .collect()
+}
+
 /// An app in the game screen with one character who has just entered floor 1.
 fn in_game() -> App {
     let me = PlayerId([1; 32]);
@@ -218,17 +234,7 @@ fn death_says_who_killed_you_and_then_the_class_picker_says_you_died() {
         ..game::protocol::Update::default()
     };
     app.apply_update(died).unwrap();
-    let popup: Vec<String> = text(&render(&app, 80, 24))
-        .iter()
-        .filter(|l| l.contains('│'))
-        .map(|l| {
-            l.split('│')
-                .nth(1)
-                .unwrap_or_default()
-                .trim_end()
-                .to_owned()
-        })
-        .collect();
+    let popup = inside_boxes(&text(&render(&app, 80, 24)));
     assert_eq!(
         popup,
         [
@@ -438,16 +444,8 @@ fn the_host_sees_who_can_reach_it_in_the_sidebar_and_the_invite_overlay() {
     );
     app.overlay = Some(Overlay::Invite);
     let lines = text(&render(&app, 80, 24));
-    let popup: Vec<String> = lines
-        .iter()
-        .filter(|l| l.contains('│'))
-        .map(|l| {
-            l.split('│')
-                .nth(1)
-                .unwrap_or_default()
-                .trim_end()
-                .to_owned()
-        })
+    let popup: Vec<String> = inside_boxes(&lines)
+        .into_iter()
         .skip_while(|l| !l.starts_with("Give this code"))
         .collect();
     assert_eq!(
