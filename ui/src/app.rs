@@ -310,13 +310,15 @@ impl App {
                     return None;
                 }
                 self.travel = None;
-                self.walk(crate::travel::Goal::Cell(p))
+                let intent = self.walk(crate::travel::Goal::Cell(p));
+                self.sent(intent)
             }
             (MouseEventKind::Down(MouseButton::Left), crate::draw::Hit::Ability(slot)) => {
                 if self.panel.is_some() || self.overlay.is_some() {
                     return None;
                 }
-                self.game_command(Command::Ability(slot))
+                let intent = self.game_command(Command::Ability(slot));
+                self.sent(intent)
             }
             _ => None,
         }
@@ -424,7 +426,10 @@ impl App {
             self.panel = None;
         }
         match (&self.view.me, &self.screen) {
-            (Some(_), Screen::Game) => Ok(self.release_held().or_else(|| self.travel_step())),
+            (Some(_), Screen::Game) => Ok(self.release_held().or_else(|| {
+                let step = self.travel_step()?;
+                self.act(step)
+            })),
             (Some(_), _) => {
                 self.screen = Screen::Game;
                 Ok(None)
@@ -577,10 +582,8 @@ impl App {
                 if !matches!(command, Command::Pause) {
                     self.paused_by_key = false;
                 }
-                match self.game_command(command) {
-                    Some(Intent::Act(action)) => self.act(action),
-                    other => other,
-                }
+                let intent = self.game_command(command);
+                self.sent(intent)
             }
         }
     }
@@ -737,6 +740,14 @@ impl App {
         Some(Intent::Act(action))
     }
 
+    /// An intent on its way out: an action goes through [`App::act`] (one in flight).
+    pub(crate) fn sent(&mut self, intent: Option<Intent>) -> Option<Intent> {
+        match intent {
+            Some(Intent::Act(action)) => self.act(action),
+            other => other,
+        }
+    }
+
     /// Whether the last action sent has not started yet (given up after about a second, in
     /// case the host refused it).
     fn in_flight(&self) -> bool {
@@ -776,7 +787,7 @@ impl App {
         match crate::travel::Travel::start(goal, &self.view) {
             Ok(travel) => {
                 self.travel = Some(travel);
-                self.travel_step()
+                self.travel_step().map(Intent::Act)
             }
             Err(why) => {
                 self.notice = Some(why);
@@ -786,10 +797,11 @@ impl App {
     }
 
     /// The next step of the walk in progress, if it is time for one.
-    fn travel_step(&mut self) -> Option<Intent> {
+    fn travel_step(&mut self) -> Option<Action> {
         use crate::travel::Next;
-        match self.travel.as_mut()?.next(&self.view) {
-            Next::Act(action) => Some(Intent::Act(action)),
+        let ready = !self.in_flight();
+        match self.travel.as_mut()?.next(&self.view, ready) {
+            Next::Act(action) => Some(action),
             Next::Wait => None,
             Next::Stop(why) => {
                 self.travel = None;

@@ -201,7 +201,8 @@ impl App {
                     None
                 } else if key.code == KeyCode::Enter {
                     let goal = crate::travel::Goal::Cell(*cursor);
-                    return self.walk(goal);
+                    let intent = self.walk(goal);
+                    return self.sent(intent);
                 } else {
                     None
                 }

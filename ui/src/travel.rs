@@ -1,6 +1,7 @@
 //! Walking for the player: auto-explore (`x`), travel to the known stairs (`>`/`<` away from
 //! them), rest (`Z`). One step at a time, over what the party knows of the floor (a Dijkstra
-//! map from `game::path`), each step sent only after the host has taken the previous one; all
+//! map from `game::path`), each step sent only after the host has started the previous one
+//! (the app's one action in flight); all
 //! stop at once when a monster comes into view, on damage, or when something new lies in sight.
 //! Any key stops them too.
 
@@ -33,14 +34,7 @@ pub struct Travel {
     monsters: BTreeSet<u64>,
     piles: BTreeSet<Pos>,
     depth: u8,
-    /// The host's acknowledgement when the last step was sent: the next waits until it moves.
-    sent_at_ack: Option<u32>,
-    /// Updates seen while waiting for that acknowledgement.
-    waited: u16,
 }
-
-/// Updates to wait for a step's acknowledgement before giving up (2 s at 20 Hz).
-const PATIENCE: u16 = 40;
 
 /// What to do now.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,13 +63,12 @@ impl Travel {
             monsters: BTreeSet::new(),
             piles: view.piles.iter().map(|(p, _)| *p).collect(),
             depth: me.depth,
-            sent_at_ack: None,
-            waited: 0,
         })
     }
 
-    /// The next action, given the newest view.
-    pub fn next(&mut self, view: &ClientView) -> Next {
+    /// The next action, given the newest view; `ready` says the last action sent has started
+    /// (the app keeps one in flight at a time).
+    pub fn next(&mut self, view: &ClientView, ready: bool) -> Next {
         let Some(me) = view.me.as_ref() else {
             return Next::Stop("Stopped.".into());
         };
@@ -103,14 +96,6 @@ impl Travel {
             self.piles.insert(p);
             return Next::Stop("You see something lying ahead.".into());
         }
-        if self.sent_at_ack.is_some_and(|ack| view.ack <= ack) || me.busy > 0 {
-            self.waited += 1;
-            if self.waited > PATIENCE {
-                return Next::Stop("Stopped: the host did not take the step.".into());
-            }
-            return Next::Wait;
-        }
-        self.waited = 0;
         let action = match self.goal {
             Goal::Rest => {
                 if me.hp >= me.max_hp && me.mana >= me.max_mana {
@@ -173,7 +158,10 @@ impl Travel {
                 }
             }
         };
-        self.sent_at_ack = Some(view.ack);
+        // Arrived, rested or stuck is said at once; a step waits for the last to start.
+        if !ready || me.busy > 0 {
+            return Next::Wait;
+        }
         Next::Act(action)
     }
 }
