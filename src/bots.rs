@@ -44,7 +44,16 @@ pub struct Report {
     pub actions_sent: u64,
     pub actions_acked: u64,
     pub latency_ms: Latency,
+    /// UDP payload bytes received per connected bot per second (QUIC overhead included).
     pub bytes_per_client_per_s: f64,
+    /// Of those, frame bytes read from the stream (updates, the log, panels, large snapshots).
+    pub bytes_stream_per_client_per_s: f64,
+    /// Of those, snapshot datagram bytes.
+    pub bytes_datagram_per_client_per_s: f64,
+    /// Connections that dropped and were made again, all bots together.
+    pub reconnects: u64,
+    /// From noticing a dropped link to the first message on the new connection.
+    pub resume_ms: Resume,
     pub min_players_seen: usize,
     /// The newest tick any bot was shown (an update's tick: ticks the world had processed).
     pub last_tick_seen: u64,
@@ -57,6 +66,12 @@ pub struct Report {
 pub struct Latency {
     pub p50: f64,
     pub p99: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Resume {
+    pub p50: f64,
     pub max: f64,
 }
 
@@ -101,6 +116,10 @@ struct BotRun {
     acked: u64,
     latencies_us: Vec<u64>,
     rx_bytes: u64,
+    stream_bytes: u64,
+    datagram_bytes: u64,
+    reconnects: u64,
+    resume_ms: Vec<u64>,
     others_seen: usize,
     last_tick: u64,
     economy: EconomyCounts,
@@ -137,6 +156,17 @@ pub async fn run(
     };
     let connected: Vec<&BotRun> = runs.iter().filter(|r| r.connected).collect();
     let secs = duration.as_secs_f64();
+    let per_client = |bytes: fn(&BotRun) -> u64| {
+        if connected.is_empty() {
+            0.0
+        } else {
+            connected.iter().map(|r| bytes(r) as f64).sum::<f64>()
+                / connected.len() as f64
+                / secs.max(0.001)
+        }
+    };
+    let mut resumes: Vec<u64> = runs.iter().flat_map(|r| r.resume_ms.clone()).collect();
+    resumes.sort_unstable();
     let mut economy = EconomyCounts::default();
     for r in &runs {
         economy.add(&r.economy);
@@ -153,12 +183,13 @@ pub async fn run(
             p99: pct(0.99),
             max: latencies.last().map_or(0.0, |m| *m as f64 / 1000.0),
         },
-        bytes_per_client_per_s: if connected.is_empty() {
-            0.0
-        } else {
-            connected.iter().map(|r| r.rx_bytes as f64).sum::<f64>()
-                / connected.len() as f64
-                / secs.max(0.001)
+        bytes_per_client_per_s: per_client(|r| r.rx_bytes),
+        bytes_stream_per_client_per_s: per_client(|r| r.stream_bytes),
+        bytes_datagram_per_client_per_s: per_client(|r| r.datagram_bytes),
+        reconnects: runs.iter().map(|r| r.reconnects).sum(),
+        resume_ms: Resume {
+            p50: resumes.get(resumes.len() / 2).map_or(0.0, |m| *m as f64),
+            max: resumes.last().map_or(0.0, |m| *m as f64),
         },
         min_players_seen: connected.iter().map(|r| r.others_seen).min().unwrap_or(0),
         last_tick_seen: runs.iter().map(|r| r.last_tick).max().unwrap_or(0),
@@ -256,9 +287,9 @@ async fn bot(
                 continue;
             }
         };
+        let received = Instant::now();
         match from_host {
             Some(FromHost::Update(update)) => {
-                let received = Instant::now();
                 for line in &update.log {
                     run.economy.count(line, &name);
                 }
@@ -266,39 +297,73 @@ async fn bot(
                     run.error = Some(format!("bad update: {e}"));
                     break;
                 }
-                run.last_tick = run.last_tick.max(view.tick);
-                if view.me.is_some() {
-                    asked_for_character = false;
-                }
-                if let Some((seq, sent)) = in_flight
-                    && view.ack >= seq
-                {
-                    run.acked += 1;
-                    run.latencies_us.push(sent.elapsed().as_micros() as u64);
-                    in_flight = None;
-                }
-                // A person presses keys at no particular moment: send at a random phase of
-                // the tick after the character is ready, not locked to the host's tick.
-                let busy = view.me.as_ref().map_or(0, |m| u32::from(m.busy));
-                let phase = tick.mul_f64(brain.roll(1000) as f64 / 1000.0);
-                ready_at = received + tick * busy + phase;
-                let others = view
-                    .party
-                    .iter()
-                    .filter(|m| !m.is_you && m.status != MemberStatus::Away)
-                    .count();
-                run.others_seen = run.others_seen.max(others);
             }
-            Some(FromHost::Status(status)) => tracing::warn!("{name}: host status {status:?}"),
+            Some(FromHost::Snapshot(snapshot)) => match view.apply_snapshot(*snapshot) {
+                Ok(true) => joined.applied(view.snapshot(), view.ack),
+                Ok(false) => continue,
+                Err(e) => {
+                    run.error = Some(format!("bad snapshot: {e}"));
+                    break;
+                }
+            },
+            Some(FromHost::Status(status)) => {
+                tracing::warn!("{name}: host status {status:?}");
+                continue;
+            }
+            Some(FromHost::Reconnecting { why, .. }) => {
+                tracing::info!("{name}: reconnecting ({why})");
+                continue;
+            }
+            Some(FromHost::Resumed(_)) => {
+                joined.resumed();
+                view.resync();
+                in_flight = None;
+                continue;
+            }
             Some(FromHost::Closed(reason)) => {
                 run.error = Some(format!("disconnected: {reason}"));
                 break;
             }
             None => break,
         }
+        run.last_tick = run.last_tick.max(view.tick);
+        if view.me.is_some() {
+            asked_for_character = false;
+        }
+        if let Some((seq, sent)) = in_flight
+            && view.ack >= seq
+        {
+            run.acked += 1;
+            run.latencies_us.push(sent.elapsed().as_micros() as u64);
+            in_flight = None;
+        }
+        // A person presses keys at no particular moment: send at a random phase of the tick
+        // after the character is ready, not locked to the host's tick.
+        let busy = view.me.as_ref().map_or(0, |m| u32::from(m.busy(view.tick)));
+        let phase = tick.mul_f64(brain.roll(1000) as f64 / 1000.0);
+        ready_at = received + tick * busy + phase;
+        let others = view
+            .party
+            .iter()
+            .filter(|m| !m.is_you && m.status != MemberStatus::Away)
+            .count();
+        run.others_seen = run.others_seen.max(others);
     }
-    run.rx_bytes = joined.handle.rx_bytes();
+    let stats = joined.stats.clone();
     joined.leave().await;
+    run.rx_bytes = stats.rx_bytes();
+    run.stream_bytes = stats
+        .stream_bytes
+        .load(std::sync::atomic::Ordering::Relaxed);
+    run.datagram_bytes = stats
+        .datagram_bytes
+        .load(std::sync::atomic::Ordering::Relaxed);
+    run.reconnects = stats.reconnects.load(std::sync::atomic::Ordering::Relaxed);
+    run.resume_ms = stats
+        .resume_ms
+        .lock()
+        .map(|v| v.clone())
+        .unwrap_or_default();
     run
 }
 

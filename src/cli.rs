@@ -48,6 +48,9 @@ pub enum Command {
     Lan(LanArgs),
     /// Run headless bot players against a host (load test); prints what they measured
     Bots(BotsArgs),
+    /// Run the link emulator: a local relay to a host that delays, jitters and drops packets,
+    /// printing an invite code that goes through it (for trying a bad link by hand; Ctrl-C stops)
+    Link(LinkArgs),
     /// Show the leaderboards of the worlds hosted from this data dir
     Leaderboard(LeaderboardArgs),
     /// Verify the save offline: replay each world's journal onto its checkpoint, check the state
@@ -205,6 +208,19 @@ pub struct JoinArgs {
     pub lan: Option<String>,
     #[command(flatten)]
     pub character: Character,
+    /// Play through the link emulator, e.g. `delay=40ms,jitter=5ms,loss=2%` (see `brogue link`)
+    #[arg(long, value_name = "SPEC")]
+    pub link: Option<crate::link::LinkSpec>,
+}
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// What the link does to each packet, each way: any of delay=40ms, jitter=5ms, loss=2%,
+    /// outage=10s@5s (drops everything for 10 s, 5 s after the start), rebind@3s (moves every
+    /// player to a new source port, as changing networks does)
+    pub spec: crate::link::LinkSpec,
+    /// The host's invite code; a code that reaches the host through the emulator is printed
+    pub code: String,
 }
 
 #[derive(Debug, Args)]
@@ -241,6 +257,9 @@ pub struct BotsArgs {
     /// Print one JSON object instead of a summary
     #[arg(long)]
     pub json: bool,
+    /// Play through the link emulator, e.g. `delay=40ms,jitter=5ms,loss=2%` (see `brogue link`)
+    #[arg(long, value_name = "SPEC")]
+    pub link: Option<crate::link::LinkSpec>,
 }
 
 /// The world `solo` and `host` use unless told otherwise: the same one, so a solo game can later

@@ -12,7 +12,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use game::protocol::{ClientMsg, Welcome};
+use game::protocol::{ClientDatagram, ClientMsg, HostMsg, Welcome};
 use game::{PlayerId, StateHash, Tick};
 use host::{
     Arrival, CLOSING, CloseReason, ConnId, Host, HostEvent, Now, Outgoing, Persist, Rejected,
@@ -89,6 +89,7 @@ pub fn invite_code(template: &Invite, secret: &host::IssuedSecret) -> String {
 enum Event {
     Arrived(Box<Pending>),
     Message(ConnId, ClientMsg),
+    Datagram(ConnId, ClientDatagram),
     Gone(ConnId, String),
 }
 
@@ -292,6 +293,17 @@ impl Driver {
         let now = now(self.params.started);
         match event {
             Event::Arrived(pending) => self.arrive(*pending, now),
+            Event::Datagram(conn, datagram) => {
+                match self.core.handle_datagram(conn, datagram, now) {
+                    Ok(()) => {}
+                    Err(e @ (Rejected::Flooding | Rejected::TooManyActs)) => {
+                        if let Some(more) = self.session_line(conn, "disconnected") {
+                            tracing::info!(conn, "disconnected: {e}{more}");
+                        }
+                    }
+                    Err(e) => tracing::debug!(conn, "datagram refused: {e}"),
+                }
+            }
             Event::Message(conn, msg) => match self.core.handle_message(conn, msg, now) {
                 Ok(()) => {}
                 Err(e @ (Rejected::Flooding | Rejected::SecondHello)) => {
@@ -441,7 +453,16 @@ impl Driver {
                 continue;
             };
             let closing = matches!(t.what, Outgoing::Close { .. });
-            match conn.out.try_send(t.what) {
+            // Snapshots go as datagrams; one too large for the path rides the stream.
+            let what = match t.what {
+                Outgoing::Snapshot(snapshot) => match conn.handle.send_snapshot(&snapshot) {
+                    Ok(_) => continue,
+                    Err(net::DatagramError::TooLarge) => Outgoing::Msg(HostMsg::Snapshot(snapshot)),
+                    Err(net::DatagramError::Unavailable(_)) => continue,
+                },
+                other => other,
+            };
+            match conn.out.try_send(what) {
                 Ok(()) => self.core.handle_delivery(t.conn, true, now),
                 Err(mpsc::error::TrySendError::Full(Outgoing::Close { why, reason, .. })) => {
                     conn.handle.close(close_code(why), &reason);
@@ -541,6 +562,17 @@ async fn serve(
         }
     };
     let (mut tx, mut rx, handle) = peer.split();
+    let datagrams = {
+        let (handle, events) = (handle.clone(), events.clone());
+        tokio::spawn(async move {
+            // Ends with the connection; the stream reader reports why.
+            while let Ok(datagram) = handle.recv_datagram().await {
+                if events.send(Event::Datagram(id, datagram)).await.is_err() {
+                    return;
+                }
+            }
+        })
+    };
     let reader = tokio::spawn(async move {
         loop {
             match rx.recv().await {
@@ -563,6 +595,11 @@ async fn serve(
                     break;
                 }
             }
+            Outgoing::Snapshot(snapshot) => {
+                if tx.send(&HostMsg::Snapshot(snapshot)).await.is_err() {
+                    break;
+                }
+            }
             Outgoing::Close { msg, why, reason } => {
                 match msg {
                     Some(msg) => tx.close_with(&msg, close_code(why), &reason).await,
@@ -575,6 +612,7 @@ async fn serve(
     // The core dropped this connection (left, replaced, lagging) or the writer failed.
     handle.close(close::NORMAL, "disconnected");
     let _ = reader.await;
+    let _ = datagrams.await;
 }
 
 #[cfg(test)]

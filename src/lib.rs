@@ -12,6 +12,7 @@ pub mod driver;
 pub mod hosting;
 pub mod join;
 pub mod leaderboard;
+pub mod link;
 pub mod paths;
 pub mod play;
 pub mod reach;

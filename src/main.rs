@@ -81,7 +81,13 @@ async fn run(cli: Cli) -> eyre::Result<()> {
     let no_tui = matches!(&cli.command, Some(Command::Host(h)) if h.headless)
         || matches!(
             &cli.command,
-            Some(Command::Bots(_) | Command::Lan(_) | Command::Leaderboard(_) | Command::Check(_))
+            Some(
+                Command::Bots(_)
+                    | Command::Lan(_)
+                    | Command::Leaderboard(_)
+                    | Command::Check(_)
+                    | Command::Link(_)
+            )
         );
     let interfaces = if cli.lan_iface.is_empty() {
         Interfaces::All
@@ -93,6 +99,9 @@ async fn run(cli: Cli) -> eyre::Result<()> {
     // creating one).
     if let Some(Command::Lan(args)) = &cli.command {
         return list_lan(args, &interfaces).await;
+    }
+    if let Some(Command::Link(args)) = &cli.command {
+        return run_link(args).await;
     }
     if let Some(Command::Doctor(args)) = &cli.command {
         return brogue::doctor::run(args, &interfaces).await;
@@ -236,6 +245,14 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                 !resolved.target.pin.matches(&identity.id()),
                 brogue::play::OWN_IDENTITY
             );
+            // Kept alive for the whole game.
+            let (resolved, _relay) = match args.link.clone() {
+                Some(spec) => {
+                    let (target, relay) = brogue::link::through(spec, &resolved.target).await?;
+                    (Resolved { target, ..resolved }, Some(relay))
+                }
+                None => (resolved, None),
+            };
             let me = player(args.character.name, args.character.class);
             finish(play::run(me, Start::Join(resolved), default_host).await?)
         }
@@ -244,6 +261,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             | Command::Leaderboard(_)
             | Command::Check(_)
             | Command::Doctor(_)
+            | Command::Link(_)
             | Command::Completions { .. }
             | Command::Man
             | Command::Config { .. },
@@ -266,6 +284,13 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                 ),
                 (None, None) => unreachable!("clap requires a code or --lan"),
             };
+            let (target, _relay) = match args.link.clone() {
+                Some(spec) => {
+                    let (target, relay) = brogue::link::through(spec, &target).await?;
+                    (target, Some(relay))
+                }
+                None => (target, None),
+            };
             let report = bots::run(
                 &target,
                 secret,
@@ -283,6 +308,25 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `brogue link`: a relay with the given link in front of the code's host, until Ctrl-C.
+async fn run_link(args: &brogue::cli::LinkArgs) -> eyre::Result<()> {
+    let invite = Invite::parse(&args.code)?;
+    let target = net::Target::from_invite(&invite);
+    let (through, relay) = brogue::link::through(args.spec.clone(), &target).await?;
+    let code = Invite {
+        addrs: through.addrs.clone(),
+        ..invite
+    }
+    .encode();
+    println!("invite: {code}");
+    println!(
+        "link: {} ⇄ {} ({:?}); Ctrl-C stops",
+        relay.addr, target.addrs[0], args.spec
+    );
+    tokio::signal::ctrl_c().await?;
+    Ok(())
 }
 
 /// The lines tools and tests read as soon as the host listens.

@@ -76,6 +76,7 @@ pub async fn run(player: Player, start: Start, menu_host: HostOptions) -> eyre::
         known,
         stops,
         paused: false,
+        link_down: None,
     };
     game.app.preferred_class = game.player.class;
     game.app.appearance = game.player.appearance;
@@ -110,6 +111,8 @@ struct Game {
     stops: Stops,
     /// What the host was last told about pausing.
     paused: bool,
+    /// Since when the link to the host is down (being redialled).
+    link_down: Option<std::time::Instant>,
 }
 
 /// SIGTERM and SIGHUP, as a stream the game loop selects on.
@@ -198,6 +201,12 @@ impl Game {
                 }
                 event = next_lan(&mut self.lan) => {
                     self.on_lan(event);
+                    Flow::Continue
+                }
+                () = tick_while(self.link_down.is_some()) => {
+                    if let Some(since) = self.link_down {
+                        self.app.link_lost(since.elapsed().as_secs());
+                    }
                     Flow::Continue
                 }
                 signal = self.stops.next() => {
@@ -443,8 +452,42 @@ impl Game {
                         .ended(format!("The host sent a bad update ({e}); disconnected."));
                 }
             },
+            FromHost::Snapshot(snapshot) => match self.app.apply_snapshot(*snapshot) {
+                Ok((applied, intent)) => {
+                    if let (true, Some(joined)) = (applied, &self.joined) {
+                        joined.applied(self.app.view.snapshot(), self.app.view.ack);
+                    }
+                    match intent {
+                        Some(Intent::Act(action)) => self.act(action).await,
+                        Some(Intent::CreateCharacter(class)) => {
+                            self.send(ClientMsg::CreateCharacter { class }).await;
+                        }
+                        _ => {}
+                    }
+                }
+                Err(e) => {
+                    self.joined = None;
+                    self.app
+                        .ended(format!("The host sent a bad snapshot ({e}); disconnected."));
+                }
+            },
             FromHost::Status(status) => self.app.host_status(status),
+            FromHost::Reconnecting { since, why } => {
+                tracing::info!("the link to the host dropped ({why}); reconnecting");
+                self.link_down = Some(since);
+                self.app.link_lost(since.elapsed().as_secs());
+            }
+            FromHost::Resumed(_) => {
+                self.link_down = None;
+                if let Some(joined) = &mut self.joined {
+                    joined.resumed();
+                }
+                self.app.link_resumed();
+                // The host forgot our pause with the old connection.
+                self.paused = false;
+            }
             FromHost::Closed(reason) => {
+                self.link_down = None;
                 self.joined = None;
                 self.app.ended(format!("Disconnected: {reason}"));
             }
@@ -505,6 +548,15 @@ impl Game {
             Some(hosting) => Ok(Some(hosting.stop().await?)),
             None => Ok(None),
         }
+    }
+}
+
+/// Once a second while `on` (the reconnect counter); never otherwise.
+async fn tick_while(on: bool) {
+    if on {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    } else {
+        std::future::pending::<()>().await;
     }
 }
 

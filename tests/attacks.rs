@@ -14,7 +14,6 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use brogue::session::FromHost;
 use game::protocol::{ClientMsg, Hello, HostMsg, MAX_CLIENT_FRAME, PROTOCOL_VERSION, Refusal};
 use game::{Action, Class};
 use net::{Identity, Invite, JoinError, Target};
@@ -92,31 +91,27 @@ async fn keep_playing(mut client: Client, stop: CancellationToken) -> (Client, P
                     waiting = Some((client.act(Action::Wait).await, Instant::now()));
                 }
             }
-            msg = client.joined.inbox.recv() => match msg {
-                Some(FromHost::Update(update)) => {
-                    client.view.apply(*update).expect("the host sends valid updates");
-                    if let Some((seq, at)) = waiting
-                        && client.view.ack >= seq
-                    {
-                        played.acks += 1;
-                        played.slowest_ack = played.slowest_ack.max(at.elapsed());
-                        waiting = None;
-                    }
-                    played.largest_party = played.largest_party.max(client.view.party.len());
-                    played
-                        .names_seen
-                        .extend(client.view.party.iter().map(|m| m.name.clone()));
-                }
-                Some(FromHost::Status(_)) => {}
-                Some(FromHost::Closed(reason)) => {
+            msg = client.joined.inbox.recv() => {
+                let Some(msg) = msg else {
+                    played.closed = Some("the session ended".into());
+                    break;
+                };
+                if let Err(reason) = client.receive(msg) {
                     played.closed = Some(reason);
                     break;
                 }
-                None => {
-                    played.closed = Some("the session ended".into());
-                    break;
+                if let Some((seq, at)) = waiting
+                    && client.view.ack >= seq
+                {
+                    played.acks += 1;
+                    played.slowest_ack = played.slowest_ack.max(at.elapsed());
+                    waiting = None;
                 }
-            },
+                played.largest_party = played.largest_party.max(client.view.party.len());
+                played
+                    .names_seen
+                    .extend(client.view.party.iter().map(|m| m.name.clone()));
+            }
         }
     }
     if let Some((_, at)) = waiting {

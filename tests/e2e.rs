@@ -10,7 +10,7 @@ use game::protocol::{ClientMsg, EntityKind, Hello, PROTOCOL_VERSION, Refusal};
 use game::{Action, Class, Dir, Goods, Pos, Stack, TradeInput};
 use net::invite::{Invite, Secret};
 use net::{Identity, JoinError, Target};
-use support::{BIN, Client, HostProcess};
+use support::{BIN, Client, HostProcess, bots_report};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_players_join_by_invite_and_see_each_other_move() {
@@ -398,27 +398,11 @@ async fn bots_json_output_parses_and_bots_come_back() {
     let bots_dir = tempfile::tempdir().unwrap();
     let host = HostProcess::start(dir.path(), "bots", &["--seed", "4"]);
     let run = || {
-        let out = Command::new(BIN)
-            .args([
-                "bots",
-                &host.invite,
-                "--count",
-                "2",
-                "--duration",
-                "3",
-                "--json",
-            ])
-            .arg("--data-dir")
-            .arg(bots_dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
-        json
+        bots_report(
+            &host.invite,
+            bots_dir.path(),
+            &["--count", "2", "--duration", "3"],
+        )
     };
     let first = run();
     assert_eq!(first["connected"], 2);
@@ -643,4 +627,32 @@ async fn a_tui_host_saves_and_tells_friends_on_sigterm() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tui_host_saves_and_tells_friends_when_its_terminal_closes() {
     a_tui_host_stops_cleanly_on("HUP").await;
+}
+
+/// Bots playing through the link emulator: a lossy link, then 8 s of nothing (every bot notices,
+/// redials with its key and plays on with a whole view), then a changed source address (QUIC
+/// migrates: no reconnect at all).
+#[tokio::test(flavor = "multi_thread")]
+async fn bots_ride_out_a_lossy_link_an_outage_and_a_new_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let bots_dir = tempfile::tempdir().unwrap();
+    let host = HostProcess::start(dir.path(), "link", &["--seed", "4"]);
+    let run = |link: &str, secs: &str| {
+        let args = ["--count", "2", "--duration", secs, "--link", link];
+        bots_report(&host.invite, bots_dir.path(), &args)
+    };
+    let cut = run("delay=10ms,jitter=2ms,loss=5%,outage=8s@3s", "16");
+    assert_eq!(cut["connected"], 2, "{cut}");
+    assert_eq!(cut["errors"], serde_json::json!([]), "{cut}");
+    assert!(cut["reconnects"].as_u64().unwrap() >= 2, "{cut}");
+    // Noticed within seconds of the cut, back within seconds of its end, before the run ended.
+    let resume = cut["resume_ms"]["max"].as_f64().unwrap();
+    assert!(resume > 1000.0 && resume < 12_000.0, "{cut}");
+    assert!(cut["actions_acked"].as_u64().unwrap() > 20, "{cut}");
+    assert!(cut["bytes_datagram_per_client_per_s"].as_f64().unwrap() > 0.0);
+    assert!(cut["bytes_stream_per_client_per_s"].as_f64().unwrap() > 0.0);
+    let moved = run("delay=5ms,rebind@2s", "5");
+    assert_eq!(moved["errors"], serde_json::json!([]), "{moved}");
+    assert_eq!(moved["reconnects"], 0, "{moved}");
+    assert!(moved["actions_acked"].as_u64().unwrap() > 20, "{moved}");
 }

@@ -3,10 +3,17 @@
 //! 1. **Hello**: the client's first frame is [`ClientMsg::Hello`]; the host answers
 //!    [`HostMsg::Welcome`] or [`HostMsg::Refused`].
 //! 2. **Lobby**: a player without a living character sends [`ClientMsg::CreateCharacter`].
-//! 3. **InGame**: [`ClientMsg::Act`] one way, [`HostMsg::Update`] the other.
+//! 3. **InGame**: actions one way, the world the other, on two roads:
+//!    - the **stream** (reliable, ordered): [`ClientMsg`] and [`HostMsg`], among them
+//!      [`HostMsg::Update`] with what must arrive once (log lines, chat, pack, vault, trade, a
+//!      new floor's map);
+//!    - **datagrams** (unreliable, unordered): the host's [`Snapshot`] of what is replaced every
+//!      tick (own status, creatures, sight, newly seen cells, piles, party), a delta against the
+//!      newest snapshot the client acknowledged; the client's [`ClientDatagram`] with that
+//!      acknowledgement and its newest actions, repeated until they start.
 //!
-//! Encoding is postcard inside length-prefixed frames (see `net::frame`), each direction with its
-//! own size cap. Invariant: the first variant of each enum and the leading fields of [`Hello`] and
+//! Encoding is postcard: inside length-prefixed frames on the stream (see `net::frame`), each
+//! direction with its own size cap, or one message per datagram. Invariant: the first variant of each enum and the leading fields of [`Hello`] and
 //! [`Refusal::VersionMismatch`] never change, so any two versions can at least tell each other
 //! their versions.
 
@@ -22,7 +29,7 @@ use crate::ore::OreClass;
 use crate::world::{Action, TradeInput};
 
 /// Bumped on every incompatible change to these types.
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;
 /// The ALPN for this protocol version.
 pub const ALPN: &[u8] = b"brogue/3";
 /// The version-agnostic ALPN every version keeps forever: on it the host only reads a
@@ -34,6 +41,19 @@ pub const MAX_CLIENT_FRAME: usize = 16 * 1024;
 pub const MAX_HOST_FRAME: usize = 256 * 1024;
 /// Most entries a host sends in one list; larger lists are a malicious host.
 pub const MAX_LIST: usize = 8192;
+/// Most actions a client repeats in one datagram.
+pub const MAX_REPEATED_ACTS: usize = 4;
+
+/// Client to host, as one QUIC datagram: what the client has, and its newest actions again
+/// until the host says they started. Any of them may be lost; the next one repairs it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientDatagram {
+    /// The newest [`Snapshot::seq`] the client applied (0: none yet).
+    pub snapshot: u32,
+    /// Actions not yet seen to start, oldest first, each with its sequence number (at most
+    /// [`MAX_REPEATED_ACTS`]). The host takes each sequence number once.
+    pub acts: Vec<(u32, Action)>,
+}
 
 /// Client to host.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +97,8 @@ pub enum HostMsg {
     Refused(Refusal),
     Welcome(Welcome),
     Update(Box<Update>),
+    /// A snapshot too large for a datagram (after a floor change, say) rides the stream.
+    Snapshot(Box<Snapshot>),
     /// The host ends this session (shutdown, kicked, too slow); the text says why.
     Closing {
         reason: String,
@@ -156,30 +178,86 @@ pub enum Refusal {
     JoiningTooFast,
 }
 
-/// Everything a client learns after one tick, as differences from what it was sent before.
+/// What must reach the client once, in order, on the stream: the log, panels, a new map.
 /// Fields are `None` (or empty) when unchanged.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Update {
     pub tick: u64,
-    /// The `seq` of the player's last action that started.
-    pub ack: u32,
-    /// The player's own character; `None` when they have none (never made, or died).
-    pub me: Option<SelfView>,
+    /// The character appeared or is gone (`Some(None)`: died, or none yet): such changes ride
+    /// the stream with the log lines that tell why; snapshots only change a character the
+    /// client already has.
+    pub me: Option<Option<SelfView>>,
+    /// A new floor (or none): snapshots name the floor they belong to.
     pub map: Option<MapPatch>,
-    /// Party sight as alternating run lengths over the floor's cells, starting with a run of
-    /// cells *not* in sight.
-    pub sight: Option<Vec<u16>>,
-    pub entities: Option<Vec<EntityView>>,
-    pub party: Option<Vec<PartyMember>>,
     pub log: Vec<LogLine>,
     /// What the player carries.
     pub pack: Option<PackView>,
     /// The player's Legacy Vault.
     pub vault: Option<Vec<StackView>>,
-    /// Things on the ground, and the party's snares, in sight.
-    pub piles: Option<Vec<(Pos, PileKind)>>,
     /// The trade the player is in (`Some(None)`: no longer in one).
     pub trade: Option<Option<TradeView>>,
+}
+
+/// What is replaced every tick, as a delta against the newest snapshot the client acknowledged
+/// (`baseline`), or whole (`baseline: None`: the client first forgets creatures, party and
+/// piles). Everything not mentioned is as it was at the baseline *and at every snapshot since*,
+/// so a client may apply it to any snapshot it holds from the baseline on: a lost datagram
+/// costs one tick, never more.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Counts up from 1 per connection.
+    pub seq: u32,
+    pub baseline: Option<u32>,
+    /// The [`MapPatch`] this snapshot's cells belong to; a client on another floor ignores it.
+    pub floor: u32,
+    pub tick: u64,
+    /// The `seq` of the player's last action that started.
+    pub ack: u32,
+    /// The player's own character (`Some(None)`: they have none now). A client whose view
+    /// disagrees about whether there is one waits for the stream's [`Update::me`].
+    pub me: Option<Option<SelfView>>,
+    /// Party sight as alternating run lengths over the floor's cells, starting with a run of
+    /// cells *not* in sight.
+    pub sight: Option<Vec<u16>>,
+    /// Changed cells of the current floor as (row-major index, [`Tile::code`]).
+    ///
+    /// [`Tile::code`]: crate::tile::Tile::code
+    pub cells: Vec<(u16, u8)>,
+    /// Creatures that appeared (every field) or changed (the changed fields).
+    pub entities: Vec<EntityDelta>,
+    /// Creatures no longer in sight.
+    pub gone: Vec<u64>,
+    /// Party rows that appeared or changed, and the names that left the list.
+    pub party: Vec<PartyMember>,
+    pub party_gone: Vec<String>,
+    /// Piles that appeared or changed, and cells whose pile is gone from sight.
+    pub piles: Vec<(Pos, PileKind)>,
+    pub piles_gone: Vec<Pos>,
+}
+
+impl Snapshot {
+    /// Nothing but the clock and the ack: a heartbeat.
+    pub fn is_empty(&self) -> bool {
+        self.me.is_none()
+            && self.sight.is_none()
+            && self.cells.is_empty()
+            && self.entities.is_empty()
+            && self.gone.is_empty()
+            && self.party.is_empty()
+            && self.party_gone.is_empty()
+            && self.piles.is_empty()
+            && self.piles_gone.is_empty()
+    }
+}
+
+/// A creature that appeared (every field set) or changed (only what changed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntityDelta {
+    pub id: u64,
+    pub pos: Option<Pos>,
+    pub kind: Option<EntityKind>,
+    pub hp_pct: Option<u8>,
+    pub effects: Option<u8>,
 }
 
 /// Ore and items a player carries.
@@ -234,23 +312,35 @@ pub struct TradeView {
     pub they_accepted: bool,
 }
 
-/// Changes to the client's map of the floor it is on. Cells carry [`Tile::code`]s (0 = unknown).
-///
-/// [`Tile::code`]: crate::tile::Tile::code
+/// The client's map of the floor it is on. Each patch starts a new `floor` number; snapshots
+/// carry the number they belong to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MapPatch {
-    /// A new floor: the whole remembered map, run-length encoded as (count, code).
+    /// A new floor: the whole remembered map, run-length encoded as (count, [`Tile::code`])
+    /// (0 = unknown).
+    ///
+    /// [`Tile::code`]: crate::tile::Tile::code
     Reset {
+        floor: u32,
         depth: u8,
         width: u16,
         height: u16,
         runs: Vec<(u16, u8)>,
     },
-    /// Changed cells of the current floor as (row-major index, code).
-    Cells(Vec<(u16, u8)>),
+    /// No floor: the player has no character.
+    Off { floor: u32 },
 }
 
-/// The player's own character.
+impl MapPatch {
+    pub fn floor(&self) -> u32 {
+        match self {
+            MapPatch::Reset { floor, .. } | MapPatch::Off { floor } => *floor,
+        }
+    }
+}
+
+/// The player's own character. Countdowns are the ticks they end at, so the view changes when
+/// they start, not on every tick; `ready` flips on the tick they end.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SelfView {
     pub class: Class,
@@ -261,13 +351,15 @@ pub struct SelfView {
     pub depth: u8,
     pub pos: Pos,
     pub downed: Option<Downed>,
-    /// Ticks until the current action ends.
-    pub busy: u16,
+    /// The tick the current action ends.
+    pub busy_until: u64,
+    /// [`ready`] bits: the character can act, and which abilities are ready.
+    pub ready: u8,
     pub kills: u32,
-    /// Ticks until each ability is ready (0 = ready).
-    pub cooldowns: [u16; 3],
-    /// Ticks of Shield Wall left.
-    pub shield_wall: u16,
+    /// The tick each ability is ready again.
+    pub cooldown_until: [u64; 3],
+    /// The tick Shield Wall ends.
+    pub shield_wall_until: u64,
     /// Points of Ward left.
     pub ward: u16,
     /// What worn gear adds.
@@ -276,8 +368,46 @@ pub struct SelfView {
     pub impure: bool,
     /// Standing at a Vault Shrine.
     pub at_shrine: bool,
-    /// Mining or crafting: what, and ticks left.
-    pub channel: Option<(ChannelView, u16)>,
+    /// Mining or crafting: what, and the tick it ends.
+    pub channel: Option<(ChannelView, u64)>,
+}
+
+/// Bits of [`SelfView::ready`].
+pub mod ready {
+    /// Not busy: the next action starts at once.
+    pub const ACT: u8 = 1;
+    /// Ability `i` is ready: `ABILITY << i`.
+    pub const ABILITY: u8 = 2;
+}
+
+impl SelfView {
+    /// Ticks from `tick` until `until` (0 once passed).
+    fn left(until: u64, tick: u64) -> u16 {
+        until.saturating_sub(tick).min(u64::from(u16::MAX)) as u16
+    }
+
+    /// Ticks until the current action ends, seen at `tick`.
+    pub fn busy(&self, tick: u64) -> u16 {
+        Self::left(self.busy_until, tick)
+    }
+
+    /// Ticks until ability `i` is ready, seen at `tick`.
+    pub fn cooldown(&self, i: usize, tick: u64) -> u16 {
+        self.cooldown_until
+            .get(i)
+            .map_or(0, |u| Self::left(*u, tick))
+    }
+
+    /// Ticks of Shield Wall left, seen at `tick`.
+    pub fn shield_wall(&self, tick: u64) -> u16 {
+        Self::left(self.shield_wall_until, tick)
+    }
+
+    /// The long action in progress and the ticks it has left, seen at `tick`.
+    pub fn channel_left(&self, tick: u64) -> Option<(ChannelView, u16)> {
+        self.channel
+            .map(|(what, until)| (what, Self::left(until, tick)))
+    }
 }
 
 /// A long action in progress.
@@ -290,7 +420,8 @@ pub enum ChannelView {
 /// Countdown of a downed character.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Downed {
-    pub ticks_left: u32,
+    /// The tick the character dies unless revived (while the player is here).
+    pub until: u64,
     /// Revive progress, 0..=100.
     pub revive_pct: u8,
 }

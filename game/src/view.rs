@@ -1,13 +1,25 @@
 //! What each player may know, and how it travels.
 //!
-//! The host keeps one [`Tracker`] per connected client: after every tick,
-//! [`Tracker::poll_update`] compares what the player's party can see now with what this client
-//! was last sent and returns only the differences. The client feeds those into a
-//! [`ClientView`], which the TUI draws and bots read.
+//! The host keeps one [`Tracker`] per connected client. After every tick [`Tracker::poll`]
+//! compares what the player's party can see now with what this client was sent and returns at
+//! most two messages: an [`Update`] for the stream (log lines, panels, a new floor's map: what
+//! must arrive once) and a [`Snapshot`] for a datagram (what is replaced every tick).
 //!
-//! Architecture invariant: an [`Update`] never contains a tile the party has not seen, nor an
-//! entity standing on a cell outside the party's current sight, nor an event whose scope the
-//! player is outside of. A modified client therefore learns nothing more than an honest one.
+//! Snapshots are deltas against the newest snapshot the client acknowledged (its *baseline*),
+//! the Quake 3 scheme. Instead of keeping a copy of every recent view, the tracker stamps each
+//! cell, creature field, party row and pile with the snapshot number in which it last changed,
+//! and keeps a tombstone for what went away; a snapshot against baseline B carries everything
+//! stamped after B. Whatever it leaves out was unchanged at B and at every snapshot since, so
+//! the client may apply it on top of any snapshot it applied from B on, and a lost or
+//! reordered datagram costs one tick. Tombstones live until acknowledged and at most [`RING`]
+//! snapshots; a client further behind (or new) gets a whole snapshot.
+//!
+//! The client feeds both into a [`ClientView`], which the TUI draws and bots read.
+//!
+//! Architecture invariant: an [`Update`] or [`Snapshot`] never contains a tile the party has
+//! not seen, nor an entity standing on a cell outside the party's current sight, nor an event
+//! whose scope the player is outside of. A modified client therefore learns nothing more than
+//! an honest one.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -17,28 +29,131 @@ use crate::floor::Grid;
 use crate::geom::Pos;
 use crate::ids::PlayerId;
 use crate::protocol::{
-    ChannelView, Downed, EntityKind, EntityView, ItemView, LogLine, MAX_LIST, MapPatch,
-    MemberStatus, PackView, PartyMember, PileKind, SelfView, StackView, TradeView, Update, effect,
+    ChannelView, Downed, EntityDelta, EntityKind, EntityView, ItemView, LogLine, MAX_LIST,
+    MapPatch, MemberStatus, PackView, PartyMember, PileKind, SelfView, Snapshot, StackView,
+    TradeView, Update, effect, ready,
 };
 use crate::tile::Tile;
 use crate::world::{Channel, Life, World};
 
+/// How far (in snapshots) a client's acknowledgement may lag before it gets whole snapshots;
+/// this bounds the tombstones a tracker keeps.
+pub const RING: u32 = 64;
+/// A snapshot goes at least every this many ticks, even when nothing changed, so the client's
+/// clock (countdowns) moves.
+pub const HEARTBEAT_TICKS: u64 = 5;
+
+/// What one poll of a [`Tracker`] sends.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outbound {
+    /// For the stream: must arrive once, in order.
+    pub update: Option<Update>,
+    /// For a datagram (or the stream when it does not fit one).
+    pub snapshot: Option<Snapshot>,
+}
+
+/// Values keyed by `K`, each stamped with the snapshot it last changed in, and tombstones.
+#[derive(Clone, Debug)]
+struct Keyed<K, V> {
+    live: BTreeMap<K, (V, u32)>,
+    gone: BTreeMap<K, u32>,
+}
+
+impl<K, V> Default for Keyed<K, V> {
+    fn default() -> Self {
+        Keyed {
+            live: BTreeMap::new(),
+            gone: BTreeMap::new(),
+        }
+    }
+}
+
+impl<K: Ord + Clone, V: PartialEq + Clone> Keyed<K, V> {
+    /// Makes `now` the live set, stamping what changed with `seq`.
+    fn set(&mut self, now: Vec<(K, V)>, seq: u32) {
+        let mut next: BTreeMap<K, (V, u32)> = BTreeMap::new();
+        for (k, v) in now {
+            let at = match self.live.remove(&k) {
+                Some((old, at)) if old == v => at,
+                _ => seq,
+            };
+            self.gone.remove(&k);
+            next.insert(k, (v, at));
+        }
+        for k in std::mem::replace(&mut self.live, next).into_keys() {
+            self.gone.insert(k, seq);
+        }
+    }
+
+    fn changed(&self, since: u32) -> impl Iterator<Item = (&K, &V)> {
+        self.live
+            .iter()
+            .filter(move |(_, (_, at))| *at > since)
+            .map(|(k, (v, _))| (k, v))
+    }
+
+    fn gone(&self, since: u32) -> Vec<K> {
+        self.gone
+            .iter()
+            .filter(|(_, at)| **at > since)
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// Forgets tombstones the client has (stamped at or before `acked`).
+    fn prune(&mut self, acked: u32) {
+        self.gone.retain(|_, at| *at > acked);
+    }
+
+    fn clear(&mut self) {
+        self.live.clear();
+        self.gone.clear();
+    }
+}
+
+/// A creature as sent, with when it appeared and when each field last changed.
+#[derive(Clone, Debug)]
+struct Seen {
+    view: EntityView,
+    appeared: u32,
+    /// pos, kind, hp_pct, effects.
+    fields: [u32; 4],
+}
+
 /// Host-side record of what one client has been sent.
 #[derive(Clone, Debug, Default)]
 pub struct Tracker {
-    depth: Option<u8>,
-    known: Vec<u8>,
-    sight: Vec<u16>,
-    entities: Vec<EntityView>,
-    party: Vec<PartyMember>,
-    me: Option<SelfView>,
-    ack: u32,
+    // ----- the stream -----
     sent_any: bool,
+    /// Whether the stream last said there is a character.
+    has_character: Option<bool>,
+    depth: Option<u8>,
+    /// The number of the last [`MapPatch`] sent.
+    floor: u32,
     pack: Option<PackView>,
     vault: Option<Vec<StackView>>,
-    piles: Vec<(Pos, PileKind)>,
     /// `None` until first sent.
     trade: Option<Option<TradeView>>,
+    // ----- snapshots -----
+    /// The last snapshot number made.
+    seq: u32,
+    /// The newest snapshot the client acknowledged (0: none usable).
+    acked: u32,
+    /// Acknowledgements below this refer to what was forgotten by [`Tracker::reset`].
+    min_ack: u32,
+    last_sent_tick: Option<u64>,
+    ack: u32,
+    ack_at: u32,
+    me: Option<SelfView>,
+    me_at: u32,
+    known: Vec<u8>,
+    known_at: Vec<u32>,
+    sight: Vec<u16>,
+    sight_at: u32,
+    entities: BTreeMap<u64, Seen>,
+    entities_gone: BTreeMap<u64, u32>,
+    party: Keyed<String, PartyMember>,
+    piles: Keyed<Pos, PileKind>,
 }
 
 impl Tracker {
@@ -46,130 +161,141 @@ impl Tracker {
         Tracker::default()
     }
 
-    /// Forget everything sent: the next update carries the full view (after a client fell
-    /// behind and updates were dropped).
+    /// Forget everything sent: the next poll carries the whole view (after a client fell
+    /// behind and messages were dropped). Snapshot and floor numbers keep counting up.
     pub fn reset(&mut self) {
+        let (seq, floor) = (self.seq, self.floor);
         *self = Tracker::default();
+        self.seq = seq;
+        self.floor = floor;
+        self.min_ack = seq + 1;
     }
 
-    /// The update for `player` after the last tick, or `None` when nothing they may know
-    /// changed. `rtt_ms` holds the host's round-trip measurements per player.
+    /// The client applied snapshot `seq` (acknowledgements of snapshots never made, or made
+    /// before a reset, are ignored).
+    pub fn acked(&mut self, seq: u32) {
+        if seq > self.acked && seq <= self.seq && seq >= self.min_ack {
+            self.acked = seq;
+            self.party.prune(seq);
+            self.piles.prune(seq);
+            self.entities_gone.retain(|_, at| *at > seq);
+        }
+    }
+
+    /// Tombstones kept (for tests: acknowledgements bound them).
+    pub fn tombstones(&self) -> usize {
+        self.entities_gone.len() + self.party.gone.len() + self.piles.gone.len()
+    }
+
+    /// The baseline the next snapshot is a delta against, if the client is close enough.
+    fn baseline(&self) -> Option<u32> {
+        (self.acked > 0 && self.seq - self.acked < RING).then_some(self.acked)
+    }
+
+    /// What to send `player` after the last tick. `rtt_ms` holds the host's round-trip
+    /// measurements per player.
     ///
     /// Call it after every tick: events live for one tick only, so a skipped poll loses the
     /// log lines of that tick (the rest of the view catches up on the next poll).
-    pub fn poll_update(
+    pub fn poll(
         &mut self,
         world: &World,
         player: PlayerId,
         rtt_ms: &BTreeMap<PlayerId, u16>,
-    ) -> Option<Update> {
-        let me_player = world.player(&player)?;
+    ) -> Outbound {
+        let Some(me_player) = world.player(&player) else {
+            return Outbound::default();
+        };
         let character = me_player.character.as_ref();
+        let now = world.tick();
+        self.seq += 1;
+        let seq = self.seq;
         let mut update = Update {
-            tick: world.tick().0,
-            ack: me_player.last_seq,
+            tick: now.0,
             ..Update::default()
         };
-        let mut changed = !self.sent_any || self.ack != update.ack;
-        self.ack = update.ack;
 
-        let now = world.tick();
-        let left = |t: crate::tick::Tick| (t - now).min(u64::from(u16::MAX)) as u16;
-        let me = character.map(|c| SelfView {
-            class: c.class,
-            hp: c.hp,
-            max_hp: c.max_hp(),
-            mana: c.mana,
-            max_mana: c.max_mana(),
-            depth: c.depth,
-            pos: c.pos,
-            downed: match c.life {
-                Life::Alive => None,
-                Life::Downed { left, revive } => Some(Downed {
-                    ticks_left: left.min(u64::from(u32::MAX)) as u32,
-                    revive_pct: (revive * 100 / world.tick_rate().ticks(crate::world::REVIVE_MS))
-                        .min(100) as u8,
-                }),
-            },
-            busy: left(c.ready_at),
-            kills: c.kills,
-            cooldowns: c.cooldowns.map(left),
-            shield_wall: left(c.shield_wall_until),
-            ward: if c.ward_until > now { c.ward } else { 0 },
-            gear: world.gear_of(&player),
-            impure: c.impure,
-            at_shrine: world.at_shrine(player),
-            channel: c.channel.as_ref().map(|ch| {
-                let what = match ch {
-                    Channel::Mining { .. } => ChannelView::Mining,
-                    Channel::Crafting { recipe, .. } => ChannelView::Crafting(*recipe),
-                };
-                (what, left(c.ready_at))
-            }),
-        });
-        changed |= me != self.me;
-        self.me = me.clone();
-        update.me = me;
+        if me_player.last_seq != self.ack || self.ack_at == 0 {
+            self.ack = me_player.last_seq;
+            self.ack_at = seq;
+        }
+        let me = character.map(|c| self_view(world, player, c));
+        if self.has_character != Some(me.is_some()) {
+            self.has_character = Some(me.is_some());
+            update.me = Some(me.clone());
+        }
+        if me != self.me || self.me_at == 0 {
+            self.me = me;
+            self.me_at = seq;
+        }
 
+        // The floor: a new one (or none) is a map patch on the stream; snapshots name it.
         let depth = character.map(|c| c.depth);
         let sight = depth.and_then(|d| world.party_sight(d));
-        if let (Some(d), Some(floor)) = (depth, depth.and_then(|d| world.floor(d))) {
-            let known: Vec<u8> = floor
-                .remembered()
-                .cells()
-                .iter()
-                .map(|t| t.map_or(0, Tile::code))
-                .collect();
-            if self.depth != Some(d) || self.known.len() != known.len() {
-                update.map = Some(MapPatch::Reset {
-                    depth: d,
-                    width: floor.width(),
-                    height: floor.height(),
-                    runs: run_length(&known),
-                });
-                self.sight.clear();
-                self.entities.clear();
-            } else {
-                let cells: Vec<(u16, u8)> = known
+        let floor = depth.and_then(|d| world.floor(d));
+        let known: Vec<u8> = floor
+            .map(|f| {
+                f.remembered()
+                    .cells()
                     .iter()
-                    .zip(&self.known)
-                    .enumerate()
-                    .filter(|(_, (now, was))| now != was)
-                    .map(|(i, (now, _))| (i as u16, *now))
-                    .collect();
-                if !cells.is_empty() {
-                    update.map = Some(MapPatch::Cells(cells));
+                    .map(|t| t.map_or(0, Tile::code))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let new_floor = match (depth, floor) {
+            (Some(d), Some(_)) => self.depth != Some(d) || self.known.len() != known.len(),
+            _ => self.depth.is_some() || !self.sent_any,
+        };
+        if new_floor {
+            self.floor += 1;
+            update.map = Some(match (depth, floor) {
+                (Some(d), Some(f)) => MapPatch::Reset {
+                    floor: self.floor,
+                    depth: d,
+                    width: f.width(),
+                    height: f.height(),
+                    runs: run_length(&known),
+                },
+                _ => MapPatch::Off { floor: self.floor },
+            });
+            self.depth = depth.filter(|_| floor.is_some());
+            // The client starts the floor from the patch: nothing of the last one carries over.
+            self.known_at = vec![0; known.len()];
+            self.known = known;
+            self.sight.clear();
+            self.sight_at = seq;
+            self.entities.clear();
+            self.entities_gone.clear();
+            self.piles.clear();
+        } else {
+            for (i, code) in known.iter().enumerate() {
+                if self.known[i] != *code {
+                    self.known[i] = *code;
+                    self.known_at[i] = seq;
                 }
             }
-            self.known = known;
-            self.depth = Some(d);
-
-            let runs = sight.map(sight_runs).unwrap_or_default();
-            if runs != self.sight {
-                update.sight = Some(runs.clone());
-                self.sight = runs;
-            }
-
-            let entities = visible_entities(world, d, sight);
-            if entities != self.entities {
-                update.entities = Some(entities.clone());
-                self.entities = entities;
-            }
-        } else if self.depth.is_some() {
-            self.depth = None;
-            self.known.clear();
-            self.sight.clear();
-            self.entities.clear();
-            update.sight = Some(Vec::new());
-            update.entities = Some(Vec::new());
         }
-
+        let runs = sight.map(sight_runs).unwrap_or_default();
+        if runs != self.sight {
+            self.sight = runs;
+            self.sight_at = seq;
+        }
+        let entities = match depth {
+            Some(d) => visible_entities(world, d, sight),
+            None => Vec::new(),
+        };
+        self.set_entities(entities, seq);
+        let piles = depth
+            .map(|d| visible_piles(world, d, sight))
+            .unwrap_or_default();
+        self.piles.set(piles, seq);
         let party = party_list(world, player, rtt_ms);
-        if party != self.party {
-            update.party = Some(party.clone());
-            self.party = party;
-        }
+        self.party.set(
+            party.into_iter().map(|m| (m.name.clone(), m)).collect(),
+            seq,
+        );
 
+        // The stream's panels.
         let pack = pack_view(world, player);
         if self.pack.as_ref() != Some(&pack) {
             update.pack = Some(pack.clone());
@@ -180,19 +306,11 @@ impl Tracker {
             update.vault = Some(vault.clone());
             self.vault = Some(vault);
         }
-        let piles = depth
-            .map(|d| visible_piles(world, d, sight))
-            .unwrap_or_default();
-        if piles != self.piles || update.map.is_some() {
-            update.piles = Some(piles.clone());
-            self.piles = piles;
-        }
         let trade = trade_view(world, player);
         if self.trade.as_ref() != Some(&trade) {
             update.trade = Some(trade.clone());
             self.trade = Some(trade);
         }
-
         // A fresh client first gets the chat history, then this tick's lines.
         let first = !std::mem::replace(&mut self.sent_any, true);
         if first {
@@ -212,21 +330,197 @@ impl Tracker {
                 // The history above already holds this tick's chat.
                 .filter(|e| !(first && matches!(e.kind, EventKind::Chat { .. })))
                 .map(|e| LogLine {
-                    tick: world.tick().0.saturating_sub(1),
+                    tick: now.0.saturating_sub(1),
                     event: e.kind.clone(),
                 }),
         );
-
-        changed |= update.map.is_some()
-            || update.sight.is_some()
-            || update.entities.is_some()
-            || update.party.is_some()
+        let stream = first
+            || update.me.is_some()
+            || update.map.is_some()
             || update.pack.is_some()
             || update.vault.is_some()
-            || update.piles.is_some()
             || update.trade.is_some()
             || !update.log.is_empty();
-        changed.then_some(update)
+
+        let snapshot = self.snapshot(now.0);
+        let heartbeat = self
+            .last_sent_tick
+            .is_none_or(|t| now.0.saturating_sub(t) >= HEARTBEAT_TICKS);
+        let send = snapshot.baseline.is_none() || !snapshot.is_empty() || heartbeat || {
+            let b = snapshot.baseline.unwrap_or(0);
+            self.ack_at > b
+        };
+        if send {
+            self.last_sent_tick = Some(now.0);
+        } else {
+            // Nothing to say: the number is not used.
+            self.seq -= 1;
+        }
+        Outbound {
+            update: stream.then_some(update),
+            snapshot: send.then_some(snapshot),
+        }
+    }
+
+    fn set_entities(&mut self, now: Vec<EntityView>, seq: u32) {
+        let mut next = BTreeMap::new();
+        for view in now {
+            let seen = match self.entities.remove(&view.id) {
+                Some(mut old) => {
+                    let f = &mut old.fields;
+                    if old.view.pos != view.pos {
+                        f[0] = seq;
+                    }
+                    if old.view.kind != view.kind {
+                        f[1] = seq;
+                    }
+                    if old.view.hp_pct != view.hp_pct {
+                        f[2] = seq;
+                    }
+                    if old.view.effects != view.effects {
+                        f[3] = seq;
+                    }
+                    old.view = view;
+                    old
+                }
+                None => {
+                    self.entities_gone.remove(&view.id);
+                    Seen {
+                        view,
+                        appeared: seq,
+                        fields: [seq; 4],
+                    }
+                }
+            };
+            next.insert(seen.view.id, seen);
+        }
+        for id in std::mem::replace(&mut self.entities, next).into_keys() {
+            self.entities_gone.insert(id, seq);
+        }
+    }
+
+    /// The snapshot against the current baseline (whole when there is none).
+    fn snapshot(&mut self, tick: u64) -> Snapshot {
+        let baseline = self.baseline();
+        if baseline.is_none() {
+            // Whole: the client forgets what it had, so tombstones say nothing.
+            self.entities_gone.clear();
+            self.party.gone.clear();
+            self.piles.gone.clear();
+        }
+        let b = baseline.unwrap_or(0);
+        let entities = self
+            .entities
+            .values()
+            .filter_map(|s| {
+                let all = s.appeared > b;
+                let field = |i: usize| all || s.fields[i] > b;
+                let delta = EntityDelta {
+                    id: s.view.id,
+                    pos: field(0).then_some(s.view.pos),
+                    kind: field(1).then(|| s.view.kind.clone()),
+                    hp_pct: field(2).then_some(s.view.hp_pct),
+                    effects: field(3).then_some(s.view.effects),
+                };
+                (delta.pos.is_some()
+                    || delta.kind.is_some()
+                    || delta.hp_pct.is_some()
+                    || delta.effects.is_some())
+                .then_some(delta)
+            })
+            .collect();
+        Snapshot {
+            seq: self.seq,
+            baseline,
+            floor: self.floor,
+            tick,
+            ack: self.ack,
+            me: (self.me_at > b).then(|| self.me.clone()),
+            sight: (self.sight_at > b).then(|| self.sight.clone()),
+            cells: self
+                .known_at
+                .iter()
+                .enumerate()
+                .filter(|(_, at)| **at > b)
+                .map(|(i, _)| (i as u16, self.known[i]))
+                .collect(),
+            entities,
+            gone: self
+                .entities_gone
+                .iter()
+                .filter(|(_, at)| **at > b)
+                .map(|(id, _)| *id)
+                .collect(),
+            party: self.party.changed(b).map(|(_, m)| m.clone()).collect(),
+            party_gone: self.party.gone(b),
+            piles: self.piles.changed(b).map(|(p, k)| (*p, *k)).collect(),
+            piles_gone: self.piles.gone(b),
+        }
+    }
+}
+
+/// One poll, applied at once and acknowledged: a client on a perfect link (tests, tools).
+/// Returns whether anything was sent.
+pub fn sync(
+    tracker: &mut Tracker,
+    view: &mut ClientView,
+    world: &World,
+    player: PlayerId,
+    rtt_ms: &BTreeMap<PlayerId, u16>,
+) -> Result<bool, ViewError> {
+    let out = tracker.poll(world, player, rtt_ms);
+    let sent = out.update.is_some() || out.snapshot.is_some();
+    if let Some(update) = out.update {
+        view.apply(update)?;
+    }
+    if let Some(snapshot) = out.snapshot
+        && view.apply_snapshot(snapshot)?
+    {
+        tracker.acked(view.snapshot());
+    }
+    Ok(sent)
+}
+
+fn self_view(world: &World, player: PlayerId, c: &crate::world::Character) -> SelfView {
+    let now = world.tick();
+    let mut ready_bits = if c.ready_at <= now { ready::ACT } else { 0 };
+    for (i, until) in c.cooldowns.iter().enumerate() {
+        if *until <= now {
+            ready_bits |= ready::ABILITY << i;
+        }
+    }
+    SelfView {
+        class: c.class,
+        hp: c.hp,
+        max_hp: c.max_hp(),
+        mana: c.mana,
+        max_mana: c.max_mana(),
+        depth: c.depth,
+        pos: c.pos,
+        downed: match c.life {
+            Life::Alive => None,
+            Life::Downed { left, revive } => Some(Downed {
+                until: now.0.saturating_add(left),
+                revive_pct: (revive * 100 / world.tick_rate().ticks(crate::world::REVIVE_MS))
+                    .min(100) as u8,
+            }),
+        },
+        busy_until: c.ready_at.0,
+        ready: ready_bits,
+        kills: c.kills,
+        cooldown_until: c.cooldowns.map(|t| t.0),
+        shield_wall_until: c.shield_wall_until.0,
+        ward: if c.ward_until > now { c.ward } else { 0 },
+        gear: world.gear_of(&player),
+        impure: c.impure,
+        at_shrine: world.at_shrine(player),
+        channel: c.channel.as_ref().map(|ch| {
+            let what = match ch {
+                Channel::Mining { .. } => ChannelView::Mining,
+                Channel::Crafting { recipe, .. } => ChannelView::Crafting(*recipe),
+            };
+            (what, c.ready_at.0)
+        }),
     }
 }
 
@@ -449,14 +743,20 @@ fn percent(value: u16, max: u16) -> u8 {
 /// Most rows of the party list a client is sent.
 pub const MAX_PARTY: usize = 64;
 
-/// The party as one client sees it: everyone connected, and the away players whose characters
-/// still stand in the world, the player first and the connected before the away, at most
-/// [`MAX_PARTY`] rows. Keys that joined once and left without a character are not the party, so
-/// the list never grows with the number of keys the world has seen.
+/// The party as one client sees it: the player, and every character on the player's floor
+/// (connected or away), the player first and the connected before the away, at most
+/// [`MAX_PARTY`] rows. Until parties exist, "the party" is who shares your floor, so the list
+/// (and what it costs to send) never grows with the world's population.
 fn party_list(world: &World, you: PlayerId, rtt_ms: &BTreeMap<PlayerId, u16>) -> Vec<PartyMember> {
+    let depth = world
+        .player(&you)
+        .and_then(|p| p.character.as_ref())
+        .map(|c| c.depth);
     let mut members: Vec<(&PlayerId, &crate::world::Player)> = world
         .players()
-        .filter(|(id, p)| **id == you || p.connected || p.character.is_some())
+        .filter(|(id, p)| {
+            **id == you || (depth.is_some() && p.character.as_ref().map(|c| c.depth) == depth)
+        })
         .collect();
     // Stable: within each group, player-id order, as before.
     members.sort_by_key(|(id, p)| (**id != you, !p.connected));
@@ -501,14 +801,20 @@ pub enum ViewError {
     CellOutside(u16),
     #[error("a list of {0} entries is longer than any honest host sends")]
     ListTooLong(usize),
+    #[error("a change to creature {0}, which the host never showed")]
+    UnknownEntity(u64),
 }
 
 /// How many log lines a client keeps.
 pub const LOG_LINES: usize = 1000;
 
-/// The client's picture of the world, built only from updates.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// The floor number a view holds before any map patch (matches no snapshot).
+const NO_FLOOR: u32 = u32::MAX;
+
+/// The client's picture of the world, built only from updates and snapshots.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientView {
+    /// The newest tick the host showed.
     pub tick: u64,
     pub ack: u32,
     pub me: Option<SelfView>,
@@ -524,6 +830,37 @@ pub struct ClientView {
     pub vault: Vec<StackView>,
     pub piles: Vec<(Pos, PileKind)>,
     pub trade: Option<TradeView>,
+    /// The map patch snapshots must belong to.
+    floor: u32,
+    /// The newest snapshot applied (0: none).
+    snapshot: u32,
+    /// After a reconnect: chat lines up to this tick are in the log already.
+    chat_upto: Option<u64>,
+}
+
+impl Default for ClientView {
+    fn default() -> Self {
+        ClientView {
+            tick: 0,
+            ack: 0,
+            me: None,
+            depth: None,
+            width: 0,
+            height: 0,
+            known: Vec::new(),
+            sight: Vec::new(),
+            entities: Vec::new(),
+            party: Vec::new(),
+            log: VecDeque::new(),
+            pack: PackView::default(),
+            vault: Vec::new(),
+            piles: Vec::new(),
+            trade: None,
+            floor: NO_FLOOR,
+            snapshot: 0,
+            chat_upto: None,
+        }
+    }
 }
 
 impl ClientView {
@@ -531,19 +868,36 @@ impl ClientView {
         ClientView::default()
     }
 
-    /// Applies one update. A malformed update is rejected whole, leaving the view unchanged.
+    /// The newest snapshot applied: what the client acknowledges.
+    pub fn snapshot(&self) -> u32 {
+        self.snapshot
+    }
+
+    /// A new connection to the same host: keep the picture on screen until the new session's
+    /// map and whole snapshot replace it, and do not repeat the chat already in the log.
+    pub fn resync(&mut self) {
+        self.floor = NO_FLOOR;
+        self.snapshot = 0;
+        self.chat_upto = Some(self.tick);
+    }
+
+    /// Applies one stream update. A malformed update is rejected whole, leaving the view
+    /// unchanged.
     pub fn apply(&mut self, update: Update) -> Result<(), ViewError> {
         self.check(&update)?;
-        self.tick = update.tick;
-        self.ack = update.ack;
-        self.me = update.me;
+        self.tick = self.tick.max(update.tick);
+        if let Some(me) = update.me {
+            self.me = me;
+        }
         match update.map {
             Some(MapPatch::Reset {
+                floor,
                 depth,
                 width,
                 height,
                 runs,
             }) => {
+                self.floor = floor;
                 self.depth = Some(depth);
                 self.width = width;
                 self.height = height;
@@ -552,18 +906,71 @@ impl ClientView {
                     .flat_map(|(n, code)| std::iter::repeat_n(*code, usize::from(*n)))
                     .collect();
                 self.sight = vec![false; self.known.len()];
+                self.entities.clear();
+                self.piles.clear();
             }
-            Some(MapPatch::Cells(cells)) => {
-                for (i, code) in cells {
-                    self.known[usize::from(i)] = code;
-                }
+            Some(MapPatch::Off { floor }) => {
+                self.floor = floor;
+                self.depth = None;
+                self.width = 0;
+                self.height = 0;
+                self.known.clear();
+                self.sight.clear();
+                self.entities.clear();
+                self.piles.clear();
             }
             None => {}
         }
-        if self.me.is_none() {
-            self.depth = None;
+        if let Some(pack) = update.pack {
+            self.pack = pack;
         }
-        if let Some(runs) = update.sight {
+        if let Some(vault) = update.vault {
+            self.vault = vault;
+        }
+        if let Some(trade) = update.trade {
+            self.trade = trade;
+        }
+        let repeated = self.chat_upto.take();
+        for line in update.log {
+            let old_chat = matches!(line.event, EventKind::Chat { .. })
+                && repeated.is_some_and(|upto| line.tick <= upto);
+            if old_chat {
+                continue;
+            }
+            if self.log.len() == LOG_LINES {
+                self.log.pop_front();
+            }
+            self.log.push_back(line);
+        }
+        Ok(())
+    }
+
+    /// Applies a snapshot if it is newer than the last one applied and belongs to the floor
+    /// this view holds; returns whether it was applied (then acknowledge [`Self::snapshot`]).
+    /// A malformed snapshot is rejected whole, leaving the view unchanged.
+    pub fn apply_snapshot(&mut self, snap: Snapshot) -> Result<bool, ViewError> {
+        // Another floor, an old snapshot, or a character the stream has not yet announced (or
+        // not yet buried): wait; the host repeats it against the same baseline.
+        let existence = snap.me.as_ref().map(Option::is_some);
+        if snap.floor != self.floor
+            || snap.seq <= self.snapshot
+            || existence.is_some_and(|has| has != self.me.is_some())
+        {
+            return Ok(false);
+        }
+        self.check_snapshot(&snap)?;
+        if snap.baseline.is_none() {
+            self.entities.clear();
+            self.party.clear();
+            self.piles.clear();
+        }
+        self.snapshot = snap.seq;
+        self.tick = self.tick.max(snap.tick);
+        self.ack = snap.ack;
+        if let Some(me) = snap.me {
+            self.me = me;
+        }
+        if let Some(runs) = snap.sight {
             self.sight.fill(false);
             let mut i = 0usize;
             for (n, run) in runs.iter().enumerate() {
@@ -574,74 +981,127 @@ impl ClientView {
                 i = end;
             }
         }
-        if let Some(entities) = update.entities {
-            self.entities = entities;
+        for (i, code) in snap.cells {
+            self.known[usize::from(i)] = code;
         }
-        if let Some(party) = update.party {
-            self.party = party;
-        }
-        if let Some(pack) = update.pack {
-            self.pack = pack;
-        }
-        if let Some(vault) = update.vault {
-            self.vault = vault;
-        }
-        if let Some(piles) = update.piles {
-            self.piles = piles;
-        }
-        if let Some(trade) = update.trade {
-            self.trade = trade;
-        }
-        for line in update.log {
-            if self.log.len() == LOG_LINES {
-                self.log.pop_front();
+        self.entities.retain(|e| !snap.gone.contains(&e.id));
+        for d in snap.entities {
+            match self.entities.iter_mut().find(|e| e.id == d.id) {
+                Some(e) => {
+                    if let Some(pos) = d.pos {
+                        e.pos = pos;
+                    }
+                    if let Some(kind) = d.kind {
+                        e.kind = kind;
+                    }
+                    if let Some(hp) = d.hp_pct {
+                        e.hp_pct = hp;
+                    }
+                    if let Some(fx) = d.effects {
+                        e.effects = fx;
+                    }
+                }
+                None => {
+                    if let (Some(pos), Some(kind), Some(hp_pct), Some(effects)) =
+                        (d.pos, d.kind, d.hp_pct, d.effects)
+                    {
+                        self.entities.push(EntityView {
+                            id: d.id,
+                            pos,
+                            kind,
+                            hp_pct,
+                            effects,
+                        });
+                    }
+                }
             }
-            self.log.push_back(line);
         }
-        Ok(())
+        self.entities.sort_by_key(|e| e.id);
+        self.party.retain(|m| !snap.party_gone.contains(&m.name));
+        for m in snap.party {
+            match self.party.iter_mut().find(|o| o.name == m.name) {
+                Some(o) => *o = m,
+                None => self.party.push(m),
+            }
+        }
+        self.party.sort_by(|a, b| {
+            (!a.is_you, a.status == MemberStatus::Away, &a.name).cmp(&(
+                !b.is_you,
+                b.status == MemberStatus::Away,
+                &b.name,
+            ))
+        });
+        self.piles.retain(|(p, _)| !snap.piles_gone.contains(p));
+        for (p, k) in snap.piles {
+            match self.piles.iter_mut().find(|(q, _)| *q == p) {
+                Some(old) => old.1 = k,
+                None => self.piles.push((p, k)),
+            }
+        }
+        self.piles.sort();
+        if self.me.is_none() {
+            self.depth = None;
+        }
+        Ok(true)
     }
 
     fn check(&self, update: &Update) -> Result<(), ViewError> {
         let lists = [
-            update.sight.as_ref().map_or(0, Vec::len),
-            update.entities.as_ref().map_or(0, Vec::len),
-            update.party.as_ref().map_or(0, Vec::len),
             update.log.len(),
             update
                 .pack
                 .as_ref()
                 .map_or(0, |p| p.stacks.len() + p.items.len()),
             update.vault.as_ref().map_or(0, Vec::len),
-            update.piles.as_ref().map_or(0, Vec::len),
         ];
         if let Some(&n) = lists.iter().find(|n| **n > MAX_LIST) {
             return Err(ViewError::ListTooLong(n));
         }
-        match &update.map {
-            Some(MapPatch::Reset {
-                width,
-                height,
-                runs,
-                ..
-            }) => {
-                let want = usize::from(*width) * usize::from(*height);
-                if want > usize::from(u16::MAX) {
-                    return Err(ViewError::MapTooLarge(want));
-                }
-                let got: usize = runs.iter().map(|(n, _)| usize::from(*n)).sum();
-                if got != want {
-                    return Err(ViewError::RunsMismatch { got, want });
-                }
+        if let Some(MapPatch::Reset {
+            width,
+            height,
+            runs,
+            ..
+        }) = &update.map
+        {
+            let want = usize::from(*width) * usize::from(*height);
+            if want > usize::from(u16::MAX) {
+                return Err(ViewError::MapTooLarge(want));
             }
-            Some(MapPatch::Cells(cells)) => {
-                if let Some((i, _)) = cells
-                    .iter()
-                    .find(|(i, _)| usize::from(*i) >= self.known.len())
-                {
-                    return Err(ViewError::CellOutside(*i));
-                }
+            let got: usize = runs.iter().map(|(n, _)| usize::from(*n)).sum();
+            if got != want {
+                return Err(ViewError::RunsMismatch { got, want });
             }
-            None => {}
+        }
+        Ok(())
+    }
+
+    fn check_snapshot(&self, snap: &Snapshot) -> Result<(), ViewError> {
+        let lists = [
+            snap.sight.as_ref().map_or(0, Vec::len),
+            snap.cells.len(),
+            snap.entities.len() + snap.gone.len(),
+            snap.party.len() + snap.party_gone.len(),
+            snap.piles.len() + snap.piles_gone.len(),
+        ];
+        if let Some(&n) = lists.iter().find(|n| **n > MAX_LIST) {
+            return Err(ViewError::ListTooLong(n));
+        }
+        if let Some((i, _)) = snap
+            .cells
+            .iter()
+            .find(|(i, _)| usize::from(*i) >= self.known.len())
+        {
+            return Err(ViewError::CellOutside(*i));
+        }
+        // A creature the view does not hold must come whole.
+        if let Some(d) = snap.entities.iter().find(|d| {
+            let whole =
+                d.pos.is_some() && d.kind.is_some() && d.hp_pct.is_some() && d.effects.is_some();
+            let held = snap.baseline.is_some() && self.entities.iter().any(|e| e.id == d.id);
+            !whole && !held
+        }) {
+            return Err(ViewError::UnknownEntity(d.id));
         }
         Ok(())
     }

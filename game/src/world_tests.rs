@@ -520,17 +520,27 @@ fn client_view_never_contains_unseen_entities_or_tiles() {
             fx.act(0, Move(if t < 40 { E } else { W }));
         }
         fx.run(1);
-        let Some(update) = tracker.poll_update(&fx.world, me, &rtt) else {
-            continue;
-        };
+        let out = tracker.poll(&fx.world, me, &rtt);
         let sight = fx.world.party_sight(1).unwrap();
-        for e in update.entities.iter().flatten() {
-            assert!(
-                sight.get(e.pos).copied().unwrap(),
-                "tick {t}: unseen {e:?} was sent"
-            );
+        if let Some(snap) = &out.snapshot {
+            for e in &snap.entities {
+                let pos = e
+                    .pos
+                    .or_else(|| view.entities.iter().find(|v| v.id == e.id).map(|v| v.pos));
+                assert!(
+                    sight.get(pos.unwrap()).copied().unwrap(),
+                    "tick {t}: unseen {e:?} was sent"
+                );
+            }
         }
-        view.apply(update).unwrap();
+        if let Some(update) = out.update {
+            view.apply(update).unwrap();
+        }
+        if let Some(snap) = out.snapshot
+            && view.apply_snapshot(snap).unwrap()
+        {
+            tracker.acked(view.snapshot());
+        }
         let floor = fx.world.floor(1).unwrap();
         for p in floor.tiles().positions() {
             let remembered = floor.remembered().get(p).copied().flatten();
@@ -548,23 +558,38 @@ fn client_view_never_contains_unseen_entities_or_tiles() {
 }
 
 #[test]
-fn nothing_changed_means_no_update() {
+fn nothing_changed_means_only_a_heartbeat() {
     let mut fx = fixture(&["#####", "#@..#", "#####"], W1);
     let me = fx.players[0];
     let mut tracker = Tracker::new();
+    let mut view = ClientView::new();
     let rtt = BTreeMap::new();
     fx.run(1);
-    assert!(tracker.poll_update(&fx.world, me, &rtt).is_some());
+    assert!(crate::view::sync(&mut tracker, &mut view, &fx.world, me, &rtt).unwrap());
     fx.run(1);
-    assert!(tracker.poll_update(&fx.world, me, &rtt).is_none());
+    let quiet = tracker.poll(&fx.world, me, &rtt);
+    assert_eq!(quiet, crate::view::Outbound::default());
+    // Some ticks later the clock moves anyway.
+    let mut heartbeat = None;
+    for _ in 0..crate::view::HEARTBEAT_TICKS {
+        fx.run(1);
+        heartbeat = tracker.poll(&fx.world, me, &rtt).snapshot.or(heartbeat);
+    }
+    let heartbeat = heartbeat.expect("a heartbeat within HEARTBEAT_TICKS");
+    assert!(heartbeat.is_empty() && heartbeat.baseline.is_some());
+    assert!(view.apply_snapshot(heartbeat).unwrap());
+    tracker.acked(view.snapshot());
     fx.act(0, Wait).run(1);
-    let update = tracker
-        .poll_update(&fx.world, me, &rtt)
+    let snap = tracker
+        .poll(&fx.world, me, &rtt)
+        .snapshot
         .expect("the ack changed");
-    assert_eq!(update.ack, 1);
+    assert_eq!(snap.ack, 1);
     tracker.reset();
-    let full = tracker.poll_update(&fx.world, me, &rtt).unwrap();
-    assert!(full.map.is_some() && full.party.is_some());
+    let full = tracker.poll(&fx.world, me, &rtt);
+    assert!(full.update.unwrap().map.is_some());
+    let snap = full.snapshot.unwrap();
+    assert!(snap.baseline.is_none() && !snap.party.is_empty() && snap.me.is_some());
 }
 
 #[test]
@@ -603,7 +628,7 @@ fn combat_messages_reach_the_party_on_that_floor_only() {
         }
         fx.run(1);
         for (i, tracker) in trackers.iter_mut().enumerate() {
-            if let Some(u) = tracker.poll_update(&fx.world, ids[i], &rtt) {
+            if let Some(u) = tracker.poll(&fx.world, ids[i], &rtt).update {
                 seen[i] += u
                     .log
                     .iter()
@@ -769,4 +794,127 @@ fn only_a_player_who_never_played_can_be_forgotten() {
         world.player(&pid(1)).is_some(),
         "a player with a character stays"
     );
+}
+
+/// A client whose datagrams are lost, delayed and reordered, and whose acknowledgements are
+/// lost too, shows the same picture as a perfect client whenever it holds the newest snapshot.
+#[test]
+fn lost_and_reordered_snapshots_are_repaired_by_the_next() {
+    let rows = [
+        "##############",
+        "#@....#.....g#",
+        "#..........r.#",
+        "#..r..+...k..#",
+        "##############",
+    ];
+    let mut fx = fixture(&rows, W1);
+    let me = fx.players[0];
+    let rtt = BTreeMap::new();
+    let (mut good_t, mut good) = (Tracker::new(), ClientView::new());
+    let (mut bad_t, mut bad) = (Tracker::new(), ClientView::new());
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let mut roll = |n: u64| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng % n
+    };
+    // Snapshots in flight: (arrives at tick, snapshot).
+    let mut flight: Vec<(u32, crate::protocol::Snapshot)> = Vec::new();
+    let mut compared = 0;
+    let mut pictures = BTreeMap::new();
+    let mut most_seen = 0;
+    let cells: Vec<Pos> = fx.world.floor(1).unwrap().tiles().positions().collect();
+    let picture = |v: &ClientView| {
+        let map: Vec<_> = cells.iter().map(|p| (v.tile(*p), v.in_sight(*p))).collect();
+        (
+            v.me.clone(),
+            v.entities.clone(),
+            v.party.clone(),
+            v.piles.clone(),
+            v.ack,
+            map,
+        )
+    };
+    for t in 0..400u32 {
+        if t % 3 == 0 {
+            fx.act(
+                0,
+                Move([E, W, N, crate::geom::Dir::S][(t / 30 % 4) as usize]),
+            );
+        }
+        fx.run(1);
+        crate::view::sync(&mut good_t, &mut good, &fx.world, me, &rtt).unwrap();
+        pictures.insert(fx.world.tick().0, picture(&good));
+        most_seen = most_seen.max(good.entities.len());
+        let out = bad_t.poll(&fx.world, me, &rtt);
+        if let Some(update) = out.update {
+            bad.apply(update).unwrap();
+        }
+        if let Some(snap) = out.snapshot {
+            // A third is lost; the rest arrive 0-3 ticks late, in any order.
+            if roll(3) != 0 {
+                flight.push((t + roll(4) as u32, snap));
+            }
+        }
+        let (due, later): (Vec<_>, Vec<_>) = flight.drain(..).partition(|(at, _)| *at <= t);
+        flight = later;
+        for (_, snap) in due {
+            let tick = snap.tick;
+            if bad.apply_snapshot(snap).unwrap() {
+                compared += 1;
+                assert!(
+                    picture(&bad) == pictures[&tick],
+                    "tick {tick}: the pictures differ"
+                );
+                if roll(2) == 0 {
+                    // Half the acknowledgements are lost.
+                    bad_t.acked(bad.snapshot());
+                }
+            }
+        }
+    }
+    assert!(compared > 50, "compared only {compared} times");
+    assert!(most_seen >= 3, "the party saw monsters");
+}
+
+#[test]
+fn acknowledgements_bound_what_a_tracker_keeps() {
+    let rows = ["##########", "#@.r.r.r.#", "#........#", "##########"];
+    let mut fx = fixture(&rows, W1);
+    let me = fx.players[0];
+    let rtt = BTreeMap::new();
+    let mut tracker = Tracker::new();
+    let mut view = ClientView::new();
+    // Acknowledge once, then never again while creatures come and go from sight.
+    fx.run(1);
+    crate::view::sync(&mut tracker, &mut view, &fx.world, me, &rtt).unwrap();
+    let mut most = 0;
+    let mut whole = 0;
+    for t in 0..600 {
+        if t % 2 == 0 {
+            fx.act(0, Move(if t % 40 < 20 { E } else { W }));
+        }
+        fx.run(1);
+        if let Some(snap) = tracker.poll(&fx.world, me, &rtt).snapshot {
+            whole += usize::from(snap.baseline.is_none());
+        }
+        most = most.max(tracker.tombstones());
+    }
+    // Past RING unacknowledged snapshots the tracker sends whole ones and keeps no tombstones.
+    assert!(whole > 0, "a client this far behind gets whole snapshots");
+    assert!(
+        most <= crate::view::RING as usize * 4,
+        "{most} tombstones kept"
+    );
+    assert_eq!(tracker.tombstones(), 0);
+    // Acknowledging catches up: deltas again.
+    let snap = tracker.poll(&fx.world, me, &rtt).snapshot;
+    if let Some(snap) = snap {
+        view.apply_snapshot(snap).unwrap();
+        tracker.acked(view.snapshot());
+    }
+    fx.act(0, Move(E)).run(1);
+    let next = tracker.poll(&fx.world, me, &rtt).snapshot.unwrap();
+    assert!(next.baseline.is_some());
 }

@@ -540,7 +540,7 @@ fn a_client_that_connects_again_first_gets_the_chat_history() {
     }
     let rtt = std::collections::BTreeMap::new();
     let mut fresh = crate::view::Tracker::new();
-    let update = fresh.poll_update(&fx.world, me, &rtt).unwrap();
+    let update = fresh.poll(&fx.world, me, &rtt).update.unwrap();
     let chat: Vec<&str> = update
         .log
         .iter()
@@ -556,7 +556,7 @@ fn a_client_that_connects_again_first_gets_the_chat_history() {
         text: "line 3".into(),
     })
     .run(1);
-    let next = fresh.poll_update(&fx.world, me, &rtt).unwrap();
+    let next = fresh.poll(&fx.world, me, &rtt).update.unwrap();
     let events: Vec<&EventKind> = next.log.iter().map(|l| &l.event).collect();
     let line3 = EventKind::Chat {
         name: "P0".into(),

@@ -5,7 +5,10 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
-use game::protocol::{ClientMsg, Hello, HostMsg, HostStatus, Refusal, Welcome};
+use game::protocol::{
+    ClientDatagram, ClientMsg, Hello, HostMsg, HostStatus, MAX_REPEATED_ACTS, Refusal, Snapshot,
+    Welcome,
+};
 use game::{Departure, Input, PlayerId, Tick, TickRate, World};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -13,7 +16,8 @@ use rand_core::{RngCore, SeedableRng};
 use crate::admission::{self, INVITE_TTL_SECS, IssuedSecret, SecretCheck};
 use crate::journal::{Checkpoint, JournalEntry};
 use crate::session::{
-    ACTS_PER_TICK, Admit as BucketVerdict, ConnId, INPUTS_PER_TICK, MAX_LAG, PlayerSession, Session,
+    ACTS_PER_TICK, Admit as BucketVerdict, ConnId, DATAGRAMS_PER_TICK, INPUTS_PER_TICK, MAX_LAG,
+    PlayerSession, Session,
 };
 
 /// What connected players are told when the host stops.
@@ -127,7 +131,11 @@ pub enum CloseReason {
 /// What to send.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outgoing {
+    /// For the stream.
     Msg(HostMsg),
+    /// For a datagram; the driver sends it on the stream as [`HostMsg::Snapshot`] when it is
+    /// larger than the connection's datagrams allow.
+    Snapshot(Box<Snapshot>),
     /// Send `msg` if given, then close with `reason`.
     Close {
         msg: Option<HostMsg>,
@@ -183,6 +191,8 @@ pub enum Rejected {
     ShuttingDown,
     #[error("only a solo game pauses")]
     NotSolo,
+    #[error("a datagram repeated more than {MAX_REPEATED_ACTS} actions; disconnected")]
+    TooManyActs,
 }
 
 /// The host core: owns the world and every session outright.
@@ -441,13 +451,14 @@ impl Host {
         msg: ClientMsg,
         now: Now,
     ) -> Result<(), Rejected> {
-        if self.shutting_down {
-            return Err(Rejected::ShuttingDown);
-        }
-        let Some(Session::Player(s)) = self.sessions.get_mut(&conn) else {
-            return Err(Rejected::UnknownSession);
-        };
+        let s = self.live_session(conn)?;
         let player = s.player;
+        if let ClientMsg::Act { seq, .. } = &msg {
+            // Each action is taken once, however often the client repeats it.
+            if *seq <= s.last_act {
+                return Ok(());
+            }
+        }
         s.last_input = now.mono;
         match s.bucket.admit(now.mono) {
             BucketVerdict::Take => {}
@@ -487,6 +498,11 @@ impl Host {
         if s.inputs >= INPUTS_PER_TICK || (is_act && s.acts >= ACTS_PER_TICK) {
             return Err(Rejected::OverBudget);
         }
+        if let (ClientMsg::Act { seq, .. }, Some(Session::Player(s))) =
+            (&msg, self.sessions.get_mut(&conn))
+        {
+            s.last_act = *seq;
+        }
         let input = match msg {
             ClientMsg::Act { seq, action } => Input::Act {
                 player,
@@ -509,6 +525,50 @@ impl Host {
         }
         self.inputs.push(input);
         Ok(())
+    }
+
+    /// A datagram from `conn`: the newest snapshot it applied, and its newest actions again.
+    /// Each action is taken once (by sequence number, through [`Host::handle_message`]'s
+    /// checks and budgets); acknowledgements cost nothing, but at most
+    /// [`DATAGRAMS_PER_TICK`] datagrams are read per tick.
+    pub fn handle_datagram(
+        &mut self,
+        conn: ConnId,
+        datagram: ClientDatagram,
+        now: Now,
+    ) -> Result<(), Rejected> {
+        let s = self.live_session(conn)?;
+        if datagram.acts.len() > MAX_REPEATED_ACTS {
+            self.drop_session(
+                conn,
+                CloseReason::Protocol,
+                "too many actions in one datagram",
+            );
+            return Err(Rejected::TooManyActs);
+        }
+        if s.datagrams >= DATAGRAMS_PER_TICK {
+            return Err(Rejected::OverBudget);
+        }
+        s.datagrams += 1;
+        s.tracker.acked(datagram.snapshot);
+        for (seq, action) in datagram.acts {
+            match self.handle_message(conn, ClientMsg::Act { seq, action }, now) {
+                Ok(()) | Err(Rejected::Invalid(_) | Rejected::OverBudget) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// The session of `conn`, while the host takes messages.
+    fn live_session(&mut self, conn: ConnId) -> Result<&mut PlayerSession, Rejected> {
+        if self.shutting_down {
+            return Err(Rejected::ShuttingDown);
+        }
+        match self.sessions.get_mut(&conn) {
+            Some(Session::Player(s)) => Ok(s),
+            None => Err(Rejected::UnknownSession),
+        }
     }
 
     /// The connection ended (the transport says why; the character waits, safe).
@@ -760,8 +820,14 @@ impl Host {
             let Session::Player(s) = session;
             s.acts = 0;
             s.inputs = 0;
-            if let Some(update) = s.tracker.poll_update(&self.world, s.player, &self.rtts) {
+            s.datagrams = 0;
+            let out = s.tracker.poll(&self.world, s.player, &self.rtts);
+            if let Some(update) = out.update {
                 let what = Outgoing::Msg(HostMsg::Update(Box::new(update)));
+                self.gated.push_back((tick, Transmit { conn: *conn, what }));
+            }
+            if let Some(snapshot) = out.snapshot {
+                let what = Outgoing::Snapshot(Box::new(snapshot));
                 self.gated.push_back((tick, Transmit { conn: *conn, what }));
             }
         }

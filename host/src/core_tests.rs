@@ -35,7 +35,7 @@ fn updates(rig: &Rig, conn: u64) -> usize {
     rig.client(conn)
         .inbox
         .iter()
-        .filter(|m| matches!(m, HostMsg::Update(_)))
+        .filter(|m| matches!(m, HostMsg::Update(_) | HostMsg::Snapshot(_)))
         .count()
 }
 
@@ -337,8 +337,17 @@ fn a_full_disk_is_told_to_everyone_pauses_the_world_and_resumes_without_loss() {
 fn a_client_that_cannot_keep_up_gets_a_full_view_then_is_dropped() {
     let mut rig = rig();
     let conn = rig.join(ADA, "ada", Class::Warrior);
+    let bob = rig.join(PlayerId([3; 32]), "bob", Class::Mage);
+    // Bob chats every half second: ada's stream has something to carry.
+    let chatter = |rig: &mut Rig, d: Duration| {
+        let end = rig.now.mono + d;
+        while rig.now.mono < end {
+            let _ = rig.send(bob, ClientMsg::Chat { text: "hi".into() });
+            rig.run_for(Duration::from_millis(500));
+        }
+    };
     rig.full_queues.push(conn);
-    rig.run_for(MAX_LAG / 2);
+    chatter(&mut rig, MAX_LAG / 2);
     assert!(rig.client(conn).closed.is_none());
     rig.full_queues.clear();
     rig.act(conn, Action::Move(Dir::E)).unwrap();
@@ -346,7 +355,7 @@ fn a_client_that_cannot_keep_up_gets_a_full_view_then_is_dropped() {
     // The first update after the drop is a full view, so the client's map is whole.
     assert!(rig.client(conn).view.known_cells() > 0);
     rig.full_queues.push(conn);
-    rig.run_for(MAX_LAG + Duration::from_secs(2));
+    chatter(&mut rig, MAX_LAG + Duration::from_secs(2));
     assert_eq!(
         rig.client(conn).closed.as_deref(),
         Some("your connection could not keep up")
@@ -659,4 +668,60 @@ fn a_full_game_gives_an_idle_players_slot_to_a_new_arrival_but_never_an_active_o
         rig.arrive(key(2), Rig::hello("di", Some(code))),
         Err(Refusal::Full { .. })
     ));
+}
+
+#[test]
+fn actions_repeated_in_datagrams_are_taken_once_and_acks_move_the_baseline() {
+    let mut rig = rig();
+    let conn = rig.join(ADA, "ada", Class::Warrior);
+    let start = rig
+        .host
+        .world()
+        .player(&ADA)
+        .unwrap()
+        .character
+        .as_ref()
+        .unwrap()
+        .pos;
+    let step = |seqs: &[u32]| game::protocol::ClientDatagram {
+        snapshot: 0,
+        acts: seqs.iter().map(|s| (*s, Action::Move(Dir::E))).collect(),
+    };
+    // The same action arrives three times (repeats in later datagrams): one step.
+    for dg in [step(&[1]), step(&[1]), step(&[1])] {
+        rig.host.handle_datagram(conn, dg, rig.now).unwrap();
+    }
+    rig.run_for(Duration::from_secs(1));
+    let pos = |rig: &Rig| {
+        rig.host
+            .world()
+            .player(&ADA)
+            .unwrap()
+            .character
+            .as_ref()
+            .unwrap()
+            .pos
+    };
+    assert_eq!(pos(&rig).x, start.x + 1);
+    // Older numbers are ignored; a newer one in the same datagram is taken.
+    rig.host
+        .handle_datagram(conn, step(&[1, 2]), rig.now)
+        .unwrap();
+    rig.run_for(Duration::from_secs(1));
+    assert_eq!(pos(&rig).x, start.x + 2);
+    assert_eq!(rig.client(conn).view.ack, 2);
+    // The rig acknowledges every snapshot, so snapshots are deltas.
+    let last = rig.client(conn).inbox.iter().rev().find_map(|m| match m {
+        HostMsg::Snapshot(s) => Some(s.clone()),
+        _ => None,
+    });
+    assert!(last.unwrap().baseline.is_some());
+    // A datagram with more repeats than any client sends closes the connection.
+    let flood = step(&[3, 4, 5, 6, 7]);
+    assert_eq!(
+        rig.host.handle_datagram(conn, flood, rig.now),
+        Err(Rejected::TooManyActs)
+    );
+    rig.pump();
+    assert!(rig.client(conn).closed.is_some());
 }

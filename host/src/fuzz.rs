@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use game::floor::Floor;
 use game::ore::OreClass;
-use game::protocol::ClientMsg;
+use game::protocol::{ClientDatagram, ClientMsg};
 use game::{Class, Input, PlayerId, TickRate, World};
 
 use crate::Config;
@@ -61,6 +61,12 @@ pub fn encode(steps: &[Step]) -> Vec<u8> {
             }
             Step::Ticks(n) => out.extend_from_slice(&[2, *n]),
             Step::Reconnect(client) => out.extend_from_slice(&[3, *client as u8]),
+            Step::Datagram(client, datagram) => {
+                let bytes = postcard::to_stdvec(datagram).expect("encodes");
+                out.extend_from_slice(&[3, 0x80 | *client as u8]);
+                out.push(u8::try_from(bytes.len()).unwrap_or(u8::MAX));
+                out.extend_from_slice(&bytes[..bytes.len().min(255)]);
+            }
         }
     }
     out
@@ -75,6 +81,8 @@ pub enum Step {
     Ticks(u8),
     /// Client 0 or 1 drops and comes back.
     Reconnect(usize),
+    /// Client 0 or 1 sends a datagram (acknowledgement and repeated actions).
+    Datagram(usize, ClientDatagram),
 }
 
 /// Runs one fuzz input. Panics on a broken invariant.
@@ -117,9 +125,22 @@ pub fn run(data: &[u8]) {
                 };
                 rest = tail;
                 let i = usize::from(which % 2);
-                rig.depart(conns[i]);
-                if let Ok((conn, _)) = rig.arrive(PLAYERS[i], Rig::hello("p", None)) {
-                    conns[i] = conn;
+                if which & 0x80 != 0 {
+                    let Some((&len, tail)) = rest.split_first() else {
+                        break;
+                    };
+                    let len = usize::from(len).min(tail.len());
+                    let (bytes, tail) = tail.split_at(len);
+                    rest = tail;
+                    if let Ok(datagram) = postcard::from_bytes::<ClientDatagram>(bytes) {
+                        let _ = rig.host.handle_datagram(conns[i], datagram, rig.now);
+                        rig.pump();
+                    }
+                } else {
+                    rig.depart(conns[i]);
+                    if let Ok((conn, _)) = rig.arrive(PLAYERS[i], Rig::hello("p", None)) {
+                        conns[i] = conn;
+                    }
                 }
             }
         }
@@ -141,7 +162,24 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         units: u32::MAX,
     };
     let act = |seq, action| ClientMsg::Act { seq, action };
+    let repeated = |snapshot, seqs: &[u32]| ClientDatagram {
+        snapshot,
+        acts: seqs.iter().map(|s| (*s, Action::Move(Dir::E))).collect(),
+    };
     vec![
+        (
+            "datagrams-repeat-and-acknowledge",
+            encode(&[
+                Step::Datagram(0, repeated(0, &[1])),
+                Step::Datagram(0, repeated(0, &[1, 2])),
+                Step::Ticks(3),
+                Step::Datagram(0, repeated(3, &[2, 3])),
+                Step::Datagram(1, repeated(99, &[])),
+                Step::Ticks(10),
+                Step::Datagram(0, repeated(5, &[4, 5, 6, 7, 8])),
+                Step::Ticks(2),
+            ]),
+        ),
         (
             "walk-and-mine",
             encode(&[

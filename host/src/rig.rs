@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use game::protocol::{ClientMsg, Hello, HostMsg, PROTOCOL_VERSION, Refusal, Welcome};
+use game::protocol::{
+    ClientDatagram, ClientMsg, Hello, HostMsg, PROTOCOL_VERSION, Refusal, Welcome,
+};
 use game::view::ClientView;
 use game::{Class, PlayerId, World};
 
@@ -234,6 +236,24 @@ impl Rig {
                 }
                 client.inbox.push(msg);
                 self.host.handle_delivery(conn, true, self.now);
+            }
+            Outgoing::Snapshot(snapshot) => {
+                // A datagram: a lagging client's stream is full, its datagrams are just lost.
+                if lagging {
+                    return;
+                }
+                let applied = client
+                    .view
+                    .apply_snapshot(snapshot.as_ref().clone())
+                    .expect("the host sends valid snapshots");
+                client.inbox.push(HostMsg::Snapshot(snapshot));
+                if applied {
+                    let ack = ClientDatagram {
+                        snapshot: client.view.snapshot(),
+                        acts: Vec::new(),
+                    };
+                    let _ = self.host.handle_datagram(conn, ack, self.now);
+                }
             }
             Outgoing::Close { msg, reason, .. } => {
                 if let Some(msg) = msg {

@@ -16,6 +16,9 @@ pub const ACTS_PER_TICK: u8 = 4;
 /// Most inputs of any kind (actions, chat, trades, character creation) taken from one player
 /// per tick: what waits for the next tick is bounded even while the world is paused.
 pub const INPUTS_PER_TICK: u8 = 8;
+/// Most datagrams read from one client per tick (it sends about one per snapshot and one per
+/// action); more are dropped.
+pub const DATAGRAMS_PER_TICK: u8 = 8;
 /// A client whose updates keep being dropped this long is disconnected.
 pub const MAX_LAG: Duration = Duration::from_secs(15);
 
@@ -46,6 +49,9 @@ pub struct PlayerSession {
     /// Actions and inputs taken this tick.
     pub acts: u8,
     pub inputs: u8,
+    pub datagrams: u8,
+    /// The newest action sequence number taken (repeats are ignored).
+    pub last_act: u32,
     /// Since when updates to it are being dropped (its queue is full).
     pub lagging_since: Option<Duration>,
     /// Round-trip time as the transport measures it.
@@ -62,6 +68,8 @@ impl PlayerSession {
             bucket: Bucket::new(now),
             acts: 0,
             inputs: 0,
+            datagrams: 0,
+            last_act: 0,
             lagging_since: None,
             rtt: Duration::ZERO,
             last_input: now,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use game::protocol::{
-    ClientMsg, Hello, HostMsg, MAX_CLIENT_FRAME, MAX_HOST_FRAME, Refusal, Welcome,
+    ClientMsg, Hello, HostMsg, MAX_CLIENT_FRAME, MAX_HOST_FRAME, Refusal, Snapshot, Welcome,
 };
 use quinn::{Connection, ConnectionError, Endpoint, RecvStream, SendStream, VarInt};
 
@@ -13,7 +13,7 @@ use crate::frame::{FrameError, read_frame, write_frame};
 use crate::identity::Identity;
 use crate::invite::Invite;
 use crate::tls::{self, KeyPin, SERVER_NAME};
-use crate::{close, transport};
+use crate::{client_transport, close};
 
 /// How long to wait for one address to answer.
 pub const DIAL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -145,7 +145,7 @@ pub async fn dial_from(
         let crypto = quinn::crypto::rustls::QuicClientConfig::try_from(tls)
             .map_err(|e| JoinError::Transport(e.to_string()))?;
         let mut config = quinn::ClientConfig::new(Arc::new(crypto));
-        config.transport_config(transport());
+        config.transport_config(client_transport());
         let pin = target.pin;
         attempts.spawn(async move {
             let outcome = dial_one(addr, config, source).await;
@@ -281,6 +281,18 @@ fn failed(conn: &Connection, e: impl std::fmt::Display) -> JoinError {
     }
 }
 
+/// A session that stopped: closed by the host on purpose (it said why), or lost (timed out,
+/// reset, unreachable: worth dialling again).
+fn session_error(conn: &Connection, e: impl std::fmt::Display) -> SessionError {
+    match conn.close_reason() {
+        Some(ConnectionError::ApplicationClosed(c)) => {
+            SessionError::Closed(String::from_utf8_lossy(&c.reason).into_owned())
+        }
+        Some(other) => SessionError::Lost(other.to_string()),
+        None => SessionError::Lost(e.to_string()),
+    }
+}
+
 /// Why the connection closed, if the peer said.
 fn closed_reason(conn: &Connection) -> Option<String> {
     match conn.close_reason()? {
@@ -345,6 +357,11 @@ pub struct SessionReceiver {
 }
 
 impl SessionReceiver {
+    /// The size of the last frame read (its length prefix included).
+    pub fn last_frame_len(&self) -> usize {
+        self.buf.len() + 4
+    }
+
     pub async fn recv(&mut self) -> Result<HostMsg, SessionError> {
         match read_frame::<HostMsg>(&mut self.recv, MAX_HOST_FRAME, &mut self.buf).await {
             Ok(msg) => Ok(msg),
@@ -353,10 +370,7 @@ impl SessionReceiver {
                     .close(VarInt::from_u32(close::PROTOCOL), e.to_string().as_bytes());
                 Err(SessionError::Protocol(e.to_string()))
             }
-            Err(e) => Err(match closed_reason(&self.conn) {
-                Some(reason) => SessionError::Closed(reason),
-                None => SessionError::Lost(e.to_string()),
-            }),
+            Err(e) => Err(session_error(&self.conn, e)),
         }
     }
 }
@@ -376,6 +390,44 @@ impl SessionHandle {
     /// UDP payload bytes received from the host so far.
     pub fn rx_bytes(&self) -> u64 {
         self.conn.stats().udp_rx.bytes
+    }
+
+    /// UDP datagrams received from the host so far (anything at all: the link is alive).
+    pub fn rx_packets(&self) -> u64 {
+        self.conn.stats().udp_rx.datagrams
+    }
+
+    /// Sends acknowledgements and repeated actions as one datagram (returns its size).
+    pub fn send_datagram(
+        &self,
+        datagram: &game::protocol::ClientDatagram,
+    ) -> Result<usize, crate::DatagramError> {
+        crate::send_datagram(&self.conn, datagram)
+    }
+
+    /// The host's next snapshot datagram, and its size. One that does not decode closes the
+    /// connection as a protocol error.
+    pub async fn recv_snapshot(&self) -> Result<(Snapshot, usize), SessionError> {
+        let bytes = self
+            .conn
+            .read_datagram()
+            .await
+            .map_err(|e| session_error(&self.conn, e))?;
+        match postcard::from_bytes(&bytes) {
+            Ok(snapshot) => Ok((snapshot, bytes.len())),
+            Err(e) => {
+                let text = format!("malformed snapshot: {e}");
+                self.conn
+                    .close(VarInt::from_u32(close::PROTOCOL), text.as_bytes());
+                Err(SessionError::Protocol(text))
+            }
+        }
+    }
+
+    /// Closes at once, without waiting (a link given up on).
+    pub fn abandon(&self, reason: &str) {
+        self.conn
+            .close(VarInt::from_u32(close::NORMAL), reason.as_bytes());
     }
 
     /// Closes the connection (after a `Leave`, say) and waits briefly for the host to hear it.

@@ -31,6 +31,7 @@ pub enum IdentityError {
 }
 
 /// This install's (or this bot's) key, certificate and player id.
+#[derive(Clone)]
 pub struct Identity {
     cert: CertificateDer<'static>,
     key_der: Vec<u8>,

@@ -526,6 +526,33 @@ impl PeerHandle {
         self.conn.close(VarInt::from_u32(code), reason.as_bytes());
     }
 
+    /// Sends a snapshot as one datagram (returns its size); one too large for the path now
+    /// is refused with [`DatagramError::TooLarge`](crate::DatagramError::TooLarge).
+    pub fn send_snapshot(
+        &self,
+        snapshot: &game::protocol::Snapshot,
+    ) -> Result<usize, crate::DatagramError> {
+        crate::send_datagram(&self.conn, snapshot)
+    }
+
+    /// The client's next datagram. One that does not decode closes the connection (a
+    /// misbehaving client only hurts itself).
+    pub async fn recv_datagram(&self) -> Result<game::protocol::ClientDatagram, FrameError> {
+        let bytes = self
+            .conn
+            .read_datagram()
+            .await
+            .map_err(|e| FrameError::Connection(e.to_string()))?;
+        postcard::from_bytes(&bytes).map_err(|e| {
+            let err = FrameError::Malformed(e);
+            self.conn.close(
+                VarInt::from_u32(close::PROTOCOL),
+                err.to_string().as_bytes(),
+            );
+            err
+        })
+    }
+
     /// Resolves when the connection has closed, for whatever reason.
     pub async fn closed(&self) -> String {
         self.conn.closed().await.to_string()

@@ -6,7 +6,9 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use game::protocol::{ClientMsg, Hello, HostMsg, PROTOCOL_VERSION, Refusal, Update, Welcome};
+use game::protocol::{
+    ClientDatagram, ClientMsg, Hello, HostMsg, PROTOCOL_VERSION, Refusal, Snapshot, Welcome,
+};
 use game::{Action, Dir};
 use net::{Identity, JoinError, KeyPin, Listener, Target};
 
@@ -15,8 +17,9 @@ fn admit(_: &Hello) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// Starts a host that admits whom `decide` lets in and answers each `Act` with an `Update`
-/// acknowledging it.
+/// Starts a host that admits whom `decide` lets in and answers each `Act` with a `Snapshot`
+/// acknowledging it: on the stream for an action on the stream, as a datagram for actions in a
+/// datagram.
 fn start_host(
     identity: &Identity,
     decide: fn(&Hello) -> Result<(), Refusal>,
@@ -55,14 +58,31 @@ fn start_host_with_lanes(
                 let Ok(peer) = pending.welcome(welcome).await else {
                     return;
                 };
-                let (mut tx, mut rx, _handle) = peer.split();
+                let (mut tx, mut rx, handle) = peer.split();
+                let datagrams = handle.clone();
+                tokio::spawn(async move {
+                    while let Ok(datagram) = datagrams.recv_datagram().await {
+                        if let Some((seq, _)) = datagram.acts.last() {
+                            let snapshot = Snapshot {
+                                seq: datagram.snapshot + 1,
+                                ack: *seq,
+                                ..Snapshot::default()
+                            };
+                            let _ = datagrams.send_snapshot(&snapshot);
+                        }
+                    }
+                });
                 while let Ok(msg) = rx.recv().await {
                     if let ClientMsg::Act { seq, .. } = msg {
-                        let update = Update {
+                        let snapshot = Snapshot {
                             ack: seq,
-                            ..Update::default()
+                            ..Snapshot::default()
                         };
-                        if tx.send(&HostMsg::Update(Box::new(update))).await.is_err() {
+                        if tx
+                            .send(&HostMsg::Snapshot(Box::new(snapshot)))
+                            .await
+                            .is_err()
+                        {
                             break;
                         }
                     }
@@ -95,8 +115,8 @@ async fn assert_acknowledged(session: net::Session, seq: u32) {
     let action = Action::Move(Dir::N);
     tx.send(&ClientMsg::Act { seq, action }).await.unwrap();
     match rx.recv().await.unwrap() {
-        HostMsg::Update(u) => assert_eq!(u.ack, seq),
-        other => panic!("expected an update, got {other:?}"),
+        HostMsg::Snapshot(u) => assert_eq!(u.ack, seq),
+        other => panic!("expected a snapshot, got {other:?}"),
     }
 }
 
@@ -280,11 +300,27 @@ async fn raw_hello(conn: &quinn::Connection) -> (HostMsg, quinn::SendStream) {
 
 /// Opens a raw stream after a proper Hello, writes `bytes`, and returns how the host closed us.
 async fn misbehave(addr: SocketAddr, host: &Identity, bytes: &[u8]) -> String {
+    misbehave_by(addr, host, Bad::Frame(bytes)).await
+}
+
+/// What a misbehaving client sends after its Hello.
+enum Bad<'a> {
+    /// Raw bytes on the stream.
+    Frame(&'a [u8]),
+    /// One datagram.
+    Datagram(Vec<u8>),
+}
+
+/// Joins, sends `bad`, and returns why the host closed the connection.
+async fn misbehave_by(addr: SocketAddr, host: &Identity, bad: Bad<'_>) -> String {
     let me = Identity::ephemeral();
     let (_endpoint, conn) = net::client::dial(&me, &target(addr, host)).await.unwrap();
     let (welcome, mut send) = raw_hello(&conn).await;
     assert!(matches!(welcome, HostMsg::Welcome(_)));
-    send.write_all(bytes).await.unwrap();
+    match bad {
+        Bad::Frame(bytes) => send.write_all(bytes).await.unwrap(),
+        Bad::Datagram(bytes) => conn.send_datagram(bytes.into()).unwrap(),
+    }
     let closed = tokio::time::timeout(Duration::from_secs(15), conn.closed())
         .await
         .unwrap();
@@ -322,8 +358,8 @@ async fn oversized_and_garbage_frames_close_only_that_connection() {
         .await
         .unwrap();
         match rx.recv().await.unwrap() {
-            HostMsg::Update(u) => assert_eq!(u.ack, seq),
-            other => panic!("expected an update, got {other:?}"),
+            HostMsg::Snapshot(u) => assert_eq!(u.ack, seq),
+            other => panic!("expected a snapshot, got {other:?}"),
         }
     }
 }
@@ -454,4 +490,40 @@ async fn a_join_turned_away_as_busy_tries_again_and_gets_in() {
     // It got in only once the stalled ones were closed.
     assert!(started.elapsed() >= net::server::HELLO_TIMEOUT / 2);
     drop(stalled);
+}
+
+#[tokio::test]
+async fn datagrams_carry_actions_and_snapshots_and_a_garbage_datagram_closes_only_its_sender() {
+    let host = Identity::ephemeral();
+    let (addr, task) = start_host(&host, admit);
+    let honest = Identity::ephemeral();
+    let session = net::client::join(&honest, &target(addr, &host), hello(None))
+        .await
+        .unwrap();
+    let (_tx, _rx, handle) = session.split();
+    let datagram = ClientDatagram {
+        snapshot: 4,
+        acts: vec![(7, Action::Wait)],
+    };
+    // Datagrams may be lost even here: send until one answer comes.
+    let answer = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            handle.send_datagram(&datagram).unwrap();
+            if let Ok(Ok((snapshot, _))) =
+                tokio::time::timeout(Duration::from_millis(200), handle.recv_snapshot()).await
+            {
+                return snapshot;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!((answer.seq, answer.ack), (5, 7));
+
+    // A client sending a datagram that is no message is closed with the reason.
+    let closed = misbehave_by(addr, &host, Bad::Datagram(vec![0xff; 40])).await;
+    assert!(closed.contains("malformed"), "{closed}");
+    // The honest player is still served.
+    assert!(!task.is_finished());
+    handle.send_datagram(&datagram).unwrap();
 }

@@ -212,15 +212,36 @@ impl Client {
         seq
     }
 
+    /// Takes one message from the host into the view (acknowledging snapshots, following a
+    /// reconnect); `Err` with the reason when the session closed.
+    pub fn receive(&mut self, msg: FromHost) -> Result<(), String> {
+        match msg {
+            FromHost::Update(u) => self.view.apply(*u).expect("a valid update"),
+            FromHost::Snapshot(s) => {
+                if self.view.apply_snapshot(*s).expect("a valid snapshot") {
+                    self.joined.applied(self.view.snapshot(), self.view.ack);
+                }
+            }
+            FromHost::Status(status) => self.statuses.push(status),
+            FromHost::Reconnecting { .. } => {}
+            FromHost::Resumed(_) => {
+                self.joined.resumed();
+                self.view.resync();
+            }
+            FromHost::Closed(reason) => return Err(reason),
+        }
+        Ok(())
+    }
+
     /// Applies updates until `done` holds (or panics after 10 s, naming `what`).
     pub async fn until(&mut self, done: impl Fn(&ClientView) -> bool, what: &str) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while !done(&self.view) {
             match tokio::time::timeout_at(deadline, self.joined.inbox.recv()).await {
-                Ok(Some(FromHost::Update(u))) => self.view.apply(*u).expect("a valid update"),
-                Ok(Some(FromHost::Status(status))) => self.statuses.push(status),
-                Ok(Some(FromHost::Closed(reason))) => {
-                    panic!("closed while waiting for {what}: {reason}")
+                Ok(Some(msg)) => {
+                    if let Err(reason) = self.receive(msg) {
+                        panic!("closed while waiting for {what}: {reason}")
+                    }
                 }
                 Ok(None) => panic!("session ended while waiting for {what}"),
                 Err(_) => panic!("timed out waiting for {what}"),
@@ -240,10 +261,8 @@ impl Client {
         let deadline = tokio::time::Instant::now() + window;
         while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, self.joined.inbox.recv()).await
         {
-            match msg {
-                FromHost::Update(u) => self.view.apply(*u).expect("a valid update"),
-                FromHost::Status(status) => self.statuses.push(status),
-                FromHost::Closed(reason) => panic!("closed: {reason}"),
+            if let Err(reason) = self.receive(msg) {
+                panic!("closed: {reason}");
             }
         }
     }
@@ -269,11 +288,11 @@ impl Client {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
             match tokio::time::timeout_at(deadline, self.joined.inbox.recv()).await {
-                Ok(Some(FromHost::Update(u))) => {
-                    let _ = self.view.apply(*u);
+                Ok(Some(msg)) => {
+                    if let Err(reason) = self.receive(msg) {
+                        return reason;
+                    }
                 }
-                Ok(Some(FromHost::Status(status))) => self.statuses.push(status),
-                Ok(Some(FromHost::Closed(reason))) => return reason,
                 Ok(None) => return String::new(),
                 Err(_) => panic!("the session did not end"),
             }
@@ -321,4 +340,23 @@ pub fn check_json(data_dir: &Path) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("check prints one JSON object")
+}
+
+/// Runs `brogue bots` against `invite` with `args` (after the code) and `--json`, from
+/// `data_dir`; the report it prints.
+pub fn bots_report(invite: &str, data_dir: &Path, args: &[&str]) -> serde_json::Value {
+    let out = Command::new(BIN)
+        .args(["bots", invite])
+        .args(args)
+        .arg("--json")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("one JSON object")
 }

@@ -4,7 +4,7 @@
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use game::ability::{Aim, Target};
 use game::class::Class;
-use game::protocol::{EntityKind, MemberStatus, Update};
+use game::protocol::{EntityKind, MemberStatus, PackView, SelfView, Snapshot, Update};
 use game::view::{ClientView, ViewError};
 use game::{Action, Pos, TradeInput, text};
 use tui_input::Input;
@@ -220,6 +220,8 @@ pub struct App {
     held: Option<Action>,
     /// The player pressed `p` (solo only).
     paused_by_key: bool,
+    /// The connection dropped this many seconds ago and is being redialled.
+    pub reconnecting: Option<u64>,
     /// A morgue file's text for the runtime to write.
     morgue: Option<String>,
     asked_for_character: bool,
@@ -249,6 +251,7 @@ impl App {
             character_since: None,
             inflight: None,
             held: None,
+            reconnecting: None,
             paused_by_key: false,
             morgue: None,
             asked_for_character: false,
@@ -401,6 +404,68 @@ impl App {
         let before = self.view.me.clone().map(|me| (me, self.view.pack.clone()));
         let trade_ended = matches!(update.trade, Some(None));
         self.view.apply(update)?;
+        Ok(self.settle(had_character, before, trade_ended))
+    }
+
+    /// Applies a snapshot from the host (if it is news); returns whether it was applied (the
+    /// client then acknowledges it) and the next step of a walk, if one is due.
+    pub fn apply_snapshot(
+        &mut self,
+        snapshot: Snapshot,
+    ) -> Result<(bool, Option<Intent>), ViewError> {
+        let had_character = self.view.me.is_some();
+        if !self.view.apply_snapshot(snapshot)? {
+            return Ok((false, None));
+        }
+        Ok((true, self.settle(had_character, None, false)))
+    }
+
+    /// One poll of `tracker` applied at once and acknowledged (a client on a perfect link:
+    /// tests and the fuzz seeds); returns the intent the update or snapshot called for.
+    #[doc(hidden)]
+    pub fn sync_with(
+        &mut self,
+        tracker: &mut game::view::Tracker,
+        world: &game::World,
+        player: game::PlayerId,
+    ) -> Result<Option<Intent>, ViewError> {
+        let out = tracker.poll(world, player, &std::collections::BTreeMap::new());
+        let mut intent = None;
+        if let Some(update) = out.update {
+            intent = self.apply_update(update)?;
+        }
+        if let Some(snapshot) = out.snapshot {
+            let (applied, next) = self.apply_snapshot(snapshot)?;
+            if applied {
+                tracker.acked(self.view.snapshot());
+            }
+            intent = intent.or(next);
+        }
+        Ok(intent)
+    }
+
+    /// The connection dropped: the screen stays, saying so, until [`App::link_resumed`].
+    pub fn link_lost(&mut self, since_secs: u64) {
+        self.reconnecting = Some(since_secs);
+    }
+
+    /// A new connection to the same host: the view resyncs from what it sends next, and an
+    /// action that was in flight is forgotten (the player presses again).
+    pub fn link_resumed(&mut self) {
+        self.reconnecting = None;
+        self.view.resync();
+        self.inflight = None;
+        self.held = None;
+        self.travel = None;
+    }
+
+    /// What the character, the panels and the screen do after the view changed.
+    fn settle(
+        &mut self,
+        had_character: bool,
+        before: Option<(SelfView, PackView)>,
+        trade_ended: bool,
+    ) -> Option<Intent> {
         match (&self.view.me, before) {
             (Some(_), _) if self.character_since.is_none() => {
                 self.character_since = Some(self.view.tick);
@@ -418,7 +483,7 @@ impl App {
                 self.overlay = None;
                 self.died = true;
                 self.screen = Screen::Death(death);
-                return Ok(None);
+                return None;
             }
             _ => {}
         }
@@ -426,23 +491,23 @@ impl App {
             self.panel = None;
         }
         match (&self.view.me, &self.screen) {
-            (Some(_), Screen::Game) => Ok(self.release_held().or_else(|| {
+            (Some(_), Screen::Game) => self.release_held().or_else(|| {
                 let step = self.travel_step()?;
                 self.act(step)
-            })),
+            }),
             (Some(_), _) => {
                 self.screen = Screen::Game;
-                Ok(None)
+                None
             }
-            (None, Screen::ChooseClass { .. } | Screen::Death(_)) => Ok(None),
+            (None, Screen::ChooseClass { .. } | Screen::Death(_)) => None,
             (None, _) => {
                 self.died |= had_character;
                 if let Some(class) = self.preferred_class.filter(|_| !self.asked_for_character) {
                     self.asked_for_character = true;
-                    return Ok(Some(Intent::CreateCharacter(class)));
+                    return Some(Intent::CreateCharacter(class));
                 }
                 self.screen = Screen::ChooseClass { selected: 0 };
-                Ok(None)
+                None
             }
         }
     }
@@ -896,10 +961,11 @@ mod tests {
             depth: 1,
             pos: game::Pos::new(1, 1),
             downed: None,
-            busy: 0,
+            busy_until: 0,
+            ready: 0xff,
             kills: 0,
-            cooldowns: [0; 3],
-            shield_wall: 0,
+            cooldown_until: [0; 3],
+            shield_wall_until: 0,
             ward: 0,
             gear: Default::default(),
             impure: false,
@@ -1058,14 +1124,18 @@ mod tests {
         let first = app.apply_update(Update::default()).unwrap();
         assert_eq!(first, Some(Intent::CreateCharacter(Class::Ranger)));
         let with_me = Update {
-            me: Some(me()),
+            me: Some(Some(me())),
             ..Update::default()
         };
         app.apply_update(with_me).unwrap();
         assert!(matches!(app.screen, Screen::Game));
         assert!(!app.died());
         // Death: what happened, then the picker (no silent re-roll), which says so.
-        assert_eq!(app.apply_update(Update::default()).unwrap(), None);
+        let dead = Update {
+            me: Some(None),
+            ..Update::default()
+        };
+        assert_eq!(app.apply_update(dead).unwrap(), None);
         assert!(matches!(app.screen, Screen::Death(_)));
         assert!(app.died());
         assert_eq!(app.handle_key(key(KeyCode::Enter)), None);

@@ -577,8 +577,10 @@ fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
                 ]));
             }
             for (i, def) in me.class.abilities().iter().enumerate() {
-                let cd = me.cooldowns[i];
-                let (state, style) = if cd > 0 {
+                // The host says when it is ready; the view's clock says how long until then.
+                let ready = me.ready & (game::protocol::ready::ABILITY << i) != 0;
+                let cd = me.cooldown(i, app.view.tick).max(1);
+                let (state, style) = if !ready {
                     (
                         format!("{:.0}s", secs(u32::from(cd), rate).ceil()),
                         theme::hint(),
@@ -597,19 +599,25 @@ fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
             if let Some(downed) = &me.downed {
                 status.push(format!(
                     "DOWNED {:.0}s {}%",
-                    secs(downed.ticks_left, rate),
+                    secs(
+                        downed
+                            .until
+                            .saturating_sub(app.view.tick)
+                            .min(u64::from(u32::MAX)) as u32,
+                        rate
+                    ),
                     downed.revive_pct
                 ));
             }
-            if me.shield_wall > 0 {
+            if me.shield_wall(app.view.tick) > 0 {
                 status.push("wall".into());
             }
             if me.ward > 0 {
                 status.push(format!("ward {}", me.ward));
             }
-            if let Some((what, left)) = &me.channel {
-                let what = crate::log::channel(what);
-                status.push(format!("{what} {:.1}s", secs(u32::from(*left), rate)));
+            if let Some((what, left)) = me.channel_left(app.view.tick) {
+                let what = crate::log::channel(&what);
+                status.push(format!("{what} {:.1}s", secs(u32::from(left), rate)));
             }
             if me.at_shrine {
                 status.push("shrine: v".into());
@@ -697,10 +705,20 @@ fn draw_log(frame: &mut Frame, area: Rect, app: &App) {
     let block = Block::new().borders(Borders::TOP);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let mut footer: Option<Line> = app
-        .host_trouble
-        .as_ref()
-        .map(|t| Line::styled(sanitize(t, 200), theme::error()))
+    let reconnecting = app.reconnecting.map(|secs| {
+        Line::styled(
+            format!(
+                "Connection to the host lost: reconnecting… ({secs} s). Your character waits, safe."
+            ),
+            theme::error(),
+        )
+    });
+    let mut footer: Option<Line> = reconnecting
+        .or_else(|| {
+            app.host_trouble
+                .as_ref()
+                .map(|t| Line::styled(sanitize(t, 200), theme::error()))
+        })
         .or_else(|| {
             app.notice
                 .as_ref()

@@ -1,4 +1,5 @@
-//! Fuzz harness for what a hostile host can send a player: arbitrary [`HostMsg`]s into the
+//! Fuzz harness for what a hostile host can send a player: arbitrary [`HostMsg`]s (updates and
+//! snapshots, as either road carries them) into the
 //! client's [`App`] (and its `ClientView`), with key presses and terminal sizes between them,
 //! every screen drawn. Shared by the cargo-fuzz target (`fuzz/fuzz_targets/view.rs`) and by the
 //! test that replays its corpus (`tests/fuzz.rs` at the workspace root).
@@ -116,6 +117,13 @@ fn receive(app: &mut App, msg: HostMsg) {
                 app.ended(format!("The host sent a bad update ({e}); disconnected."));
             }
         }
+        HostMsg::Snapshot(snapshot) => {
+            let before = app.view.clone();
+            if let Err(e) = app.apply_snapshot(*snapshot) {
+                assert!(before == app.view, "a rejected snapshot changed the view");
+                app.ended(format!("The host sent a bad snapshot ({e}); disconnected."));
+            }
+        }
         HostMsg::Status(status) => app.host_status(status),
         HostMsg::Closing { reason } => app.ended(format!("Disconnected: {reason}")),
         other => app.ended(format!("the host sent an unexpected {other:?}")),
@@ -147,8 +155,14 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     let mut msgs = Vec::new();
     let mut tick = |world: &mut World, inputs: &[Input], msgs: &mut Vec<HostMsg>| {
         world.handle_tick(inputs);
-        if let Some(update) = tracker.poll_update(world, me, &BTreeMap::new()) {
+        let out = tracker.poll(world, me, &BTreeMap::new());
+        if let Some(update) = out.update {
             msgs.push(HostMsg::Update(Box::new(update)));
+        }
+        if let Some(snapshot) = out.snapshot {
+            // Acknowledged at once, so later seeds are deltas.
+            tracker.acked(snapshot.seq);
+            msgs.push(HostMsg::Snapshot(Box::new(snapshot)));
         }
     };
     let connect = |player, name: &str| Input::Connect {

@@ -159,7 +159,7 @@ impl Travel {
             }
         };
         // Arrived, rested or stuck is said at once; a step waits for the last to start.
-        if !ready || me.busy > 0 {
+        if !ready || me.ready & game::protocol::ready::ACT == 0 {
             return Next::Wait;
         }
         Next::Act(action)

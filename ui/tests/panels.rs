@@ -1,8 +1,6 @@
 //! The panels driven by keys, fed with real updates from a real world: what each key asks the
 //! host to do, and what the screens show.
 
-use std::collections::BTreeMap;
-
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use game::floor::Floor;
 use game::monster::MonsterKind;
@@ -62,9 +60,9 @@ impl Game {
     }
 
     fn sync(&mut self) {
-        if let Some(update) = self.tracker.poll_update(&self.world, ME, &BTreeMap::new()) {
-            self.app.apply_update(update).unwrap();
-        }
+        self.app
+            .sync_with(&mut self.tracker, &self.world, ME)
+            .unwrap();
     }
 
     /// Bob, a warrior, joins and appears next to the mage.
@@ -102,9 +100,10 @@ impl Game {
                 });
             }
             self.world.handle_tick(&inputs);
-            if let Some(update) = self.tracker.poll_update(&self.world, ME, &BTreeMap::new()) {
-                pending = self.app.apply_update(update).unwrap();
-            }
+            pending = self
+                .app
+                .sync_with(&mut self.tracker, &self.world, ME)
+                .unwrap();
             if self.app.travel.is_none() && pending.is_none() {
                 break;
             }
@@ -755,6 +754,20 @@ mod screens {
             }
             check(&format!("death-{size}"), &screen_at(&g, w, h));
         }
+    }
+
+    /// The link dropped: the last picture stays, the log's footer says so and counts; a new
+    /// connection's whole view replaces it and the footer goes.
+    #[test]
+    fn a_dropped_link_keeps_the_screen_and_says_reconnecting() {
+        let mut g = game();
+        g.app.link_lost(7);
+        check("reconnecting-80x24", &screen_at(&g, 80, 24));
+        // The new connection: a fresh tracker, as the host has for a new session.
+        g.app.link_resumed();
+        g.tracker = game::view::Tracker::new();
+        g.sync();
+        assert_eq!(screen_at(&g, 80, 24), screen_at(&game(), 80, 24));
     }
 
     #[test]

@@ -1,7 +1,5 @@
 //! Whole screens rendered on ratatui's TestBackend, fed with real updates from a real world.
 
-use std::collections::BTreeMap;
-
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use game::view::Tracker;
@@ -65,8 +63,7 @@ fn in_game() -> App {
         reach: None,
     });
     let mut tracker = Tracker::new();
-    let update = tracker.poll_update(&world, me, &BTreeMap::new()).unwrap();
-    assert_eq!(app.apply_update(update).unwrap(), None);
+    assert_eq!(app.sync_with(&mut tracker, &world, me).unwrap(), None);
     assert!(matches!(app.screen, Screen::Game));
     app
 }
@@ -231,6 +228,7 @@ fn death_says_who_killed_you_and_then_the_class_picker_says_you_died() {
     });
     let died = game::protocol::Update {
         tick: 1234,
+        me: Some(None),
         ..game::protocol::Update::default()
     };
     app.apply_update(died).unwrap();
