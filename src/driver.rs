@@ -29,6 +29,10 @@ use crate::saver::{JournalStats, Report, Saver};
 /// Messages queued for one client before it counts as lagging (the core then resends a full
 /// view, and drops a client that lags too long).
 const OUTBOX: usize = 64;
+/// Datagrams read from one client per second before the rest of that second's are dropped
+/// unread (an honest client sends one or two a tick), so a flood cannot crowd other players'
+/// messages out of the driver's queue.
+const DATAGRAMS_PER_SEC: u32 = 120;
 /// How often round-trip times are read from the transport.
 const RTT_EVERY: Duration = Duration::from_secs(1);
 /// How often a saver that lags is mentioned in the log.
@@ -565,8 +569,16 @@ async fn serve(
     let datagrams = {
         let (handle, events) = (handle.clone(), events.clone());
         tokio::spawn(async move {
+            let mut second = (Instant::now(), 0u32);
             // Ends with the connection; the stream reader reports why.
             while let Ok(datagram) = handle.recv_datagram().await {
+                if second.0.elapsed() >= Duration::from_secs(1) {
+                    second = (Instant::now(), 0);
+                }
+                second.1 += 1;
+                if second.1 > DATAGRAMS_PER_SEC {
+                    continue;
+                }
                 if events.send(Event::Datagram(id, datagram)).await.is_err() {
                     return;
                 }

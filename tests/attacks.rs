@@ -14,7 +14,9 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use game::protocol::{ClientMsg, Hello, HostMsg, MAX_CLIENT_FRAME, PROTOCOL_VERSION, Refusal};
+use game::protocol::{
+    ClientDatagram, ClientMsg, Hello, HostMsg, MAX_CLIENT_FRAME, PROTOCOL_VERSION, Refusal,
+};
 use game::{Action, Class};
 use net::{Identity, Invite, JoinError, Target};
 use support::{Client, HostProcess};
@@ -521,5 +523,105 @@ async fn oversized_fields_and_lookalike_names_are_cut_and_told_apart() {
     );
     for bystander in four {
         bystander.finish().await;
+    }
+}
+
+/// A player on a raw connection, to send what no honest client sends. Its endpoint and stream
+/// live as long as it does (a dropped stream is a player who left).
+struct Raw {
+    _endpoint: quinn::Endpoint,
+    conn: quinn::Connection,
+    _streams: (quinn::SendStream, quinn::RecvStream),
+}
+
+/// A new player `name` makes a character, leaves, and comes back on a raw connection.
+async fn raw_with_character(invite: &Invite, name: &str) -> Raw {
+    let mut client = Client::join(Identity::ephemeral(), invite, name).await;
+    client.create(Class::Ranger).await;
+    let Client {
+        joined, identity, ..
+    } = client;
+    joined.leave().await;
+    raw_player(&identity, &Target::from_invite(invite), name).await
+}
+
+/// Joins `name` on a raw connection and returns it once welcomed.
+async fn raw_player(identity: &Identity, target: &Target, name: &str) -> Raw {
+    let (endpoint, conn) = net::client::dial(identity, target).await.unwrap();
+    let (mut send, mut recv) = conn.open_bi().await.unwrap();
+    let hello = ClientMsg::Hello(hello(name, None));
+    net::frame::write_frame(&mut send, &hello, MAX_CLIENT_FRAME)
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let welcome: HostMsg = net::frame::read_frame(&mut recv, 1 << 18, &mut buf)
+        .await
+        .unwrap();
+    assert!(matches!(welcome, HostMsg::Welcome(_)), "{welcome:?}");
+    Raw {
+        _endpoint: endpoint,
+        conn,
+        _streams: (send, recv),
+    }
+}
+
+#[tokio::test]
+async fn a_datagram_flood_is_cut_off_and_repeats_cost_nothing() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (host, four) = host_with_four(dir.path(), &[]).await;
+    let invite = host.parsed_invite();
+    let encode = |d: &ClientDatagram| bytes::Bytes::from(postcard::to_stdvec(d).unwrap());
+
+    // One player repeats the same acknowledgement and action a hundred times a second (five a
+    // tick, more than any honest client): within the per-tick budget, taken once, connection
+    // kept.
+    let raw = raw_with_character(&invite, "Rep").await;
+    let conn = &raw.conn;
+    let same = encode(&ClientDatagram {
+        snapshot: 0,
+        acts: vec![(1, Action::Wait)],
+    });
+    for _ in 0..300 {
+        conn.send_datagram(same.clone()).unwrap();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        conn.close_reason().is_none(),
+        "repeats closed the connection: {:?}\n{}",
+        conn.close_reason(),
+        log_lines(dir.path()).join("\n")
+    );
+
+    // Another sends datagrams as fast as it can, a new action in each: what is over the rate and
+    // the per-tick budget is dropped, and before long it is cut off as a flood.
+    let raw = raw_with_character(&invite, "Flood").await;
+    let conn = &raw.conn;
+    let started = Instant::now();
+    let mut seq = 1_000u32;
+    while conn.close_reason().is_none() && started.elapsed() < Duration::from_secs(15) {
+        seq += 1;
+        let _ = conn.send_datagram(encode(&ClientDatagram {
+            snapshot: 0,
+            acts: vec![(seq, Action::Wait)],
+        }));
+        if seq.is_multiple_of(16) {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+    let why = conn
+        .close_reason()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    assert!(
+        why.contains("too many messages"),
+        "{why}\n{}",
+        log_lines(dir.path()).join("\n")
+    );
+
+    // The four never noticed.
+    for b in four {
+        b.finish().await;
     }
 }

@@ -547,6 +547,10 @@ impl Host {
             return Err(Rejected::TooManyActs);
         }
         if s.datagrams >= DATAGRAMS_PER_TICK {
+            if s.bucket.dropped_one(now.mono) == BucketVerdict::Flooding {
+                self.drop_session(conn, CloseReason::Protocol, "too many messages");
+                return Err(Rejected::Flooding);
+            }
             return Err(Rejected::OverBudget);
         }
         s.datagrams += 1;

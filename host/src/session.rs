@@ -106,6 +106,21 @@ impl Bucket {
         }
     }
 
+    /// A message dropped without taking a token (over a per-tick budget): it counts toward
+    /// calling the client a flood all the same.
+    pub fn dropped_one(&mut self, now: Duration) -> Admit {
+        if now.saturating_sub(self.window) > FLOOD_WINDOW {
+            self.window = now;
+            self.dropped = 0;
+        }
+        if self.dropped >= FLOOD_DROPS {
+            Admit::Flooding
+        } else {
+            self.dropped += 1;
+            Admit::Drop
+        }
+    }
+
     /// Takes a token for a message arriving at `now`.
     pub fn admit(&mut self, now: Duration) -> Admit {
         let elapsed = now.saturating_sub(self.last).as_secs_f64();
