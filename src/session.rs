@@ -31,7 +31,7 @@ pub const SILENCE: Duration = Duration::from_secs(3);
 /// How long to keep redialling before giving up.
 pub const RECONNECT_FOR: Duration = Duration::from_secs(60);
 /// The longest pause between two redials.
-const MAX_BACKOFF: Duration = Duration::from_secs(4);
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 /// What arrives from the host.
 #[derive(Debug)]

@@ -1039,6 +1039,11 @@ impl ClientView {
             }
         }
         self.piles.sort();
+        // What accumulates across snapshots stays as bounded as one list (a hostile host could
+        // otherwise add a list's worth every tick).
+        self.entities.truncate(MAX_LIST);
+        self.party.truncate(MAX_LIST);
+        self.piles.truncate(MAX_LIST);
         if self.me.is_none() {
             self.depth = None;
         }
