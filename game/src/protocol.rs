@@ -216,9 +216,8 @@ pub struct Snapshot {
     /// The player's own character (`Some(None)`: they have none now). A client whose view
     /// disagrees about whether there is one waits for the stream's [`Update::me`].
     pub me: Option<Option<SelfView>>,
-    /// Party sight as alternating run lengths over the floor's cells, starting with a run of
-    /// cells *not* in sight.
-    pub sight: Option<Vec<u16>>,
+    /// Party sight: worked out by the client, or sent.
+    pub sight: Option<SightPatch>,
     /// Changed cells of the current floor as (row-major index, [`Tile::code`]).
     ///
     /// [`Tile::code`]: crate::tile::Tile::code
@@ -248,6 +247,19 @@ impl Snapshot {
             && self.piles.is_empty()
             && self.piles_gone.is_empty()
     }
+}
+
+/// How a client learns the party's sight.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SightPatch {
+    /// Work it out: the field of view of every character in the view that is not away (its
+    /// [`EntityKind::Character::sight`] radius) over the remembered map, cells never seen
+    /// blocking ([`crate::view::derive_sight`]). The host says so only when that comes out
+    /// exactly as the party's real sight, and says it again (as runs) the moment it would not.
+    Derived,
+    /// Alternating run lengths over the floor's cells, starting with a run of cells *not* in
+    /// sight.
+    Runs(Vec<u16>),
 }
 
 /// A creature that appeared (every field set) or changed (only what changed).
@@ -455,6 +467,8 @@ pub enum EntityKind {
         downed: bool,
         /// The player is disconnected; the character waits, untargetable.
         away: bool,
+        /// How far the character sees (its class and gear).
+        sight: u8,
     },
     Monster(MonsterKind),
 }

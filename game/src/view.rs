@@ -30,8 +30,8 @@ use crate::geom::Pos;
 use crate::ids::PlayerId;
 use crate::protocol::{
     ChannelView, Downed, EntityDelta, EntityKind, EntityView, ItemView, LogLine, MAX_LIST,
-    MapPatch, MemberStatus, PackView, PartyMember, PileKind, SelfView, Snapshot, StackView,
-    TradeView, Update, effect, ready,
+    MapPatch, MemberStatus, PackView, PartyMember, PileKind, SelfView, SightPatch, Snapshot,
+    StackView, TradeView, Update, effect, ready,
 };
 use crate::tile::Tile;
 use crate::world::{Channel, Life, World};
@@ -148,7 +148,7 @@ pub struct Tracker {
     me_at: u32,
     known: Vec<u8>,
     known_at: Vec<u32>,
-    sight: Vec<u16>,
+    sight: Option<SightPatch>,
     sight_at: u32,
     entities: BTreeMap<u64, Seen>,
     entities_gone: BTreeMap<u64, u32>,
@@ -262,7 +262,7 @@ impl Tracker {
             // The client starts the floor from the patch: nothing of the last one carries over.
             self.known_at = vec![0; known.len()];
             self.known = known;
-            self.sight.clear();
+            self.sight = None;
             self.sight_at = seq;
             self.entities.clear();
             self.entities_gone.clear();
@@ -275,9 +275,13 @@ impl Tracker {
                 }
             }
         }
-        let runs = sight.map(sight_runs).unwrap_or_default();
-        if runs != self.sight {
-            self.sight = runs;
+        // The client works sight out itself whenever that comes out right.
+        let patch = match depth {
+            Some(d) if sight.is_some() && world.sight_derivable(d) => SightPatch::Derived,
+            _ => SightPatch::Runs(sight.map(sight_runs).unwrap_or_default()),
+        };
+        if self.sight.as_ref() != Some(&patch) {
+            self.sight = Some(patch);
             self.sight_at = seq;
         }
         let entities = match depth {
@@ -436,7 +440,7 @@ impl Tracker {
             tick,
             ack: self.ack,
             me: (self.me_at > b).then(|| self.me.clone()),
-            sight: (self.sight_at > b).then(|| self.sight.clone()),
+            sight: self.sight.clone().filter(|_| self.sight_at > b),
             cells: self
                 .known_at
                 .iter()
@@ -457,6 +461,36 @@ impl Tracker {
             piles_gone: self.piles.gone(b),
         }
     }
+}
+
+/// Party sight as a client works it out: the union of each viewer's field of view (position,
+/// radius) over a remembered map of `width` × `height` cells, where cells never seen block
+/// sight. The world runs the same function over its party memory to know when a client's
+/// answer would be right ([`World::sight_derivable`]).
+pub fn derive_sight(
+    width: u16,
+    height: u16,
+    tile: impl Fn(Pos) -> Option<Tile>,
+    viewers: impl IntoIterator<Item = (Pos, u16)>,
+) -> Vec<bool> {
+    let mut seen = vec![false; usize::from(width) * usize::from(height)];
+    let index = |p: Pos| {
+        (p.x >= 0 && p.y >= 0 && (p.x as u16) < width && (p.y as u16) < height)
+            .then(|| p.y as usize * usize::from(width) + p.x as usize)
+    };
+    for (origin, radius) in viewers {
+        crate::fov::compute(
+            origin,
+            radius,
+            |p| tile(p).is_none_or(|t| t.blocks_sight()),
+            |p| {
+                if let Some(i) = index(p) {
+                    seen[i] = true;
+                }
+            },
+        );
+    }
+    seen
 }
 
 /// One poll, applied at once and acknowledged: a client on a perfect link (tests, tools).
@@ -595,7 +629,7 @@ fn visible_entities(world: &World, depth: u8, sight: Option<&Grid<bool>>) -> Vec
             }
         }));
     }
-    out.extend(world.players().filter_map(|(_, p)| {
+    out.extend(world.players().filter_map(|(id, p)| {
         let c = p.character.as_ref()?;
         (c.depth == depth && seen(c.pos)).then(|| EntityView {
             id: c.id.0,
@@ -604,6 +638,7 @@ fn visible_entities(world: &World, depth: u8, sight: Option<&Grid<bool>>) -> Vec
                 class: c.class,
                 downed: c.is_downed(),
                 away: !p.connected,
+                sight: world.sight_radius(id).min(u16::from(u8::MAX)) as u8,
             },
             hp_pct: percent(c.hp, c.max_hp()),
             effects: if c.shield_wall_until > now {
@@ -834,6 +869,8 @@ pub struct ClientView {
     floor: u32,
     /// The newest snapshot applied (0: none).
     snapshot: u32,
+    /// The host said the client works party sight out itself.
+    sight_derived: bool,
     /// After a reconnect: chat lines up to this tick are in the log already.
     chat_upto: Option<u64>,
 }
@@ -858,6 +895,7 @@ impl Default for ClientView {
             trade: None,
             floor: NO_FLOOR,
             snapshot: 0,
+            sight_derived: false,
             chat_upto: None,
         }
     }
@@ -906,10 +944,12 @@ impl ClientView {
                     .flat_map(|(n, code)| std::iter::repeat_n(*code, usize::from(*n)))
                     .collect();
                 self.sight = vec![false; self.known.len()];
+                self.sight_derived = false;
                 self.entities.clear();
                 self.piles.clear();
             }
             Some(MapPatch::Off { floor }) => {
+                self.sight_derived = false;
                 self.floor = floor;
                 self.depth = None;
                 self.width = 0;
@@ -970,16 +1010,21 @@ impl ClientView {
         if let Some(me) = snap.me {
             self.me = me;
         }
-        if let Some(runs) = snap.sight {
-            self.sight.fill(false);
-            let mut i = 0usize;
-            for (n, run) in runs.iter().enumerate() {
-                let end = (i + usize::from(*run)).min(self.sight.len());
-                if n % 2 == 1 {
-                    self.sight[i..end].fill(true);
+        match snap.sight {
+            Some(SightPatch::Runs(runs)) => {
+                self.sight_derived = false;
+                self.sight.fill(false);
+                let mut i = 0usize;
+                for (n, run) in runs.iter().enumerate() {
+                    let end = (i + usize::from(*run)).min(self.sight.len());
+                    if n % 2 == 1 {
+                        self.sight[i..end].fill(true);
+                    }
+                    i = end;
                 }
-                i = end;
             }
+            Some(SightPatch::Derived) => self.sight_derived = true,
+            None => {}
         }
         for (i, code) in snap.cells {
             self.known[usize::from(i)] = code;
@@ -1039,6 +1084,19 @@ impl ClientView {
             }
         }
         self.piles.sort();
+        if self.sight_derived {
+            let viewers: Vec<(Pos, u16)> = self
+                .entities
+                .iter()
+                .filter_map(|e| match e.kind {
+                    EntityKind::Character {
+                        away: false, sight, ..
+                    } => Some((e.pos, u16::from(sight))),
+                    _ => None,
+                })
+                .collect();
+            self.sight = derive_sight(self.width, self.height, |p| self.tile(p), viewers);
+        }
         // What accumulates across snapshots stays as bounded as one list (a hostile host could
         // otherwise add a list's worth every tick).
         self.entities.truncate(MAX_LIST);
@@ -1082,8 +1140,12 @@ impl ClientView {
     }
 
     fn check_snapshot(&self, snap: &Snapshot) -> Result<(), ViewError> {
+        let runs = match &snap.sight {
+            Some(SightPatch::Runs(runs)) => runs.len(),
+            _ => 0,
+        };
         let lists = [
-            snap.sight.as_ref().map_or(0, Vec::len),
+            runs,
             snap.cells.len(),
             snap.entities.len() + snap.gone.len(),
             snap.party.len() + snap.party_gone.len(),

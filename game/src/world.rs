@@ -340,6 +340,9 @@ pub struct World {
     sight: BTreeMap<PlayerId, Grid<bool>>,
     /// Per floor, the union of the party's sight there.
     party_sight: BTreeMap<u8, Grid<bool>>,
+    /// Per floor, whether [`crate::view::derive_sight`] over the party's memory gives exactly
+    /// the party's sight (then clients work it out instead of being sent it).
+    sight_derivable: BTreeMap<u8, bool>,
     /// Events of the last tick.
     events: Vec<Event>,
     /// Trades completed since the host last took them (the save keeps them as history rows).
@@ -382,6 +385,7 @@ impl World {
             floors,
             sight: BTreeMap::new(),
             party_sight: BTreeMap::new(),
+            sight_derivable: BTreeMap::new(),
             events: Vec::new(),
             completed_trades: Vec::new(),
             facts: Vec::new(),
@@ -503,6 +507,19 @@ impl World {
     /// What the party sees on floor `depth` right now.
     pub fn party_sight(&self, depth: u8) -> Option<&Grid<bool>> {
         self.party_sight.get(&depth)
+    }
+
+    /// Whether a client holding the party's memory of floor `depth` and the characters in
+    /// sight works out exactly the party's sight with [`crate::view::derive_sight`].
+    pub fn sight_derivable(&self, depth: u8) -> bool {
+        self.sight_derivable.get(&depth).copied().unwrap_or(false)
+    }
+
+    /// How far `player`'s character sees: its class, and what its gear adds (0 without one).
+    pub fn sight_radius(&self, player: &PlayerId) -> u16 {
+        self.player(player)
+            .and_then(|p| p.character.as_ref())
+            .map_or(0, |c| c.class.stats().sight + self.gear_of(player).sight)
     }
 
     /// What one player's character sees right now (empty when not connected).
@@ -802,11 +819,10 @@ impl World {
             .filter(|(_, p)| p.connected)
             .filter_map(|(id, p)| {
                 let c = p.character.as_ref()?;
-                let radius = c.class.stats().sight + self.gear_of(id).sight;
-                Some((*id, c.depth, c.pos, radius))
+                Some((*id, c.depth, c.pos, self.sight_radius(id)))
             })
             .collect();
-        for (id, depth, origin, radius) in viewers {
+        for &(id, depth, origin, radius) in &viewers {
             let Some(floor) = self.floors.get_mut(&depth) else {
                 continue;
             };
@@ -831,6 +847,25 @@ impl World {
                 }
             }
             self.sight.insert(id, sight);
+        }
+        // Would a client work the same sight out from what it is sent?
+        self.sight_derivable.clear();
+        for (depth, party) in &self.party_sight {
+            let Some(floor) = self.floors.get(depth) else {
+                continue;
+            };
+            let on_floor = viewers
+                .iter()
+                .filter(|(_, d, ..)| d == depth)
+                .map(|(_, _, origin, radius)| (*origin, (*radius).min(u16::from(u8::MAX))));
+            let derived = crate::view::derive_sight(
+                floor.width(),
+                floor.height(),
+                |p| floor.remembered().get(p).copied().flatten(),
+                on_floor,
+            );
+            self.sight_derivable
+                .insert(*depth, derived.as_slice() == party.cells());
         }
     }
 

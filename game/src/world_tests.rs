@@ -918,3 +918,72 @@ fn acknowledgements_bound_what_a_tracker_keeps() {
     let next = tracker.poll(&fx.world, me, &rtt).snapshot.unwrap();
     assert!(next.baseline.is_some());
 }
+
+/// Clients work party sight out themselves (the host sends it only when their answer would be
+/// wrong), and what they work out is the party's sight, on drawn fixtures and generated caves.
+#[test]
+fn clients_derive_party_sight_and_get_runs_only_when_that_would_be_wrong() {
+    let mut world = World::new("Deepwood", 7, TickRate::DEFAULT);
+    let players = [pid(1), pid(2), pid(3)];
+    for (i, p) in players.iter().enumerate() {
+        world.handle_tick(&[
+            Input::Connect {
+                player: *p,
+                name: format!("P{i}"),
+            },
+            Input::CreateCharacter {
+                player: *p,
+                class: Class::ALL[i],
+            },
+        ]);
+    }
+    let rtt = BTreeMap::new();
+    let mut tracker = Tracker::new();
+    let mut view = ClientView::new();
+    let (mut derived, mut runs) = (0, 0);
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    for t in 0..600u32 {
+        let mut inputs = Vec::new();
+        if t % 3 == 0 {
+            for (i, p) in players.iter().enumerate() {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                let dir = crate::geom::Dir::ALL[(rng % 8) as usize];
+                if let Ok(action) = world.check_action(*p, Move(dir)) {
+                    inputs.push(Input::Act {
+                        player: *p,
+                        seq: t + i as u32 + 1,
+                        action,
+                    });
+                }
+            }
+        }
+        world.handle_tick(&inputs);
+        let out = tracker.poll(&world, players[0], &rtt);
+        match out.snapshot.as_ref().and_then(|s| s.sight.as_ref()) {
+            Some(crate::protocol::SightPatch::Derived) => derived += 1,
+            Some(crate::protocol::SightPatch::Runs(_)) => runs += 1,
+            None => {}
+        }
+        if let Some(update) = out.update {
+            view.apply(update).unwrap();
+        }
+        if let Some(snap) = out.snapshot
+            && view.apply_snapshot(snap).unwrap()
+        {
+            tracker.acked(view.snapshot());
+        }
+        let Some(me) = view.me.as_ref() else { continue };
+        let sight = world.party_sight(me.depth).unwrap();
+        for p in world.floor(me.depth).unwrap().tiles().positions() {
+            assert_eq!(
+                view.in_sight(p),
+                *sight.get(p).unwrap(),
+                "tick {t} at {p:?}"
+            );
+        }
+    }
+    assert!(derived > 0, "sight was never derived");
+    eprintln!("sight patches: {derived} derived, {runs} runs");
+}

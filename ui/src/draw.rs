@@ -462,6 +462,7 @@ impl Widget for MapView<'_> {
                     class,
                     downed,
                     away,
+                    ..
                 } => {
                     let is_me = me.is_some_and(|m| m.pos == e.pos);
                     let mut style = Style::new().fg(theme::class_color(*class));

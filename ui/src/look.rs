@@ -88,6 +88,7 @@ fn creature(view: &ClientView, e: &game::protocol::EntityView) -> String {
             class,
             downed,
             away,
+            ..
         } => {
             let name = match view.member_for(e.id) {
                 Some(m) if m.is_you => format!("you, {}", m.name),
