@@ -199,15 +199,16 @@ pub struct Update {
 }
 
 /// What is replaced every tick, as a delta against the newest snapshot the client acknowledged
-/// (`baseline`), or whole (`baseline: None`: the client first forgets creatures, party and
-/// piles). Everything not mentioned is as it was at the baseline *and at every snapshot since*,
+/// ([`Snapshot::baseline`]), or whole (`behind: 0`: the client first forgets creatures, party
+/// and piles). Everything not mentioned is as it was at the baseline *and at every snapshot since*,
 /// so a client may apply it to any snapshot it holds from the baseline on: a lost datagram
 /// costs one tick, never more.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {
     /// Counts up from 1 per connection.
     pub seq: u32,
-    pub baseline: Option<u32>,
+    /// How many snapshots before this one its baseline is; 0: whole, no baseline.
+    pub behind: u8,
     /// The [`MapPatch`] this snapshot's cells belong to; a client on another floor ignores it.
     pub floor: u32,
     pub tick: u64,
@@ -235,6 +236,11 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// The snapshot this is a delta against (`None`: whole).
+    pub fn baseline(&self) -> Option<u32> {
+        (self.behind > 0).then(|| self.seq.saturating_sub(u32::from(self.behind)))
+    }
+
     /// Nothing but the clock and the ack: a heartbeat.
     pub fn is_empty(&self) -> bool {
         self.me.is_none()
@@ -266,7 +272,9 @@ pub enum SightPatch {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntityDelta {
     pub id: u64,
-    pub pos: Option<Pos>,
+    /// Where it stands, as the row-major index of its cell on the floor (two bytes, where a
+    /// position takes three or four).
+    pub cell: Option<u16>,
     pub kind: Option<EntityKind>,
     pub hp_pct: Option<u8>,
     pub effects: Option<u8>,

@@ -148,6 +148,8 @@ pub struct Tracker {
     me_at: u32,
     known: Vec<u8>,
     known_at: Vec<u32>,
+    /// The floor's width (cells are row-major indices).
+    width: u16,
     sight: Option<SightPatch>,
     sight_at: u32,
     entities: BTreeMap<u64, Seen>,
@@ -262,6 +264,7 @@ impl Tracker {
             // The client starts the floor from the patch: nothing of the last one carries over.
             self.known_at = vec![0; known.len()];
             self.known = known;
+            self.width = floor.map_or(0, |f| f.width());
             self.sight = None;
             self.sight_at = seq;
             self.entities.clear();
@@ -350,8 +353,8 @@ impl Tracker {
         let heartbeat = self
             .last_sent_tick
             .is_none_or(|t| now.0.saturating_sub(t) >= HEARTBEAT_TICKS);
-        let send = snapshot.baseline.is_none() || !snapshot.is_empty() || heartbeat || {
-            let b = snapshot.baseline.unwrap_or(0);
+        let send = snapshot.baseline().is_none() || !snapshot.is_empty() || heartbeat || {
+            let b = snapshot.baseline().unwrap_or(0);
             self.ack_at > b
         };
         if send {
@@ -421,12 +424,12 @@ impl Tracker {
                 let field = |i: usize| all || s.fields[i] > b;
                 let delta = EntityDelta {
                     id: s.view.id,
-                    pos: field(0).then_some(s.view.pos),
+                    cell: field(0).then(|| cell_of(s.view.pos, self.width)),
                     kind: field(1).then(|| s.view.kind.clone()),
                     hp_pct: field(2).then_some(s.view.hp_pct),
                     effects: field(3).then_some(s.view.effects),
                 };
-                (delta.pos.is_some()
+                (delta.cell.is_some()
                     || delta.kind.is_some()
                     || delta.hp_pct.is_some()
                     || delta.effects.is_some())
@@ -435,7 +438,7 @@ impl Tracker {
             .collect();
         Snapshot {
             seq: self.seq,
-            baseline,
+            behind: baseline.map_or(0, |b| (self.seq - b).min(u32::from(u8::MAX)) as u8),
             floor: self.floor,
             tick,
             ack: self.ack,
@@ -571,6 +574,22 @@ fn may_know(
             Some(*d) == depth && sight.is_some_and(|s| s.get(*pos).copied().unwrap_or(false))
         }
     }
+}
+
+/// The position of row-major cell `i` on a floor `width` cells wide.
+fn pos_at(i: u16, width: u16) -> Pos {
+    let w = width.max(1);
+    Pos {
+        x: (i % w) as i16,
+        y: (i / w) as i16,
+    }
+}
+
+/// The row-major index of `p` on a floor `width` cells wide.
+fn cell_of(p: Pos, width: u16) -> u16 {
+    (p.y.max(0) as u16)
+        .saturating_mul(width)
+        .saturating_add(p.x.max(0) as u16)
 }
 
 fn run_length(cells: &[u8]) -> Vec<(u16, u8)> {
@@ -999,7 +1018,7 @@ impl ClientView {
             return Ok(false);
         }
         self.check_snapshot(&snap)?;
-        if snap.baseline.is_none() {
+        if snap.baseline().is_none() {
             self.entities.clear();
             self.party.clear();
             self.piles.clear();
@@ -1030,11 +1049,12 @@ impl ClientView {
             self.known[usize::from(i)] = code;
         }
         self.entities.retain(|e| !snap.gone.contains(&e.id));
+        let width = self.width;
         for d in snap.entities {
             match self.entities.iter_mut().find(|e| e.id == d.id) {
                 Some(e) => {
-                    if let Some(pos) = d.pos {
-                        e.pos = pos;
+                    if let Some(cell) = d.cell {
+                        e.pos = pos_at(cell, width);
                     }
                     if let Some(kind) = d.kind {
                         e.kind = kind;
@@ -1047,12 +1067,12 @@ impl ClientView {
                     }
                 }
                 None => {
-                    if let (Some(pos), Some(kind), Some(hp_pct), Some(effects)) =
-                        (d.pos, d.kind, d.hp_pct, d.effects)
+                    if let (Some(cell), Some(kind), Some(hp_pct), Some(effects)) =
+                        (d.cell, d.kind, d.hp_pct, d.effects)
                     {
                         self.entities.push(EntityView {
                             id: d.id,
-                            pos,
+                            pos: pos_at(cell, width),
                             kind,
                             hp_pct,
                             effects,
@@ -1154,18 +1174,23 @@ impl ClientView {
         if let Some(&n) = lists.iter().find(|n| **n > MAX_LIST) {
             return Err(ViewError::ListTooLong(n));
         }
-        if let Some((i, _)) = snap
-            .cells
-            .iter()
-            .find(|(i, _)| usize::from(*i) >= self.known.len())
-        {
+        let outside = |i: u16| usize::from(i) >= self.known.len();
+        if let Some((i, _)) = snap.cells.iter().find(|(i, _)| outside(*i)) {
             return Err(ViewError::CellOutside(*i));
+        }
+        if let Some(i) = snap
+            .entities
+            .iter()
+            .filter_map(|d| d.cell)
+            .find(|i| outside(*i))
+        {
+            return Err(ViewError::CellOutside(i));
         }
         // A creature the view does not hold must come whole.
         if let Some(d) = snap.entities.iter().find(|d| {
             let whole =
-                d.pos.is_some() && d.kind.is_some() && d.hp_pct.is_some() && d.effects.is_some();
-            let held = snap.baseline.is_some() && self.entities.iter().any(|e| e.id == d.id);
+                d.cell.is_some() && d.kind.is_some() && d.hp_pct.is_some() && d.effects.is_some();
+            let held = snap.baseline().is_some() && self.entities.iter().any(|e| e.id == d.id);
             !whole && !held
         }) {
             return Err(ViewError::UnknownEntity(d.id));

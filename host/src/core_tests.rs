@@ -715,7 +715,7 @@ fn actions_repeated_in_datagrams_are_taken_once_and_acks_move_the_baseline() {
         HostMsg::Snapshot(s) => Some(s.clone()),
         _ => None,
     });
-    assert!(last.unwrap().baseline.is_some());
+    assert!(last.unwrap().baseline().is_some());
     // A datagram with more repeats than any client sends closes the connection.
     let flood = step(&[3, 4, 5, 6, 7]);
     assert_eq!(
