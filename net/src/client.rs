@@ -94,6 +94,9 @@ pub struct Tried {
 pub enum Outcome {
     /// Silence for [`DIAL_TIMEOUT`].
     NoAnswer,
+    /// The host refused the connection before its handshake (too many arriving at once from
+    /// this address or in all): worth trying again in a moment.
+    Refused,
     /// The packet could not be sent or the connection failed for another reason.
     Failed(String),
 }
@@ -116,6 +119,10 @@ impl std::fmt::Display for Tried {
                     )
                 }
             }
+            Outcome::Refused => write!(
+                f,
+                "{addr} — the host refused the connection: too many are arriving at once"
+            ),
             Outcome::Failed(why) => write!(f, "{addr} — {why}"),
         }
     }
@@ -173,6 +180,10 @@ pub async fn dial_from(
             found: KeyPin::of(&found).fingerprint(),
         });
     }
+    // Turned away at the door somewhere and reached nowhere else: busy, try again.
+    if tried.iter().any(|t| t.outcome == Outcome::Refused) {
+        return Err(JoinError::Busy);
+    }
     // In the order the code lists them, the public address first.
     tried.sort_by_key(|t| target.addrs.iter().position(|a| *a == t.addr));
     Err(JoinError::Unreachable { tried })
@@ -196,6 +207,11 @@ async fn dial_one(
     match tokio::time::timeout(DIAL_TIMEOUT, connecting).await {
         Ok(Ok(conn)) => Ok((endpoint, conn)),
         Ok(Err(ConnectionError::TimedOut)) | Err(_) => Err(Outcome::NoAnswer),
+        Ok(Err(ConnectionError::ConnectionClosed(close)))
+            if close.error_code == quinn_proto::TransportErrorCode::CONNECTION_REFUSED =>
+        {
+            Err(Outcome::Refused)
+        }
         Ok(Err(e)) => Err(Outcome::Failed(e.to_string())),
     }
 }
@@ -478,6 +494,14 @@ mod tests {
         assert_eq!(
             shared.to_string(),
             "100.80.1.2:4470 — could not dial: invalid remote address"
+        );
+        let crowded = Tried {
+            addr: "127.0.0.1:4470".parse().unwrap(),
+            outcome: Outcome::Refused,
+        };
+        assert!(
+            crowded.to_string().contains("too many are arriving"),
+            "{crowded}"
         );
     }
 }

@@ -115,5 +115,9 @@ fn transport_config() -> TransportConfig {
     t.send_window(256 * 1024);
     t.datagram_receive_buffer_size(Some(DATAGRAM_RECEIVE_BUFFER));
     t.datagram_send_buffer_size(DATAGRAM_SEND_BUFFER);
+    // No path-MTU probing: a game's packets are small, and a probe is a packet of up to 1,452
+    // bytes each way now and then; a snapshot larger than the 1,200-byte minimum rides the
+    // stream instead.
+    t.mtu_discovery_config(None);
     t
 }
