@@ -454,21 +454,12 @@ async fn oversized_fields_and_lookalike_names_are_cut_and_told_apart() {
         joined, identity, ..
     } = strangers.remove(0);
     joined.leave().await;
-    let (_endpoint, conn) = net::client::dial(&identity, &target).await.unwrap();
-    let (mut send, mut recv) = conn.open_bi().await.unwrap();
-    net::frame::write_frame(
-        &mut send,
-        &ClientMsg::Hello(hello("Ada", None)),
-        MAX_CLIENT_FRAME,
-    )
-    .await
-    .unwrap();
-    let mut buf = Vec::new();
-    let welcome: HostMsg = net::frame::read_frame(&mut recv, 1 << 18, &mut buf)
+    let mut raw = raw_player(&identity, &target, "Ada").await;
+    let conn = raw.conn.clone();
+    raw.send
+        .write_all(&(1u32 << 24).to_le_bytes())
         .await
         .unwrap();
-    assert!(matches!(welcome, HostMsg::Welcome(_)), "{welcome:?}");
-    send.write_all(&(1u32 << 24).to_le_bytes()).await.unwrap();
     let why = tokio::time::timeout(Duration::from_secs(10), conn.closed())
         .await
         .unwrap();
@@ -531,7 +522,8 @@ async fn oversized_fields_and_lookalike_names_are_cut_and_told_apart() {
 struct Raw {
     _endpoint: quinn::Endpoint,
     conn: quinn::Connection,
-    _streams: (quinn::SendStream, quinn::RecvStream),
+    send: quinn::SendStream,
+    _recv: quinn::RecvStream,
 }
 
 /// A new player `name` makes a character, leaves, and comes back on a raw connection.
@@ -561,7 +553,8 @@ async fn raw_player(identity: &Identity, target: &Target, name: &str) -> Raw {
     Raw {
         _endpoint: endpoint,
         conn,
-        _streams: (send, recv),
+        send,
+        _recv: recv,
     }
 }
 

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{BIN, HostProcess};
+use support::{BIN, HostProcess, json_of};
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
@@ -266,13 +266,7 @@ impl Lab {
     fn bot(&self, ns: &str, code: &str) -> Value {
         let dir = tempfile::tempdir().unwrap();
         let args = ["bots", code, "--count", "1", "--duration", "1", "--json"];
-        let out = self.brogue(ns, &args, dir.path()).output().unwrap();
-        assert!(
-            out.status.success(),
-            "bots failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+        json_of(&self.brogue(ns, &args, dir.path()).output().unwrap())
     }
 }
 

@@ -5,12 +5,12 @@
 mod support;
 
 use std::net::IpAddr;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{BIN, HostProcess, read_lines};
+use support::{BIN, HostProcess, json_of, read_lines};
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
@@ -114,15 +114,6 @@ impl Drop for Lan {
     }
 }
 
-fn json(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
-}
-
 macro_rules! lan_or_skip {
     ($name:literal) => {
         match Lan::create() {
@@ -199,7 +190,7 @@ fn a_lan_game_is_found_joined_and_withdrawn() {
         .output()
         .unwrap();
     assert!(started.elapsed() < Duration::from_secs(6));
-    let games = json(&out);
+    let games = json_of(&out);
     let game = games
         .as_array()
         .unwrap()
@@ -236,7 +227,7 @@ fn a_lan_game_is_found_joined_and_withdrawn() {
         )
         .output()
         .unwrap();
-    let report = json(&out);
+    let report = json_of(&out);
     assert_eq!(report["connected"], 1, "{report}");
     assert!(report["actions_acked"].as_u64().unwrap() > 0, "{report}");
     assert!(report["bytes_per_client_per_s"].as_f64().unwrap() > 0.0);
@@ -269,7 +260,7 @@ fn a_lan_game_is_found_joined_and_withdrawn() {
         .brogue(&b, &["lan", "--json", "--timeout", "2"], b_dir.path())
         .output()
         .unwrap();
-    let games = json(&out);
+    let games = json_of(&out);
     assert!(
         games
             .as_array()
@@ -305,7 +296,7 @@ fn a_lan_game_that_is_not_open_still_needs_the_code() {
     let bots = |args: &[&str]| {
         let mut all = vec!["bots", "--count", "1", "--duration", "1", "--json"];
         all.extend_from_slice(args);
-        json(&lan.brogue(&b, &all, b_dir.path()).output().unwrap())
+        json_of(&lan.brogue(&b, &all, b_dir.path()).output().unwrap())
     };
     let refused = bots(&["--lan", "closed"]);
     assert_eq!(refused["connected"], 0);

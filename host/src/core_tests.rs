@@ -31,6 +31,13 @@ fn rig() -> Rig {
     Rig::new(world(), Config::new(HOST))
 }
 
+/// A host with room for one player (a solo game).
+fn one_player_rig() -> Rig {
+    let mut config = Config::new(HOST);
+    config.max_players = 1;
+    Rig::new(world(), config)
+}
+
 fn updates(rig: &Rig, conn: u64) -> usize {
     rig.client(conn)
         .inbox
@@ -84,9 +91,7 @@ fn a_returning_player_needs_no_code_and_an_expired_one_is_told_so() {
 
 #[test]
 fn a_full_game_refuses_newcomers_but_not_a_reconnect_which_replaces_the_old_connection() {
-    let mut config = Config::new(HOST);
-    config.max_players = 1;
-    let mut rig = Rig::new(world(), config);
+    let mut rig = one_player_rig();
     let first = rig.join(ADA, "ada", Class::Warrior);
     let secret = rig.secret();
     assert!(matches!(
@@ -167,9 +172,7 @@ fn round_trip_times_in_the_party_list_follow_big_changes_at_once_and_small_ones_
 
 #[test]
 fn a_solo_world_pauses_without_ticking_and_a_shared_one_never_does() {
-    let mut config = Config::new(HOST);
-    config.max_players = 1;
-    let mut rig = Rig::new(world(), config);
+    let mut rig = one_player_rig();
     let me = rig.join(HOST, "hana", Class::Mage);
     rig.run_ticks(2);
     let before = rig.host.world().tick();
@@ -674,24 +677,6 @@ fn a_full_game_gives_an_idle_players_slot_to_a_new_arrival_but_never_an_active_o
 fn actions_repeated_in_datagrams_are_taken_once_and_acks_move_the_baseline() {
     let mut rig = rig();
     let conn = rig.join(ADA, "ada", Class::Warrior);
-    let start = rig
-        .host
-        .world()
-        .player(&ADA)
-        .unwrap()
-        .character
-        .as_ref()
-        .unwrap()
-        .pos;
-    let step = |seqs: &[u32]| game::protocol::ClientDatagram {
-        snapshot: 0,
-        acts: seqs.iter().map(|s| (*s, Action::Move(Dir::E))).collect(),
-    };
-    // The same action arrives three times (repeats in later datagrams): one step.
-    for dg in [step(&[1]), step(&[1]), step(&[1])] {
-        rig.host.handle_datagram(conn, dg, rig.now).unwrap();
-    }
-    rig.run_for(Duration::from_secs(1));
     let pos = |rig: &Rig| {
         rig.host
             .world()
@@ -702,6 +687,16 @@ fn actions_repeated_in_datagrams_are_taken_once_and_acks_move_the_baseline() {
             .unwrap()
             .pos
     };
+    let start = pos(&rig);
+    let step = |seqs: &[u32]| game::protocol::ClientDatagram {
+        snapshot: 0,
+        acts: seqs.iter().map(|s| (*s, Action::Move(Dir::E))).collect(),
+    };
+    // The same action arrives three times (repeats in later datagrams): one step.
+    for dg in [step(&[1]), step(&[1]), step(&[1])] {
+        rig.host.handle_datagram(conn, dg, rig.now).unwrap();
+    }
+    rig.run_for(Duration::from_secs(1));
     assert_eq!(pos(&rig).x, start.x + 1);
     // Older numbers are ignored; a newer one in the same datagram is taken.
     rig.host

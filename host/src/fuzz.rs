@@ -102,12 +102,9 @@ pub fn run(data: &[u8]) {
         rest = tail;
         match op % 4 {
             client @ (0 | 1) => {
-                let Some((&len, tail)) = rest.split_first() else {
+                let Some(frame) = take_chunk(&mut rest) else {
                     break;
                 };
-                let len = usize::from(len).min(tail.len());
-                let (frame, tail) = tail.split_at(len);
-                rest = tail;
                 if let Ok(msg) = postcard::from_bytes::<ClientMsg>(frame) {
                     let _ = rig.send(conns[usize::from(client)], msg);
                 }
@@ -126,12 +123,9 @@ pub fn run(data: &[u8]) {
                 rest = tail;
                 let i = usize::from(which % 2);
                 if which & 0x80 != 0 {
-                    let Some((&len, tail)) = rest.split_first() else {
+                    let Some(bytes) = take_chunk(&mut rest) else {
                         break;
                     };
-                    let len = usize::from(len).min(tail.len());
-                    let (bytes, tail) = tail.split_at(len);
-                    rest = tail;
                     if let Ok(datagram) = postcard::from_bytes::<ClientDatagram>(bytes) {
                         let _ = rig.host.handle_datagram(conns[i], datagram, rig.now);
                         rig.pump();
@@ -151,6 +145,14 @@ pub fn run(data: &[u8]) {
     rig.host.shut_down();
     rig.pump();
     assert_eq!(rig.host.world().connected_count(), 0);
+}
+
+/// Takes `[len: u8][len bytes]` (fewer when the input ends) off the front of `rest`.
+fn take_chunk<'a>(rest: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let (&len, tail) = rest.split_first()?;
+    let (chunk, tail) = tail.split_at(usize::from(len).min(tail.len()));
+    *rest = tail;
+    Some(chunk)
 }
 
 /// Seeds for the corpus: the kinds of play the fuzzer should start from, and the inputs that

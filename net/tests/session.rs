@@ -102,6 +102,13 @@ fn hello(secret: Option<[u8; 16]>) -> Hello {
     }
 }
 
+/// A new player joins the host at `addr` (an open one) and is welcomed.
+async fn join_honest(addr: SocketAddr, host: &Identity) -> net::Session {
+    net::client::join(&Identity::ephemeral(), &target(addr, host), hello(None))
+        .await
+        .unwrap()
+}
+
 fn target(addr: SocketAddr, host: &Identity) -> Target {
     Target {
         addrs: vec![addr],
@@ -333,11 +340,7 @@ async fn oversized_and_garbage_frames_close_only_that_connection() {
     let (addr, task) = start_host(&host, admit);
 
     // An honest player joins first and stays.
-    let honest = Identity::ephemeral();
-    let session = net::client::join(&honest, &target(addr, &host), hello(None))
-        .await
-        .unwrap();
-    let (mut tx, mut rx, _handle) = session.split();
+    let (mut tx, mut rx, _handle) = join_honest(addr, &host).await.split();
 
     let oversized = (1u32 << 30).to_le_bytes();
     let reason = misbehave(addr, &host, &oversized).await;
@@ -496,11 +499,7 @@ async fn a_join_turned_away_as_busy_tries_again_and_gets_in() {
 async fn datagrams_carry_actions_and_snapshots_and_a_garbage_datagram_closes_only_its_sender() {
     let host = Identity::ephemeral();
     let (addr, task) = start_host(&host, admit);
-    let honest = Identity::ephemeral();
-    let session = net::client::join(&honest, &target(addr, &host), hello(None))
-        .await
-        .unwrap();
-    let (_tx, _rx, handle) = session.split();
+    let (_tx, _rx, handle) = join_honest(addr, &host).await.split();
     let datagram = ClientDatagram {
         snapshot: 4,
         acts: vec![(7, Action::Wait)],

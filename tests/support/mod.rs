@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -333,13 +333,18 @@ pub fn check_json(data_dir: &Path) -> serde_json::Value {
         .arg(data_dir)
         .output()
         .expect("run brogue check");
+    json_of(&out)
+}
+
+/// The one JSON value a command that succeeded printed (panics with its output otherwise).
+pub fn json_of(out: &Output) -> serde_json::Value {
     assert!(
         out.status.success(),
-        "brogue check failed: {}{}",
+        "the command failed: {}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("check prints one JSON object")
+    serde_json::from_slice(&out.stdout).expect("one JSON value on stdout")
 }
 
 /// Runs `brogue bots` against `invite` with `args` (after the code) and `--json`, from
@@ -353,10 +358,5 @@ pub fn bots_report(invite: &str, data_dir: &Path, args: &[&str]) -> serde_json::
         .arg(data_dir)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("one JSON object")
+    json_of(&out)
 }
