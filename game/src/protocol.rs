@@ -29,7 +29,7 @@ use crate::ore::OreClass;
 use crate::world::{Action, TradeInput};
 
 /// Bumped on every incompatible change to these types.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 /// The ALPN for this protocol version.
 pub const ALPN: &[u8] = b"brogue/3";
 /// The version-agnostic ALPN every version keeps forever: on it the host only reads a
@@ -214,17 +214,20 @@ pub struct Snapshot {
     pub tick: u64,
     /// The `seq` of the player's last action that started.
     pub ack: u32,
-    /// The player's own character (`Some(None)`: they have none now). A client whose view
-    /// disagrees about whether there is one waits for the stream's [`Update::me`].
-    pub me: Option<Option<SelfView>>,
+    /// The player's own character, when it changed. A client whose view disagrees about
+    /// whether there is one waits for the stream's [`Update::me`].
+    pub me: Option<SelfPatch>,
     /// Party sight: worked out by the client, or sent.
     pub sight: Option<SightPatch>,
     /// Changed cells of the current floor as (row-major index, [`Tile::code`]).
     ///
     /// [`Tile::code`]: crate::tile::Tile::code
     pub cells: Vec<(u16, u8)>,
-    /// Creatures that appeared (every field) or changed (the changed fields).
+    /// Creatures that appeared (every field) or changed more than their cell (the changed
+    /// fields).
     pub entities: Vec<EntityDelta>,
+    /// Creatures that only moved: id and cell (most changes, in three or four bytes).
+    pub moved: Vec<(u64, u16)>,
     /// Creatures no longer in sight.
     pub gone: Vec<u64>,
     /// Party rows that appeared or changed, and the names that left the list.
@@ -247,11 +250,79 @@ impl Snapshot {
             && self.sight.is_none()
             && self.cells.is_empty()
             && self.entities.is_empty()
+            && self.moved.is_empty()
             && self.gone.is_empty()
             && self.party.is_empty()
             && self.party_gone.is_empty()
             && self.piles.is_empty()
             && self.piles_gone.is_empty()
+    }
+}
+
+/// The player's own character in a [`Snapshot`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SelfPatch {
+    /// They have no character now.
+    NoCharacter,
+    /// Every field.
+    Whole(SelfView),
+    /// Only these fields changed since the baseline: a step, or an action starting or ending
+    /// (a quarter of the bytes of a whole view).
+    Step {
+        pos: Pos,
+        busy_until: u64,
+        ready: u8,
+    },
+}
+
+impl SelfPatch {
+    /// The smallest patch that takes a client holding `old` to `new`.
+    pub fn between(old: Option<&SelfView>, new: Option<&SelfView>) -> SelfPatch {
+        let Some(new) = new else {
+            return SelfPatch::NoCharacter;
+        };
+        let step = SelfPatch::step_of(new);
+        let mut held = old.cloned();
+        step.clone().apply(&mut held);
+        if held.as_ref() == Some(new) {
+            step
+        } else {
+            SelfPatch::Whole(new.clone())
+        }
+    }
+
+    /// The step fields of `view`.
+    pub fn step_of(view: &SelfView) -> SelfPatch {
+        SelfPatch::Step {
+            pos: view.pos,
+            busy_until: view.busy_until,
+            ready: view.ready,
+        }
+    }
+
+    /// Whether the patch says there is a character.
+    pub fn has_character(&self) -> bool {
+        !matches!(self, SelfPatch::NoCharacter)
+    }
+
+    /// Applies the patch to the view a client holds (a step without a character changes
+    /// nothing: clients check existence first).
+    pub fn apply(self, me: &mut Option<SelfView>) {
+        match self {
+            SelfPatch::NoCharacter => *me = None,
+            SelfPatch::Whole(view) => *me = Some(view),
+            SelfPatch::Step {
+                pos,
+                busy_until,
+                ready,
+            } => {
+                if let Some(view) = me {
+                    view.pos = pos;
+                    view.busy_until = busy_until;
+                    view.ready = ready;
+                }
+            }
+        }
     }
 }
 

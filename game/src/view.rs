@@ -30,8 +30,8 @@ use crate::geom::Pos;
 use crate::ids::PlayerId;
 use crate::protocol::{
     ChannelView, Downed, EntityDelta, EntityKind, EntityView, ItemView, LogLine, MAX_LIST,
-    MapPatch, MemberStatus, PackView, PartyMember, PileKind, SelfView, SightPatch, Snapshot,
-    StackView, TradeView, Update, effect, ready,
+    MapPatch, MemberStatus, PackView, PartyMember, PileKind, SelfPatch, SelfView, SightPatch,
+    Snapshot, StackView, TradeView, Update, effect, ready,
 };
 use crate::tile::Tile;
 use crate::world::{Channel, Life, World};
@@ -146,6 +146,8 @@ pub struct Tracker {
     ack_at: u32,
     me: Option<SelfView>,
     me_at: u32,
+    /// When more than a step's fields last changed (or the character came or went).
+    me_whole_at: u32,
     known: Vec<u8>,
     known_at: Vec<u32>,
     /// The floor's width (cells are row-major indices).
@@ -227,6 +229,13 @@ impl Tracker {
             update.me = Some(me.clone());
         }
         if me != self.me || self.me_at == 0 {
+            let step = matches!(
+                SelfPatch::between(self.me.as_ref(), me.as_ref()),
+                SelfPatch::Step { .. }
+            );
+            if !step || self.me_at == 0 {
+                self.me_whole_at = seq;
+            }
             self.me = me;
             self.me_at = seq;
         }
@@ -416,33 +425,34 @@ impl Tracker {
             self.piles.gone.clear();
         }
         let b = baseline.unwrap_or(0);
-        let entities = self
-            .entities
-            .values()
-            .filter_map(|s| {
-                let all = s.appeared > b;
-                let field = |i: usize| all || s.fields[i] > b;
-                let delta = EntityDelta {
-                    id: s.view.id,
-                    cell: field(0).then(|| cell_of(s.view.pos, self.width)),
-                    kind: field(1).then(|| s.view.kind.clone()),
-                    hp_pct: field(2).then_some(s.view.hp_pct),
-                    effects: field(3).then_some(s.view.effects),
-                };
-                (delta.cell.is_some()
-                    || delta.kind.is_some()
-                    || delta.hp_pct.is_some()
-                    || delta.effects.is_some())
-                .then_some(delta)
-            })
-            .collect();
+        let (mut entities, mut moved) = (Vec::new(), Vec::new());
+        for s in self.entities.values() {
+            let all = s.appeared > b;
+            let field = |i: usize| all || s.fields[i] > b;
+            let cell = field(0).then(|| cell_of(s.view.pos, self.width));
+            if !(1..4).any(field) {
+                moved.extend(cell.map(|cell| (s.view.id, cell)));
+                continue;
+            }
+            entities.push(EntityDelta {
+                id: s.view.id,
+                cell,
+                kind: field(1).then(|| s.view.kind.clone()),
+                hp_pct: field(2).then_some(s.view.hp_pct),
+                effects: field(3).then_some(s.view.effects),
+            });
+        }
         Snapshot {
             seq: self.seq,
             behind: baseline.map_or(0, |b| (self.seq - b).min(u32::from(u8::MAX)) as u8),
             floor: self.floor,
             tick,
             ack: self.ack,
-            me: (self.me_at > b).then(|| self.me.clone()),
+            me: (self.me_at > b).then(|| match &self.me {
+                Some(view) if self.me_whole_at <= b => SelfPatch::step_of(view),
+                Some(view) => SelfPatch::Whole(view.clone()),
+                None => SelfPatch::NoCharacter,
+            }),
             sight: self.sight.clone().filter(|_| self.sight_at > b),
             cells: self
                 .known_at
@@ -452,6 +462,7 @@ impl Tracker {
                 .map(|(i, _)| (i as u16, self.known[i]))
                 .collect(),
             entities,
+            moved,
             gone: self
                 .entities_gone
                 .iter()
@@ -467,8 +478,11 @@ impl Tracker {
 }
 
 /// Party sight as a client works it out: the union of each viewer's field of view (position,
-/// radius) over a remembered map of `width` × `height` cells, where cells never seen block
-/// sight. The world runs the same function over its party memory to know when a client's
+/// radius) over a remembered map of `width` × `height` cells, where cells never seen let sight
+/// through and cells off the map block it. Unseen cells must not block: symmetric shadowcasting
+/// reveals every blocking cell it tests within the radius, so a cell it tested without
+/// revealing is open floor, or lies beyond the radius where its shadow falls only on cells
+/// beyond the radius too. The world runs the same function over its party memory to know when a client's
 /// answer would be right ([`World::sight_derivable`]).
 pub fn derive_sight(
     width: u16,
@@ -485,7 +499,7 @@ pub fn derive_sight(
         crate::fov::compute(
             origin,
             radius,
-            |p| tile(p).is_none_or(|t| t.blocks_sight()),
+            |p| index(p).is_none() || tile(p).is_some_and(|t| t.blocks_sight()),
             |p| {
                 if let Some(i) = index(p) {
                     seen[i] = true;
@@ -1010,7 +1024,7 @@ impl ClientView {
     pub fn apply_snapshot(&mut self, snap: Snapshot) -> Result<bool, ViewError> {
         // Another floor, an old snapshot, or a character the stream has not yet announced (or
         // not yet buried): wait; the host repeats it against the same baseline.
-        let existence = snap.me.as_ref().map(Option::is_some);
+        let existence = snap.me.as_ref().map(SelfPatch::has_character);
         if snap.floor != self.floor
             || snap.seq <= self.snapshot
             || existence.is_some_and(|has| has != self.me.is_some())
@@ -1027,7 +1041,7 @@ impl ClientView {
         self.tick = self.tick.max(snap.tick);
         self.ack = snap.ack;
         if let Some(me) = snap.me {
-            self.me = me;
+            me.apply(&mut self.me);
         }
         match snap.sight {
             Some(SightPatch::Runs(runs)) => {
@@ -1050,6 +1064,11 @@ impl ClientView {
         }
         self.entities.retain(|e| !snap.gone.contains(&e.id));
         let width = self.width;
+        for (id, cell) in snap.moved {
+            if let Some(e) = self.entities.iter_mut().find(|e| e.id == id) {
+                e.pos = pos_at(cell, width);
+            }
+        }
         for d in snap.entities {
             match self.entities.iter_mut().find(|e| e.id == d.id) {
                 Some(e) => {
@@ -1167,7 +1186,7 @@ impl ClientView {
         let lists = [
             runs,
             snap.cells.len(),
-            snap.entities.len() + snap.gone.len(),
+            snap.entities.len() + snap.moved.len() + snap.gone.len(),
             snap.party.len() + snap.party_gone.len(),
             snap.piles.len() + snap.piles_gone.len(),
         ];
@@ -1182,16 +1201,20 @@ impl ClientView {
             .entities
             .iter()
             .filter_map(|d| d.cell)
+            .chain(snap.moved.iter().map(|(_, cell)| *cell))
             .find(|i| outside(*i))
         {
             return Err(ViewError::CellOutside(i));
+        }
+        let held = |id: u64| snap.baseline().is_some() && self.entities.iter().any(|e| e.id == id);
+        if let Some((id, _)) = snap.moved.iter().find(|(id, _)| !held(*id)) {
+            return Err(ViewError::UnknownEntity(*id));
         }
         // A creature the view does not hold must come whole.
         if let Some(d) = snap.entities.iter().find(|d| {
             let whole =
                 d.cell.is_some() && d.kind.is_some() && d.hp_pct.is_some() && d.effects.is_some();
-            let held = snap.baseline().is_some() && self.entities.iter().any(|e| e.id == d.id);
-            !whole && !held
+            !whole && !held(d.id)
         }) {
             return Err(ViewError::UnknownEntity(d.id));
         }

@@ -6,6 +6,7 @@ use crate::event::{EventKind, Notice};
 use crate::floor::Floor;
 use crate::geom::Dir::{E, N, W};
 use crate::monster::MonsterKind;
+use crate::protocol::SelfPatch;
 use crate::view::{ClientView, Tracker};
 use crate::world::Action::{Ascend, Descend, Move, Wait};
 
@@ -826,6 +827,7 @@ fn lost_and_reordered_snapshots_are_repaired_by_the_next() {
     let mut compared = 0;
     let mut pictures = BTreeMap::new();
     let mut most_seen = 0;
+    let (mut steps, mut moves) = (0, 0);
     let cells: Vec<Pos> = fx.world.floor(1).unwrap().tiles().positions().collect();
     let picture = |v: &ClientView| {
         let map: Vec<_> = cells.iter().map(|p| (v.tile(*p), v.in_sight(*p))).collect();
@@ -854,6 +856,8 @@ fn lost_and_reordered_snapshots_are_repaired_by_the_next() {
             bad.apply(update).unwrap();
         }
         if let Some(snap) = out.snapshot {
+            steps += usize::from(matches!(snap.me, Some(SelfPatch::Step { .. })));
+            moves += snap.moved.len();
             // A third is lost; the rest arrive 0-3 ticks late, in any order.
             if roll(3) != 0 {
                 flight.push((t + roll(4) as u32, snap));
@@ -878,6 +882,11 @@ fn lost_and_reordered_snapshots_are_repaired_by_the_next() {
     }
     assert!(compared > 50, "compared only {compared} times");
     assert!(most_seen >= 3, "the party saw monsters");
+    // The short forms were among what was lost and repaired.
+    assert!(
+        steps > 20 && moves > 20,
+        "{steps} step patches, {moves} moves"
+    );
 }
 
 #[test]
@@ -942,7 +951,7 @@ fn clients_derive_party_sight_and_get_runs_only_when_that_would_be_wrong() {
     let rtt = BTreeMap::new();
     let mut tracker = Tracker::new();
     let mut view = ClientView::new();
-    let (mut derived, mut runs) = (0, 0);
+    let (mut derived, mut runs, mut underivable) = (0, 0, 0);
     let mut rng = 0x9e37_79b9_7f4a_7c15u64;
     for t in 0..600u32 {
         let mut inputs = Vec::new();
@@ -962,6 +971,16 @@ fn clients_derive_party_sight_and_get_runs_only_when_that_would_be_wrong() {
             }
         }
         world.handle_tick(&inputs);
+        let depth = world
+            .player(&players[0])
+            .unwrap()
+            .character
+            .as_ref()
+            .unwrap()
+            .depth;
+        if !world.sight_derivable(depth) {
+            underivable += 1;
+        }
         let out = tracker.poll(&world, players[0], &rtt);
         match out.snapshot.as_ref().and_then(|s| s.sight.as_ref()) {
             Some(crate::protocol::SightPatch::Derived) => derived += 1,
@@ -987,5 +1006,13 @@ fn clients_derive_party_sight_and_get_runs_only_when_that_would_be_wrong() {
         }
     }
     assert!(derived > 0, "sight was never derived");
-    eprintln!("sight patches: {derived} derived, {runs} runs");
+    // Only a remembered tile gone out of date (a door seen closed, opened out of sight) may
+    // make the clients' answer wrong; cells never seen do not.
+    assert!(
+        underivable <= 6,
+        "{underivable} of 600 ticks could not be derived"
+    );
+    eprintln!(
+        "sight patches: {derived} derived, {runs} runs; {underivable} of 600 ticks underivable"
+    );
 }
