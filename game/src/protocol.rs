@@ -331,8 +331,9 @@ impl SelfPatch {
 pub enum SightPatch {
     /// Work it out: the field of view of every character in the view that is not away (its
     /// [`EntityKind::Character::sight`] radius) over the remembered map, cells never seen
-    /// blocking ([`crate::view::derive_sight`]). The host says so only when that comes out
-    /// exactly as the party's real sight, and says it again (as runs) the moment it would not.
+    /// letting sight through ([`crate::view::derive_sight`]). The host says so only when that
+    /// comes out exactly as the party's real sight, and says it again (as runs) the moment it
+    /// would not.
     Derived,
     /// Alternating run lengths over the floor's cells, starting with a run of cells *not* in
     /// sight.
