@@ -12,20 +12,8 @@ use store::{CheckReport, Store, StoreError};
 /// Checks `world` (or every world) of the save in `data_dir`; prints a summary or one JSON
 /// object per world. Fails when any world is not sound.
 pub fn run(data_dir: &Path, world: Option<&str>, json: bool) -> eyre::Result<()> {
-    let path = data_dir.join(store::FILE_NAME);
-    eyre::ensure!(
-        path.exists(),
-        "there is no save at {} (nothing was hosted from this data dir)",
-        path.display()
-    );
-    let store = Store::open_read_only(&path).map_err(|e| match e {
-        StoreError::Locked { .. } => eyre::eyre!(
-            "a brogue host is running on {} (the save is locked). `brogue check` reads the save \
-             without changing it and cannot while a host holds it: stop the host first",
-            path.display()
-        ),
-        other => eyre::eyre!(other),
-    })?;
+    let store = open_save(data_dir, "`brogue check`")?;
+    let path = store.path().to_owned();
     if store.was_repaired() && !json {
         println!(
             "note: {} was not closed cleanly; checked a repaired copy (the host repairs the file \
@@ -56,6 +44,24 @@ pub fn run(data_dir: &Path, world: Option<&str>, json: bool) -> eyre::Result<()>
     out.flush()?;
     eyre::ensure!(all_ok, "the save has problems (see above)");
     Ok(())
+}
+
+/// Opens the save in `data_dir` read-only for `doing` (a command's name, for messages).
+pub fn open_save(data_dir: &Path, doing: &str) -> eyre::Result<Store> {
+    let path = data_dir.join(store::FILE_NAME);
+    eyre::ensure!(
+        path.exists(),
+        "there is no save at {} (nothing was hosted from this data dir)",
+        path.display()
+    );
+    Store::open_read_only(&path).map_err(|e| match e {
+        StoreError::Locked { .. } => eyre::eyre!(
+            "a brogue host is running on {} (the save is locked). {doing} reads the save \
+             without changing it and cannot while a host holds it: stop the host first",
+            path.display()
+        ),
+        other => eyre::eyre!(other),
+    })
 }
 
 /// `{"world":..,"ok":bool,"tick":T,"state":"<hash>","spawns":N,"violations":[..],...}`.

@@ -56,6 +56,10 @@ pub enum Command {
     /// Verify the save offline: replay each world's journal onto its checkpoint, check the state
     /// hash and that no ore was lost or made (read-only; refused while a host holds the save)
     Check(CheckArgs),
+    /// Replays: `replay export` writes a span of a world to a file; `replay FILE` watches one
+    /// (following any player, with pause, speed and seek); `replay FILE --check` plays it
+    /// headless and says whether it ends in the state it recorded
+    Replay(ReplayArgs),
     /// Say whether friends on the internet could reach a host here, without hosting: network
     /// interfaces, which router protocols answer (a test mapping is made and removed), the
     /// router's outside address, and what to do
@@ -98,6 +102,47 @@ pub struct CheckArgs {
     /// Print one JSON object per world instead of a summary
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ReplayArgs {
+    #[command(subcommand)]
+    pub command: Option<ReplayCommand>,
+    /// The replay file to watch or check
+    #[arg(required = true, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Play it headless as fast as the CPU allows and compare every state hash it recorded:
+    /// prints `replay: ok tick T state HASH`, or where it diverged (exit status 1)
+    #[arg(long)]
+    pub check: bool,
+    /// Follow this player first [default: the first with a character]
+    #[arg(long, value_name = "NAME", conflicts_with = "check")]
+    pub follow: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReplayCommand {
+    /// Write a span of a world hosted from this data dir to FILE: the saved world at or before
+    /// --from and every input after it, compressed (read-only; refused while a host holds the
+    /// save)
+    Export(ReplayExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayExportArgs {
+    /// The world
+    #[arg(long, default_value = DEFAULT_WORLD, value_name = "NAME")]
+    pub world: String,
+    /// The first tick to watch [default: the oldest the save keeps]
+    #[arg(long, value_name = "T")]
+    pub from: Option<u64>,
+    /// The tick to end before [default: the last tick played]
+    #[arg(long, value_name = "T")]
+    pub to: Option<u64>,
+    /// Where to write the replay
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -378,5 +423,30 @@ mod tests {
         };
         assert_eq!(b.mode, crate::bots::Mode::Economy);
         assert!(Cli::try_parse_from(["brogue", "bots", "BRG-X", "--mode", "nap"]).is_err());
+    }
+
+    #[test]
+    fn replay_takes_a_file_or_export() {
+        let cli = Cli::try_parse_from(["brogue", "replay", "run.brr", "--check"]).unwrap();
+        let Some(Command::Replay(r)) = cli.command else {
+            panic!("not replay")
+        };
+        assert!(r.check && r.command.is_none());
+        assert_eq!(r.file, Some(PathBuf::from("run.brr")));
+        let cli = Cli::try_parse_from([
+            "brogue", "replay", "export", "--world", "w", "--from", "5", "--to", "90", "out.brr",
+        ])
+        .unwrap();
+        let Some(Command::Replay(ReplayArgs {
+            command: Some(ReplayCommand::Export(e)),
+            file: None,
+            ..
+        })) = cli.command
+        else {
+            panic!("not export")
+        };
+        assert_eq!((e.world.as_str(), e.from, e.to), ("w", Some(5), Some(90)));
+        assert!(Cli::try_parse_from(["brogue", "replay"]).is_err());
+        assert!(Cli::try_parse_from(["brogue", "replay", "export"]).is_err());
     }
 }

@@ -16,5 +16,6 @@ pub mod link;
 pub mod paths;
 pub mod play;
 pub mod reach;
+pub mod replay;
 pub mod saver;
 pub mod session;

@@ -75,7 +75,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
         return Ok(());
     }
     let config = brogue::config::load(&brogue::config::path()?)?;
-    let data_dir = paths::data_dir(cli.data_dir)?;
+    let data_dir = paths::data_dir(cli.data_dir.clone())?;
     std::fs::create_dir_all(&data_dir)
         .wrap_err_with(|| format!("cannot create the data dir {}", data_dir.display()))?;
     let no_tui = matches!(&cli.command, Some(Command::Host(h)) if h.headless)
@@ -88,7 +88,8 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                     | Command::Check(_)
                     | Command::Link(_)
             )
-        );
+        )
+        || matches!(&cli.command, Some(Command::Replay(r)) if r.check || r.command.is_some());
     let interfaces = if cli.lan_iface.is_empty() {
         Interfaces::All
     } else {
@@ -108,6 +109,9 @@ async fn run(cli: Cli) -> eyre::Result<()> {
     }
     if let Some(Command::Check(args)) = &cli.command {
         return brogue::check::run(&data_dir, args.world.as_deref(), args.json);
+    }
+    if let Some(Command::Replay(args)) = &cli.command {
+        return replay(args, &data_dir, &cli, &config);
     }
     if let Some(Command::Leaderboard(args)) = &cli.command {
         let boards = if args.global {
@@ -156,12 +160,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             public: Vec::new(),
         },
     };
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let appearance = ui::appearance::Appearance::choose(
-        cli.theme.or(config.theme),
-        cli.glyphs.or(config.glyphs),
-        no_color,
-    );
+    let appearance = appearance(&cli, &config);
     let player = |name: Option<String>, class: Option<game::Class>| Player {
         identity: identity.clone(),
         data_dir: data_dir.clone(),
@@ -260,6 +259,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             Command::Lan(_)
             | Command::Leaderboard(_)
             | Command::Check(_)
+            | Command::Replay(_)
             | Command::Doctor(_)
             | Command::Link(_)
             | Command::Completions { .. }
@@ -311,6 +311,36 @@ async fn run(cli: Cli) -> eyre::Result<()> {
 }
 
 /// `brogue link`: a relay with the given link in front of the code's host, until Ctrl-C.
+/// Theme and glyphs: the flags, else the config file, else what NO_COLOR asks for.
+fn appearance(cli: &Cli, config: &brogue::config::Config) -> ui::appearance::Appearance {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    ui::appearance::Appearance::choose(
+        cli.theme.or(config.theme),
+        cli.glyphs.or(config.glyphs),
+        no_color,
+    )
+}
+
+/// `brogue replay …`: export, check, or watch in the terminal.
+fn replay(
+    args: &brogue::cli::ReplayArgs,
+    data_dir: &Path,
+    cli: &Cli,
+    config: &brogue::config::Config,
+) -> eyre::Result<()> {
+    use brogue::cli::ReplayCommand;
+    match (&args.command, &args.file) {
+        (Some(ReplayCommand::Export(e)), _) => {
+            brogue::replay::export(data_dir, &e.world, e.from, e.to, &e.file)
+        }
+        (None, Some(file)) if args.check => brogue::replay::check(file),
+        (None, Some(file)) => {
+            brogue::replay::watch(file, args.follow.as_deref(), appearance(cli, config))
+        }
+        (None, None) => unreachable!("clap requires a file or export"),
+    }
+}
+
 async fn run_link(args: &brogue::cli::LinkArgs) -> eyre::Result<()> {
     let invite = Invite::parse(&args.code)?;
     let target = net::Target::from_invite(&invite);

@@ -25,6 +25,7 @@
 pub mod admission;
 mod core;
 pub mod journal;
+pub mod replay;
 #[cfg(any(test, feature = "rig"))]
 pub mod rig;
 pub mod session;

@@ -36,6 +36,10 @@ use schema::{
 
 /// The file name of the save inside a data dir.
 pub const FILE_NAME: &str = "brogue.redb";
+/// Of the checkpoints older than the newest two, the first in every span of this many ticks
+/// (ten minutes at 20 Hz) is kept: a replay can start at most this far before where it is
+/// asked to.
+pub const MILESTONE_TICKS: u64 = 12_000;
 
 /// A storage operation failed. Every variant leaves the file as it was.
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +110,18 @@ pub struct LeaderRow {
     pub best_crafted: Option<(String, u16)>,
     /// The class of the latest victory, if any.
     pub last_victory_class: Option<Class>,
+}
+
+/// A span of a world to replay: a checkpoint and the journal after it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub checkpoint: Checkpoint,
+    /// The entries of ticks with inputs in `checkpoint.tick..to`.
+    pub journal: Vec<(Tick, Vec<Input>)>,
+    /// Where watching is to begin (at or after the checkpoint).
+    pub from: u64,
+    /// The span ends before this tick.
+    pub to: u64,
 }
 
 /// One line of the world list.
@@ -458,8 +474,9 @@ impl Store {
     }
 
     /// Writes a checkpoint of world `name` (its journal must reach the checkpoint's tick), and
-    /// lets go of what recovery and checks no longer need: checkpoints before the previous
-    /// one, and the journal before that.
+    /// lets go of checkpoints nothing starts from: of those before the previous one, only the
+    /// first of every [`MILESTONE_TICKS`] span stays (replays start there). The journal stays
+    /// whole: it is what replays are made of (a few bytes per action).
     pub fn checkpoint(&self, name: &str, checkpoint: &Checkpoint) -> Result<(), StoreError> {
         let bytes = encode(&StoredCheckpoint {
             hash: checkpoint.state_hash(),
@@ -484,19 +501,13 @@ impl Store {
                 .range((name, 0)..=(name, u64::MAX))?
                 .map(|row| row.map(|(k, _)| k.value().1))
                 .collect::<Result<_, _>>()?;
-            // Keep the newest two: recovery starts at the newest; checks replay from the other.
-            if ticks.len() > 2 {
-                let keep_from = ticks[ticks.len() - 2];
-                for t in &ticks[..ticks.len() - 2] {
+            // Keep the newest two (recovery starts at the newest; checks replay from the
+            // other) and each span's first (replays start there).
+            let recent = ticks.len().saturating_sub(2);
+            for (i, t) in ticks[..recent].iter().enumerate() {
+                let first_of_span = i == 0 || ticks[i - 1] / MILESTONE_TICKS != t / MILESTONE_TICKS;
+                if !first_of_span {
                     table.remove((name, *t))?;
-                }
-                let mut journal = txn.open_table(JOURNAL)?;
-                let old: Vec<u64> = journal
-                    .range((name, 0)..(name, keep_from))?
-                    .map(|row| row.map(|(k, _)| k.value().1))
-                    .collect::<Result<_, _>>()?;
-                for t in old {
-                    journal.remove((name, t))?;
                 }
             }
             Ok(())
@@ -547,6 +558,59 @@ impl Store {
         let checkpoint = self.verified(name, tick, stored)?;
         let journal = self.journal(&txn, name, tick)?;
         self.recover(checkpoint, journal, end).map(Some)
+    }
+
+    /// What a replay of world `name` from tick `from` to tick `to` (exclusive) is made of: the
+    /// newest kept checkpoint at or before `from` (the oldest when `from` is `None`) and the
+    /// journal from it to `to` (the end of the journal when `None`). `None` when there is no
+    /// such world; refused when the span is outside what the save keeps.
+    pub fn span(
+        &self,
+        name: &str,
+        from: Option<u64>,
+        to: Option<u64>,
+    ) -> Result<Option<Span>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+        let Some(end) = self.journal_end(&txn, name)? else {
+            return Ok(None);
+        };
+        let checkpoints = self.checkpoints(&txn, name)?;
+        let Some(oldest) = checkpoints.first().map(|(t, _)| *t) else {
+            return Err(self.corrupt(format!("world {name} has no checkpoint")));
+        };
+        let refuse = |reason: String| StoreError::Refused {
+            path: self.path.clone(),
+            world: name.to_owned(),
+            reason,
+        };
+        let to = to.unwrap_or(end);
+        let from = from.unwrap_or(oldest);
+        if to > end {
+            return Err(refuse(format!(
+                "the world has played up to tick {end}; it cannot be replayed to tick {to}"
+            )));
+        }
+        if from > to {
+            return Err(refuse(format!("tick {from} comes after tick {to}")));
+        }
+        let Some((tick, stored)) = checkpoints.into_iter().rev().find(|(t, _)| *t <= from) else {
+            return Err(refuse(format!(
+                "the save keeps this world from tick {oldest} on (saves made before replays \
+                 existed kept only the last few seconds); ask for --from {oldest} or later"
+            )));
+        };
+        let checkpoint = self.verified(name, tick, stored)?;
+        let journal = self
+            .journal(&txn, name, tick)?
+            .into_iter()
+            .take_while(|(t, _)| t.0 < to)
+            .collect();
+        Ok(Some(Span {
+            checkpoint,
+            journal,
+            from,
+            to,
+        }))
     }
 
     /// Checks world `name` through and through: the newest checkpoint reads and has the hash it

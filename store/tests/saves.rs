@@ -151,36 +151,118 @@ fn check_replays_between_checkpoints_and_counts_every_unit() {
     assert!(store.check("nowhere").unwrap().is_none());
 }
 
-#[test]
-fn only_the_newest_two_checkpoints_and_the_journal_since_the_older_are_kept() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(store::FILE_NAME);
-    let store = Store::open(&path).unwrap();
-    store.create_world(&Checkpoint::of(&world("w"))).unwrap();
-    let rig = played("w", 6);
-    write_all(&store, "w", &rig.written);
-    store.close().unwrap();
-    let db = redb::ReadOnlyDatabase::open(&path).unwrap();
+/// The ticks of world `name`'s stored checkpoints.
+fn checkpoint_ticks(path: &std::path::Path) -> Vec<u64> {
+    let db = redb::ReadOnlyDatabase::open(path).unwrap();
     use redb::{ReadableDatabase, ReadableTable};
     let txn = db.begin_read().unwrap();
-    let checkpoints: Vec<u64> = txn
-        .open_table(store::schema::CHECKPOINTS)
+    txn.open_table(store::schema::CHECKPOINTS)
         .unwrap()
         .iter()
         .unwrap()
         .map(|r| r.unwrap().0.value().1)
-        .collect();
-    assert_eq!(checkpoints.len(), 2, "{checkpoints:?}");
-    let first_journal = txn
-        .open_table(store::schema::JOURNAL)
+        .collect()
+}
+
+#[test]
+fn checkpoints_thin_out_to_one_per_ten_minutes_and_the_journal_stays_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(store::FILE_NAME);
+    let store = Store::open(&path).unwrap();
+    let w = world("w");
+    store.create_world(&Checkpoint::of(&w)).unwrap();
+    let empty = |t: u64| JournalEntry {
+        tick: Tick(t),
+        inputs: Vec::new(),
+        trades: Vec::new(),
+        facts: Vec::new(),
+        unix: 0,
+    };
+    let mut entries: Vec<JournalEntry> = (0..27_001).map(empty).collect();
+    entries[3].inputs.push(Input::Connect {
+        player: ADA,
+        name: "Ada".into(),
+    });
+    store.append("w", &entries, false).unwrap();
+    let m = store::MILESTONE_TICKS;
+    for t in [
+        5_000,
+        11_000,
+        m + 500,
+        m + 1_000,
+        2 * m + 1_000,
+        2 * m + 2_000,
+        27_000,
+    ] {
+        let checkpoint = Checkpoint {
+            tick: Tick(t),
+            save: w.full_save(),
+        };
+        store.checkpoint("w", &checkpoint).unwrap();
+    }
+    store.close().unwrap();
+    // The first of each span and the newest two.
+    assert_eq!(
+        checkpoint_ticks(&path),
+        [0, m + 500, 2 * m + 1_000, 2 * m + 2_000, 27_000]
+    );
+    let store = Store::open_read_only(&path).unwrap();
+    // A replay starts at the newest kept checkpoint at or before where it is asked to, with
+    // the journal from there (tick 3's row is still there).
+    let span = store
+        .span("w", Some(m + 900), Some(m + 950))
         .unwrap()
-        .first()
-        .unwrap()
-        .unwrap()
-        .0
-        .value()
-        .1;
-    assert!(first_journal >= checkpoints[0]);
+        .unwrap();
+    assert_eq!(
+        (span.checkpoint.tick.0, span.from, span.to),
+        (m + 500, m + 900, m + 950)
+    );
+    let span = store.span("w", None, Some(10)).unwrap().unwrap();
+    assert_eq!(span.checkpoint.tick.0, 0);
+    assert_eq!(span.journal.len(), 1);
+    let err = store.span("w", Some(20), Some(10)).unwrap_err();
+    assert!(err.to_string().contains("comes after"), "{err}");
+    let err = store.span("w", None, Some(27_002)).unwrap_err();
+    assert!(err.to_string().contains("played up to tick 27001"), "{err}");
+    assert!(store.span("nope", None, None).unwrap().is_none());
+}
+
+/// A recorded session of two players, exported as a replay, reproduces every tick's state.
+#[test]
+fn a_replay_of_a_recorded_session_reproduces_every_ticks_state() {
+    use host::replay::{Playback, Replay};
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    store.create_world(&Checkpoint::of(&world("w"))).unwrap();
+    let mut config = Config::new(HOST);
+    config.checkpoint_every = Duration::from_secs(1);
+    let mut rig = Rig::new(world("w"), config);
+    let a = rig.join(ADA, "Ada", Class::Warrior);
+    let b = rig.join(BO, "Bo", Class::Mage);
+    let mut hashes = std::collections::BTreeMap::new();
+    for i in 0..120u32 {
+        if i % 4 == 0 {
+            let _ = rig.act(a, Action::Move(Dir::ALL[(i / 4 % 8) as usize]));
+            let _ = rig.act(b, Action::Move(Dir::ALL[((i / 4 + 3) % 8) as usize]));
+        }
+        rig.run_ticks(1);
+        let world = rig.host.world();
+        hashes.insert(world.tick().0, world.state_hash());
+    }
+    write_all(&store, "w", &rig.written);
+    let span = store.span("w", None, None).unwrap().unwrap();
+    let replay = Replay::record(span.checkpoint, span.journal, span.from, span.to, "t").unwrap();
+    let replay = Replay::decode(&replay.encode()).unwrap();
+    assert!(replay.check().is_ok());
+    let mut play = Playback::new(&replay).unwrap();
+    let mut compared = 0;
+    while play.step() {
+        if let Some(hash) = hashes.get(&play.tick()) {
+            assert_eq!(play.world().state_hash(), *hash, "tick {}", play.tick());
+            compared += 1;
+        }
+    }
+    assert!(compared >= 100, "compared {compared} ticks");
 }
 
 #[test]

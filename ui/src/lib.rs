@@ -13,6 +13,8 @@ pub mod keymap;
 pub mod log;
 pub mod look;
 pub mod panels;
+#[doc(hidden)]
+pub mod screens;
 pub mod term;
 pub mod theme;
 pub mod travel;
@@ -22,4 +24,4 @@ pub use draw::{MIN_HEIGHT, MIN_WIDTH, draw};
 pub use panels::Panel;
 
 /// Re-exported so the runtime can name terminal events without importing crossterm itself.
-pub use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+pub use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};

@@ -54,6 +54,16 @@ pub fn restore() {
     ratatui::restore();
 }
 
+/// The next terminal event, waiting at most `timeout` (for a loop that also keeps time on
+/// one thread, such as the replay viewer).
+pub fn next_event(timeout: Duration) -> io::Result<Option<Event>> {
+    if event::poll(timeout)? {
+        event::read().map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 /// Reads terminal events on a thread and hands each to `deliver` until it returns false.
 pub fn spawn_input(mut deliver: impl FnMut(Event) -> bool + Send + 'static) {
     std::thread::Builder::new()

@@ -653,39 +653,12 @@ mod screens {
     use super::*;
 
     fn screen_at(g: &Game, width: u16, height: u16) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        let mut app = g.app.clone();
-        app.cols = width;
-        app.rows = height;
-        terminal.draw(|f| ui::draw(f, &app)).unwrap();
-        let buf = terminal.backend().buffer().clone();
-        (0..height)
-            .map(|y| {
-                let line: String = (0..width)
-                    .map(|x| buf[(x, y)].symbol().to_owned())
-                    .collect();
-                line.trim_end().to_owned()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-            + "\n"
+        ui::screens::text(&g.app, width, height)
     }
 
     fn check(name: &str, screen: &str) {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/screens")
-            .join(format!("{name}.txt"));
-        if std::env::var_os("BROGUE_BLESS").is_some() {
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, screen).unwrap();
-        }
-        let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-            panic!(
-                "{} is missing: run with BROGUE_BLESS=1 to write it",
-                path.display()
-            )
-        });
-        assert_eq!(screen, expected, "{name} differs from {}", path.display());
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/screens");
+        ui::screens::check(&dir, name, screen);
     }
 
     /// The mage's game, a rat in sight, some history.

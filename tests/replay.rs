@@ -1,0 +1,142 @@
+//! Replays end to end: a real host plays with bots, `brogue replay export` writes a span of
+//! the saved world, and `brogue replay FILE --check` plays it again to the very state the
+//! save holds; spans, damaged files and changed inputs are reported, not played.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use host::replay::Replay;
+use support::{BIN, HostProcess, bots_report};
+
+fn brogue(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .output()
+        .expect("run brogue")
+}
+
+/// `brogue replay export --world WORLD EXTRA… FILE`.
+fn export(data_dir: &Path, world: &str, extra: &[&str], file: &Path) -> Output {
+    let mut args = vec!["replay", "export", "--world", world];
+    args.extend(extra);
+    args.push(file.to_str().unwrap());
+    brogue(data_dir, &args)
+}
+
+/// `brogue replay FILE --check`.
+fn check(data_dir: &Path, file: &Path) -> Output {
+    brogue(data_dir, &["replay", file.to_str().unwrap(), "--check"])
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_hosted_game_replays_to_the_state_its_save_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("host");
+    let host = HostProcess::start(&data, "film", &["--seed", "5"]);
+    let bots = dir.path().join("bots");
+    let report = bots_report(&host.invite, &bots, &["--count", "3", "--duration", "4"]);
+    assert_eq!(report["connected"], 3);
+    let (status, _) = host.stop_and_wait(Duration::from_secs(20));
+    assert!(status.success());
+    let saved = support::check_json(&data);
+    let (end, state) = (
+        saved["tick"].as_u64().unwrap(),
+        saved["state"].as_str().unwrap(),
+    );
+
+    // The whole kept span replays to the saved state.
+    let file = dir.path().join("film.brr");
+    let out = export(&data, "film", &[], &file);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("replay: "), "{}", stdout(&out));
+    let out = check(&data, &file);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!("replay: ok tick {end} state {state}\n")
+    );
+
+    // The bots played: the replay holds their inputs.
+    let replay = Replay::decode(&std::fs::read(&file).unwrap()).unwrap();
+    let inputs: usize = replay.journal.iter().map(|(_, i)| i.len()).sum();
+    assert!(inputs > 20, "only {inputs} inputs");
+
+    // A span: from 40 to 60.
+    let span = dir.path().join("span.brr");
+    let out = export(&data, "film", &["--from", "40", "--to", "60"], &span);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = check(&data, &span);
+    assert!(
+        stdout(&out).starts_with("replay: ok tick 60 state "),
+        "{}",
+        stdout(&out)
+    );
+
+    // Past the end of what was played: refused, saying how far it goes.
+    let out = export(&data, "film", &["--to", "99999999"], &span);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(&format!("played up to tick {end}")),
+        "{}",
+        stderr(&out)
+    );
+    let out = export(&data, "nope", &[], &span);
+    assert!(
+        stderr(&out).contains("no world called nope"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A changed input: the check says between which ticks it parts, and fails.
+    let mut changed = replay.clone();
+    let moved = changed
+        .journal
+        .iter()
+        .position(|(t, inputs)| {
+            *t > 40 && inputs.iter().any(|i| matches!(i, game::Input::Act { .. }))
+        })
+        .expect("an action after tick 40");
+    changed.journal.remove(moved);
+    let bad = dir.path().join("changed.brr");
+    std::fs::write(&bad, changed.encode()).unwrap();
+    let out = check(&data, &bad);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).starts_with("replay: diverged between tick "),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("does not replay the same here"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Not a replay, or cut short: said so.
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "hello").unwrap();
+    let out = check(&data, &text);
+    assert!(
+        stderr(&out).contains("not a brogue replay file"),
+        "{}",
+        stderr(&out)
+    );
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&bad, &bytes[..bytes.len() / 2]).unwrap();
+    let out = check(&data, &bad);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("damaged"), "{}", stderr(&out));
+}
