@@ -212,7 +212,7 @@ async fn bot(
 ) -> BotRun {
     let mut run = BotRun::default();
     let name = format!("bot-{index}");
-    let mut joined = match session::join(&identity, &target, &name, secret).await {
+    let mut joined = match session::join(&identity, &target, &name, secret, false).await {
         Ok(j) => j,
         Err(e) => {
             run.error = Some(e.to_string());

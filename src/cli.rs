@@ -44,6 +44,9 @@ pub enum Command {
     Host(HostArgs),
     /// Join a friend's game with the invite code they gave you
     Join(JoinArgs),
+    /// Watch a friend's game with its invite code: no character, no player slot; follow any
+    /// player (Tab) and see what they see
+    Watch(WatchArgs),
     /// List the games announced on the local network
     Lan(LanArgs),
     /// Run headless bot players against a host (load test); prints what they measured
@@ -237,6 +240,12 @@ pub struct HostArgs {
     /// Never ask the router to forward the port (UPnP, NAT-PMP, PCP)
     #[arg(long)]
     pub no_port_mapping: bool,
+    /// Most people watching at once (`brogue watch`); they take no player slot
+    #[arg(long, default_value_t = crate::hosting::MAX_SPECTATORS, value_parser = clap::value_parser!(u16).range(0..=256), value_name = "N")]
+    pub max_spectators: u16,
+    /// Let nobody watch
+    #[arg(long, conflicts_with = "max_spectators")]
+    pub no_spectators: bool,
     #[command(flatten)]
     pub central: CentralArgs,
     #[command(flatten)]
@@ -254,6 +263,25 @@ pub struct JoinArgs {
     #[command(flatten)]
     pub character: Character,
     /// Play through the link emulator, e.g. `delay=40ms,jitter=5ms,loss=2%` (see `brogue link`)
+    #[arg(long, value_name = "SPEC")]
+    pub link: Option<crate::link::LinkSpec>,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The invite code (BRG-…), or the address of a host you joined before (HOST:PORT)
+    #[arg(required_unless_present = "lan")]
+    pub code: Option<String>,
+    /// Watch the game announced on the LAN for this world instead
+    #[arg(long, value_name = "WORLD", conflicts_with = "code")]
+    pub lan: Option<String>,
+    /// Follow this player first [default: the first with a character]
+    #[arg(long, value_name = "NAME")]
+    pub follow: Option<String>,
+    /// Your name, as the host lists who is watching [default: your user name]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Watch through the link emulator (see `brogue link`)
     #[arg(long, value_name = "SPEC")]
     pub link: Option<crate::link::LinkSpec>,
 }
@@ -423,6 +451,28 @@ mod tests {
         };
         assert_eq!(b.mode, crate::bots::Mode::Economy);
         assert!(Cli::try_parse_from(["brogue", "bots", "BRG-X", "--mode", "nap"]).is_err());
+    }
+
+    #[test]
+    fn watch_and_the_spectator_limits_parse() {
+        let cli = Cli::try_parse_from(["brogue", "watch", "BRG-X", "--follow", "Ada"]).unwrap();
+        let Some(Command::Watch(w)) = cli.command else {
+            panic!("not watch")
+        };
+        assert_eq!(
+            (w.code.as_deref(), w.follow.as_deref()),
+            (Some("BRG-X"), Some("Ada"))
+        );
+        assert!(Cli::try_parse_from(["brogue", "watch"]).is_err());
+        let cli = Cli::try_parse_from(["brogue", "host", "--max-spectators", "3"]).unwrap();
+        let Some(Command::Host(h)) = cli.command else {
+            panic!("not host")
+        };
+        assert_eq!((h.max_spectators, h.no_spectators), (3, false));
+        assert!(
+            Cli::try_parse_from(["brogue", "host", "--no-spectators", "--max-spectators", "3"])
+                .is_err()
+        );
     }
 
     #[test]

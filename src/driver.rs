@@ -51,6 +51,8 @@ pub struct DriverParams {
     pub addresses: watch::Receiver<Vec<SocketAddr>>,
     /// Receives the number of connected players (for the LAN announcement).
     pub players: watch::Sender<u16>,
+    /// Receives who is watching, by name.
+    pub spectators: watch::Sender<Vec<String>>,
     /// When the driver's monotonic clock started (the core's time 0).
     pub started: Instant,
 }
@@ -495,6 +497,10 @@ impl Driver {
                     self.params
                         .players
                         .send_if_modified(|old| std::mem::replace(old, n) != n);
+                }
+                HostEvent::Spectators(names) => {
+                    tracing::info!("watching: {}", names.join(", "));
+                    self.params.spectators.send_replace(names);
                 }
             }
         }

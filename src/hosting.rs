@@ -49,10 +49,14 @@ pub struct HostOptions {
     pub max_new_per_code: u32,
     /// Port mapping on the router and addresses given by hand.
     pub reach: ReachOptions,
+    /// Most spectators at once (0: nobody may watch).
+    pub max_spectators: u16,
 }
 
 /// New keys one invite code admits unless told otherwise.
 pub const MAX_NEW_PER_CODE: u32 = 16;
+/// Spectators a host takes unless told otherwise.
+pub const MAX_SPECTATORS: u16 = 8;
 
 /// How to announce a game on the LAN.
 #[derive(Clone, Debug)]
@@ -77,6 +81,7 @@ impl HostOptions {
             central: None,
             max_new_per_code: MAX_NEW_PER_CODE,
             reach: ReachOptions::default(),
+            max_spectators: MAX_SPECTATORS,
         }
     }
 }
@@ -107,6 +112,8 @@ pub struct Hosting {
     pub announced_as: Option<String>,
     /// Who can join (the router's answer, kept current).
     pub reachability: watch::Receiver<Reachability>,
+    /// Who is watching, by name.
+    pub spectators: watch::Receiver<Vec<String>>,
     reach: Reach,
     shutdown: CancellationToken,
     task: JoinHandle<HostReport>,
@@ -161,6 +168,7 @@ impl Hosting {
             tick_rate: options.tick_rate,
             checkpoint_every: CHECKPOINT_EVERY,
             max_new_per_code: options.max_new_per_code,
+            max_spectators: options.max_spectators,
             ..Config::new(identity.id())
         };
         let secrets = if options.invites {
@@ -190,6 +198,7 @@ impl Hosting {
         while core.poll_event().is_some() {}
         let (invite_tx, invites) = watch::channel(first_code);
         let (players_tx, players_rx) = watch::channel(0u16);
+        let (spectators_tx, spectators) = watch::channel(Vec::new());
         let (lan, announced_as) = match &options.lan {
             Some(lan) => {
                 let announcement = Announcement {
@@ -214,6 +223,7 @@ impl Hosting {
             current_secret,
             addresses: reach.addresses.clone(),
             players: players_tx,
+            spectators: spectators_tx,
             started,
         };
         let (tick, hash, seed) = (
@@ -246,6 +256,7 @@ impl Hosting {
             fingerprint: crate::join::fingerprint(&pin),
             announced_as,
             reachability: reach.reachability.clone(),
+            spectators,
             reach,
             shutdown,
             task,

@@ -159,6 +159,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             port_mapping: true,
             public: Vec::new(),
         },
+        max_spectators: brogue::hosting::MAX_SPECTATORS,
     };
     let appearance = appearance(&cli, &config);
     let player = |name: Option<String>, class: Option<game::Class>| Player {
@@ -195,6 +196,11 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                 bind: SocketAddr::new(args.bind, args.port),
                 tick_rate: TickRate::new(args.tick_rate).expect("clap checked the range"),
                 max_players: args.max_players,
+                max_spectators: if args.no_spectators {
+                    0
+                } else {
+                    args.max_spectators
+                },
                 invites: true,
                 lan: (args.lan || args.lan_open).then(|| LanOptions {
                     open: args.lan_open,
@@ -226,8 +232,27 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             let me = player(args.character.name, args.character.class);
             finish(play::run(me, Start::Hosted(Box::new(hosting)), default_host).await?)
         }
-        Some(Command::Join(args)) => {
-            let resolved = match (&args.code, &args.lan) {
+        Some(command @ (Command::Join(_) | Command::Watch(_))) => {
+            let (code, lan, link, name, class, role) = match command {
+                Command::Join(a) => (
+                    a.code,
+                    a.lan,
+                    a.link,
+                    a.character.name,
+                    a.character.class,
+                    play::Role::Play,
+                ),
+                Command::Watch(a) => (
+                    a.code,
+                    a.lan,
+                    a.link,
+                    a.name,
+                    None,
+                    play::Role::Watch { follow: a.follow },
+                ),
+                _ => unreachable!("matched above"),
+            };
+            let resolved = match (&code, &lan) {
                 (Some(code), _) => JoinSpec::parse(code)
                     .and_then(|spec| spec.resolve(&KnownHosts::load(&data_dir)))
                     .map_err(|e| eyre::eyre!(e))?,
@@ -245,15 +270,15 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                 brogue::play::OWN_IDENTITY
             );
             // Kept alive for the whole game.
-            let (resolved, _relay) = match args.link.clone() {
+            let (resolved, _relay) = match link {
                 Some(spec) => {
                     let (target, relay) = brogue::link::through(spec, &resolved.target).await?;
                     (Resolved { target, ..resolved }, Some(relay))
                 }
                 None => (resolved, None),
             };
-            let me = player(args.character.name, args.character.class);
-            finish(play::run(me, Start::Join(resolved), default_host).await?)
+            let me = player(name, class);
+            finish(play::run(me, Start::Join(resolved, role), default_host).await?)
         }
         Some(
             Command::Lan(_)
@@ -390,6 +415,7 @@ async fn headless(mut hosting: Hosting) -> eyre::Result<()> {
     invites.borrow_and_update(); // already announced
     let mut reach = hosting.reachability.clone();
     reach.borrow_and_update();
+    let mut spectators = hosting.spectators.clone();
     let stop = async {
         #[cfg(unix)]
         {
@@ -416,6 +442,11 @@ async fn headless(mut hosting: Hosting) -> eyre::Result<()> {
             Ok(()) = reach.changed() => {
                 let now = reach.borrow().clone();
                 println!("reachability: {} {now}", now.verdict());
+            }
+            Ok(()) = spectators.changed() => {
+                let names = spectators.borrow().join(", ");
+                let names = if names.is_empty() { "nobody".to_owned() } else { names };
+                println!("watching: {names}");
             }
         }
     }

@@ -44,8 +44,18 @@ pub enum Start {
     Menu,
     /// Play in a world this process already hosts.
     Hosted(Box<Hosting>),
-    /// Join a host (from `brogue join`).
-    Join(Resolved),
+    /// Join a host (from `brogue join`), or watch it (from `brogue watch`).
+    Join(Resolved, Role),
+}
+
+/// Whether a join plays or watches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    Play,
+    /// Watch, following the player of this name (else whoever the host picks first).
+    Watch {
+        follow: Option<String>,
+    },
 }
 
 /// What the player should read on the normal screen afterwards.
@@ -168,9 +178,9 @@ impl Game {
                 self.show(terminal, "entering your world")?;
                 self.play_hosted(*hosting).await;
             }
-            Start::Join(resolved) => {
+            Start::Join(resolved, role) => {
                 self.show(terminal, "connecting to the host")?;
-                if let Err(e) = self.join(resolved).await {
+                if let Err(e) = self.join(resolved, role).await {
                     return Ok(Outcome { message: Some(e) });
                 }
             }
@@ -196,6 +206,7 @@ impl Game {
                     match change {
                         HostingChange::Invite(code) => self.app.invite_renewed(code),
                         HostingChange::Reach(reach) => self.app.reach_changed(reach),
+                        HostingChange::Spectators(names) => self.app.session.spectators = names,
                     }
                     Flow::Continue
                 }
@@ -252,19 +263,30 @@ impl Game {
                     Err(e) => self.app.ended(format!("Could not start the game: {e}")),
                 }
             }
-            Intent::Join(typed) => {
+            Intent::Join(ref typed) | Intent::Watch(ref typed) => {
+                let role = if matches!(intent, Intent::Watch(_)) {
+                    Role::Watch { follow: None }
+                } else {
+                    Role::Play
+                };
+                let typed = typed.clone();
                 match JoinSpec::parse(&typed).and_then(|spec| spec.resolve(&self.known)) {
                     Err(e) => self.app.join_failed(&typed, e),
                     Ok(resolved) => {
                         self.show(terminal, "connecting to the host")?;
-                        if let Err(e) = self.join(resolved).await {
+                        if let Err(e) = self.join(resolved, role).await {
                             self.app.join_failed(&typed, e);
                         }
                     }
                 }
             }
-            Intent::JoinLan(id) => {
-                let Some(game) = self.lan_games.get(&id).cloned() else {
+            Intent::JoinLan(ref id) | Intent::WatchLan(ref id) => {
+                let role = if matches!(intent, Intent::WatchLan(_)) {
+                    Role::Watch { follow: None }
+                } else {
+                    Role::Play
+                };
+                let Some(game) = self.lan_games.get(id).cloned() else {
                     self.app
                         .join_failed("", "That game is no longer announced.");
                     return Ok(Flow::Continue);
@@ -274,7 +296,7 @@ impl Game {
                     target: lan_target(&game),
                     secret: None,
                 };
-                if let Err(e) = self.join(resolved).await {
+                if let Err(e) = self.join(resolved, role).await {
                     self.app.join_failed("", e);
                 }
             }
@@ -298,6 +320,7 @@ impl Game {
                     global,
                 };
             }
+            Intent::Follow(name) => self.send(ClientMsg::Follow { name }).await,
             Intent::Chat(text) => self.send(ClientMsg::Chat { text }).await,
             Intent::Trade(trade) => self.send(ClientMsg::Trade(trade)).await,
             Intent::CreateCharacter(class) => self.send(ClientMsg::CreateCharacter { class }).await,
@@ -328,9 +351,18 @@ impl Game {
             tick_rate: 0,
             fingerprint: Some(hosting.fingerprint.clone()),
             reach: hosting.invite().is_some().then(|| reach_of(&hosting)),
+            spectators: Vec::new(),
         };
         self.hosting = Some(hosting);
-        match crate::session::join(&self.player.identity, &target, &self.player.name, None).await {
+        match crate::session::join(
+            &self.player.identity,
+            &target,
+            &self.player.name,
+            None,
+            false,
+        )
+        .await
+        {
             Ok(joined) => {
                 let tick_rate = joined.welcome.tick_rate;
                 let show_invite = session.invite.is_some();
@@ -358,15 +390,17 @@ impl Game {
     }
 
     /// Joins another host; on success the host is remembered for direct-address joins.
-    async fn join(&mut self, resolved: Resolved) -> Result<(), String> {
+    async fn join(&mut self, resolved: Resolved, role: Role) -> Result<(), String> {
         if resolved.target.pin.matches(&self.player.identity.id()) {
             return Err(OWN_IDENTITY.to_owned());
         }
+        let watching = matches!(role, Role::Watch { .. });
         let joined = crate::session::join(
             &self.player.identity,
             &resolved.target,
             &self.player.name,
             resolved.secret,
+            watching,
         )
         .await
         .map_err(|e| match e {
@@ -380,15 +414,25 @@ impl Game {
         if let Err(e) = self.known.remember(&resolved.target) {
             tracing::warn!("cannot remember the host: {e}");
         }
+        let world = joined.welcome.world.clone();
         self.app.joined(Session {
-            world: joined.welcome.world.clone(),
+            world: if watching {
+                format!("{world} (watching)")
+            } else {
+                world
+            },
             invite: None,
             hosting: false,
             tick_rate: joined.welcome.tick_rate,
             fingerprint: None,
             reach: None,
+            spectators: Vec::new(),
         });
+        self.app.watching = watching;
         self.joined = Some(joined);
+        if let Role::Watch { follow: Some(name) } = role {
+            self.send(ClientMsg::Follow { name: Some(name) }).await;
+        }
         Ok(())
     }
 
@@ -589,6 +633,7 @@ pub const OWN_IDENTITY: &str = "that is the host's own identity (this brogue use
 enum HostingChange {
     Invite(Option<String>),
     Reach(ui::Reach),
+    Spectators(Vec<String>),
 }
 
 async fn next_hosting_change(hosting: &mut Option<Hosting>) -> HostingChange {
@@ -609,6 +654,7 @@ async fn next_hosting_change(hosting: &mut Option<Hosting>) -> HostingChange {
             HostingChange::Invite(h.invites.borrow().clone())
         }
         () = reach => HostingChange::Reach(reach_of(h)),
+        Ok(()) = h.spectators.changed() => HostingChange::Spectators(h.spectators.borrow().clone()),
     }
 }
 

@@ -140,12 +140,14 @@ pub async fn join(
     target: &Target,
     name: &str,
     secret: Option<[u8; 16]>,
+    watch: bool,
 ) -> Result<Joined, JoinError> {
     let hello = Hello {
         protocol: PROTOCOL_VERSION,
         game_version: env!("CARGO_PKG_VERSION").to_owned(),
         name: name.to_owned(),
         invite_secret: secret,
+        watch,
     };
     let session = net::client::join(identity, target, hello.clone()).await?;
     let welcome = session.welcome.clone();

@@ -75,7 +75,7 @@ impl Bystander {
         let name = self.name;
         let (client, _) = self.finish().await;
         client.joined.leave().await;
-        brogue::session::join(&client.identity, target, name, None)
+        brogue::session::join(&client.identity, target, name, None, false)
             .await
             .unwrap_or_else(|e| panic!("{name} could not come back: {e}"))
     }
@@ -149,6 +149,7 @@ fn hello(name: &str, secret: Option<[u8; 16]>) -> Hello {
         game_version: env!("CARGO_PKG_VERSION").into(),
         name: name.into(),
         invite_secret: secret,
+        watch: false,
     }
 }
 

@@ -104,6 +104,7 @@ async fn host_restart_resumes_the_world_with_the_same_hash() {
         game_version: "e2e".into(),
         name: "Ada".into(),
         invite_secret: None,
+        watch: false,
     };
     let session = net::client::join(&identity, &Target::from_invite(&invite), hello)
         .await
@@ -184,6 +185,7 @@ async fn wrong_and_expired_secrets_are_refused_with_their_own_messages() {
         game_version: "e2e".into(),
         name: "Mallory".into(),
         invite_secret: secret,
+        watch: false,
     };
     let target = Target::from_invite(&invite);
     let err = net::client::join(

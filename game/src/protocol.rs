@@ -29,7 +29,7 @@ use crate::ore::OreClass;
 use crate::world::{Action, TradeInput};
 
 /// Bumped on every incompatible change to these types.
-pub const PROTOCOL_VERSION: u32 = 6;
+pub const PROTOCOL_VERSION: u32 = 7;
 /// The ALPN for this protocol version.
 pub const ALPN: &[u8] = b"brogue/3";
 /// The version-agnostic ALPN every version keeps forever: on it the host only reads a
@@ -79,6 +79,11 @@ pub enum ClientMsg {
     Pause {
         paused: bool,
     },
+    /// A spectator follows the player of this name, or (`None`) the next player with a
+    /// character.
+    Follow {
+        name: Option<String>,
+    },
 }
 
 /// The first frame of every connection.
@@ -89,6 +94,9 @@ pub struct Hello {
     pub name: String,
     /// The invite secret; needed only on a player's first join to a world.
     pub invite_secret: Option<[u8; 16]>,
+    /// Watch instead of play: a spectator takes no player slot, has no character, and sees
+    /// what the player it follows sees (see [`ClientMsg::Follow`]).
+    pub watch: bool,
 }
 
 /// Host to client.
@@ -176,6 +184,12 @@ pub enum Refusal {
         "too many new players are joining with this code right now: try again in a few seconds"
     )]
     JoiningTooFast,
+    /// This host does not take spectators.
+    #[error("this host does not let anyone watch (it was started with --no-spectators)")]
+    NoSpectators,
+    /// Every spectator place is taken.
+    #[error("{max} people are watching already, as many as this host allows: try again later")]
+    SpectatorsFull { max: u16 },
 }
 
 /// What must reach the client once, in order, on the stream: the log, panels, a new map.
@@ -618,6 +632,7 @@ mod tests {
             game_version: "9.9.9".into(),
             name: "ada".into(),
             invite_secret: Some([7; 16]),
+            watch: false,
         });
         let bytes = postcard::to_stdvec(&hello).unwrap();
         let prefix = ClientMsg::peek_hello(&bytes).unwrap();

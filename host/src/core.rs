@@ -17,7 +17,7 @@ use crate::admission::{self, INVITE_TTL_SECS, IssuedSecret, SecretCheck};
 use crate::journal::{Checkpoint, JournalEntry};
 use crate::session::{
     ACTS_PER_TICK, Admit as BucketVerdict, ConnId, DATAGRAMS_PER_TICK, INPUTS_PER_TICK, MAX_LAG,
-    PlayerSession, Session,
+    PlayerSession, Session, SpectatorSession,
 };
 
 /// What connected players are told when the host stops.
@@ -76,6 +76,9 @@ pub struct Config {
     /// A connected player who sent nothing for this long yields their slot when the world is
     /// full and someone arrives.
     pub idle_yield_after: Duration,
+    /// Most spectators at once (`--max-spectators`; 0: `--no-spectators`). They take no
+    /// player slot.
+    pub max_spectators: u16,
 }
 
 /// New players one code admits at once (a default game's worth of friends arriving together);
@@ -97,6 +100,7 @@ impl Config {
             checkpoint_every: Duration::from_secs(5),
             max_new_per_code: 16,
             idle_yield_after: Duration::from_secs(10 * 60),
+            max_spectators: 8,
         }
     }
 }
@@ -169,6 +173,8 @@ pub enum HostEvent {
     InviteIssued(IssuedSecret),
     /// The number of connected players changed (for the LAN announcement).
     Players(u16),
+    /// Who is watching changed: their names.
+    Spectators(Vec<String>),
 }
 
 /// Why a message was not taken. The connection stays open unless the host closed it (the
@@ -193,6 +199,10 @@ pub enum Rejected {
     NotSolo,
     #[error("a datagram repeated more than {MAX_REPEATED_ACTS} actions; disconnected")]
     TooManyActs,
+    #[error("spectators watch; they do not act, chat or trade")]
+    Spectator,
+    #[error("only spectators follow players")]
+    NotWatching,
 }
 
 /// The host core: owns the world and every session outright.
@@ -225,6 +235,9 @@ pub struct Host {
     rtts: BTreeMap<PlayerId, u16>,
     rtts_shown_at: BTreeMap<PlayerId, Duration>,
     players_announced: u16,
+    spectators_announced: Vec<String>,
+    /// Messages from spectators that asked to act, chat or trade (all refused).
+    spectator_refusals: u64,
     /// The wall clock at the last tick (for the shutdown tick's facts).
     last_unix: u64,
     /// Per invite secret: tokens for new players (refilled at [`NEW_PLAYER_EVERY`]).
@@ -267,6 +280,8 @@ impl Host {
             rtts: BTreeMap::new(),
             rtts_shown_at: BTreeMap::new(),
             players_announced: 0,
+            spectators_announced: Vec::new(),
+            spectator_refusals: 0,
             last_unix: now.unix,
             new_player_tokens: BTreeMap::new(),
             departed: BTreeMap::new(),
@@ -318,6 +333,9 @@ impl Host {
         if self.shutting_down {
             return Err(Refusal::ShuttingDown);
         }
+        if arrival.hello.watch {
+            return self.admit_spectator(conn, arrival, now);
+        }
         let player = arrival.player;
         // The host's own player is never replaced by a second connection with its key (a
         // brogue started on the host's data dir): replacing it would end the host's own
@@ -345,17 +363,10 @@ impl Host {
         };
         // The same key again: the newer connection wins (a reconnect after a drop the host has
         // not noticed yet, or the same identity started elsewhere).
-        let old: Vec<ConnId> = self
-            .sessions
-            .iter()
-            .filter(|(_, s)| s.player() == Some(player))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in old {
-            self.sessions.remove(&id);
-            let reason = "this identity connected again from elsewhere".to_owned();
-            self.close(id, CloseReason::Normal, reason, true);
-        }
+        self.replace_sessions(
+            |s| s.player() == Some(player),
+            "this identity connected again from elsewhere",
+        );
         let session = PlayerSession::new(player, now.mono);
         self.sessions.insert(conn, Session::Player(session));
         self.departed.remove(&player);
@@ -371,6 +382,85 @@ impl Host {
             returning,
             tick_rate: self.config.tick_rate.hz(),
         })
+    }
+
+    /// A spectator: a key the world knows (or the host's, or anyone on an open host), or one
+    /// with a valid code (which it does not use up: watching adds no one to the world), while
+    /// there is a spectator place. The same key watching again replaces its older connection.
+    fn admit_spectator(
+        &mut self,
+        conn: ConnId,
+        arrival: Arrival,
+        now: Now,
+    ) -> Result<Welcome, Refusal> {
+        let max = self.config.max_spectators;
+        if max == 0 {
+            return Err(Refusal::NoSpectators);
+        }
+        let key = arrival.player;
+        let known =
+            self.world.player(&key).is_some() || key == self.config.host_player || self.config.open;
+        if !known {
+            let given = arrival.hello.invite_secret.as_ref();
+            match admission::check_secret(&self.secrets, given, now.unix) {
+                SecretCheck::Valid(_) => {}
+                SecretCheck::Expired => return Err(Refusal::ExpiredSecret),
+                SecretCheck::Wrong if given.is_none() => return Err(Refusal::InviteRequired),
+                SecretCheck::Wrong => return Err(Refusal::WrongSecret),
+            }
+        }
+        self.replace_sessions(
+            |s| matches!(s, Session::Spectator(w) if w.key == key),
+            "this identity started watching again from elsewhere",
+        );
+        let watching = self
+            .sessions
+            .values()
+            .filter(|s| matches!(s, Session::Spectator(_)))
+            .count();
+        if watching >= usize::from(max) {
+            return Err(Refusal::SpectatorsFull { max });
+        }
+        let name = game::text::sanitize(&arrival.hello.name, 24);
+        let session = SpectatorSession::new(key, name, now.mono);
+        self.sessions.insert(conn, Session::Spectator(session));
+        Ok(Welcome {
+            world: self.world.name().to_owned(),
+            player: key,
+            returning: false,
+            tick_rate: self.config.tick_rate.hz(),
+        })
+    }
+
+    /// Ends the sessions `which` picks, telling each `reason` (a newer connection replaces
+    /// them).
+    fn replace_sessions(&mut self, which: impl Fn(&Session) -> bool, reason: &str) {
+        let old: Vec<ConnId> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| which(s))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in old {
+            self.sessions.remove(&id);
+            self.close(id, CloseReason::Normal, reason.to_owned(), true);
+        }
+    }
+
+    /// Who is watching, by name.
+    pub fn spectators(&self) -> Vec<String> {
+        self.sessions
+            .values()
+            .filter_map(|s| match s {
+                Session::Spectator(w) => Some(w.name.clone()),
+                Session::Player(_) => None,
+            })
+            .collect()
+    }
+
+    /// Messages from spectators that asked to act, chat or trade (every one refused).
+    pub fn spectator_refusals(&self) -> u64 {
+        self.spectator_refusals
     }
 
     /// Whether `arrival` may play, and on what grounds. A code must be valid, not used up, and
@@ -410,16 +500,24 @@ impl Host {
     /// [`Config::idle_yield_after`] (never the host's own).
     fn make_room(&mut self, player: PlayerId, now: Now) -> Result<(), Refusal> {
         let reconnecting = self.sessions.values().any(|s| s.player() == Some(player));
-        if reconnecting || self.sessions.len() < usize::from(self.config.max_players) {
+        let playing = self
+            .sessions
+            .values()
+            .filter(|s| s.player().is_some())
+            .count();
+        if reconnecting || playing < usize::from(self.config.max_players) {
             return Ok(());
         }
         let idle = self
             .sessions
             .iter()
-            .filter_map(|(id, Session::Player(s))| {
-                let quiet = now.mono.saturating_sub(s.last_input);
-                (s.player != self.config.host_player && quiet >= self.config.idle_yield_after)
-                    .then_some((s.last_input, *id))
+            .filter_map(|(id, s)| match s {
+                Session::Player(s) => {
+                    let quiet = now.mono.saturating_sub(s.last_input);
+                    (s.player != self.config.host_player && quiet >= self.config.idle_yield_after)
+                        .then_some((s.last_input, *id))
+                }
+                Session::Spectator(_) => None,
             })
             .min();
         let Some((_, conn)) = idle else {
@@ -451,6 +549,9 @@ impl Host {
         msg: ClientMsg,
         now: Now,
     ) -> Result<(), Rejected> {
+        if matches!(self.sessions.get(&conn), Some(Session::Spectator(_))) && !self.shutting_down {
+            return self.spectator_message(conn, msg, now);
+        }
         let s = self.live_session(conn)?;
         let player = s.player;
         if let ClientMsg::Act { seq, .. } = &msg {
@@ -460,7 +561,7 @@ impl Host {
             }
         }
         s.last_input = now.mono;
-        match s.bucket.admit(now.mono) {
+        match s.link.bucket.admit(now.mono) {
             BucketVerdict::Take => {}
             BucketVerdict::Drop => return Err(Rejected::OverRate),
             BucketVerdict::Flooding => {
@@ -494,6 +595,9 @@ impl Host {
             self.paused = paused;
             return Ok(());
         }
+        if matches!(msg, ClientMsg::Follow { .. }) {
+            return Err(Rejected::NotWatching);
+        }
         let is_act = matches!(msg, ClientMsg::Act { .. });
         if s.inputs >= INPUTS_PER_TICK || (is_act && s.acts >= ACTS_PER_TICK) {
             return Err(Rejected::OverBudget);
@@ -515,7 +619,10 @@ impl Host {
             },
             ClientMsg::CreateCharacter { class } => Input::CreateCharacter { player, class },
             ClientMsg::Chat { text } => Input::Chat { player, text },
-            ClientMsg::Hello(_) | ClientMsg::Leave | ClientMsg::Pause { .. } => {
+            ClientMsg::Hello(_)
+            | ClientMsg::Leave
+            | ClientMsg::Pause { .. }
+            | ClientMsg::Follow { .. } => {
                 unreachable!("handled above")
             }
         };
@@ -537,7 +644,9 @@ impl Host {
         datagram: ClientDatagram,
         now: Now,
     ) -> Result<(), Rejected> {
-        let s = self.live_session(conn)?;
+        if self.shutting_down {
+            return Err(Rejected::ShuttingDown);
+        }
         if datagram.acts.len() > MAX_REPEATED_ACTS {
             self.drop_session(
                 conn,
@@ -546,15 +655,28 @@ impl Host {
             );
             return Err(Rejected::TooManyActs);
         }
-        if s.datagrams >= DATAGRAMS_PER_TICK {
-            if s.bucket.dropped_one(now.mono) == BucketVerdict::Flooding {
+        let session = self
+            .sessions
+            .get_mut(&conn)
+            .ok_or(Rejected::UnknownSession)?;
+        let link = session.link_mut();
+        if link.datagrams >= DATAGRAMS_PER_TICK {
+            if link.bucket.dropped_one(now.mono) == BucketVerdict::Flooding {
                 self.drop_session(conn, CloseReason::Protocol, "too many messages");
                 return Err(Rejected::Flooding);
             }
             return Err(Rejected::OverBudget);
         }
-        s.datagrams += 1;
-        s.tracker.acked(datagram.snapshot);
+        link.datagrams += 1;
+        link.tracker.acked(datagram.snapshot);
+        if let Session::Spectator(w) = session {
+            if datagram.acts.is_empty() {
+                return Ok(());
+            }
+            w.refused += 1;
+            self.spectator_refusals += 1;
+            return Err(Rejected::Spectator);
+        }
         for (seq, action) in datagram.acts {
             match self.handle_message(conn, ClientMsg::Act { seq, action }, now) {
                 Ok(()) | Err(Rejected::Invalid(_) | Rejected::OverBudget) => {}
@@ -564,6 +686,66 @@ impl Host {
         Ok(())
     }
 
+    /// A spectator's message: follow someone, or leave; anything that would act on the world
+    /// is refused and counted.
+    fn spectator_message(
+        &mut self,
+        conn: ConnId,
+        msg: ClientMsg,
+        now: Now,
+    ) -> Result<(), Rejected> {
+        let Some(Session::Spectator(w)) = self.sessions.get_mut(&conn) else {
+            return Err(Rejected::UnknownSession);
+        };
+        match w.link.bucket.admit(now.mono) {
+            BucketVerdict::Take => {}
+            BucketVerdict::Drop => return Err(Rejected::OverRate),
+            BucketVerdict::Flooding => {
+                self.drop_session(conn, CloseReason::Protocol, "too many messages");
+                return Err(Rejected::Flooding);
+            }
+        }
+        match msg {
+            ClientMsg::Follow { name } => {
+                let next = match name {
+                    Some(name) => self
+                        .world
+                        .players()
+                        .find(|(_, p)| p.name.eq_ignore_ascii_case(&name))
+                        .map(|(id, _)| *id),
+                    None => next_followed(&self.world, w.following),
+                };
+                if next != w.following {
+                    w.following = next;
+                    w.link.tracker.reset();
+                }
+                Ok(())
+            }
+            ClientMsg::Leave => {
+                self.sessions.remove(&conn);
+                self.close(conn, CloseReason::Normal, "left".into(), false);
+                Ok(())
+            }
+            ClientMsg::Hello(_) => {
+                self.drop_session(
+                    conn,
+                    CloseReason::Protocol,
+                    "Hello is only allowed as the first message",
+                );
+                Err(Rejected::SecondHello)
+            }
+            ClientMsg::Act { .. }
+            | ClientMsg::CreateCharacter { .. }
+            | ClientMsg::Chat { .. }
+            | ClientMsg::Trade(_)
+            | ClientMsg::Pause { .. } => {
+                w.refused += 1;
+                self.spectator_refusals += 1;
+                Err(Rejected::Spectator)
+            }
+        }
+    }
+
     /// The session of `conn`, while the host takes messages.
     fn live_session(&mut self, conn: ConnId) -> Result<&mut PlayerSession, Rejected> {
         if self.shutting_down {
@@ -571,6 +753,7 @@ impl Host {
         }
         match self.sessions.get_mut(&conn) {
             Some(Session::Player(s)) => Ok(s),
+            Some(Session::Spectator(_)) => Err(Rejected::Spectator),
             None => Err(Rejected::UnknownSession),
         }
     }
@@ -598,20 +781,21 @@ impl Host {
 
     /// The transport's latest round-trip time for `conn`.
     pub fn handle_rtt(&mut self, conn: ConnId, rtt: Duration) {
-        if let Some(Session::Player(s)) = self.sessions.get_mut(&conn) {
-            s.rtt = rtt;
+        if let Some(s) = self.sessions.get_mut(&conn) {
+            s.link_mut().rtt = rtt;
         }
     }
 
     /// Whether the last message for `conn` could be queued (`false`: its queue was full and the
     /// update was dropped, so the next one carries the full view).
     pub fn handle_delivery(&mut self, conn: ConnId, delivered: bool, now: Now) {
-        if let Some(Session::Player(s)) = self.sessions.get_mut(&conn) {
+        if let Some(s) = self.sessions.get_mut(&conn) {
+            let link = s.link_mut();
             if delivered {
-                s.lagging_since = None;
+                link.lagging_since = None;
             } else {
-                s.tracker.reset();
-                s.lagging_since.get_or_insert(now.mono);
+                link.tracker.reset();
+                link.lagging_since.get_or_insert(now.mono);
             }
         }
     }
@@ -821,11 +1005,31 @@ impl Host {
             self.persist.push_back(Persist::Journal(entry));
         }
         for (conn, session) in &mut self.sessions {
-            let Session::Player(s) = session;
-            s.acts = 0;
-            s.inputs = 0;
-            s.datagrams = 0;
-            let out = s.tracker.poll(&self.world, s.player, &self.rtts);
+            session.link_mut().datagrams = 0;
+            let viewer = match session {
+                Session::Player(s) => {
+                    s.acts = 0;
+                    s.inputs = 0;
+                    Some(s.player)
+                }
+                Session::Spectator(w) => {
+                    // The one followed, while they have a character; else the next who has.
+                    let keep = w.following.filter(|p| has_character(&self.world, p));
+                    let next = keep.or_else(|| next_followed(&self.world, w.following));
+                    if next != w.following {
+                        w.following = next;
+                        w.link.tracker.reset();
+                    }
+                    w.following
+                }
+            };
+            let Some(viewer) = viewer else {
+                continue;
+            };
+            let out = session
+                .link_mut()
+                .tracker
+                .poll(&self.world, viewer, &self.rtts);
             if let Some(update) = out.update {
                 let what = Outgoing::Msg(HostMsg::Update(Box::new(update)));
                 self.gated.push_back((tick, Transmit { conn: *conn, what }));
@@ -850,7 +1054,7 @@ impl Host {
         let measured: BTreeMap<PlayerId, u16> = self
             .sessions
             .values()
-            .map(|Session::Player(s)| (s.player, s.rtt.as_millis().min(9999) as u16))
+            .filter_map(|s| Some((s.player()?, s.link().rtt.as_millis().min(9999) as u16)))
             .collect();
         self.rtts.retain(|p, _| measured.contains_key(p));
         self.rtts_shown_at.retain(|p, _| measured.contains_key(p));
@@ -868,8 +1072,9 @@ impl Host {
         let laggards: Vec<ConnId> = self
             .sessions
             .iter()
-            .filter(|(_, Session::Player(s))| {
-                s.lagging_since
+            .filter(|(_, s)| {
+                s.link()
+                    .lagging_since
                     .is_some_and(|t| now.mono.saturating_sub(t) > MAX_LAG)
             })
             .map(|(id, _)| *id)
@@ -889,6 +1094,11 @@ impl Host {
         if players != self.players_announced {
             self.players_announced = players;
             self.events.push_back(HostEvent::Players(players));
+        }
+        let spectators = self.spectators();
+        if spectators != self.spectators_announced {
+            self.spectators_announced = spectators.clone();
+            self.events.push_back(HostEvent::Spectators(spectators));
         }
     }
 
@@ -953,5 +1163,24 @@ impl Host {
                 what: Outgoing::Msg(HostMsg::Status(status.clone())),
             });
         }
+    }
+}
+
+/// Whether `player` has a character in `world`.
+fn has_character(world: &World, player: &PlayerId) -> bool {
+    world.player(player).is_some_and(|p| p.character.is_some())
+}
+
+/// The player after `after` (in id order, wrapping) who has a character, if anyone has.
+fn next_followed(world: &World, after: Option<PlayerId>) -> Option<PlayerId> {
+    let with: Vec<PlayerId> = world
+        .players()
+        .filter(|(id, _)| has_character(world, id))
+        .map(|(id, _)| *id)
+        .collect();
+    let at = after.and_then(|a| with.iter().position(|id| *id == a));
+    match at {
+        Some(i) => with.get((i + 1) % with.len()).copied(),
+        None => with.first().copied(),
     }
 }

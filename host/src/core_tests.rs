@@ -720,3 +720,162 @@ fn actions_repeated_in_datagrams_are_taken_once_and_acks_move_the_baseline() {
     rig.pump();
     assert!(rig.client(conn).closed.is_some());
 }
+
+/// A hello asking to watch.
+fn watching(name: &str, secret: Option<[u8; 16]>) -> game::protocol::Hello {
+    let mut hello = Rig::hello(name, secret);
+    hello.watch = true;
+    hello
+}
+
+/// What a client shows: own status, creatures, and every tile with whether it is in sight.
+fn picture(rig: &Rig, conn: u64) -> impl PartialEq + std::fmt::Debug {
+    let view = &rig.client(conn).view;
+    let cells: Vec<_> = rig
+        .host
+        .world()
+        .floor(1)
+        .unwrap()
+        .tiles()
+        .positions()
+        .map(|p| (view.tile(p), view.in_sight(p)))
+        .collect();
+    (
+        view.me.clone(),
+        view.entities.clone(),
+        view.party.clone(),
+        cells,
+    )
+}
+
+#[test]
+fn a_spectator_takes_no_slot_and_sees_exactly_what_the_player_it_follows_sees() {
+    let mut config = Config::new(HOST);
+    config.max_players = 2;
+    let mut rig = Rig::new(world(), config);
+    let ada = rig.join(ADA, "Ada", Class::Warrior);
+    let bo = rig.join(BO, "Bo", Class::Mage);
+    for _ in 0..6 {
+        let _ = rig.act(ada, Action::Move(Dir::E));
+        let _ = rig.act(bo, Action::Move(Dir::SE));
+        rig.run_ticks(5);
+    }
+    // The game is full, and a stranger with the code watches all the same, using none of it.
+    let secret = rig.secret();
+    let used = rig.host.secrets().last().unwrap().admitted;
+    assert!(matches!(
+        rig.arrive(key(9), Rig::hello("Cy", secret)),
+        Err(Refusal::Full { .. })
+    ));
+    let (sam, welcome) = rig.arrive(key(10), watching("Sam", secret)).unwrap();
+    assert!(!welcome.returning);
+    assert_eq!(rig.host.secrets().last().unwrap().admitted, used);
+    assert!(
+        rig.host.world().player(&key(10)).is_none(),
+        "not in the world"
+    );
+    rig.run_ticks(3);
+    assert!(rig.client(sam).view.me.is_some());
+    assert_ne!(
+        picture(&rig, ada),
+        picture(&rig, bo),
+        "the two see differently"
+    );
+    // The first player with a character, then whoever is asked for, then the next.
+    assert_eq!(picture(&rig, sam), picture(&rig, ada));
+    rig.send(
+        sam,
+        ClientMsg::Follow {
+            name: Some("bo".into()),
+        },
+    )
+    .unwrap();
+    rig.run_ticks(3);
+    assert_eq!(picture(&rig, sam), picture(&rig, bo));
+    let _ = rig.act(bo, Action::Move(Dir::W));
+    rig.run_ticks(6);
+    assert_eq!(picture(&rig, sam), picture(&rig, bo));
+    rig.send(sam, ClientMsg::Follow { name: None }).unwrap();
+    rig.run_ticks(3);
+    assert_eq!(picture(&rig, sam), picture(&rig, ada));
+    rig.run_for(Duration::from_secs(1));
+    assert!(
+        rig.events
+            .contains(&HostEvent::Spectators(vec!["Sam".into()]))
+    );
+    assert_eq!(rig.host.spectators(), ["Sam"]);
+}
+
+#[test]
+fn a_spectator_cannot_act_chat_or_trade_and_each_try_is_counted() {
+    let mut rig = rig();
+    let ada = rig.join(ADA, "Ada", Class::Warrior);
+    let (sam, _) = rig.arrive(key(10), watching("Sam", rig.secret())).unwrap();
+    let journal_before = rig.journal().len();
+    let tries = [
+        ClientMsg::Act {
+            seq: 1,
+            action: Action::Move(Dir::E),
+        },
+        ClientMsg::Chat { text: "hi".into() },
+        ClientMsg::CreateCharacter { class: Class::Mage },
+        ClientMsg::Pause { paused: true },
+    ];
+    for msg in tries {
+        assert!(matches!(rig.send(sam, msg), Err(Rejected::Spectator)));
+    }
+    let datagram = game::protocol::ClientDatagram {
+        snapshot: 0,
+        acts: vec![(2, Action::Wait)],
+    };
+    assert!(matches!(
+        rig.host.handle_datagram(sam, datagram, rig.now),
+        Err(Rejected::Spectator)
+    ));
+    assert_eq!(rig.host.spectator_refusals(), 5);
+    rig.run_ticks(5);
+    let from_sam = rig.journal()[journal_before..]
+        .iter()
+        .flat_map(|(_, inputs)| inputs)
+        .any(|i| format!("{i:?}").contains("Chat") || format!("{i:?}").contains("Mage"));
+    assert!(!from_sam, "nothing a spectator sent reached the world");
+    assert!(rig.client(sam).closed.is_none(), "refused, not thrown out");
+    // A player cannot follow.
+    assert!(matches!(
+        rig.send(ada, ClientMsg::Follow { name: None }),
+        Err(Rejected::NotWatching)
+    ));
+}
+
+#[test]
+fn spectators_need_a_code_a_place_and_a_host_that_allows_them() {
+    let mut config = Config::new(HOST);
+    config.max_spectators = 1;
+    let mut rig = Rig::new(world(), config);
+    rig.join(ADA, "Ada", Class::Warrior);
+    assert!(matches!(
+        rig.arrive(key(10), watching("Sam", None)),
+        Err(Refusal::InviteRequired)
+    ));
+    assert!(matches!(
+        rig.arrive(key(10), watching("Sam", Some([0; 16]))),
+        Err(Refusal::WrongSecret)
+    ));
+    // A player of the world needs no code to watch.
+    let (first, _) = rig.arrive(ADA, watching("Ada", None)).unwrap();
+    assert!(matches!(
+        rig.arrive(key(11), watching("Tim", rig.secret())),
+        Err(Refusal::SpectatorsFull { max: 1 })
+    ));
+    // The same key watching again replaces its older connection.
+    rig.arrive(ADA, watching("Ada", None)).unwrap();
+    assert!(rig.client(first).closed.is_some());
+
+    let mut config = Config::new(HOST);
+    config.max_spectators = 0;
+    let mut rig = Rig::new(world(), config);
+    assert!(matches!(
+        rig.arrive(key(10), watching("Sam", rig.secret())),
+        Err(Refusal::NoSpectators)
+    ));
+}

@@ -88,6 +88,7 @@ impl Rig {
             game_version: "test".into(),
             name: name.into(),
             invite_secret: secret,
+            watch: false,
         }
     }
 

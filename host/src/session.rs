@@ -25,16 +25,59 @@ pub const MAX_LAG: Duration = Duration::from_secs(15);
 /// Sessions are named by the driver (one per connection); never reused within a host.
 pub type ConnId = u64;
 
-/// A connected session. Players only, today; spectators will be the second kind.
+/// A connected session: a player, or a spectator who watches one.
 #[derive(Debug)]
 pub enum Session {
     Player(PlayerSession),
+    Spectator(SpectatorSession),
 }
 
 impl Session {
+    /// The player this session plays (`None` for a spectator).
     pub fn player(&self) -> Option<PlayerId> {
         match self {
             Session::Player(p) => Some(p.player),
+            Session::Spectator(_) => None,
+        }
+    }
+
+    pub fn link(&self) -> &Link {
+        match self {
+            Session::Player(p) => &p.link,
+            Session::Spectator(s) => &s.link,
+        }
+    }
+
+    pub fn link_mut(&mut self) -> &mut Link {
+        match self {
+            Session::Player(p) => &mut p.link,
+            Session::Spectator(s) => &mut s.link,
+        }
+    }
+}
+
+/// What every connection has: what it was sent, how fast it may talk, whether it keeps up.
+#[derive(Debug)]
+pub struct Link {
+    /// What this client was sent (replication diffs against it).
+    pub tracker: Tracker,
+    pub bucket: Bucket,
+    /// Datagrams read this tick.
+    pub datagrams: u8,
+    /// Since when updates to it are being dropped (its queue is full).
+    pub lagging_since: Option<Duration>,
+    /// Round-trip time as the transport measures it.
+    pub rtt: Duration,
+}
+
+impl Link {
+    pub fn new(now: Duration) -> Link {
+        Link {
+            tracker: Tracker::new(),
+            bucket: Bucket::new(now),
+            datagrams: 0,
+            lagging_since: None,
+            rtt: Duration::ZERO,
         }
     }
 }
@@ -43,19 +86,12 @@ impl Session {
 #[derive(Debug)]
 pub struct PlayerSession {
     pub player: PlayerId,
-    /// What this client was sent (replication diffs against it).
-    pub tracker: Tracker,
-    pub bucket: Bucket,
+    pub link: Link,
     /// Actions and inputs taken this tick.
     pub acts: u8,
     pub inputs: u8,
-    pub datagrams: u8,
     /// The newest action sequence number taken (repeats are ignored).
     pub last_act: u32,
-    /// Since when updates to it are being dropped (its queue is full).
-    pub lagging_since: Option<Duration>,
-    /// Round-trip time as the transport measures it.
-    pub rtt: Duration,
     /// When it last sent anything (for yielding idle slots).
     pub last_input: Duration,
 }
@@ -64,15 +100,36 @@ impl PlayerSession {
     pub fn new(player: PlayerId, now: Duration) -> PlayerSession {
         PlayerSession {
             player,
-            tracker: Tracker::new(),
-            bucket: Bucket::new(now),
+            link: Link::new(now),
             acts: 0,
             inputs: 0,
-            datagrams: 0,
             last_act: 0,
-            lagging_since: None,
-            rtt: Duration::ZERO,
             last_input: now,
+        }
+    }
+}
+
+/// A spectator's connection: no character, no slot; it sees what the player it follows sees.
+#[derive(Debug)]
+pub struct SpectatorSession {
+    /// The spectator's own key (never a player of the world because it watches).
+    pub key: PlayerId,
+    pub name: String,
+    /// The player followed; the next with a character when `None` or gone.
+    pub following: Option<PlayerId>,
+    pub link: Link,
+    /// Messages that asked to act, chat or trade: refused and counted.
+    pub refused: u32,
+}
+
+impl SpectatorSession {
+    pub fn new(key: PlayerId, name: String, now: Duration) -> SpectatorSession {
+        SpectatorSession {
+            key,
+            name,
+            following: None,
+            link: Link::new(now),
+            refused: 0,
         }
     }
 }

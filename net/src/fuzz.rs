@@ -230,6 +230,7 @@ fn frame_seeds() -> Vec<(&'static str, Vec<u8>)> {
         game_version: "0.1.0".into(),
         name: "ada".into(),
         invite_secret: Some([7; 16]),
+        watch: false,
     });
     let client = stream(&[
         hello,

@@ -294,6 +294,7 @@ async fn hello(
             game_version: String::new(),
             name: String::new(),
             invite_secret: None,
+            watch: false,
         },
         remote,
         conn,

@@ -99,6 +99,7 @@ fn hello(secret: Option<[u8; 16]>) -> Hello {
         game_version: env!("CARGO_PKG_VERSION").into(),
         name: "tester".into(),
         invite_secret: secret,
+        watch: false,
     }
 }
 

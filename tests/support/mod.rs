@@ -179,6 +179,7 @@ impl Client {
             &Target::from_invite(invite),
             name,
             Some(invite.secret.0),
+            false,
         )
         .await
         .expect("join the host");

@@ -89,6 +89,9 @@ const INFLIGHT_PATIENCE: u16 = 20;
 
 /// How far PgUp/PgDn move the message history.
 pub const HISTORY_PAGE: usize = 10;
+/// What a spectator's keys do, said when another key is pressed.
+pub const WATCHING_KEYS: &str =
+    "Watching: Tab follows the next player, ? shows the keys, q leaves.";
 
 /// Message lines the history shows on a terminal `rows` high (the box, its hint line and a
 /// margin take five).
@@ -105,6 +108,12 @@ pub enum Intent {
     Join(String),
     /// Join the LAN game with this id.
     JoinLan(String),
+    /// Watch with what was typed: an invite code or `host:port`.
+    Watch(String),
+    /// Watch the LAN game with this id.
+    WatchLan(String),
+    /// Watching: follow the player of this name, or the next one.
+    Follow(Option<String>),
     /// Show the leaderboards: this data dir's, or the central one.
     Leaderboard {
         global: bool,
@@ -156,6 +165,8 @@ pub struct Session {
     pub fingerprint: Option<String>,
     /// Who can join this host (when hosting for others).
     pub reach: Option<Reach>,
+    /// Who is watching (when hosting), by name.
+    pub spectators: Vec<String>,
 }
 
 /// Who can join a host: the verdict word (`internet`, `cgnat`, `lan-only`, `loopback`) and
@@ -222,6 +233,8 @@ pub struct App {
     paused_by_key: bool,
     /// The connection dropped this many seconds ago and is being redialled.
     pub reconnecting: Option<u64>,
+    /// A spectator: the view is the followed player's; keys follow, help or leave.
+    pub watching: bool,
     /// A morgue file's text for the runtime to write.
     morgue: Option<String>,
     asked_for_character: bool,
@@ -252,6 +265,7 @@ impl App {
             inflight: None,
             held: None,
             reconnecting: None,
+            watching: false,
             paused_by_key: false,
             morgue: None,
             asked_for_character: false,
@@ -466,6 +480,15 @@ impl App {
         before: Option<(SelfView, PackView)>,
         trade_ended: bool,
     ) -> Option<Intent> {
+        if self.watching {
+            self.screen = match self.view.me {
+                Some(_) => Screen::Game,
+                None => Screen::Connecting {
+                    what: "nobody to watch yet: waiting for a player with a character".into(),
+                },
+            };
+            return None;
+        }
         match (&self.view.me, before) {
             (Some(_), _) if self.character_since.is_none() => {
                 self.character_since = Some(self.view.tick);
@@ -575,12 +598,22 @@ impl App {
                     *selected = (*selected + 1).min(self.lan.len().saturating_sub(1));
                     None
                 }
-                KeyCode::Enter => {
+                KeyCode::Enter | KeyCode::Tab => {
+                    let watch = key.code == KeyCode::Tab;
                     let typed = input.value().trim();
                     if !typed.is_empty() {
-                        Some(Intent::Join(typed.to_owned()))
+                        Some(if watch {
+                            Intent::Watch(typed.to_owned())
+                        } else {
+                            Intent::Join(typed.to_owned())
+                        })
                     } else if let Some(game) = self.lan.get(*selected) {
-                        Some(Intent::JoinLan(game.id.clone()))
+                        let id = game.id.clone();
+                        Some(if watch {
+                            Intent::WatchLan(id)
+                        } else {
+                            Intent::JoinLan(id)
+                        })
                     } else {
                         *error = Some(
                             "Choose a game from the list, or paste an invite code first.".into(),
@@ -640,6 +673,9 @@ impl App {
                 if self.travel.take().is_some() {
                     self.notice = Some("Stopped.".into());
                     return None;
+                }
+                if self.watching {
+                    return self.watcher_key(key, ctrl_c);
                 }
                 let command = self.keys.command_for(&key)?;
                 self.notice = None;
@@ -705,6 +741,24 @@ impl App {
                 None
             }
             Command::Quit => self.quit(),
+        }
+    }
+
+    /// A key while watching: Tab follows the next player, `?` shows the keys, q leaves; the
+    /// rest would act, so it only says how watching works.
+    fn watcher_key(&mut self, key: KeyEvent, ctrl_c: bool) -> Option<Intent> {
+        match key.code {
+            KeyCode::Tab => Some(Intent::Follow(None)),
+            KeyCode::Char('q') | KeyCode::Char('Q') | KeyCode::Esc => Some(Intent::Leave),
+            _ if ctrl_c => Some(Intent::Leave),
+            _ if self.keys.command_for(&key) == Some(Command::Help) => {
+                self.overlay = Some(Overlay::Help);
+                None
+            }
+            _ => {
+                self.notice = Some(WATCHING_KEYS.into());
+                None
+            }
         }
     }
 

@@ -231,7 +231,8 @@ fn draw_join(
         );
     }
     frame.render_widget(
-        Paragraph::new("↑/↓ choose a game · Enter join · Esc back").style(theme::hint()),
+        Paragraph::new("↑/↓ choose a game · Enter join · Tab watch · Esc back")
+            .style(theme::hint()),
         hint,
     );
 }
@@ -662,6 +663,18 @@ fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
     };
     if let Some(reach) = &app.session.reach {
         lines.push(Line::styled(reach.short(), theme::hint()));
+    }
+    if !app.session.spectators.is_empty() {
+        let names: Vec<String> = app
+            .session
+            .spectators
+            .iter()
+            .map(|n| sanitize(n, 12))
+            .collect();
+        lines.push(Line::styled(
+            format!("watching: {}", names.join(", ")),
+            theme::hint(),
+        ));
     }
     if app.wants_pause() {
         lines.push(Line::styled("PAUSED (p resumes)", theme::title()));

@@ -48,6 +48,7 @@ fn session() -> Session {
         tick_rate: 20,
         fingerprint: None,
         reach: None,
+        spectators: Vec::new(),
     }
 }
 

@@ -47,6 +47,7 @@ impl Game {
             tick_rate: 20,
             fingerprint: None,
             reach: None,
+            spectators: Vec::new(),
         });
         let mut game = Game {
             world,
@@ -741,6 +742,47 @@ mod screens {
         g.tracker = game::view::Tracker::new();
         g.sync();
         assert_eq!(screen_at(&g, 80, 24), screen_at(&game(), 80, 24));
+    }
+
+    /// A spectator sees the followed player's screen; its keys follow, help or leave, and
+    /// nothing it presses acts. When nobody has a character it waits, with no class picker
+    /// and no death screen.
+    #[test]
+    fn a_spectator_follows_or_leaves_and_never_acts() {
+        let mut g = game();
+        // The host's own screen lists who watches.
+        g.app.session.spectators = vec!["Sam".into(), "Tim".into()];
+        assert!(screen_at(&g, 80, 24).contains("│watching: Sam, Tim"));
+        g.app.watching = true;
+        g.app.session.world = "panels (watching)".into();
+        g.app.session.hosting = false;
+        g.app.session.spectators = Vec::new();
+        g.sync();
+        check("watching-80x24", &screen_at(&g, 80, 24));
+        assert_eq!(g.key(KeyCode::Tab), Some(Intent::Follow(None)));
+        for c in ['h', 'x', '1', 'g', '>', 'i'] {
+            assert_eq!(g.key(KeyCode::Char(c)), None, "{c}");
+        }
+        assert!(g.app.panel.is_none());
+        assert_eq!(g.app.notice.as_deref(), Some(ui::app::WATCHING_KEYS));
+        assert_eq!(g.key(KeyCode::Char('?')), None);
+        assert!(g.app.overlay.is_some());
+        g.key(KeyCode::Esc);
+        assert_eq!(g.key(KeyCode::Char('q')), Some(Intent::Leave));
+        // The one followed dies and nobody else is there.
+        let me = g.me();
+        g.world
+            .spawn_monster(1, MonsterKind::Ogre, Pos::new(me.x + 1, me.y))
+            .unwrap();
+        for _ in 0..10_000 {
+            if g.app.view.me.is_none() {
+                break;
+            }
+            g.tick(&[]);
+        }
+        assert!(
+            matches!(&g.app.screen, Screen::Connecting { what } if what.contains("nobody to watch"))
+        );
     }
 
     #[test]

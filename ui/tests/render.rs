@@ -61,6 +61,7 @@ fn in_game() -> App {
         tick_rate: 20,
         fingerprint: Some("00112233445566778899aabbccddeeff".into()),
         reach: None,
+        spectators: Vec::new(),
     });
     let mut tracker = Tracker::new();
     assert_eq!(app.sync_with(&mut tracker, &world, me).unwrap(), None);
