@@ -29,7 +29,7 @@ use crate::ore::OreClass;
 use crate::world::{Action, TradeInput};
 
 /// Bumped on every incompatible change to these types.
-pub const PROTOCOL_VERSION: u32 = 7;
+pub const PROTOCOL_VERSION: u32 = 8;
 /// The ALPN for this protocol version.
 pub const ALPN: &[u8] = b"brogue/3";
 /// The version-agnostic ALPN every version keeps forever: on it the host only reads a
@@ -80,7 +80,8 @@ pub enum ClientMsg {
         paused: bool,
     },
     /// A spectator follows the player of this name, or (`None`) the next player with a
-    /// character.
+    /// character. A player without a character (after death) may ask too: they watch until
+    /// they make a new one.
     Follow {
         name: Option<String>,
     },
@@ -210,6 +211,9 @@ pub struct Update {
     pub vault: Option<Vec<StackView>>,
     /// The trade the player is in (`Some(None)`: no longer in one).
     pub trade: Option<Option<TradeView>>,
+    /// A player without a character who asked to watch ([`ClientMsg::Follow`]) now sees
+    /// what this player sees (`Some(None)`: their own view again). The view starts afresh.
+    pub following: Option<Option<String>>,
 }
 
 /// What is replaced every tick, as a delta against the newest snapshot the client acknowledged

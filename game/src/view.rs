@@ -168,10 +168,12 @@ impl Tracker {
     /// Forget everything sent: the next poll carries the whole view (after a client fell
     /// behind and messages were dropped). Snapshot and floor numbers keep counting up.
     pub fn reset(&mut self) {
-        let (seq, floor) = (self.seq, self.floor);
+        let (seq, floor, sent_any) = (self.seq, self.floor, self.sent_any);
         *self = Tracker::default();
         self.seq = seq;
         self.floor = floor;
+        // The client has the chat history already.
+        self.sent_any = sent_any;
         self.min_ack = seq + 1;
     }
 

@@ -595,8 +595,21 @@ impl Host {
             self.paused = paused;
             return Ok(());
         }
-        if matches!(msg, ClientMsg::Follow { .. }) {
-            return Err(Rejected::NotWatching);
+        if let ClientMsg::Follow { name } = msg {
+            // A player without a character watches the others until they make a new one.
+            if self
+                .world
+                .player(&player)
+                .is_some_and(|p| p.character.is_some())
+            {
+                return Err(Rejected::NotWatching);
+            }
+            let Some(Session::Player(s)) = self.sessions.get_mut(&conn) else {
+                return Err(Rejected::UnknownSession);
+            };
+            let next = follow_next(&self.world, name.as_deref(), s.following);
+            s.following = next.filter(|p| *p != player);
+            return Ok(());
         }
         let is_act = matches!(msg, ClientMsg::Act { .. });
         if s.inputs >= INPUTS_PER_TICK || (is_act && s.acts >= ACTS_PER_TICK) {
@@ -707,14 +720,7 @@ impl Host {
         }
         match msg {
             ClientMsg::Follow { name } => {
-                let next = match name {
-                    Some(name) => self
-                        .world
-                        .players()
-                        .find(|(_, p)| p.name.eq_ignore_ascii_case(&name))
-                        .map(|(id, _)| *id),
-                    None => next_followed(&self.world, w.following),
-                };
+                let next = follow_next(&self.world, name.as_deref(), w.following);
                 if next != w.following {
                     w.following = next;
                     w.link.tracker.reset();
@@ -1006,11 +1012,27 @@ impl Host {
         }
         for (conn, session) in &mut self.sessions {
             session.link_mut().datagrams = 0;
+            // A player who started or stopped watching: whom they now see.
+            let mut switched: Option<Option<String>> = None;
             let viewer = match session {
                 Session::Player(s) => {
                     s.acts = 0;
                     s.inputs = 0;
-                    Some(s.player)
+                    if has_character(&self.world, &s.player) {
+                        s.following = None;
+                    } else if let Some(f) = s.following.filter(|p| !has_character(&self.world, p)) {
+                        s.following =
+                            next_followed(&self.world, Some(f)).filter(|p| *p != s.player);
+                    }
+                    if s.following != s.viewing {
+                        s.viewing = s.following;
+                        s.link.tracker.reset();
+                        switched = Some(
+                            s.viewing
+                                .and_then(|p| self.world.player(&p).map(|p| p.name.clone())),
+                        );
+                    }
+                    Some(s.viewing.unwrap_or(s.player))
                 }
                 Session::Spectator(w) => {
                     // The one followed, while they have a character; else the next who has.
@@ -1030,7 +1052,8 @@ impl Host {
                 .link_mut()
                 .tracker
                 .poll(&self.world, viewer, &self.rtts);
-            if let Some(update) = out.update {
+            if let Some(mut update) = out.update {
+                update.following = switched;
                 let what = Outgoing::Msg(HostMsg::Update(Box::new(update)));
                 self.gated.push_back((tick, Transmit { conn: *conn, what }));
             }
@@ -1169,6 +1192,17 @@ impl Host {
 /// Whether `player` has a character in `world`.
 fn has_character(world: &World, player: &PlayerId) -> bool {
     world.player(player).is_some_and(|p| p.character.is_some())
+}
+
+/// Whom to follow: the player called `name`, or the next after `after` with a character.
+fn follow_next(world: &World, name: Option<&str>, after: Option<PlayerId>) -> Option<PlayerId> {
+    match name {
+        Some(name) => world
+            .players()
+            .find(|(_, p)| p.name.eq_ignore_ascii_case(name))
+            .map(|(id, _)| *id),
+        None => next_followed(world, after),
+    }
 }
 
 /// The player after `after` (in id order, wrapping) who has a character, if anyone has.

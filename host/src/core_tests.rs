@@ -879,3 +879,46 @@ fn spectators_need_a_code_a_place_and_a_host_that_allows_them() {
         Err(Refusal::NoSpectators)
     ));
 }
+
+#[test]
+fn a_dead_player_who_asks_watches_the_party_until_they_make_a_new_character() {
+    let mut w = world();
+    w.spawn_monster(1, game::monster::MonsterKind::Ogre, Pos::new(4, 1))
+        .unwrap();
+    let mut rig = Rig::new(w, Config::new(HOST));
+    let ada = rig.join(ADA, "Ada", Class::Mage);
+    for _ in 0..3000 {
+        if rig.client(ada).view.me.is_none() {
+            break;
+        }
+        rig.run_ticks(1);
+    }
+    assert!(rig.client(ada).view.me.is_none(), "the ogre won");
+    let bo = rig.join(BO, "Bo", Class::Warrior);
+    // Alive, a player cannot follow; dead, Ada can.
+    assert!(matches!(
+        rig.send(bo, ClientMsg::Follow { name: None }),
+        Err(Rejected::NotWatching)
+    ));
+    rig.send(ada, ClientMsg::Follow { name: None }).unwrap();
+    rig.run_ticks(3);
+    let followed = |rig: &Rig, conn| {
+        rig.client(conn).inbox.iter().rev().find_map(|m| match m {
+            HostMsg::Update(u) => u.following.clone(),
+            _ => None,
+        })
+    };
+    assert_eq!(followed(&rig, ada), Some(Some("Bo".into())));
+    assert_eq!(picture(&rig, ada), picture(&rig, bo));
+    rig.send(
+        ada,
+        ClientMsg::CreateCharacter {
+            class: Class::Ranger,
+        },
+    )
+    .unwrap();
+    rig.run_ticks(3);
+    assert_eq!(followed(&rig, ada), Some(None), "back to her own view");
+    let me = rig.client(ada).view.me.as_ref().map(|m| m.class);
+    assert_eq!(me, Some(Class::Ranger));
+}

@@ -94,6 +94,10 @@ pub struct PlayerSession {
     pub last_act: u32,
     /// When it last sent anything (for yielding idle slots).
     pub last_input: Duration,
+    /// Whom the player asked to watch while it has no character.
+    pub following: Option<PlayerId>,
+    /// Whose view the tracker holds (`None`: the player's own).
+    pub viewing: Option<PlayerId>,
 }
 
 impl PlayerSession {
@@ -105,6 +109,8 @@ impl PlayerSession {
             inputs: 0,
             last_act: 0,
             last_input: now,
+            following: None,
+            viewing: None,
         }
     }
 }

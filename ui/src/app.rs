@@ -89,6 +89,9 @@ const INFLIGHT_PATIENCE: u16 = 20;
 
 /// How far PgUp/PgDn move the message history.
 pub const HISTORY_PAGE: usize = 10;
+/// What a dead player's keys do while they watch the party.
+pub const WATCHING_PARTY: &str =
+    "You died. Tab follows another player, Enter makes a new character. Watching";
 /// What a spectator's keys do, said when another key is pressed.
 pub const WATCHING_KEYS: &str =
     "Watching: Tab follows the next player, ? shows the keys, q leaves.";
@@ -235,6 +238,8 @@ pub struct App {
     pub reconnecting: Option<u64>,
     /// A spectator: the view is the followed player's; keys follow, help or leave.
     pub watching: bool,
+    /// After death, the player the view follows (until a new character is made).
+    pub following_party: Option<String>,
     /// A morgue file's text for the runtime to write.
     morgue: Option<String>,
     asked_for_character: bool,
@@ -266,6 +271,7 @@ impl App {
             held: None,
             reconnecting: None,
             watching: false,
+            following_party: None,
             paused_by_key: false,
             morgue: None,
             asked_for_character: false,
@@ -415,7 +421,16 @@ impl App {
     /// Applies an update from the host; returns what to do when it calls for a new character.
     pub fn apply_update(&mut self, update: Update) -> Result<Option<Intent>, ViewError> {
         let had_character = self.view.me.is_some();
-        let before = self.view.me.clone().map(|me| (me, self.view.pack.clone()));
+        let mut before = self.view.me.clone().map(|me| (me, self.view.pack.clone()));
+        if let Some(following) = &update.following {
+            // Another player's view (or our own again): nobody died in this switch.
+            before = None;
+            self.following_party = following.clone();
+            if let Some(name) = following {
+                self.screen = Screen::Game;
+                self.notice = Some(format!("{} {name}.", WATCHING_PARTY));
+            }
+        }
         let trade_ended = matches!(update.trade, Some(None));
         self.view.apply(update)?;
         Ok(self.settle(had_character, before, trade_ended))
@@ -480,6 +495,10 @@ impl App {
         before: Option<(SelfView, PackView)>,
         trade_ended: bool,
     ) -> Option<Intent> {
+        if self.following_party.is_some() {
+            // Watching after death: the player chooses when to make a new character.
+            return None;
+        }
         if self.watching {
             self.screen = match self.view.me {
                 Some(_) => Screen::Game,
@@ -648,7 +667,7 @@ impl App {
                     return self.quit();
                 }
                 self.screen = Screen::ChooseClass { selected: 0 };
-                None
+                (key.code == KeyCode::Char('w')).then_some(Intent::Follow(None))
             }
             Screen::ChooseClass { selected } => match key.code {
                 KeyCode::Up | KeyCode::Char('k') => {
@@ -664,6 +683,13 @@ impl App {
                     Some(Intent::CreateCharacter(class))
                 }
                 KeyCode::Enter => Some(Intent::CreateCharacter(Class::ALL[*selected])),
+                KeyCode::Char('w') if self.died => match &self.following_party {
+                    Some(_) => {
+                        self.screen = Screen::Game;
+                        None
+                    }
+                    None => Some(Intent::Follow(None)),
+                },
                 KeyCode::Char('Q') => self.quit(),
                 _ if ctrl_c => self.quit(),
                 _ => None,
@@ -676,6 +702,9 @@ impl App {
                 }
                 if self.watching {
                     return self.watcher_key(key, ctrl_c);
+                }
+                if self.following_party.is_some() {
+                    return self.follower_key(key, ctrl_c);
                 }
                 let command = self.keys.command_for(&key)?;
                 self.notice = None;
@@ -757,6 +786,29 @@ impl App {
             }
             _ => {
                 self.notice = Some(WATCHING_KEYS.into());
+                None
+            }
+        }
+    }
+
+    /// A key while watching the party after death: Tab follows the next player, Enter picks
+    /// a new character, `?` shows the keys, Q leaves; the rest says so.
+    fn follower_key(&mut self, key: KeyEvent, ctrl_c: bool) -> Option<Intent> {
+        match key.code {
+            KeyCode::Tab => Some(Intent::Follow(None)),
+            KeyCode::Enter => {
+                self.screen = Screen::ChooseClass { selected: 0 };
+                None
+            }
+            KeyCode::Char('Q') => self.quit(),
+            _ if ctrl_c => self.quit(),
+            _ if self.keys.command_for(&key) == Some(Command::Help) => {
+                self.overlay = Some(Overlay::Help);
+                None
+            }
+            _ => {
+                let name = self.following_party.clone().unwrap_or_default();
+                self.notice = Some(format!("{WATCHING_PARTY} {name}."));
                 None
             }
         }

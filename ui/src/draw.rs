@@ -51,7 +51,7 @@ fn draw_screens(frame: &mut Frame, app: &App) {
                 theme::hint(),
             ));
             lines.push(Line::styled(
-                "Press any key to choose a new character.",
+                "Press any key to choose a new character, or w to watch the party first.",
                 theme::title(),
             ));
             popup(frame, area, " You died ", lines, area.width.min(76));
@@ -321,7 +321,11 @@ fn draw_class_picker(frame: &mut Frame, area: Rect, selected: usize, died: bool)
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        "↑/↓ or 1–4 choose · Enter confirm · Q leave",
+        if died {
+            "↑/↓ or 1–4 choose · Enter confirm · w watch the party · Q leave"
+        } else {
+            "↑/↓ or 1–4 choose · Enter confirm · Q leave"
+        },
         theme::hint(),
     ));
     frame.render_widget(Paragraph::new(lines), inner);

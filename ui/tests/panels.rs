@@ -78,6 +78,17 @@ impl Game {
         }]);
     }
 
+    /// An ogre appears next to the mage and fights until the death screen shows.
+    fn killed_by_an_ogre(&mut self) {
+        let me = self.me();
+        self.world
+            .spawn_monster(1, MonsterKind::Ogre, Pos::new(me.x + 1, me.y))
+            .unwrap();
+        while !matches!(self.app.screen, Screen::Death(_)) {
+            self.tick(&[]);
+        }
+    }
+
     fn tick(&mut self, inputs: &[Input]) {
         self.world.handle_tick(inputs);
         self.sync();
@@ -719,13 +730,7 @@ mod screens {
             g.tick(&[Input::Trade { player: ME, trade }]);
             check(&format!("trade-{size}"), &screen_at(&g, w, h));
             let mut g = Game::new(ROOM);
-            let me = g.me();
-            g.world
-                .spawn_monster(1, MonsterKind::Ogre, Pos::new(me.x + 1, me.y))
-                .unwrap();
-            while !matches!(g.app.screen, Screen::Death(_)) {
-                g.tick(&[]);
-            }
+            g.killed_by_an_ogre();
             check(&format!("death-{size}"), &screen_at(&g, w, h));
         }
     }
@@ -782,6 +787,50 @@ mod screens {
         }
         assert!(
             matches!(&g.app.screen, Screen::Connecting { what } if what.contains("nobody to watch"))
+        );
+    }
+
+    /// After death, `w` asks the host to show the party; its view comes with the name of
+    /// the one followed; Tab asks for the next, Enter opens the class picker, which more of
+    /// that view does not close.
+    #[test]
+    fn after_death_w_watches_the_party_and_enter_picks_a_new_character() {
+        let mut g = game();
+        g.bob_joins();
+        g.killed_by_an_ogre();
+        assert_eq!(g.key(KeyCode::Char('w')), Some(Intent::Follow(None)));
+        // The host now polls Bob's view for this client, starting afresh.
+        let bobs_view = |g: &mut Game, first: bool| {
+            if first {
+                g.tracker.reset();
+            }
+            let out = g.tracker.poll(&g.world, BOB, &Default::default());
+            if let Some(mut update) = out.update {
+                if first {
+                    update.following = Some(Some("Bob".into()));
+                }
+                g.app.apply_update(update).unwrap();
+            }
+            if let Some(snapshot) = out.snapshot {
+                g.app.apply_snapshot(snapshot).unwrap();
+            }
+        };
+        g.world.handle_tick(&[]);
+        bobs_view(&mut g, true);
+        assert!(matches!(g.app.screen, Screen::Game));
+        assert_eq!(g.app.view.you().map(|m| m.name.as_str()), Some("Bob"));
+        check("watching-party-80x24", &screen_at(&g, 80, 24));
+        assert_eq!(g.key(KeyCode::Char('h')), None, "nothing acts");
+        assert!(g.app.notice.as_ref().unwrap().ends_with("Watching Bob."));
+        assert_eq!(g.key(KeyCode::Tab), Some(Intent::Follow(None)));
+        assert_eq!(g.key(KeyCode::Enter), None);
+        assert!(matches!(g.app.screen, Screen::ChooseClass { .. }));
+        g.world.handle_tick(&[]);
+        bobs_view(&mut g, false);
+        assert!(matches!(g.app.screen, Screen::ChooseClass { .. }));
+        assert_eq!(
+            g.key(KeyCode::Char('2')),
+            Some(Intent::CreateCharacter(Class::ALL[1]))
         );
     }
 
