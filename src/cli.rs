@@ -159,6 +159,10 @@ pub struct LeaderboardArgs {
     /// The central board (every host that syncs to --leaderboard-url) instead of this data dir's
     #[arg(long)]
     pub global: bool,
+    /// Play this replay (`brogue replay export`) and confirm each victory in it against the
+    /// proof this data dir's leaderboard recorded when it was won, or refuse it (exit 1)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["global", "json"])]
+    pub verify: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub central: CentralArgs,
 }
@@ -497,6 +501,17 @@ mod tests {
         };
         assert_eq!((e.world.as_str(), e.from, e.to), ("w", Some(5), Some(90)));
         assert!(Cli::try_parse_from(["brogue", "replay"]).is_err());
+        let cli = Cli::try_parse_from(["brogue", "leaderboard", "--verify", "won.brr"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Leaderboard(LeaderboardArgs {
+                verify: Some(_),
+                ..
+            }))
+        ));
+        assert!(
+            Cli::try_parse_from(["brogue", "leaderboard", "--verify", "w.brr", "--json"]).is_err()
+        );
         assert!(Cli::try_parse_from(["brogue", "replay", "export"]).is_err());
     }
 }

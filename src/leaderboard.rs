@@ -87,6 +87,9 @@ pub fn to_json(boards: &[Named]) -> serde_json::Value {
                         "best_crafted": r.best_crafted.as_ref().map(|(name, quality)| {
                             serde_json::json!({ "name": name, "quality": quality })
                         }),
+                        "proofs": r.proofs.iter().map(|(tick, state)| {
+                            serde_json::json!({ "tick": tick, "state": state.to_string() })
+                        }).collect::<Vec<_>>(),
                     })
                 })
                 .collect();
@@ -98,6 +101,81 @@ pub fn to_json(boards: &[Named]) -> serde_json::Value {
         })
         .collect();
     serde_json::json!({ "worlds": worlds })
+}
+
+/// `brogue leaderboard --verify FILE`: plays the replay, and confirms each victory in it
+/// against the proof this data dir's leaderboard recorded when it was won (the state hash
+/// right after its tick). Returns the lines to print; fails (refuses) unless every victory in
+/// the replay matches a recorded proof.
+pub fn verify(data_dir: &Path, file: &Path) -> eyre::Result<Vec<String>> {
+    let bytes =
+        std::fs::read(file).map_err(|e| eyre::eyre!("cannot read {}: {e}", file.display()))?;
+    let replay =
+        host::replay::Replay::decode(&bytes).map_err(|e| eyre::eyre!("{}: {e}", file.display()))?;
+    let world = replay.save.core.name.clone();
+    let mut lines = vec![if replay.from_birth() {
+        format!(
+            "replay: world {world} ticks 0..{}, from the world's birth",
+            replay.to
+        )
+    } else {
+        format!(
+            "replay: world {world} ticks {}..{}, from a saved world at tick {} (what came \
+             before is taken on trust)",
+            replay.start, replay.to, replay.start
+        )
+    }];
+    let won = replay
+        .victories()
+        .map_err(|e| eyre::eyre!("refused: {} does not replay here: {e}", file.display()))?;
+    eyre::ensure!(
+        !won.is_empty(),
+        "refused: {} shows no victory (ticks {}..{})",
+        file.display(),
+        replay.start,
+        replay.to
+    );
+    let recorded: std::collections::BTreeMap<u64, game::StateHash> =
+        if data_dir.join(store::FILE_NAME).exists() {
+            crate::check::open_save(data_dir, "`brogue leaderboard --verify`")?
+                .victory_proofs(&world)?
+                .into_iter()
+                .collect()
+        } else {
+            Default::default()
+        };
+    let mut refused = Vec::new();
+    for w in &won {
+        let v = &w.victory;
+        let what = format!(
+            "{} ({}) {}victory at tick {}: state {}",
+            v.name,
+            v.class.name(),
+            if v.pure { "pure " } else { "" },
+            v.tick.0,
+            w.state
+        );
+        match recorded.get(&v.tick.0) {
+            Some(proof) if *proof == w.state => {
+                lines.push(format!(
+                    "verified: {what}, as the leaderboard of {world} recorded"
+                ));
+            }
+            Some(proof) => refused.push(format!(
+                "{what}, but the leaderboard of {world} recorded state {proof}"
+            )),
+            None => refused.push(format!(
+                "{what}, but this data dir's leaderboard of {world} has no such victory"
+            )),
+        }
+    }
+    if !refused.is_empty() {
+        for line in &lines {
+            println!("{line}");
+        }
+        eyre::bail!("refused: {}", refused.join("; refused: "));
+    }
+    Ok(lines)
 }
 
 /// The table form.
@@ -154,4 +232,82 @@ pub fn to_boards(boards: Vec<Named>) -> Vec<ui::Board> {
                 .collect(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use game::floor::Floor;
+    use game::{Action, Class, Input, PlayerId, TickRate, World};
+    use host::replay::Replay;
+    use host::rig::Rig;
+    use host::{Checkpoint, Config};
+
+    const ADA: PlayerId = PlayerId([2; 32]);
+
+    /// A host where Ada, carrying the Heart, climbs out at once; its save in `dir`, and a
+    /// replay of it (from the saved world at tick 0) in `dir/won.brr`.
+    fn victory(dir: &Path) -> std::path::PathBuf {
+        let rows = ["#####", "#.<.#", "#####"];
+        let mut w =
+            World::with_first_floor("won", 3, TickRate::DEFAULT, Floor::from_ascii(1, &rows));
+        w.handle_tick(&[
+            Input::Connect {
+                player: ADA,
+                name: "Ada".into(),
+            },
+            Input::CreateCharacter {
+                player: ADA,
+                class: Class::Warrior,
+            },
+        ]);
+        assert!(w.give_heart(ADA));
+        let store = Store::open(&dir.join(store::FILE_NAME)).unwrap();
+        store.create_world(&Checkpoint::of(&w)).unwrap();
+        let mut rig = Rig::new(w, Config::new(PlayerId([1; 32])));
+        let (conn, _) = rig.arrive(ADA, Rig::hello("Ada", None)).unwrap();
+        rig.run_ticks(2);
+        rig.act(conn, Action::Ascend).unwrap();
+        rig.run_ticks(4);
+        assert_eq!(rig.host.world().economy().victories().len(), 1, "Ada won");
+        let entries = rig.entries();
+        assert_eq!(entries.iter().filter(|e| e.proof.is_some()).count(), 1);
+        store.append("won", &entries, false).unwrap();
+        let span = store.span("won", None, None).unwrap().unwrap();
+        let replay = Replay::record(span.checkpoint, span.journal, span.from, span.to, "t");
+        let file = dir.join("won.brr");
+        std::fs::write(&file, replay.unwrap().encode()).unwrap();
+        let rows = store.leaderboard("won").unwrap();
+        assert_eq!(rows[0].proofs.len(), 1, "the leaderboard carries the proof");
+        store.close().unwrap();
+        file
+    }
+
+    #[test]
+    fn a_replayed_victory_is_confirmed_against_the_recorded_proof_or_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = victory(dir.path());
+        let lines = verify(dir.path(), &file).unwrap();
+        assert!(
+            lines[0].contains("from a saved world at tick 1 (what came before"),
+            "{lines:?}"
+        );
+        assert!(
+            lines[1].starts_with("verified: Ada (Warrior) pure victory at tick ")
+                && lines[1].ends_with("as the leaderboard of won recorded"),
+            "{lines:?}"
+        );
+        // Another data dir's leaderboard has no such victory: refused.
+        let elsewhere = tempfile::tempdir().unwrap();
+        let err = verify(elsewhere.path(), &file).unwrap_err().to_string();
+        assert!(err.contains("has no such victory"), "{err}");
+        // A replay whose inputs were changed does not replay: refused.
+        let mut replay = Replay::decode(&std::fs::read(&file).unwrap()).unwrap();
+        replay
+            .journal
+            .retain(|(_, inputs)| !inputs.iter().any(|i| matches!(i, Input::Act { .. })));
+        std::fs::write(&file, replay.encode()).unwrap();
+        let err = verify(dir.path(), &file).unwrap_err().to_string();
+        assert!(err.starts_with("refused: "), "{err}");
+    }
 }

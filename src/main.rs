@@ -114,6 +114,12 @@ async fn run(cli: Cli) -> eyre::Result<()> {
         return replay(args, &data_dir, &cli, &config);
     }
     if let Some(Command::Leaderboard(args)) = &cli.command {
+        if let Some(file) = &args.verify {
+            for line in brogue::leaderboard::verify(&data_dir, file)? {
+                println!("{line}");
+            }
+            return Ok(());
+        }
         let boards = if args.global {
             let url = args.central.leaderboard_url.as_deref();
             let (boards, rejected) =

@@ -274,6 +274,7 @@ impl Host {
                 trades: vec![],
                 facts: vec![f],
                 unix: 2_000_000_000 + self.next,
+                proof: None,
             };
             self.saver.write(Persist::Journal(entry)).await;
             self.next += 1;

@@ -35,6 +35,24 @@ impl World {
         Some(id)
     }
 
+    /// Puts the Heart of the dungeon in `player`'s pack, generating the deepest floor where it
+    /// lies (fixtures and tools: a victory without the descent). `false` if it is not on the
+    /// ground there.
+    pub fn give_heart(&mut self, player: PlayerId) -> bool {
+        self.ensure_floor(crate::floor::DEEPEST_FLOOR);
+        let Some((crate::economy::Holder::Ground { depth, pos }, heart)) =
+            self.economy().heart().map(|(h, i)| (h, i.id))
+        else {
+            return false;
+        };
+        self.record(Entry::Moved {
+            from: crate::economy::Place::Ground { depth, pos },
+            to: crate::economy::Place::Pack(player),
+            stacks: vec![],
+            items: vec![heart],
+        })
+    }
+
     /// Records an economy entry for fixtures and tools (e.g. ore in a pack). `false` if invalid.
     pub fn grant(&mut self, entry: Entry) -> bool {
         self.record(entry)

@@ -994,12 +994,16 @@ impl Host {
         self.world.handle_tick(&inputs);
         let trades = self.world.take_trades();
         let facts = self.world.take_facts();
+        let won = facts
+            .iter()
+            .any(|f| matches!(f.kind, game::fact::FactKind::Victory { .. }));
         let entry = JournalEntry {
             tick,
             inputs,
             trades,
             facts,
             unix: self.last_unix,
+            proof: won.then(|| Box::new(self.world.state_hash())),
         };
         if self.sessions.is_empty() && entry.inputs.is_empty() && entry.facts.is_empty() {
             self.idle.push(entry);

@@ -27,6 +27,9 @@ pub struct JournalEntry {
     pub facts: Vec<Fact>,
     /// Wall-clock unix seconds when the tick ran (facts carry it; replays ignore it).
     pub unix: u64,
+    /// When the tick won a victory: the world's state hash after it. A replay that reaches the
+    /// same hash at that tick proves the victory (`brogue leaderboard --verify`).
+    pub proof: Option<Box<StateHash>>,
 }
 
 impl JournalEntry {

@@ -182,6 +182,45 @@ impl Replay {
     }
 }
 
+/// A victory a replay shows, with the state hash right after the tick that won it (what the
+/// host recorded as its proof).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Won {
+    pub victory: game::economy::Victory,
+    pub state: StateHash,
+}
+
+impl Replay {
+    /// Whether the replay starts where its world began (tick 0, exactly the world its name,
+    /// seed and rate make): then nothing before it is taken on trust.
+    pub fn from_birth(&self) -> bool {
+        let core = &self.save.core;
+        self.start == 0
+            && World::new(&core.name, core.seed, core.tick_rate).state_hash()
+                == self.save.state_hash()
+    }
+
+    /// Every victory won within the span, after checking that the whole span replays as
+    /// recorded.
+    pub fn victories(&self) -> Result<Vec<Won>, Divergence> {
+        self.check()?;
+        let mut play = Playback::new(self).map_err(Divergence::Start)?;
+        let mut seen = play.world().economy().victories().len();
+        let mut won = Vec::new();
+        while play.step() {
+            let all = play.world().economy().victories();
+            for victory in &all[seen.min(all.len())..] {
+                won.push(Won {
+                    victory: victory.clone(),
+                    state: play.world().state_hash(),
+                });
+            }
+            seen = all.len();
+        }
+        Ok(won)
+    }
+}
+
 /// A replay being played: the world at some tick of the span, stepped or sought.
 pub struct Playback<'a> {
     replay: &'a Replay,
@@ -289,6 +328,11 @@ mod tests {
     #[test]
     fn a_replay_round_trips_checks_and_seeks_to_the_same_state_as_playing_through() {
         let replay = recorded();
+        assert!(replay.from_birth(), "recorded from World::new at tick 0");
+        let mut reseeded = replay.clone();
+        reseeded.save.core.seed += 1;
+        assert!(!reseeded.from_birth());
+        assert_eq!(replay.victories(), Ok(Vec::new()));
         assert_eq!(replay.marks.len(), 11, "ticks 0, 20, … 200");
         let again = Replay::decode(&replay.encode()).unwrap();
         assert_eq!(again, replay);

@@ -271,10 +271,18 @@ impl Rig {
 
     /// The journal written so far, as (tick, inputs).
     pub fn journal(&self) -> Vec<(game::Tick, Vec<game::Input>)> {
+        self.entries()
+            .into_iter()
+            .map(|e| (e.tick, e.inputs))
+            .collect()
+    }
+
+    /// The journal entries written so far.
+    pub fn entries(&self) -> Vec<crate::JournalEntry> {
         self.written
             .iter()
             .filter_map(|p| match p {
-                Persist::Journal(e) => Some((e.tick, e.inputs.clone())),
+                Persist::Journal(e) => Some(e.clone()),
                 _ => None,
             })
             .collect()

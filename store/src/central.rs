@@ -542,6 +542,7 @@ fn board(facts: &[Signed]) -> Vec<LeaderRow> {
             name: String::new(),
             victories: 0,
             pure_victories: 0,
+            proofs: Vec::new(),
             deepest: 0,
             kills: 0,
             deaths: 0,

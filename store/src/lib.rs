@@ -31,7 +31,8 @@ use redb::{
 use serde::{Deserialize, Serialize};
 
 use schema::{
-    CHECKPOINTS, INVITES, JOURNAL, JOURNAL_END, META, OUTBOX, SCHEMA_KEY, SCHEMA_VERSION, TRADES,
+    CHECKPOINTS, INVITES, JOURNAL, JOURNAL_END, META, OUTBOX, PROOFS, SCHEMA_KEY, SCHEMA_VERSION,
+    TRADES,
 };
 
 /// The file name of the save inside a data dir.
@@ -110,6 +111,9 @@ pub struct LeaderRow {
     pub best_crafted: Option<(String, u16)>,
     /// The class of the latest victory, if any.
     pub last_victory_class: Option<Class>,
+    /// Each victory's tick and the state hash after it, as the host recorded it when the
+    /// victory was won (a replay reaching it proves the victory; empty for the central board).
+    pub proofs: Vec<(u64, StateHash)>,
 }
 
 /// A span of a world to replay: a checkpoint and the journal after it.
@@ -379,6 +383,7 @@ impl Store {
                 txn.open_table(TRADES)?;
                 txn.open_table(OUTBOX)?;
                 txn.open_table(INVITES)?;
+                txn.open_table(PROOFS)?;
                 Ok(())
             }),
         }
@@ -444,6 +449,7 @@ impl Store {
             let mut journal = txn.open_table(JOURNAL)?;
             let mut trades = txn.open_table(TRADES)?;
             let mut facts = txn.open_table(OUTBOX)?;
+            let mut proofs = txn.open_table(PROOFS)?;
             for entry in entries {
                 if entry.tick.0 != end {
                     let why = format!("tick {} follows a journal ending at {end}", entry.tick.0);
@@ -454,6 +460,9 @@ impl Store {
                 }
                 for trade in &entry.trades {
                     trades.insert((name, trade.id), encode(trade).as_slice())?;
+                }
+                if let Some(proof) = &entry.proof {
+                    proofs.insert((name, entry.tick.0), proof.0)?;
                 }
                 if outbox {
                     for (i, fact) in entry.facts.iter().enumerate() {
@@ -707,6 +716,8 @@ impl Store {
             return Ok(Vec::new());
         };
         let victories = world.economy().victories();
+        let proofs: std::collections::BTreeMap<u64, StateHash> =
+            self.victory_proofs(name)?.into_iter().collect();
         let mut rows: Vec<LeaderRow> = world
             .players()
             .map(|(id, player)| {
@@ -720,11 +731,35 @@ impl Store {
                     deaths: player.stats.deaths,
                     best_crafted: player.stats.best_crafted.clone(),
                     last_victory_class: wins.last().map(|v| v.class),
+                    proofs: wins
+                        .iter()
+                        .filter_map(|v| Some((v.tick.0, *proofs.get(&v.tick.0)?)))
+                        .collect(),
                 }
             })
             .collect();
         rank(&mut rows);
         Ok(rows)
+    }
+
+    /// The victory proofs of world `name`: (tick, state hash after it), oldest first.
+    pub fn victory_proofs(&self, name: &str) -> Result<Vec<(u64, StateHash)>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+        let table = match txn.open_table(PROOFS) {
+            Ok(table) => table,
+            // A file made before proofs existed.
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(self.fail(e)),
+        };
+        let rows = table
+            .range((name, 0)..=(name, u64::MAX))
+            .map_err(|e| self.fail(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (key, value) = row.map_err(|e| self.fail(e))?;
+            out.push((key.value().1, StateHash(value.value())));
+        }
+        Ok(out)
     }
 
     /// Where world `name`'s durable journal ends (exclusive): the tick it resumes at.

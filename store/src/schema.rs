@@ -26,5 +26,8 @@ pub const TRADES: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("tr
 pub const OUTBOX: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("outbox");
 /// world → postcard of the invite secrets the host issued for it.
 pub const INVITES: TableDefinition<&str, &[u8]> = TableDefinition::new("invites");
+/// (world, tick) → the state hash after a tick that won a victory: what a replay must reach
+/// to prove it. Added within schema 3: a file without the table has no proofs yet.
+pub const PROOFS: TableDefinition<(&str, u64), [u8; 32]> = TableDefinition::new("proofs");
 
 pub const SCHEMA_KEY: &str = "schema_version";
