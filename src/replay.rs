@@ -118,6 +118,8 @@ pub struct Viewer<'a> {
     paused: bool,
     /// Digits typed toward a tick to seek to.
     typed: String,
+    /// What the state hashes said: the end matched the file's, or where they parted.
+    pub verdict: Option<String>,
 }
 
 impl<'a> Viewer<'a> {
@@ -162,6 +164,7 @@ impl<'a> Viewer<'a> {
             speed: 2,
             paused: false,
             typed: String::new(),
+            verdict: None,
         };
         viewer.refollow();
         Ok(viewer)
@@ -179,13 +182,32 @@ impl<'a> Viewer<'a> {
             self.status();
             return false;
         }
+        self.compare();
         self.sync();
         true
+    }
+
+    /// At a tick the file holds a state hash for, compares this build's.
+    fn compare(&mut self) {
+        let tick = self.tick();
+        let marks = &self.replay.marks;
+        let Ok(i) = marks.binary_search_by_key(&tick, |(t, _)| *t) else {
+            return;
+        };
+        let here = self.play.world().state_hash();
+        if here != marks[i].1 {
+            self.verdict = Some(format!(
+                "DIVERGED by tick {tick}: this build does not play the file as it was made"
+            ));
+        } else if tick == self.replay.to && self.verdict.is_none() {
+            self.verdict = Some("the end state matches the file's".into());
+        }
     }
 
     /// Goes to `tick` and shows it afresh.
     pub fn seek(&mut self, tick: u64) {
         self.play.seek(tick.max(self.replay.from));
+        self.compare();
         self.refollow();
     }
 
@@ -309,9 +331,12 @@ impl<'a> Viewer<'a> {
         } else {
             format!(" · go to tick {}_", self.typed)
         };
+        let tail = match &self.verdict {
+            Some(verdict) => format!("; {verdict}."),
+            None => ". Keys: Space + - ← → Tab q".to_owned(),
+        };
         self.app.notice = Some(format!(
-            "Replay {}/{} tick {} ×{speed} {state}, following {name}{typed}. Keys: Space + - ← → \
-             Tab q",
+            "Replay {}/{} tick {} ×{speed} {state}, following {name}{typed}{tail}",
             clock(self.tick().saturating_sub(self.replay.from), rate),
             clock(self.replay.to - self.replay.from, rate),
             self.tick(),
@@ -434,10 +459,33 @@ mod tests {
                 .unwrap()
                 .contains("×2 paused, following Ada")
         );
+        assert_eq!(v.verdict, None);
         v.key(KeyCode::End);
         assert_eq!(v.tick(), 400);
         assert!(!v.step());
+        assert_eq!(
+            v.verdict.as_deref(),
+            Some("the end state matches the file's")
+        );
+        assert!(
+            v.app
+                .notice
+                .as_ref()
+                .unwrap()
+                .ends_with("matches the file's.")
+        );
         assert!(!v.key(KeyCode::Char('q')));
+    }
+
+    #[test]
+    fn a_file_this_build_plays_otherwise_says_so_on_screen() {
+        let mut replay = film();
+        let last = replay.marks.len() - 1;
+        replay.marks[last].1 = game::StateHash([0; 32]);
+        let mut v = Viewer::new(&replay, None).unwrap();
+        v.key(KeyCode::End);
+        let verdict = v.verdict.clone().unwrap();
+        assert!(verdict.starts_with("DIVERGED by tick 400"), "{verdict}");
     }
 
     #[test]
