@@ -140,3 +140,27 @@ fn a_hosted_game_replays_to_the_state_its_save_holds() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("damaged"), "{}", stderr(&out));
 }
+
+/// `tests/data/bots-release.brr` was made by a release build (three bots for six seconds on
+/// `brogue host --world film --seed 21`, then `brogue replay export --world film`); this build
+/// (a debug one under `cargo test`) must play it to the state it recorded. After a deliberate
+/// rule change, make it again the same way with `cargo build --release`.
+#[test]
+fn a_replay_made_by_a_release_build_plays_the_same_in_this_build() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bots-release.brr");
+    let replay = Replay::decode(&std::fs::read(&file).unwrap()).unwrap();
+    let inputs: usize = replay.journal.iter().map(|(_, i)| i.len()).sum();
+    assert!(inputs > 20, "the bots played ({inputs} inputs)");
+    let dir = tempfile::tempdir().unwrap();
+    let out = check(dir.path(), &file);
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "replay: ok tick {} state {}\n",
+            replay.to,
+            replay.end_hash().unwrap()
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
