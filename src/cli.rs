@@ -250,6 +250,9 @@ pub struct HostArgs {
     /// Let nobody watch
     #[arg(long, conflicts_with = "max_spectators")]
     pub no_spectators: bool,
+    /// Let spectators chat (their lines read "NAME (watching)")
+    #[arg(long, conflicts_with = "no_spectators")]
+    pub spectators_chat: bool,
     #[command(flatten)]
     pub central: CentralArgs,
     #[command(flatten)]

@@ -51,6 +51,8 @@ pub struct HostOptions {
     pub reach: ReachOptions,
     /// Most spectators at once (0: nobody may watch).
     pub max_spectators: u16,
+    /// Spectators may chat.
+    pub spectators_chat: bool,
 }
 
 /// New keys one invite code admits unless told otherwise.
@@ -82,6 +84,7 @@ impl HostOptions {
             max_new_per_code: MAX_NEW_PER_CODE,
             reach: ReachOptions::default(),
             max_spectators: MAX_SPECTATORS,
+            spectators_chat: false,
         }
     }
 }
@@ -169,6 +172,7 @@ impl Hosting {
             checkpoint_every: CHECKPOINT_EVERY,
             max_new_per_code: options.max_new_per_code,
             max_spectators: options.max_spectators,
+            spectators_chat: options.spectators_chat,
             ..Config::new(identity.id())
         };
         let secrets = if options.invites {

@@ -166,6 +166,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             public: Vec::new(),
         },
         max_spectators: brogue::hosting::MAX_SPECTATORS,
+        spectators_chat: false,
     };
     let appearance = appearance(&cli, &config);
     let player = |name: Option<String>, class: Option<game::Class>| Player {
@@ -207,6 +208,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                 } else {
                     args.max_spectators
                 },
+                spectators_chat: args.spectators_chat,
                 invites: true,
                 lan: (args.lan || args.lan_open).then(|| LanOptions {
                     open: args.lan_open,

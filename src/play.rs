@@ -429,6 +429,7 @@ impl Game {
             spectators: Vec::new(),
         });
         self.app.watching = watching;
+        self.app.may_chat = joined.welcome.may_chat;
         self.joined = Some(joined);
         if let Role::Watch { follow: Some(name) } = role {
             self.send(ClientMsg::Follow { name: Some(name) }).await;

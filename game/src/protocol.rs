@@ -29,7 +29,7 @@ use crate::ore::OreClass;
 use crate::world::{Action, TradeInput};
 
 /// Bumped on every incompatible change to these types.
-pub const PROTOCOL_VERSION: u32 = 8;
+pub const PROTOCOL_VERSION: u32 = 9;
 /// The ALPN for this protocol version.
 pub const ALPN: &[u8] = b"brogue/3";
 /// The version-agnostic ALPN every version keeps forever: on it the host only reads a
@@ -134,6 +134,8 @@ pub struct Welcome {
     /// True when this key had joined this world before.
     pub returning: bool,
     pub tick_rate: u8,
+    /// Whether this session may chat (players always; spectators when the host lets them).
+    pub may_chat: bool,
 }
 
 /// Why a host turned a player away.

@@ -111,6 +111,7 @@ impl Recording {
                     None => raw(input),
                 },
                 Input::Chat { .. }
+                | Input::WatcherChat { .. }
                 | Input::Trade { .. }
                 | Input::SetTickRate(_)
                 | Input::Forget { .. } => raw(input),

@@ -105,6 +105,9 @@ pub enum Input {
     /// `--tick-rate`). Timers already running keep their tick counts; durations computed from
     /// now on use the new rate.
     SetTickRate(TickRate),
+    /// A chat line from someone watching (not a player of this world), where the host lets
+    /// spectators chat; shown as "NAME (watching)".
+    WatcherChat { name: String, text: String },
 }
 
 /// What a player does about trading.
@@ -623,7 +626,21 @@ impl World {
                         p.queued = Some((*seq, action.get().clone()));
                     }
                 }
-                Input::Chat { player, text } => self.chat_line(*player, text),
+                Input::Chat { player, text } => {
+                    let name = self
+                        .core
+                        .players
+                        .get(player)
+                        .filter(|p| p.connected)
+                        .map(|p| p.name.clone());
+                    if let Some(name) = name {
+                        self.chat_line(name, text);
+                    }
+                }
+                Input::WatcherChat { name, text } => {
+                    let name = sanitize(name, MAX_NAME_CHARS);
+                    self.chat_line(format!("{name} (watching)"), text);
+                }
                 Input::Trade { player, trade } => self.handle_trade(*player, trade.get()),
                 Input::SetTickRate(rate) => self.core.tick_rate = *rate,
                 Input::Forget { player } => self.forget(*player),
@@ -744,15 +761,11 @@ impl World {
         self.emit(Scope::Everyone, EventKind::EnteredDungeon { name, class });
     }
 
-    fn chat_line(&mut self, id: PlayerId, text: &str) {
-        let Some(player) = self.core.players.get(&id).filter(|p| p.connected) else {
-            return;
-        };
+    fn chat_line(&mut self, name: String, text: &str) {
         let text = sanitize(text, MAX_CHAT_CHARS);
         if text.is_empty() {
             return;
         }
-        let name = player.name.clone();
         if self.core.chat.len() == CHAT_LINES {
             self.core.chat.pop_front();
         }

@@ -79,6 +79,8 @@ pub struct Config {
     /// Most spectators at once (`--max-spectators`; 0: `--no-spectators`). They take no
     /// player slot.
     pub max_spectators: u16,
+    /// Spectators may chat (`--spectators-chat`): their lines read "NAME (watching)".
+    pub spectators_chat: bool,
 }
 
 /// New players one code admits at once (a default game's worth of friends arriving together);
@@ -101,6 +103,7 @@ impl Config {
             max_new_per_code: 16,
             idle_yield_after: Duration::from_secs(10 * 60),
             max_spectators: 8,
+            spectators_chat: false,
         }
     }
 }
@@ -381,6 +384,7 @@ impl Host {
             player,
             returning,
             tick_rate: self.config.tick_rate.hz(),
+            may_chat: true,
         })
     }
 
@@ -429,6 +433,7 @@ impl Host {
             player: key,
             returning: false,
             tick_rate: self.config.tick_rate.hz(),
+            may_chat: self.config.spectators_chat,
         })
     }
 
@@ -739,6 +744,11 @@ impl Host {
                     "Hello is only allowed as the first message",
                 );
                 Err(Rejected::SecondHello)
+            }
+            ClientMsg::Chat { text } if self.config.spectators_chat => {
+                let name = w.name.clone();
+                self.inputs.push(Input::WatcherChat { name, text });
+                Ok(())
             }
             ClientMsg::Act { .. }
             | ClientMsg::CreateCharacter { .. }

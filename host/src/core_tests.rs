@@ -848,6 +848,37 @@ fn a_spectator_cannot_act_chat_or_trade_and_each_try_is_counted() {
 }
 
 #[test]
+fn a_host_that_lets_spectators_chat_shows_their_lines_as_watching() {
+    let mut config = Config::new(HOST);
+    config.spectators_chat = true;
+    let mut rig = Rig::new(world(), config);
+    let ada = rig.join(ADA, "Ada", Class::Warrior);
+    let (sam, welcome) = rig.arrive(key(10), watching("Sam", rig.secret())).unwrap();
+    assert!(welcome.may_chat);
+    rig.send(
+        sam,
+        ClientMsg::Chat {
+            text: "go left".into(),
+        },
+    )
+    .unwrap();
+    rig.run_ticks(2);
+    let line = |rig: &Rig, conn| {
+        rig.client(conn).view.log.iter().any(|l| {
+            matches!(&l.event, game::event::EventKind::Chat { name, text }
+                if name == "Sam (watching)" && text == "go left")
+        })
+    };
+    assert!(line(&rig, ada), "the player reads it");
+    assert!(line(&rig, sam), "and so does the spectator");
+    assert!(
+        rig.host.world().player(&key(10)).is_none(),
+        "still not in the world"
+    );
+    assert_eq!(rig.host.spectator_refusals(), 0);
+}
+
+#[test]
 fn spectators_need_a_code_a_place_and_a_host_that_allows_them() {
     let mut config = Config::new(HOST);
     config.max_spectators = 1;

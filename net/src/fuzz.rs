@@ -249,6 +249,7 @@ fn frame_seeds() -> Vec<(&'static str, Vec<u8>)> {
             player: game::PlayerId([1; 32]),
             returning: false,
             tick_rate: 20,
+            may_chat: true,
         }),
         HostMsg::Status(HostStatus::CannotSave {
             reason: "disk full".into(),

@@ -54,6 +54,7 @@ fn start_host_with_lanes(
                     player: pending.player,
                     returning: false,
                     tick_rate: 20,
+                    may_chat: true,
                 };
                 let Ok(peer) = pending.welcome(welcome).await else {
                     return;

@@ -240,6 +240,8 @@ pub struct App {
     pub watching: bool,
     /// After death, the player the view follows (until a new character is made).
     pub following_party: Option<String>,
+    /// The host takes chat from this session (players always; spectators if it lets them).
+    pub may_chat: bool,
     /// A morgue file's text for the runtime to write.
     morgue: Option<String>,
     asked_for_character: bool,
@@ -272,6 +274,7 @@ impl App {
             reconnecting: None,
             watching: false,
             following_party: None,
+            may_chat: true,
             paused_by_key: false,
             morgue: None,
             asked_for_character: false,
@@ -780,12 +783,16 @@ impl App {
             KeyCode::Tab => Some(Intent::Follow(None)),
             KeyCode::Char('q') | KeyCode::Char('Q') | KeyCode::Esc => Some(Intent::Leave),
             _ if ctrl_c => Some(Intent::Leave),
+            _ if self.may_chat && self.keys.command_for(&key) == Some(Command::Chat) => {
+                self.open(Panel::Chat(Input::default()))
+            }
             _ if self.keys.command_for(&key) == Some(Command::Help) => {
                 self.overlay = Some(Overlay::Help);
                 None
             }
             _ => {
-                self.notice = Some(WATCHING_KEYS.into());
+                let chat = if self.may_chat { " Enter chats." } else { "" };
+                self.notice = Some(format!("{WATCHING_KEYS}{chat}"));
                 None
             }
         }

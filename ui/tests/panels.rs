@@ -764,6 +764,10 @@ mod screens {
         g.app.session.spectators = Vec::new();
         g.sync();
         check("watching-80x24", &screen_at(&g, 80, 24));
+        // This host does not let spectators chat.
+        g.app.may_chat = false;
+        assert_eq!(g.key(KeyCode::Enter), None);
+        assert!(g.app.panel.is_none());
         assert_eq!(g.key(KeyCode::Tab), Some(Intent::Follow(None)));
         for c in ['h', 'x', '1', 'g', '>', 'i'] {
             assert_eq!(g.key(KeyCode::Char(c)), None, "{c}");
@@ -774,6 +778,13 @@ mod screens {
         assert!(g.app.overlay.is_some());
         g.key(KeyCode::Esc);
         assert_eq!(g.key(KeyCode::Char('q')), Some(Intent::Leave));
+        // One that does: Enter opens the chat line.
+        g.app.may_chat = true;
+        g.key(KeyCode::Char('x'));
+        assert!(g.app.notice.as_ref().unwrap().ends_with("Enter chats."));
+        g.key(KeyCode::Enter);
+        g.keys("hello");
+        assert_eq!(g.key(KeyCode::Enter), Some(Intent::Chat("hello".into())));
         // The one followed dies and nobody else is there.
         let me = g.me();
         g.world
