@@ -670,7 +670,9 @@ impl App {
                     return self.quit();
                 }
                 self.screen = Screen::ChooseClass { selected: 0 };
-                (key.code == KeyCode::Char('w')).then_some(Intent::Follow(None))
+                // Watch the others until a new character is chosen (the host ignores this when
+                // nobody is there to follow, and the class picker stays).
+                Some(Intent::Follow(None))
             }
             Screen::ChooseClass { selected } => match key.code {
                 KeyCode::Up | KeyCode::Char('k') => {
@@ -1251,7 +1253,11 @@ mod tests {
         assert_eq!(app.apply_update(dead).unwrap(), None);
         assert!(matches!(app.screen, Screen::Death(_)));
         assert!(app.died());
-        assert_eq!(app.handle_key(key(KeyCode::Enter)), None);
+        // Going on asks to watch the others (the host answers only if anyone is there).
+        assert_eq!(
+            app.handle_key(key(KeyCode::Enter)),
+            Some(Intent::Follow(None))
+        );
         assert!(matches!(app.screen, Screen::ChooseClass { .. }));
         assert_eq!(
             app.handle_key(key(KeyCode::Char('4'))),

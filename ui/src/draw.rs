@@ -51,7 +51,7 @@ fn draw_screens(frame: &mut Frame, app: &App) {
                 theme::hint(),
             ));
             lines.push(Line::styled(
-                "Press any key to choose a new character, or w to watch the party first.",
+                "Press any key; you watch the others, if any, until you choose anew.",
                 theme::title(),
             ));
             popup(frame, area, " You died ", lines, area.width.min(76));

@@ -809,7 +809,9 @@ mod screens {
         let mut g = game();
         g.bob_joins();
         g.killed_by_an_ogre();
-        assert_eq!(g.key(KeyCode::Char('w')), Some(Intent::Follow(None)));
+        // Any key goes on to the class picker and asks to watch the others.
+        assert_eq!(g.key(KeyCode::Char('z')), Some(Intent::Follow(None)));
+        assert!(matches!(g.app.screen, Screen::ChooseClass { .. }));
         // The host now polls Bob's view for this client, starting afresh.
         let bobs_view = |g: &mut Game, first: bool| {
             if first {

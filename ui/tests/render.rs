@@ -243,7 +243,7 @@ fn death_says_who_killed_you_and_then_the_class_picker_says_you_died() {
             "Dropped: nothing.",
             "",
             "Your vault remains. A morgue file is in your data dir (morgue/).",
-            "Press any key to choose a new character, or w to watch the party first.",
+            "Press any key; you watch the others, if any, until you choose anew.",
         ]
     );
     let morgue = app.take_morgue().expect("a morgue file to write");
