@@ -43,7 +43,6 @@ async fn main() {
             trades: vec![],
             facts: vec![fact],
             unix: 2_000_000_000,
-            proof: None,
         };
         saver.write(Persist::Journal(entry)).await;
     }

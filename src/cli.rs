@@ -160,8 +160,9 @@ pub struct LeaderboardArgs {
     #[arg(long)]
     pub global: bool,
     /// Play this replay (`brogue replay export`) and confirm each victory in it against the
-    /// proof this data dir's leaderboard recorded when it was won, or refuse it (exit 1)
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["global", "json"])]
+    /// proof this data dir's leaderboard (with --global: any host's board on the central
+    /// leaderboard) recorded when it was won, or refuse it (exit 1)
+    #[arg(long, value_name = "FILE", conflicts_with = "json")]
     pub verify: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub central: CentralArgs,

@@ -103,11 +103,19 @@ pub fn to_json(boards: &[Named]) -> serde_json::Value {
     serde_json::json!({ "worlds": worlds })
 }
 
-/// `brogue leaderboard --verify FILE`: plays the replay, and confirms each victory in it
-/// against the proof this data dir's leaderboard recorded when it was won (the state hash
-/// right after its tick). Returns the lines to print; fails (refuses) unless every victory in
-/// the replay matches a recorded proof.
-pub fn verify(data_dir: &Path, file: &Path) -> eyre::Result<Vec<String>> {
+/// Proofs recorded for victories of one world: tick → (whose board, state hash after it).
+type Recorded = std::collections::BTreeMap<u64, Vec<(String, game::StateHash)>>;
+
+/// `brogue leaderboard --verify FILE [--global]`: plays the replay, and confirms each victory
+/// in it against the proof a leaderboard recorded when it was won (the state hash right after
+/// its tick): this data dir's, or with `global` any host's board on the central leaderboard.
+/// Returns the lines to print; fails (refuses) unless every victory in the replay matches a
+/// recorded proof.
+pub async fn verify(
+    data_dir: &Path,
+    file: &Path,
+    global: Option<Option<&str>>,
+) -> eyre::Result<Vec<String>> {
     let bytes =
         std::fs::read(file).map_err(|e| eyre::eyre!("cannot read {}: {e}", file.display()))?;
     let replay =
@@ -135,15 +143,36 @@ pub fn verify(data_dir: &Path, file: &Path) -> eyre::Result<Vec<String>> {
         replay.start,
         replay.to
     );
-    let recorded: std::collections::BTreeMap<u64, game::StateHash> =
-        if data_dir.join(store::FILE_NAME).exists() {
-            crate::check::open_save(data_dir, "`brogue leaderboard --verify`")?
-                .victory_proofs(&world)?
-                .into_iter()
-                .collect()
-        } else {
-            Default::default()
-        };
+    let mut recorded = Recorded::new();
+    let mut add = |whose: &str, proofs: &mut dyn Iterator<Item = (u64, game::StateHash)>| {
+        for (tick, state) in proofs {
+            recorded
+                .entry(tick)
+                .or_default()
+                .push((whose.to_owned(), state));
+        }
+    };
+    let nowhere = match global {
+        Some(url) => {
+            let (boards, _) = self::global(url, Some(&world)).await?;
+            for b in boards {
+                let whose = format!(
+                    "host {}'s board of {world} on the central leaderboard",
+                    b.host.unwrap_or_default()
+                );
+                add(&whose, &mut b.rows.into_iter().flat_map(|r| r.proofs));
+            }
+            format!("no host's board of {world} on the central leaderboard has such a victory")
+        }
+        None => {
+            if data_dir.join(store::FILE_NAME).exists() {
+                let store = crate::check::open_save(data_dir, "`brogue leaderboard --verify`")?;
+                let whose = format!("the leaderboard of {world}");
+                add(&whose, &mut store.victory_proofs(&world)?.into_iter());
+            }
+            format!("this data dir's leaderboard of {world} has no such victory")
+        }
+    };
     let mut refused = Vec::new();
     for w in &won {
         let v = &w.victory;
@@ -155,18 +184,15 @@ pub fn verify(data_dir: &Path, file: &Path) -> eyre::Result<Vec<String>> {
             v.tick.0,
             w.state
         );
-        match recorded.get(&v.tick.0) {
-            Some(proof) if *proof == w.state => {
-                lines.push(format!(
-                    "verified: {what}, as the leaderboard of {world} recorded"
-                ));
-            }
-            Some(proof) => refused.push(format!(
-                "{what}, but the leaderboard of {world} recorded state {proof}"
-            )),
-            None => refused.push(format!(
-                "{what}, but this data dir's leaderboard of {world} has no such victory"
-            )),
+        let proofs = recorded.get(&v.tick.0).map(Vec::as_slice).unwrap_or(&[]);
+        match proofs.iter().find(|(_, proof)| *proof == w.state) {
+            Some((whose, _)) => lines.push(format!("verified: {what}, as {whose} recorded")),
+            None => match proofs.first() {
+                Some((whose, proof)) => {
+                    refused.push(format!("{what}, but {whose} recorded state {proof}"))
+                }
+                None => refused.push(format!("{what}, but {nowhere}")),
+            },
         }
     }
     if !refused.is_empty() {
@@ -237,41 +263,18 @@ pub fn to_boards(boards: Vec<Named>) -> Vec<ui::Board> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use game::floor::Floor;
-    use game::{Action, Class, Input, PlayerId, TickRate, World};
+    use game::Input;
     use host::replay::Replay;
-    use host::rig::Rig;
-    use host::{Checkpoint, Config};
 
-    const ADA: PlayerId = PlayerId([2; 32]);
-
-    /// A host where Ada, carrying the Heart, climbs out at once; its save in `dir`, and a
-    /// replay of it (from the saved world at tick 0) in `dir/won.brr`.
+    /// Ada's won game (`host::rig::victory_run`) saved in `dir`, and a replay of it (from the
+    /// saved world at tick 1) in `dir/won.brr`.
     fn victory(dir: &Path) -> std::path::PathBuf {
-        let rows = ["#####", "#.<.#", "#####"];
-        let mut w =
-            World::with_first_floor("won", 3, TickRate::DEFAULT, Floor::from_ascii(1, &rows));
-        w.handle_tick(&[
-            Input::Connect {
-                player: ADA,
-                name: "Ada".into(),
-            },
-            Input::CreateCharacter {
-                player: ADA,
-                class: Class::Warrior,
-            },
-        ]);
-        assert!(w.give_heart(ADA));
+        let (start, entries) = host::rig::victory_run();
         let store = Store::open(&dir.join(store::FILE_NAME)).unwrap();
-        store.create_world(&Checkpoint::of(&w)).unwrap();
-        let mut rig = Rig::new(w, Config::new(PlayerId([1; 32])));
-        let (conn, _) = rig.arrive(ADA, Rig::hello("Ada", None)).unwrap();
-        rig.run_ticks(2);
-        rig.act(conn, Action::Ascend).unwrap();
-        rig.run_ticks(4);
-        assert_eq!(rig.host.world().economy().victories().len(), 1, "Ada won");
-        let entries = rig.entries();
-        assert_eq!(entries.iter().filter(|e| e.proof.is_some()).count(), 1);
+        store.create_world(&start).unwrap();
+        let proofs = entries.iter().flat_map(|e| &e.facts);
+        let proofs = proofs.filter(|f| matches!(f.kind, game::fact::FactKind::Proof { .. }));
+        assert_eq!(proofs.count(), 1);
         store.append("won", &entries, false).unwrap();
         let span = store.span("won", None, None).unwrap().unwrap();
         let replay = Replay::record(span.checkpoint, span.journal, span.from, span.to, "t");
@@ -283,11 +286,11 @@ mod tests {
         file
     }
 
-    #[test]
-    fn a_replayed_victory_is_confirmed_against_the_recorded_proof_or_refused() {
+    #[tokio::test]
+    async fn a_replayed_victory_is_confirmed_against_the_recorded_proof_or_refused() {
         let dir = tempfile::tempdir().unwrap();
         let file = victory(dir.path());
-        let lines = verify(dir.path(), &file).unwrap();
+        let lines = verify(dir.path(), &file, None).await.unwrap();
         assert!(
             lines[0].contains("from a saved world at tick 1 (what came before"),
             "{lines:?}"
@@ -299,7 +302,8 @@ mod tests {
         );
         // Another data dir's leaderboard has no such victory: refused.
         let elsewhere = tempfile::tempdir().unwrap();
-        let err = verify(elsewhere.path(), &file).unwrap_err().to_string();
+        let err = verify(elsewhere.path(), &file, None).await.unwrap_err();
+        let err = err.to_string();
         assert!(err.contains("has no such victory"), "{err}");
         // A replay whose inputs were changed does not replay: refused.
         let mut replay = Replay::decode(&std::fs::read(&file).unwrap()).unwrap();
@@ -307,7 +311,10 @@ mod tests {
             .journal
             .retain(|(_, inputs)| !inputs.iter().any(|i| matches!(i, Input::Act { .. })));
         std::fs::write(&file, replay.encode()).unwrap();
-        let err = verify(dir.path(), &file).unwrap_err().to_string();
+        let err = verify(dir.path(), &file, None)
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("refused: "), "{err}");
     }
 }

@@ -115,7 +115,10 @@ async fn run(cli: Cli) -> eyre::Result<()> {
     }
     if let Some(Command::Leaderboard(args)) = &cli.command {
         if let Some(file) = &args.verify {
-            for line in brogue::leaderboard::verify(&data_dir, file)? {
+            let global = args
+                .global
+                .then_some(args.central.leaderboard_url.as_deref());
+            for line in brogue::leaderboard::verify(&data_dir, file, global).await? {
                 println!("{line}");
             }
             return Ok(());

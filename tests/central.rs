@@ -249,33 +249,42 @@ struct Host {
 
 impl Host {
     fn new(world: &str) -> Host {
+        Host::of(&Checkpoint::of(&World::new(world, 1, TickRate::DEFAULT)))
+    }
+
+    /// A host whose save holds the world `start`.
+    fn of(start: &Checkpoint) -> Host {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(store::FILE_NAME);
         let store = Store::open(&path).unwrap();
-        store
-            .create_world(&Checkpoint::of(&World::new(world, 1, TickRate::DEFAULT)))
-            .unwrap();
+        store.create_world(start).unwrap();
+        let world = start.save.core.name.clone();
         Host {
-            saver: Saver::start(store, path, world.into(), true),
+            saver: Saver::start(store, path, world.clone(), true),
             _dir: dir,
             identity: Arc::new(Identity::ephemeral()),
-            world: world.into(),
-            next: 0,
+            world,
+            next: start.tick.0,
         }
     }
 
     /// Journals `facts`, one tick each, and waits until they are durable.
     async fn record(&mut self, facts: Vec<Fact>) {
-        let last = self.next + facts.len() as u64 - 1;
-        for f in facts {
-            let entry = JournalEntry {
-                tick: Tick(self.next),
-                inputs: vec![],
-                trades: vec![],
-                facts: vec![f],
-                unix: 2_000_000_000 + self.next,
-                proof: None,
-            };
+        let entries = facts.into_iter().enumerate().map(|(i, f)| JournalEntry {
+            tick: Tick(self.next + i as u64),
+            inputs: vec![],
+            trades: vec![],
+            facts: vec![f],
+            unix: 2_000_000_000 + self.next + i as u64,
+        });
+        self.journal(entries.collect()).await;
+    }
+
+    /// Journals `entries` (from where the journal ends) and waits until they are durable.
+    async fn journal(&mut self, entries: Vec<JournalEntry>) {
+        let last = self.next + entries.len() as u64 - 1;
+        for entry in entries {
+            assert_eq!(entry.tick.0, self.next);
             self.saver.write(Persist::Journal(entry)).await;
             self.next += 1;
         }
@@ -671,4 +680,108 @@ async fn two_real_hosts_share_one_board_and_it_matches_their_own() {
         assert!(exit.success());
         drop(dir);
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_victory_carries_its_proof_to_the_central_board_and_a_replay_is_verified_there() {
+    let schema = schema_or_skip!("a_victory_carries_its_proof…");
+    let (start, entries) = host::rig::victory_run();
+    let mut host = Host::of(&start);
+    host.journal(entries.clone()).await;
+    let stop = CancellationToken::new();
+    let sync = host.sync(schema.central(PG), &stop);
+    host.drained(20).await;
+    stop.cancel();
+    sync.await.unwrap();
+    assert_eq!(schema.count("WHERE kind = 'proof'").await, 1);
+    let global = board(&schema).await;
+    assert_eq!(
+        global.rejected, 0,
+        "a proof is read, not taken for a forgery"
+    );
+    let ada = &global.boards[0].rows[0];
+    assert_eq!((ada.name.as_str(), ada.victories), ("Ada", 1));
+    let won = entries.iter().find(|e| {
+        e.facts
+            .iter()
+            .any(|f| matches!(f.kind, FactKind::Victory { .. }))
+    });
+    let won = won.unwrap();
+    assert_eq!(ada.proofs.len(), 1);
+    assert_eq!(
+        ada.proofs[0].0, won.tick.0,
+        "the proof is of the winning tick"
+    );
+
+    // A replay of the game is confirmed by the central board, naming the host.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("won.brr");
+    let to = host.next;
+    let journal = entries.into_iter().map(|e| (e.tick, e.inputs)).collect();
+    let replay = host::replay::Replay::record(start, journal, 0, to, "t").unwrap();
+    std::fs::write(&file, replay.encode()).unwrap();
+    let url = schema.url(PG);
+    let lines = brogue::leaderboard::verify(dir.path(), &file, Some(Some(&url)))
+        .await
+        .unwrap();
+    let fingerprint = brogue::join::fingerprint(&net::KeyPin::of(&host.identity.id()));
+    assert!(
+        lines[1].starts_with("verified: Ada (Warrior) pure victory at tick ")
+            && lines[1].ends_with(&format!(
+                "as host {fingerprint}'s board of won on the central leaderboard recorded"
+            )),
+        "{lines:?}"
+    );
+    // This data dir has no board: locally the same file is refused.
+    let err = brogue::leaderboard::verify(dir.path(), &file, None).await;
+    assert!(err.unwrap_err().to_string().contains("has no such victory"));
+    // A central board without it refuses it.
+    let empty = Schema::create().await.unwrap();
+    let err = brogue::leaderboard::verify(dir.path(), &file, Some(Some(&empty.url(PG)))).await;
+    let err = err.unwrap_err().to_string();
+    assert!(
+        err.contains("no host's board of won on the central leaderboard has such a victory"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_schema_1_board_is_raised_to_2_and_a_newer_one_is_refused_clearly() {
+    let schema = schema_or_skip!("a_schema_1_board_is_raised…");
+    let version = || async {
+        let sql = format!(
+            "SELECT value FROM {}.brogue_meta WHERE key = 'schema_version'",
+            schema.name
+        );
+        schema
+            .admin
+            .query_one(&sql, &[])
+            .await
+            .unwrap()
+            .get::<_, i64>(0)
+    };
+    let set = |v: i64| {
+        let sql = format!(
+            "UPDATE {}.brogue_meta SET value = {v} WHERE key = 'schema_version'",
+            schema.name
+        );
+        let admin = &schema.admin;
+        async move { admin.batch_execute(&sql).await.unwrap() }
+    };
+    drop(schema.central(PG).connect().await.unwrap());
+    assert_eq!(version().await, store::central::SCHEMA_VERSION);
+    set(1).await;
+    drop(schema.central(PG).connect().await.unwrap());
+    assert_eq!(
+        version().await,
+        2,
+        "schema 1 is raised: the tables are the same"
+    );
+    set(3).await;
+    let err = schema.central(PG).connect().await.unwrap_err().to_string();
+    assert!(
+        err.contains("has schema 3") && err.contains("update brogue"),
+        "{err}"
+    );
+    assert_eq!(version().await, 3, "a newer schema is left alone");
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::class::Class;
 use crate::ids::PlayerId;
 use crate::monster::MonsterKind;
+use crate::world::StateHash;
 
 /// One achievement of one player.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +34,10 @@ pub enum FactKind {
     BestCrafted { item: String, quality: u16 },
     /// A character died for good on `floor`, `run_ticks` after it was made.
     Death { floor: u8, run_ticks: u64 },
+    /// The world's state hash right after the tick of this player's victory; it follows the
+    /// `Victory` fact of the same tick. A replay that reaches this hash at that tick proves
+    /// the victory (`brogue leaderboard --verify`). The host adds it: only it sees a tick end.
+    Proof { state: StateHash },
 }
 
 impl FactKind {
@@ -45,6 +50,7 @@ impl FactKind {
             FactKind::Kill { .. } => "kill",
             FactKind::BestCrafted { .. } => "best_crafted",
             FactKind::Death { .. } => "death",
+            FactKind::Proof { .. } => "proof",
         }
     }
 }

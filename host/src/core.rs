@@ -1003,17 +1003,25 @@ impl Host {
         let inputs = std::mem::take(&mut self.inputs);
         self.world.handle_tick(&inputs);
         let trades = self.world.take_trades();
-        let facts = self.world.take_facts();
-        let won = facts
+        let mut facts = self.world.take_facts();
+        let won: Vec<game::fact::Fact> = facts
             .iter()
-            .any(|f| matches!(f.kind, game::fact::FactKind::Victory { .. }));
+            .filter(|f| matches!(f.kind, game::fact::FactKind::Victory { .. }))
+            .cloned()
+            .collect();
+        if !won.is_empty() {
+            let state = self.world.state_hash();
+            facts.extend(won.into_iter().map(|f| game::fact::Fact {
+                kind: game::fact::FactKind::Proof { state },
+                ..f
+            }));
+        }
         let entry = JournalEntry {
             tick,
             inputs,
             trades,
             facts,
             unix: self.last_unix,
-            proof: won.then(|| Box::new(self.world.state_hash())),
         };
         if self.sessions.is_empty() && entry.inputs.is_empty() && entry.facts.is_empty() {
             self.idle.push(entry);

@@ -23,13 +23,11 @@ pub struct JournalEntry {
     /// (a replay computes them again; the rows are for reading the history).
     pub trades: Vec<TradeRecord>,
     /// Leaderboard facts the tick recorded: kept in an outbox for a central leaderboard, in the
-    /// same transaction as the inputs, when the host syncs one.
+    /// same transaction as the inputs, when the host syncs one. A victory is followed by its
+    /// proof (`FactKind::Proof`), which the store also keeps locally.
     pub facts: Vec<Fact>,
     /// Wall-clock unix seconds when the tick ran (facts carry it; replays ignore it).
     pub unix: u64,
-    /// When the tick won a victory: the world's state hash after it. A replay that reaches the
-    /// same hash at that tick proves the victory (`brogue leaderboard --verify`).
-    pub proof: Option<Box<StateHash>>,
 }
 
 impl JournalEntry {

@@ -288,3 +288,33 @@ impl Rig {
             .collect()
     }
 }
+
+/// A short won game: on a one-room floor Ada, a warrior handed the Heart, climbs out at once.
+/// Returns the world before she arrives (whose journal starts there) and the journal entries
+/// of the host that ran it; the winning entry's facts hold her victory and its proof.
+pub fn victory_run() -> (crate::Checkpoint, Vec<crate::JournalEntry>) {
+    use game::{Action, Input, TickRate};
+    let ada = PlayerId([2; 32]);
+    let rows = ["#####", "#.<.#", "#####"];
+    let floor = game::floor::Floor::from_ascii(1, &rows);
+    let mut w = World::with_first_floor("won", 3, TickRate::DEFAULT, floor);
+    w.handle_tick(&[
+        Input::Connect {
+            player: ada,
+            name: "Ada".into(),
+        },
+        Input::CreateCharacter {
+            player: ada,
+            class: Class::Warrior,
+        },
+    ]);
+    assert!(w.give_heart(ada));
+    let start = crate::Checkpoint::of(&w);
+    let mut rig = Rig::new(w, Config::new(PlayerId([1; 32])));
+    let (conn, _) = rig.arrive(ada, Rig::hello("Ada", None)).unwrap();
+    rig.run_ticks(2);
+    rig.act(conn, Action::Ascend).unwrap();
+    rig.run_ticks(4);
+    assert_eq!(rig.host.world().economy().victories().len(), 1, "Ada won");
+    (start, rig.entries())
+}

@@ -26,8 +26,10 @@ use tokio_postgres::types::ToSql;
 
 use crate::{LeaderRow, OutboxFact};
 
-/// The central schema this brogue creates and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+/// The central schema this brogue creates and reads. 2: facts may be victory proofs
+/// (`FactKind::Proof`), which a brogue that reads schema 1 could not decode and would count
+/// as forged; the tables are the same.
+pub const SCHEMA_VERSION: i64 = 2;
 /// How long connecting (TCP, TLS, authentication, migration) may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one statement may take before the connection is given up.
@@ -348,6 +350,10 @@ impl Connection {
                     found: v,
                 });
             }
+            Some(1) => {
+                self.batch("UPDATE brogue_meta SET value = 2 WHERE key = 'schema_version'")
+                    .await?;
+            }
             Some(_) => {}
             None => {
                 self.batch(
@@ -373,7 +379,7 @@ impl Connection {
                          PRIMARY KEY (host_key, world, fact_id, signature)
                      );
                      CREATE INDEX brogue_facts_player ON brogue_facts (player);
-                     INSERT INTO brogue_meta (key, value) VALUES ('schema_version', 1);",
+                     INSERT INTO brogue_meta (key, value) VALUES ('schema_version', 2);",
                 )
                 .await?;
             }
@@ -564,6 +570,7 @@ fn board(facts: &[Signed]) -> Vec<LeaderRow> {
                 }
             }
             FactKind::Death { .. } => row.deaths += 1,
+            FactKind::Proof { state } => row.proofs.push((s.tick, *state)),
         }
     }
     let mut rows: Vec<LeaderRow> = rows.into_values().collect();

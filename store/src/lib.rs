@@ -461,8 +461,10 @@ impl Store {
                 for trade in &entry.trades {
                     trades.insert((name, trade.id), encode(trade).as_slice())?;
                 }
-                if let Some(proof) = &entry.proof {
-                    proofs.insert((name, entry.tick.0), proof.0)?;
+                for fact in &entry.facts {
+                    if let game::fact::FactKind::Proof { state } = fact.kind {
+                        proofs.insert((name, entry.tick.0), state.0)?;
+                    }
                 }
                 if outbox {
                     for (i, fact) in entry.facts.iter().enumerate() {

@@ -109,7 +109,6 @@ fn a_write_that_does_not_follow_the_journal_is_refused_whole() {
         trades: vec![],
         facts: vec![],
         unix: 0,
-        proof: None,
     };
     let err = store.append("w", &[entry(0), entry(2)], false).unwrap_err();
     assert!(matches!(err, StoreError::Refused { .. }), "{err}");
@@ -170,7 +169,6 @@ fn checkpoints_thin_out_to_one_per_ten_minutes_and_the_journal_stays_whole() {
         trades: Vec::new(),
         facts: Vec::new(),
         unix: 0,
-        proof: None,
     };
     let mut entries: Vec<JournalEntry> = (0..27_001).map(empty).collect();
     entries[3].inputs.push(Input::Connect {
@@ -422,7 +420,6 @@ fn the_leaderboard_ranks_players_by_victories_then_depth_and_trades_are_history_
         trades: vec![record.clone()],
         facts: vec![],
         unix: 0,
-        proof: None,
     };
     store.append("w", &[entry], false).unwrap();
     assert_eq!(store.trades("w").unwrap(), vec![record]);
@@ -445,7 +442,6 @@ fn facts_wait_in_the_outbox_only_when_asked_and_leave_once_confirmed() {
         trades: vec![],
         facts,
         unix: 2_000_000_000 + t,
-        proof: None,
     };
     store
         .append("w", &[entry(0, vec![fact("a")])], false)
