@@ -8,12 +8,13 @@
 type Seeds = Vec<(&'static str, Vec<u8>)>;
 
 fn main() -> std::io::Result<()> {
-    let targets: [(&str, Seeds); 5] = [
+    let targets: [(&str, Seeds); 6] = [
         ("core", host::fuzz::seeds()),
         ("invite", net::fuzz::seeds("invite")),
         ("frame", net::fuzz::seeds("frame")),
         ("txt", net::fuzz::seeds("txt")),
         ("view", ui::fuzz::seeds()),
+        ("replay", host::fuzz::replay_seeds()),
     ];
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
     for (target, seeds) in targets {

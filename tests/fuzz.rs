@@ -34,6 +34,11 @@ const TARGETS: &[Target] = &[
         seeds: || net::fuzz::seeds("txt"),
     },
     Target {
+        name: "replay",
+        run: host::fuzz::replay_body,
+        seeds: host::fuzz::replay_seeds,
+    },
+    Target {
         name: "view",
         run: ui::fuzz::host_messages,
         seeds: ui::fuzz::seeds,

@@ -82,6 +82,15 @@ impl<T> Grid<T> {
         &self.cells
     }
 
+    /// Whether the grid is whole: as many cells as its size says, and a size a floor can have.
+    pub fn is_whole(&self) -> bool {
+        self.width > 0
+            && self.height > 0
+            && self.width <= i16::MAX as u16
+            && self.height <= i16::MAX as u16
+            && self.cells.len() == usize::from(self.width) * usize::from(self.height)
+    }
+
     /// Every position in row-major order.
     pub fn positions(&self) -> impl Iterator<Item = Pos> + use<T> {
         let (w, h) = (self.width as i16, self.height as i16);
@@ -135,6 +144,43 @@ impl Floor {
     }
 
     /// The tile at `p`; outside the floor everything is wall.
+    /// What is wrong with a floor read from outside (a save or a replay file) that the rules
+    /// assume cannot happen: grids of the wrong size, stairs or monsters off the floor.
+    pub fn flaw(&self) -> Option<String> {
+        let depth = self.depth;
+        if !(1..=DEEPEST_FLOOR).contains(&depth) {
+            return Some(format!(
+                "floor {depth} is not between 1 and {DEEPEST_FLOOR}"
+            ));
+        }
+        if !self.tiles.is_whole()
+            || !self.remembered.is_whole()
+            || (self.tiles.width(), self.tiles.height())
+                != (self.remembered.width(), self.remembered.height())
+        {
+            return Some(format!("floor {depth}'s grids do not match its size"));
+        }
+        let off = |p: &Pos| !self.tiles.contains(*p);
+        if off(&self.stairs_up) || self.stairs_down.as_ref().is_some_and(off) {
+            return Some(format!("floor {depth}'s stairs are off the floor"));
+        }
+        let mut at = std::collections::BTreeSet::new();
+        for (id, m) in &self.monsters {
+            if m.id != *id || off(&m.pos) || off(&m.home) || !at.insert(m.pos) {
+                return Some(format!("floor {depth}'s monster {} is misplaced", id.0));
+            }
+        }
+        if self.traps.keys().any(off) {
+            return Some(format!("floor {depth} has a snare off the floor"));
+        }
+        None
+    }
+
+    /// Whether `p` is on the floor.
+    pub fn contains(&self, p: Pos) -> bool {
+        self.tiles.contains(p)
+    }
+
     pub fn tile(&self, p: Pos) -> Tile {
         self.tiles.get(p).copied().unwrap_or(Tile::Wall)
     }

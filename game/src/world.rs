@@ -331,6 +331,9 @@ pub enum LoadError {
     /// A character stands on a floor the save does not contain.
     #[error("the save has a character on floor {0}, but floor {0} is missing")]
     MissingFloor(u8),
+    /// Something the rules assume cannot happen (a damaged or made-up save).
+    #[error("the save is malformed: {0}")]
+    Malformed(String),
 }
 
 /// One persistent campaign.
@@ -441,12 +444,23 @@ impl World {
     /// Rebuilds a world from a complete save (a checkpoint: the core with its economy, and
     /// every floor ever generated).
     pub fn from_save(save: WorldSave) -> Result<World, LoadError> {
+        if let Some(flaw) = save.floors.iter().find_map(Floor::flaw) {
+            return Err(LoadError::Malformed(flaw));
+        }
+        let count = save.floors.len();
         let floors: BTreeMap<u8, Floor> = save.floors.into_iter().map(|f| (f.depth, f)).collect();
-        for player in save.core.players.values() {
-            if let Some(c) = &player.character
-                && !floors.contains_key(&c.depth)
-            {
-                return Err(LoadError::MissingFloor(c.depth));
+        if floors.len() != count {
+            return Err(LoadError::Malformed("a floor is there twice".into()));
+        }
+        for (id, player) in &save.core.players {
+            if let Some(c) = &player.character {
+                let floor = floors
+                    .get(&c.depth)
+                    .ok_or(LoadError::MissingFloor(c.depth))?;
+                if !floor.contains(c.pos) {
+                    let why = format!("{}'s character stands off floor {}", id.short(), c.depth);
+                    return Err(LoadError::Malformed(why));
+                }
             }
         }
         Ok(World::from_core(save.core, floors))

@@ -696,6 +696,39 @@ fn a_save_missing_a_floor_is_refused() {
 }
 
 #[test]
+fn a_malformed_save_is_refused_with_what_is_wrong() {
+    let fx = fixture(&["#####", "#@.g#", "#####"], W1);
+    let refused = |change: &dyn Fn(&mut WorldSave)| {
+        let mut save = fx.world.full_save();
+        change(&mut save);
+        match World::from_save(save) {
+            Err(LoadError::Malformed(why)) => why,
+            other => panic!("{other:?}"),
+        }
+    };
+    // What a fuzzed replay file found first: a floor whose grid has no cells.
+    let empty = crate::floor::Grid::new(0, 0, crate::tile::Tile::Wall);
+    let why = refused(&|s| s.floors[0] = Floor::new(1, empty.clone(), Pos::new(0, 0), None));
+    assert_eq!(why, "floor 1's grids do not match its size");
+    let why = refused(&|s| s.floors[0].stairs_up = Pos::new(99, 1));
+    assert_eq!(why, "floor 1's stairs are off the floor");
+    let why = refused(&|s| {
+        let m = s.floors[0].monsters.values_mut().next().unwrap();
+        m.pos = Pos::new(-1, 0);
+    });
+    assert!(why.ends_with("is misplaced"), "{why}");
+    let why = refused(&|s| s.floors.push(s.floors[0].clone()));
+    assert_eq!(why, "a floor is there twice");
+    let why = refused(&|s| {
+        let c = s.core.players.values_mut().next().unwrap();
+        c.character.as_mut().unwrap().pos = Pos::new(5, 9);
+    });
+    assert!(why.ends_with("'s character stands off floor 1"), "{why}");
+    let why = refused(&|s| s.floors[0].depth = 13);
+    assert_eq!(why, "floor 13 is not between 1 and 12");
+}
+
+#[test]
 fn leaderboard_facts_note_first_floors_deeper_floors_and_kills_once_each() {
     let me = pid(0);
     let mut world = World::new("facts", 3, RATE);

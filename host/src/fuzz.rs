@@ -284,3 +284,28 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         ),
     ]
 }
+
+/// A hostile replay file's unpacked body (`Replay::decode_body`): whatever decodes is played
+/// for a few ticks, as `brogue replay` would. Never panics.
+pub fn replay_body(data: &[u8]) {
+    let Ok(replay) = crate::replay::Replay::decode_body(data) else {
+        return;
+    };
+    if let Ok(mut play) = crate::replay::Playback::new(&replay) {
+        for _ in 0..20 {
+            if !play.step() {
+                break;
+            }
+        }
+    }
+}
+
+/// Seeds for `replay_body`: the body of a short real replay.
+pub fn replay_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let (start, entries) = crate::rig::victory_run();
+    let to = entries.last().map_or(start.tick.0, |e| e.tick.0 + 1);
+    let journal = entries.into_iter().map(|e| (e.tick, e.inputs)).collect();
+    let replay = crate::replay::Replay::record(start, journal, 0, to, "seed").expect("records");
+    let body = postcard::to_stdvec(&replay).expect("encodes");
+    vec![("won-game", body)]
+}

@@ -160,7 +160,12 @@ impl Replay {
         }
         let body = miniz_oxide::inflate::decompress_to_vec_with_limit(body, MAX_UNPACKED)
             .map_err(|e| ReplayFileError::Damaged(format!("it does not unpack ({e})")))?;
-        let replay: Replay = postcard::from_bytes(&body)
+        Replay::decode_body(&body)
+    }
+
+    /// Reads the unpacked body of a file (after the header and deflate).
+    pub fn decode_body(body: &[u8]) -> Result<Replay, ReplayFileError> {
+        let replay: Replay = postcard::from_bytes(body)
             .map_err(|e| ReplayFileError::Damaged(format!("it does not decode ({e})")))?;
         if replay.from < replay.start || replay.to < replay.from {
             return Err(ReplayFileError::Damaged(format!(
