@@ -20,6 +20,9 @@ pub const MARK_EVERY: u64 = 20;
 /// The most bytes a file may unpack to (a busy day of a world is far less): a hostile file
 /// cannot exhaust memory.
 const MAX_UNPACKED: usize = 1 << 30;
+/// The longest span a file may hold (about 58 days at 20 Hz): a forged end tick cannot keep a
+/// check playing empty ticks for years.
+pub const MAX_SPAN: u64 = 100_000_000;
 
 /// A span of a world: where it starts, and every input after.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,7 +170,10 @@ impl Replay {
     pub fn decode_body(body: &[u8]) -> Result<Replay, ReplayFileError> {
         let replay: Replay = postcard::from_bytes(body)
             .map_err(|e| ReplayFileError::Damaged(format!("it does not decode ({e})")))?;
-        if replay.from < replay.start || replay.to < replay.from {
+        if replay.from < replay.start
+            || replay.to < replay.from
+            || replay.to - replay.start > MAX_SPAN
+        {
             return Err(ReplayFileError::Damaged(format!(
                 "its span makes no sense (start {}, from {}, to {})",
                 replay.start, replay.from, replay.to
@@ -404,5 +410,9 @@ mod tests {
         twice.journal.insert(1, first);
         let err = Replay::decode(&twice.encode()).unwrap_err();
         assert!(err.to_string().contains("out of order"), "{err}");
+        let mut endless = recorded();
+        endless.to = u64::MAX;
+        let err = Replay::decode(&endless.encode()).unwrap_err();
+        assert!(err.to_string().contains("its span makes no sense"), "{err}");
     }
 }
