@@ -347,21 +347,11 @@ impl<'a> Viewer<'a> {
 /// The player after `after` (in id order, wrapping) who has a character now; any player when
 /// none has.
 fn next_player(world: &World, after: Option<PlayerId>) -> Option<PlayerId> {
-    let ids: Vec<PlayerId> = world
-        .players()
-        .filter(|(_, p)| p.character.is_some())
-        .map(|(id, _)| *id)
-        .collect();
-    let ids = if ids.is_empty() {
-        world.players().map(|(id, _)| *id).collect()
-    } else {
-        ids
-    };
-    let at = after.and_then(|a| ids.iter().position(|id| *id == a));
-    match at {
-        Some(i) => ids.get((i + 1) % ids.len()).copied(),
-        None => ids.first().copied(),
-    }
+    host::next_followed(world, after).or_else(|| {
+        let ids: Vec<PlayerId> = world.players().map(|(id, _)| *id).collect();
+        let at = after.and_then(|a| ids.iter().position(|id| *id == a));
+        ids.get(at.map_or(0, |i| (i + 1) % ids.len())).copied()
+    })
 }
 
 #[cfg(test)]

@@ -566,14 +566,10 @@ impl Host {
             }
         }
         s.last_input = now.mono;
-        match s.link.bucket.admit(now.mono) {
-            BucketVerdict::Take => {}
-            BucketVerdict::Drop => return Err(Rejected::OverRate),
-            BucketVerdict::Flooding => {
-                self.drop_session(conn, CloseReason::Protocol, "too many messages");
-                return Err(Rejected::Flooding);
-            }
-        }
+        let verdict = s.link.bucket.admit(now.mono);
+        let is_act = matches!(msg, ClientMsg::Act { .. });
+        let over_budget = s.inputs >= INPUTS_PER_TICK || (is_act && s.acts >= ACTS_PER_TICK);
+        self.metered(conn, verdict, Rejected::OverRate)?;
         if matches!(msg, ClientMsg::Leave) {
             self.paused = false;
             self.sessions.remove(&conn);
@@ -616,8 +612,7 @@ impl Host {
             s.following = next.filter(|p| *p != player);
             return Ok(());
         }
-        let is_act = matches!(msg, ClientMsg::Act { .. });
-        if s.inputs >= INPUTS_PER_TICK || (is_act && s.acts >= ACTS_PER_TICK) {
+        if over_budget {
             return Err(Rejected::OverBudget);
         }
         if let (ClientMsg::Act { seq, .. }, Some(Session::Player(s))) =
@@ -679,10 +674,8 @@ impl Host {
             .ok_or(Rejected::UnknownSession)?;
         let link = session.link_mut();
         if link.datagrams >= DATAGRAMS_PER_TICK {
-            if link.bucket.dropped_one(now.mono) == BucketVerdict::Flooding {
-                self.drop_session(conn, CloseReason::Protocol, "too many messages");
-                return Err(Rejected::Flooding);
-            }
+            let verdict = link.bucket.dropped_one(now.mono);
+            self.metered(conn, verdict, Rejected::OverBudget)?;
             return Err(Rejected::OverBudget);
         }
         link.datagrams += 1;
@@ -715,14 +708,11 @@ impl Host {
         let Some(Session::Spectator(w)) = self.sessions.get_mut(&conn) else {
             return Err(Rejected::UnknownSession);
         };
-        match w.link.bucket.admit(now.mono) {
-            BucketVerdict::Take => {}
-            BucketVerdict::Drop => return Err(Rejected::OverRate),
-            BucketVerdict::Flooding => {
-                self.drop_session(conn, CloseReason::Protocol, "too many messages");
-                return Err(Rejected::Flooding);
-            }
-        }
+        let verdict = w.link.bucket.admit(now.mono);
+        self.metered(conn, verdict, Rejected::OverRate)?;
+        let Some(Session::Spectator(w)) = self.sessions.get_mut(&conn) else {
+            return Err(Rejected::UnknownSession);
+        };
         match msg {
             ClientMsg::Follow { name } => {
                 let next = follow_next(&self.world, name.as_deref(), w.following);
@@ -1217,6 +1207,26 @@ fn has_character(world: &World, player: &PlayerId) -> bool {
 }
 
 /// Whom to follow: the player called `name`, or the next after `after` with a character.
+impl Host {
+    /// Acts on what a client's rate bucket said of its message: taken, refused with `over`, or
+    /// (a client that keeps flooding) its session closed.
+    fn metered(
+        &mut self,
+        conn: ConnId,
+        verdict: BucketVerdict,
+        over: Rejected,
+    ) -> Result<(), Rejected> {
+        match verdict {
+            BucketVerdict::Take => Ok(()),
+            BucketVerdict::Drop => Err(over),
+            BucketVerdict::Flooding => {
+                self.drop_session(conn, CloseReason::Protocol, "too many messages");
+                Err(Rejected::Flooding)
+            }
+        }
+    }
+}
+
 fn follow_next(world: &World, name: Option<&str>, after: Option<PlayerId>) -> Option<PlayerId> {
     match name {
         Some(name) => world
@@ -1227,8 +1237,9 @@ fn follow_next(world: &World, name: Option<&str>, after: Option<PlayerId>) -> Op
     }
 }
 
-/// The player after `after` (in id order, wrapping) who has a character, if anyone has.
-fn next_followed(world: &World, after: Option<PlayerId>) -> Option<PlayerId> {
+/// The player after `after` (in id order, wrapping) who has a character, if anyone has: whom
+/// Tab follows next (spectators, the dead, the replay viewer).
+pub fn next_followed(world: &World, after: Option<PlayerId>) -> Option<PlayerId> {
     let with: Vec<PlayerId> = world
         .players()
         .filter(|(id, _)| has_character(world, id))

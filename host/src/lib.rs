@@ -33,7 +33,7 @@ pub mod session;
 pub use crate::admission::IssuedSecret;
 pub use crate::core::{
     Arrival, CLOSING, CloseReason, Config, Host, HostEvent, Now, Outgoing, Persist, Rejected,
-    Transmit,
+    Transmit, next_followed,
 };
 pub use crate::journal::{Checkpoint, JournalEntry, RecoverError};
 pub use crate::session::ConnId;
