@@ -63,6 +63,10 @@ pub enum Command {
     /// (following any player, with pause, speed and seek); `replay FILE --check` plays it
     /// headless and says whether it ends in the state it recorded
     Replay(ReplayArgs),
+    /// Balance simulator: scripted parties play whole games on the real rules as fast as the
+    /// CPU allows (no network, no clock); prints win rate, game time, downs and deaths per
+    /// floor, and each class's share of damage and healing
+    Sim(SimArgs),
     /// Say whether friends on the internet could reach a host here, without hosting: network
     /// interfaces, which router protocols answer (a test mapping is made and removed), the
     /// router's outside address, and what to do
@@ -95,6 +99,38 @@ pub struct DoctorArgs {
     /// Print one JSON object instead of a report
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// The party: one character per class named, e.g. warrior,mage,ranger,healer
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "warrior,mage,ranger,healer"
+    )]
+    pub party: Vec<game::Class>,
+    /// How the party plays: dive (find the stairs, go down), clear (explore and kill each
+    /// floor first), craft (clear, mine veins and wear crafted gear)
+    #[arg(long, value_enum, default_value = "craft")]
+    pub strategy: crate::sim::Strategy,
+    /// How many runs (worlds); seeds FIRST_SEED..FIRST_SEED+N
+    #[arg(long, default_value_t = 20)]
+    pub seeds: u64,
+    #[arg(long, default_value_t = 1)]
+    pub first_seed: u64,
+    /// A run that has not won after this much game time is lost
+    #[arg(long, value_name = "MINUTES", default_value_t = 180)]
+    pub minutes: u32,
+    /// Threads to run on [default: the machine's cores]
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print the summary as JSON
+    #[arg(long)]
+    pub json: bool,
+    /// With --json, include every run
+    #[arg(long, requires = "json")]
+    pub runs: bool,
 }
 
 #[derive(Debug, Args)]

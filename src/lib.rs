@@ -19,3 +19,4 @@ pub mod reach;
 pub mod replay;
 pub mod saver;
 pub mod session;
+pub mod sim;

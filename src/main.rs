@@ -67,6 +67,9 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> eyre::Result<()> {
+    if let Some(Command::Sim(args)) = &cli.command {
+        return brogue::sim::main(args);
+    }
     if let Some(Command::Config {
         what: ConfigCommand::Path,
     }) = &cli.command
@@ -296,6 +299,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             | Command::Leaderboard(_)
             | Command::Check(_)
             | Command::Replay(_)
+            | Command::Sim(_)
             | Command::Doctor(_)
             | Command::Link(_)
             | Command::Completions { .. }

@@ -658,3 +658,32 @@ async fn bots_ride_out_a_lossy_link_an_outage_and_a_new_address() {
     assert_eq!(moved["reconnects"], 0, "{moved}");
     assert!(moved["actions_acked"].as_u64().unwrap() > 20, "{moved}");
 }
+
+#[test]
+fn the_balance_simulator_prints_the_contracted_json_and_refuses_bad_parties() {
+    let out = Command::new(BIN)
+        .args(["sim", "--party", "warrior,healer", "--strategy", "dive"])
+        .args(["--seeds", "2", "--first-seed", "5", "--minutes", "2", "--json"])
+        .output()
+        .unwrap();
+    let json = support::json_of(&out);
+    assert_eq!(json["runs"], 2);
+    assert_eq!(json["seeds"], serde_json::json!([5, 6]));
+    let wins = json["wins"].as_u64().unwrap();
+    assert_eq!(json["win_rate"].as_f64().unwrap(), wins as f64 / 2.0);
+    assert!(json["deaths"].is_u64(), "{json}");
+    assert!(json.get("median_minutes").is_some(), "{json}");
+    let damage = json["damage_share"].as_object().unwrap();
+    let keys: Vec<&str> = damage.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["healer", "warrior"]);
+    assert!(json["damage_share"]["warrior"].as_f64().unwrap() > 0.0, "{json}");
+    assert!(json["healing_share"].is_object());
+
+    let out = Command::new(BIN)
+        .args(["sim", "--party", "warrior,bard", "--seeds", "1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown class \"bard\""), "{err}");
+}

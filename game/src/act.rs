@@ -89,10 +89,18 @@ impl World {
                 }
             }
             Some(Occupant::Character(other)) => {
-                let other_standing = self
-                    .character_place(other)
-                    .is_some_and(|(_, _, other_downed)| !other_downed);
-                if !downed && other_standing {
+                // Allies swap places, but only with one standing idle: not in the middle of a
+                // step or any other action, nothing queued to do this tick. Two walking the
+                // same way would otherwise swap forever and never advance. The one behind
+                // waits (its move is spent, no time) and steps once the way is free.
+                let now = self.now();
+                let other_idle = self.player(&other).is_some_and(|p| {
+                    p.queued.is_none()
+                        && p.character
+                            .as_ref()
+                            .is_some_and(|c| !c.is_downed() && c.ready_at <= now)
+                });
+                if !downed && other_idle {
                     self.set_position(other, depth, from);
                     self.set_position(id, depth, target);
                     self.busy(id, MOVE_MS);

@@ -244,6 +244,27 @@ fn allies_swap_places_instead_of_blocking() {
 }
 
 #[test]
+fn allies_walking_the_same_way_do_not_swap_and_both_advance() {
+    let rows = ["##########", "#@@......#", "##########"];
+    let mut fx = fixture(&rows, &[Class::Warrior, Class::Mage]);
+    // The one in front is mid-action: the one behind bumps, stays, and spends no time.
+    fx.act(1, Wait).run(1);
+    fx.act(0, Move(E)).run(1);
+    assert_eq!(
+        fx.character(0).unwrap().pos,
+        Pos::new(1, 1),
+        "swapped a busy ally"
+    );
+    assert!(fx.character(0).unwrap().ready_at <= fx.world.tick());
+    // Both holding east, each repeating the key every tick: they advance in order.
+    for _ in 0..30 {
+        fx.act(0, Move(E)).act(1, Move(E)).run(1);
+    }
+    let (back, front) = (fx.character(0).unwrap().pos, fx.character(1).unwrap().pos);
+    assert_eq!((back.x, front.x), (7, 8), "back {back:?}, front {front:?}");
+}
+
+#[test]
 fn goblin_notices_chases_and_attacks() {
     let mut fx = fixture(&["##########", "#@......g#", "##########"], W1);
     fx.run(80);
