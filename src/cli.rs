@@ -122,6 +122,10 @@ pub struct SimArgs {
     /// A run that has not won after this much game time is lost
     #[arg(long, value_name = "MINUTES", default_value_t = 180)]
     pub minutes: u32,
+    /// Make a character that dies again at the entrance (as players would); by default the dead
+    /// stay out and a run is lost when the whole party is dead
+    #[arg(long)]
+    pub remake: bool,
     /// Threads to run on [default: the machine's cores]
     #[arg(long)]
     pub threads: Option<usize>,

@@ -10,9 +10,11 @@
 //! as one: the first living member leads and takes the stairs only once everyone is near; the
 //! others follow its floor. On floor 12 the party takes the Heart and carries it back out.
 //!
-//! A character that dies is made again (a player would) and walks down to the party. A run is
-//! won by the first victory and lost at the time limit. What the script does is in the open
-//! here so a tuning change can be judged by the numbers it moves, not by how the script plays.
+//! A run is won by the first victory, and lost when the whole party is dead (a wipe) or at the
+//! time limit. With `--remake` a character that dies is made again at the entrance (a player
+//! would) and walks down to the party, so only the time limit ends a run. What the script does
+//! is in the open here so a tuning change can be judged by the numbers it moves, not by how
+//! the script plays.
 
 use std::collections::BTreeMap;
 
@@ -41,7 +43,7 @@ pub enum Strategy {
 pub struct Run {
     pub seed: u64,
     pub won: bool,
-    /// Game time at the victory, or at the time limit.
+    /// Game time at the victory, the wipe, or the time limit.
     pub minutes: f64,
     /// The deepest floor a character reached.
     pub deepest: u8,
@@ -75,17 +77,24 @@ pub struct Summary {
     pub healing_share: BTreeMap<String, f64>,
     pub seeds: Vec<u64>,
     pub limit_minutes: u32,
+    /// Whether the dead were made again.
+    pub remake: bool,
+}
+
+/// What every run of one simulation shares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setup {
+    pub party: Vec<Class>,
+    pub strategy: Strategy,
+    /// A run that has not won after this much game time is lost.
+    pub limit_minutes: u32,
+    /// A character that dies is made again at the entrance (as a player would); without it
+    /// the dead stay out and the run is lost when nobody is left.
+    pub remake: bool,
 }
 
 /// Plays `seeds` runs (`first_seed..`) on up to `threads` threads and sums them up.
-pub fn run(
-    party: &[Class],
-    strategy: Strategy,
-    first_seed: u64,
-    seeds: u64,
-    limit_minutes: u32,
-    threads: usize,
-) -> (Summary, Vec<Run>) {
+pub fn run(setup: &Setup, first_seed: u64, seeds: u64, threads: usize) -> (Summary, Vec<Run>) {
     let all: Vec<u64> = (first_seed..first_seed + seeds).collect();
     let chunks: Vec<&[u64]> = all
         .chunks(all.len().div_ceil(threads.max(1)).max(1))
@@ -97,7 +106,7 @@ pub fn run(
                 s.spawn(move || {
                     chunk
                         .iter()
-                        .map(|seed| play(party, strategy, *seed, limit_minutes))
+                        .map(|seed| play(setup, *seed))
                         .collect::<Vec<_>>()
                 })
             })
@@ -108,7 +117,7 @@ pub fn run(
             .collect()
     });
     runs.sort_by_key(|r| r.seed);
-    (summarize(party, strategy, limit_minutes, &runs), runs)
+    (summarize(setup, &runs), runs)
 }
 
 /// `brogue sim`.
@@ -130,14 +139,13 @@ pub fn main(args: &crate::cli::SimArgs) -> color_eyre::eyre::Result<()> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
     let started = std::time::Instant::now();
-    let (summary, runs) = run(
-        &args.party,
-        args.strategy,
-        args.first_seed,
-        args.seeds,
-        args.minutes,
-        threads,
-    );
+    let setup = Setup {
+        party: args.party.clone(),
+        strategy: args.strategy,
+        limit_minutes: args.minutes,
+        remake: args.remake,
+    };
+    let (summary, runs) = run(&setup, args.first_seed, args.seeds, threads);
     if args.json {
         let mut json = serde_json::to_value(&summary)?;
         if args.runs {
@@ -159,9 +167,14 @@ pub fn main(args: &crate::cli::SimArgs) -> color_eyre::eyre::Result<()> {
 pub fn print(s: &Summary) {
     let party: Vec<&str> = s.party.iter().map(|c| c.name()).collect();
     println!(
-        "party {} · strategy {:?} · seeds {}..={} · limit {} min",
+        "party {} · strategy {:?}{} · seeds {}..={} · limit {} min",
         party.join(","),
         s.strategy,
+        if s.remake {
+            " · the dead are remade"
+        } else {
+            ""
+        },
         s.seeds.first().unwrap_or(&0),
         s.seeds.last().unwrap_or(&0),
         s.limit_minutes
@@ -220,7 +233,8 @@ fn shares(totals: &BTreeMap<Class, u64>, party: &[Class]) -> BTreeMap<String, f6
 }
 
 /// Sums up runs.
-pub fn summarize(party: &[Class], strategy: Strategy, limit: u32, runs: &[Run]) -> Summary {
+pub fn summarize(setup: &Setup, runs: &[Run]) -> Summary {
+    let party = &setup.party;
     let floors = usize::from(DEEPEST_FLOOR);
     let mut downs = vec![0; floors];
     let mut deaths = vec![0; floors];
@@ -241,8 +255,9 @@ pub fn summarize(party: &[Class], strategy: Strategy, limit: u32, runs: &[Run]) 
     let wins = runs.iter().filter(|r| r.won).count();
     let won_minutes = runs.iter().filter(|r| r.won).map(|r| r.minutes).collect();
     Summary {
-        party: party.to_vec(),
-        strategy,
+        party: party.clone(),
+        strategy: setup.strategy,
+        remake: setup.remake,
         runs: runs.len(),
         wins,
         win_rate: if runs.is_empty() {
@@ -258,7 +273,7 @@ pub fn summarize(party: &[Class], strategy: Strategy, limit: u32, runs: &[Run]) 
         damage_share: shares(&damage, party),
         healing_share: shares(&healing, party),
         seeds: runs.iter().map(|r| r.seed).collect(),
-        limit_minutes: limit,
+        limit_minutes: setup.limit_minutes,
     }
 }
 
@@ -271,10 +286,13 @@ struct Member {
     /// Actions that just failed (a notice came back), not tried again before the tick.
     banned: Vec<(Action, Tick)>,
     last: Option<Action>,
+    /// A character was made for this member.
+    made: bool,
 }
 
 /// Plays one run of `party` on world seed `seed` for at most `limit_minutes` of game time.
-pub fn play(party: &[Class], strategy: Strategy, seed: u64, limit_minutes: u32) -> Run {
+pub fn play(setup: &Setup, seed: u64) -> Run {
+    let (party, strategy) = (&setup.party, setup.strategy);
     let rate = TickRate::DEFAULT;
     let mut world = World::new(&format!("sim-{seed}"), seed, rate);
     let mut members: Vec<Member> = party
@@ -287,6 +305,7 @@ pub fn play(party: &[Class], strategy: Strategy, seed: u64, limit_minutes: u32) 
             seq: 0,
             banned: Vec::new(),
             last: None,
+            made: false,
         })
         .collect();
     let mut inputs: Vec<Input> = members
@@ -309,16 +328,24 @@ pub fn play(party: &[Class], strategy: Strategy, seed: u64, limit_minutes: u32) 
     };
     let class_of: BTreeMap<String, Class> =
         members.iter().map(|m| (m.name.clone(), m.class)).collect();
-    let limit = rate.ticks(limit_minutes.saturating_mul(60_000));
+    let limit = rate.ticks(setup.limit_minutes.saturating_mul(60_000));
     while world.tick().0 < limit {
         let now = world.tick();
-        for m in &members {
-            if world.player(&m.id).is_some_and(|p| p.character.is_none()) {
+        let mut standing = 0;
+        for m in members.iter_mut() {
+            if world.player(&m.id).is_some_and(|p| p.character.is_some()) {
+                standing += 1;
+            } else if !m.made || setup.remake {
+                m.made = true;
+                standing += 1;
                 inputs.push(Input::CreateCharacter {
                     player: m.id,
                     class: m.class,
                 });
             }
+        }
+        if standing == 0 {
+            break;
         }
         let leader = leader(&world, &members);
         for i in 0..members.len() {
@@ -701,9 +728,14 @@ mod tests {
 
     #[test]
     fn a_run_is_the_same_every_time_and_its_numbers_add_up() {
-        let party = [Class::Warrior, Class::Healer];
-        let a = play(&party, Strategy::Dive, 3, 4);
-        let b = play(&party, Strategy::Dive, 3, 4);
+        let setup = Setup {
+            party: vec![Class::Warrior, Class::Healer],
+            strategy: Strategy::Dive,
+            limit_minutes: 4,
+            remake: true,
+        };
+        let a = play(&setup, 3);
+        let b = play(&setup, 3);
         assert_eq!(a, b, "the world and the script are deterministic");
         assert!(
             a.deepest >= 2,
@@ -713,10 +745,28 @@ mod tests {
             a.damage.get(&Class::Warrior).copied().unwrap_or(0) > 0,
             "{a:?}"
         );
-        let s = summarize(&party, Strategy::Dive, 4, &[a.clone(), b]);
+        let s = summarize(&setup, &[a.clone(), b]);
         assert_eq!(s.runs, 2);
         assert_eq!(s.deaths, 2 * a.deaths.iter().sum::<u32>());
         let total: f64 = s.damage_share.values().sum();
         assert!((total - 1.0).abs() < 0.01, "{:?}", s.damage_share);
+    }
+
+    #[test]
+    fn without_remaking_a_wiped_party_ends_its_run_and_with_it_plays_on() {
+        let mut setup = Setup {
+            party: vec![Class::Mage],
+            strategy: Strategy::Dive,
+            limit_minutes: 40,
+            remake: false,
+        };
+        let wiped = play(&setup, 1);
+        assert!(!wiped.won);
+        assert_eq!(wiped.deaths.iter().sum::<u32>(), 1, "{wiped:?}");
+        assert!(wiped.minutes < 40.0, "the run went on after the wipe");
+        setup.limit_minutes = wiped.minutes.ceil() as u32 + 1;
+        setup.remake = true;
+        let remade = play(&setup, 1);
+        assert!(remade.minutes >= wiped.minutes.ceil(), "{remade:?}");
     }
 }

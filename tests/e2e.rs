@@ -663,7 +663,15 @@ async fn bots_ride_out_a_lossy_link_an_outage_and_a_new_address() {
 fn the_balance_simulator_prints_the_contracted_json_and_refuses_bad_parties() {
     let out = Command::new(BIN)
         .args(["sim", "--party", "warrior,healer", "--strategy", "dive"])
-        .args(["--seeds", "2", "--first-seed", "5", "--minutes", "2", "--json"])
+        .args([
+            "--seeds",
+            "2",
+            "--first-seed",
+            "5",
+            "--minutes",
+            "2",
+            "--json",
+        ])
         .output()
         .unwrap();
     let json = support::json_of(&out);
@@ -676,7 +684,10 @@ fn the_balance_simulator_prints_the_contracted_json_and_refuses_bad_parties() {
     let damage = json["damage_share"].as_object().unwrap();
     let keys: Vec<&str> = damage.keys().map(String::as_str).collect();
     assert_eq!(keys, ["healer", "warrior"]);
-    assert!(json["damage_share"]["warrior"].as_f64().unwrap() > 0.0, "{json}");
+    assert!(
+        json["damage_share"]["warrior"].as_f64().unwrap() > 0.0,
+        "{json}"
+    );
     assert!(json["healing_share"].is_object());
 
     let out = Command::new(BIN)
