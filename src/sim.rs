@@ -156,7 +156,7 @@ pub fn main(args: &crate::cli::SimArgs) -> color_eyre::eyre::Result<()> {
     }
     print(&summary);
     println!(
-        "({} runs in {:.1} s of CPU time on {threads} threads)",
+        "({} runs in {:.1} s on {threads} threads)",
         summary.runs,
         started.elapsed().as_secs_f64()
     );

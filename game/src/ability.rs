@@ -294,8 +294,15 @@ impl World {
         chosen
     }
 
-    /// The ally an ally-aimed ability helps: the given one, or the most hurt one in sight.
-    fn ally_target(&mut self, id: PlayerId, target: Target, range: u16) -> Option<PlayerId> {
+    /// The ally an ally-aimed ability helps: the given one, or the most hurt one in sight; with
+    /// `hurt_only`, never one at full HP (a Heal on nobody who needs it costs nothing).
+    fn ally_target(
+        &mut self,
+        id: PlayerId,
+        target: Target,
+        range: u16,
+        hurt_only: bool,
+    ) -> Option<PlayerId> {
         let (depth, from) = self.place_of(id)?;
         let candidates: Vec<(u32, PlayerId)> = self
             .players()
@@ -304,6 +311,7 @@ impl World {
                 let c = p.character.as_ref()?;
                 let ok = c.depth == depth
                     && !c.is_downed()
+                    && (!hurt_only || c.hp < c.max_hp())
                     && c.pos.chebyshev(from) <= i32::from(range)
                     && (*pid == id || self.sees(id, c.pos));
                 let wanted = match target {
@@ -541,7 +549,7 @@ impl World {
         let Aim::Ally { range } = def.aim else {
             return false;
         };
-        let Some(ally) = self.ally_target(id, target, range) else {
+        let Some(ally) = self.ally_target(id, target, range, true) else {
             return false;
         };
         let bonus = self.gear_of(&id).heal;
@@ -571,7 +579,7 @@ impl World {
         let Aim::Ally { range } = def.aim else {
             return false;
         };
-        let Some(ally) = self.ally_target(id, target, range) else {
+        let Some(ally) = self.ally_target(id, target, range, false) else {
             return false;
         };
         let points = WARD_POINTS + self.gear_of(&id).heal;

@@ -375,6 +375,30 @@ fn healer_heals_and_revives_instantly() {
 }
 
 #[test]
+fn heal_on_nobody_hurt_costs_no_mana_and_says_so() {
+    let mut fx = fixture(
+        &["######", "#@@..#", "######"],
+        &[Class::Healer, Class::Warrior],
+    );
+    let (mana, cooldown) = {
+        let h = fx.character(0).unwrap();
+        (h.mana, h.cooldowns[0])
+    };
+    let warrior = fx.character(1).unwrap().id;
+    for target in [Target::Auto, Target::Entity(warrior)] {
+        ability(&mut fx, 0, 0, target);
+        let h = fx.character(0).unwrap();
+        assert_eq!((h.mana, h.cooldowns[0]), (mana, cooldown), "{target:?}");
+        fx.run(6);
+    }
+    // Hurt, the same Heal lands and costs its mana.
+    fx.character_mut(1).hp = 10;
+    ability(&mut fx, 0, 0, Target::Auto);
+    assert!(fx.character(1).unwrap().hp > 10);
+    assert!(fx.character(0).unwrap().mana < mana);
+}
+
+#[test]
 fn monsters_play_their_roles() {
     // An archer shoots from range.
     let mut fx = fixture(&["##########", "#@....a..#", "##########"], W1);

@@ -277,7 +277,7 @@ fn describe_notice(notice: &Notice) -> String {
         }
         N::NoMana { class, slot } => format!("Not enough mana for {}.", ability(*class, *slot)),
         N::NoTarget(Wanted::Enemy) => "No enemy in sight and range.".into(),
-        N::NoTarget(Wanted::Ally) => "No ally in sight and range.".into(),
+        N::NoTarget(Wanted::Ally) => "No ally in sight and range for that.".into(),
         N::NoTarget(Wanted::Place) => "No place in sight and range for that.".into(),
         N::NoTarget(Wanted::DownedAlly) => "No downed ally next to you.".into(),
         N::NoTarget(Wanted::Adjacent) => "Nothing next to you for that.".into(),
