@@ -154,7 +154,9 @@ impl World {
             return;
         }
         if !down && depth == 1 {
-            if !self.try_victory(id) {
+            if self.won_before(id) {
+                self.tell(id, Notice::AlreadyWon);
+            } else if !self.try_victory(id) {
                 self.tell(id, Notice::ExitSealed);
             }
             return;

@@ -145,6 +145,9 @@ pub enum Notice {
     },
     /// Climbing out of floor 1 without the Heart.
     ExitSealed,
+    /// Climbing out of floor 1 with the Heart, by a character that already won once: a
+    /// character's first victory is its only one (protocol 10).
+    AlreadyWon,
     NotWhileDowned,
     /// Ability `slot` of `class` is cooling down for `secs` more seconds.
     NotReady {

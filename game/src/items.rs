@@ -437,6 +437,24 @@ impl World {
         }
     }
 
+    /// Whether `id`'s character carries the Heart but won a victory already (since it was
+    /// made): a character's first victory is its only one, so the same party cannot farm the
+    /// leaderboard by carrying the Heart out again every few minutes.
+    pub(crate) fn won_before(&self, id: PlayerId) -> bool {
+        let carries = matches!(self.economy().heart(), Some((Holder::Carried(p), _)) if p == id);
+        let born = self
+            .player(&id)
+            .and_then(|p| p.character.as_ref())
+            .map(|c| c.born);
+        carries
+            && born.is_some_and(|born| {
+                self.economy()
+                    .victories()
+                    .iter()
+                    .any(|v| v.player == id && v.tick >= born)
+            })
+    }
+
     /// Climbing out of floor 1: a Victory if the character carries the Heart.
     pub(crate) fn try_victory(&mut self, id: PlayerId) -> bool {
         let heart = match self.economy().heart() {

@@ -260,7 +260,7 @@ fn ore_dropped_can_be_picked_up_and_death_drops_everything() {
 #[test]
 fn carrying_the_heart_out_is_a_victory_pure_unless_the_vault_was_touched() {
     let mut fx = fixture(
-        &["#####", "#@<.#", "#####"],
+        &["#####", "#@<.#", "#@..#", "#####"],
         &[Class::Warrior, Class::Ranger],
     );
     fx.world.ensure_floor(12);
@@ -302,8 +302,7 @@ fn carrying_the_heart_out_is_a_victory_pure_unless_the_vault_was_touched() {
     let (holder, again) = fx.world.economy().heart().map(|(h, i)| (h, i.id)).unwrap();
     assert!(matches!(holder, Holder::Ground { depth: 12, .. }));
     assert_ne!(again, heart);
-    // An impure character wins, but not purely.
-    fx.character_mut(0).impure = true;
+    // The same character carries the new Heart out: a character wins only once.
     assert!(fx.world.grant(Entry::Moved {
         from: Place::Ground { depth: 12, pos },
         to: Place::Pack(me),
@@ -312,9 +311,29 @@ fn carrying_the_heart_out_is_a_victory_pure_unless_the_vault_was_touched() {
     }));
     fx.run(4);
     fx.act(0, Action::Ascend).run(1);
+    assert!(fx.told(&crate::event::Notice::AlreadyWon));
+    assert!(!fx.happened(|k| matches!(k, EventKind::Victory { .. })));
+    assert_eq!(fx.world.economy().victories().len(), 1);
+    assert!(matches!(fx.world.economy().heart(), Some((Holder::Carried(p), _)) if p == me));
+    // Handed to a friend who touched the vault, it wins, but not purely.
+    let friend = fx.players[1];
+    assert!(fx.world.grant(Entry::Moved {
+        from: Place::Pack(me),
+        to: Place::Pack(friend),
+        stacks: vec![],
+        items: vec![again],
+    }));
+    fx.act(0, Action::Move(W)).run(4);
+    fx.character_mut(1).impure = true;
+    fx.act(1, Action::Move(crate::geom::Dir::NE)).run(4);
+    fx.act(1, Action::Ascend).run(1);
     assert!(fx.happened(|k| matches!(k, EventKind::Victory { pure: false, .. })));
-    let stats = &fx.world.player(&me).unwrap().stats;
-    assert_eq!((stats.victories, stats.pure_victories), (2, 1));
+    let stats = &fx.world.player(&friend).unwrap().stats;
+    assert_eq!((stats.victories, stats.pure_victories), (1, 0));
+    assert!(matches!(
+        fx.world.economy().heart(),
+        Some((Holder::Ground { depth: 12, .. }, _))
+    ));
 }
 
 fn trade_input(fx: &mut Fx, player: usize, trade: TradeInput) {

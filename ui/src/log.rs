@@ -271,6 +271,9 @@ fn describe_notice(notice: &Notice) -> String {
         N::NoStairs { down: true } => "There are no stairs down here.".into(),
         N::NoStairs { down: false } => "There are no stairs up here.".into(),
         N::ExitSealed => "The way out is sealed: you do not hold the Heart of the Deep.".into(),
+        N::AlreadyWon => "This character has already won once, and a character wins only once: \
+                          hand the Heart to a friend, or win again with a new character."
+            .into(),
         N::NotWhileDowned => "You cannot do that while downed.".into(),
         N::NotReady { class, slot, secs } => {
             format!("{} is not ready ({secs} s).", ability(*class, *slot))
