@@ -46,6 +46,10 @@ impl World {
         let shattered = warrior && m.is_frozen(now);
         if shattered {
             damage = damage.saturating_mul(2);
+            // It thaws: it acts again from now, not when the frost would have worn off.
+            if m.next_act <= m.effects.frozen_until {
+                m.next_act = m.next_act.min(now);
+            }
             m.effects.frozen_until = now;
         }
         if m.is_marked(now) {

@@ -106,6 +106,24 @@ fn frost_nova_then_a_warrior_blow_shatters_in_play() {
         loss.is_multiple_of(2) && (2..=10).contains(&loss),
         "lost {loss}"
     );
+    // Thawed, it fights back at once, not when the frost would have worn off (~3 s).
+    let mut fought = false;
+    for _ in 0..fx.world.ticks(1_000) {
+        fx.run(1);
+        fought |= fx.happened(|k| {
+            matches!(
+                k,
+                EventKind::MonsterHit {
+                    monster: MonsterKind::Orc,
+                    ..
+                } | EventKind::MonsterMissed {
+                    monster: MonsterKind::Orc,
+                    ..
+                }
+            )
+        });
+    }
+    assert!(fought, "the shattered orc stayed stunned");
 }
 
 #[test]
