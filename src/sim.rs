@@ -529,13 +529,12 @@ fn decide(
         _ => {}
     }
     let spread = i32::try_from(members.len()).unwrap_or(8) + 1;
-    let together = allies
-        .iter()
-        .all(|a| a.depth == c.depth && a.pos.chebyshev(c.pos) <= spread);
-    let explored = frontier_step(floor, c.pos).is_none();
+    // (`allies` are those on this floor: the others follow by the stairs.)
+    let together = allies.iter().all(|a| a.pos.chebyshev(c.pos) <= spread);
+    let frontier = frontier_step(floor, c.pos);
     let go_down = match strategy {
         Strategy::Dive => remembered(floor, floor.stairs_down),
-        Strategy::Clear | Strategy::Craft => explored,
+        Strategy::Clear | Strategy::Craft => frontier.is_none(),
     };
     if go_down && c.depth < DEEPEST_FLOOR {
         if !together {
@@ -543,7 +542,7 @@ fn decide(
         }
         return stairs(floor, c.pos, true);
     }
-    frontier_step(floor, c.pos)
+    frontier
 }
 
 /// An ability worth using now, by the class's priorities.
