@@ -193,6 +193,7 @@ impl Hosting {
             addrs: reach.addresses.borrow().clone(),
             secret: Secret([0; 16]),
             expires_at: 0,
+            world: None,
         });
         let current_secret = core.secrets().last().copied();
         let first_code = template
@@ -255,6 +256,7 @@ impl Hosting {
             local: Target {
                 addrs: vec![local_dial_address(addr)],
                 pin,
+                world: None,
             },
             invites,
             fingerprint: crate::join::fingerprint(&pin),

@@ -77,6 +77,7 @@ impl JoinSpec {
                     target: Target {
                         addrs: vec![*addr],
                         pin,
+                        world: None,
                     },
                     secret: None,
                 })
@@ -125,6 +126,7 @@ pub fn lan_target(game: &LanGame) -> Target {
             .map(|ip| SocketAddr::new(*ip, game.port))
             .collect(),
         pin: game.pin,
+        world: None,
     }
 }
 
@@ -227,6 +229,7 @@ mod tests {
             addrs: vec!["10.1.2.3:4470".parse().unwrap()],
             secret: net::invite::Secret([4; 16]),
             expires_at: 4_000_000_000,
+            world: None,
         }
         .encode();
         assert!(matches!(JoinSpec::parse(&code), Ok(JoinSpec::Invite(_))));
@@ -266,6 +269,7 @@ mod tests {
         let target = Target {
             addrs: vec!["10.9.9.9:4470".parse().unwrap()],
             pin: KeyPin([9; 16]),
+            world: None,
         };
         known.remember(&target).unwrap();
         let again = KnownHosts::load(dir.path());

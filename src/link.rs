@@ -113,6 +113,7 @@ pub async fn through(
     let target = net::Target {
         addrs: vec![relay.addr],
         pin: target.pin,
+        world: target.world.clone(),
     };
     Ok((target, relay))
 }

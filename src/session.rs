@@ -148,6 +148,7 @@ pub async fn join(
         name: name.to_owned(),
         invite_secret: secret,
         watch,
+        world: target.world.clone(),
     };
     let session = net::client::join(identity, target, hello.clone()).await?;
     let welcome = session.welcome.clone();

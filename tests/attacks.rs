@@ -150,6 +150,7 @@ fn hello(name: &str, secret: Option<[u8; 16]>) -> Hello {
         name: name.into(),
         invite_secret: secret,
         watch: false,
+        world: None,
     }
 }
 

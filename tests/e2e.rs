@@ -105,6 +105,7 @@ async fn host_restart_resumes_the_world_with_the_same_hash() {
         name: "Ada".into(),
         invite_secret: None,
         watch: false,
+        world: None,
     };
     let session = net::client::join(&identity, &Target::from_invite(&invite), hello)
         .await
@@ -186,6 +187,7 @@ async fn wrong_and_expired_secrets_are_refused_with_their_own_messages() {
         name: "Mallory".into(),
         invite_secret: secret,
         watch: false,
+        world: None,
     };
     let target = Target::from_invite(&invite);
     let err = net::client::join(
@@ -254,6 +256,7 @@ fn mistyped_codes_are_caught_before_dialling() {
         addrs: vec!["127.0.0.1:9".parse().unwrap()],
         secret: Secret([2; 16]),
         expires_at: 4_000_000_000,
+        world: None,
     }
     .encode();
     let mut typo = code.clone();

@@ -29,7 +29,7 @@ use crate::ore::OreClass;
 use crate::world::{Action, TradeInput};
 
 /// Bumped on every incompatible change to these types.
-pub const PROTOCOL_VERSION: u32 = 10;
+pub const PROTOCOL_VERSION: u32 = 11;
 /// The ALPN for this protocol version.
 pub const ALPN: &[u8] = b"brogue/3";
 /// The version-agnostic ALPN every version keeps forever: on it the host only reads a
@@ -98,6 +98,9 @@ pub struct Hello {
     /// Watch instead of play: a spectator takes no player slot, has no character, and sees
     /// what the player it follows sees (see [`ClientMsg::Follow`]).
     pub watch: bool,
+    /// Which world of the host to join (`brogue serve` hosts many behind one port; the invite
+    /// code names it). `None`: the host's only world.
+    pub world: Option<String>,
 }
 
 /// Host to client.
@@ -193,6 +196,15 @@ pub enum Refusal {
     /// Every spectator place is taken.
     #[error("{max} people are watching already, as many as this host allows: try again later")]
     SpectatorsFull { max: u16 },
+    /// This server hosts no running world by that name.
+    #[error(
+        "this server hosts no world called {world:?} (or it is stopped): ask its admin for a \
+         fresh invite code"
+    )]
+    NoSuchWorld { world: String },
+    /// This server hosts several worlds and the client did not say which.
+    #[error("this server hosts several worlds: join with an invite code, which names the world")]
+    WhichWorld,
 }
 
 /// What must reach the client once, in order, on the stream: the log, panels, a new map.
@@ -639,6 +651,7 @@ mod tests {
             name: "ada".into(),
             invite_secret: Some([7; 16]),
             watch: false,
+            world: None,
         });
         let bytes = postcard::to_stdvec(&hello).unwrap();
         let prefix = ClientMsg::peek_hello(&bytes).unwrap();

@@ -336,6 +336,13 @@ impl Host {
         if self.shutting_down {
             return Err(Refusal::ShuttingDown);
         }
+        if let Some(world) = &arrival.hello.world
+            && world != self.world.name()
+        {
+            return Err(Refusal::NoSuchWorld {
+                world: world.clone(),
+            });
+        }
         if arrival.hello.watch {
             return self.admit_spectator(conn, arrival, now);
         }

@@ -66,6 +66,23 @@ fn the_host_player_needs_no_code_and_new_players_need_a_valid_one() {
 }
 
 #[test]
+fn a_hello_that_names_another_world_is_refused_and_one_naming_this_world_admitted() {
+    let mut rig = rig();
+    let secret = rig.secret().expect("invites are issued");
+    let name = rig.host.world().name().to_owned();
+    let mut hello = Rig::hello("ada", Some(secret));
+    hello.world = Some(format!("{name}-not"));
+    assert_eq!(
+        rig.arrive(ADA, hello.clone()).unwrap_err(),
+        Refusal::NoSuchWorld {
+            world: format!("{name}-not")
+        }
+    );
+    hello.world = Some(name);
+    assert!(rig.arrive(ADA, hello).is_ok());
+}
+
+#[test]
 fn a_returning_player_needs_no_code_and_an_expired_one_is_told_so() {
     let mut rig = rig();
     let conn = rig.join(ADA, "ada", Class::Mage);

@@ -89,6 +89,7 @@ impl Rig {
             name: name.into(),
             invite_secret: secret,
             watch: false,
+            world: None,
         }
     }
 

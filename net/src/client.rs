@@ -23,6 +23,8 @@ pub const DIAL_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Target {
     pub addrs: Vec<SocketAddr>,
     pub pin: KeyPin,
+    /// The world to join on a host of many (`brogue serve`); `None`: its only world.
+    pub world: Option<String>,
 }
 
 impl Target {
@@ -30,6 +32,7 @@ impl Target {
         Target {
             addrs: invite.addrs.clone(),
             pin: invite.host,
+            world: invite.world.clone(),
         }
     }
 }

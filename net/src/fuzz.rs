@@ -178,6 +178,7 @@ fn sample_invite(addrs: Vec<IpAddr>) -> Invite {
         addrs: addrs.into_iter().map(|ip| (ip, 4470).into()).collect(),
         secret: Secret([0x3C; 16]),
         expires_at: 1_795_000_020,
+        world: None,
     }
 }
 
@@ -193,12 +194,16 @@ fn invite_seeds() -> Vec<(&'static str, Vec<u8>)> {
         .addrs
         .insert(0, (Ipv4Addr::new(198, 51, 100, 7), 61234).into());
     let mapped = mapped.encode();
+    let mut named = sample_invite(vec![IpAddr::V4(Ipv4Addr::new(203, 0, 113, 9))]);
+    named.world = Some("Deep Halls".into());
+    let named = named.encode();
     let mut typo = v4.clone();
     typo.replace_range(10..11, if &v4[10..11] == "Z" { "Y" } else { "Z" });
     vec![
         ("v4", v4.clone().into_bytes()),
         ("v6-and-v4", both.into_bytes()),
         ("public-port-and-lan", mapped.into_bytes()),
+        ("named-world", named.into_bytes()),
         (
             "pasted-lowercase-with-dashes",
             format!("  {}\n", v4.to_lowercase().replace("brg-", "brg-----"))
@@ -231,6 +236,7 @@ fn frame_seeds() -> Vec<(&'static str, Vec<u8>)> {
         name: "ada".into(),
         invite_secret: Some([7; 16]),
         watch: false,
+        world: None,
     });
     let client = stream(&[
         hello,

@@ -8,6 +8,9 @@
 //! Two payload versions exist. Version 1 has one port for every address; version 2 gives each
 //! address its own port (a router may map the host's port to a different public one). A code
 //! whose addresses share one port is still written as version 1, so older brogues read it.
+//! Version 3 is version 2 with the name of a world between the expiry and the addresses: a
+//! server of many worlds (`brogue serve`) names which one the code admits to. Codes without a
+//! world are never written as version 3.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::LazyLock;
@@ -52,7 +55,12 @@ pub struct Invite {
     pub secret: Secret,
     /// Unix seconds (whole minutes) after which the secret no longer admits new players.
     pub expires_at: u64,
+    /// The world this code admits to, on a server of many (1–[`MAX_WORLD_BYTES`] bytes).
+    pub world: Option<String>,
 }
+
+/// The longest world name a code carries, in bytes (world names are at most 40 characters).
+pub const MAX_WORLD_BYTES: usize = 160;
 
 /// The private wire format of version 1 (its postcard variant index is the first byte, 0).
 /// Version 2 is written by hand after a first byte of [`V2`]: postcard would spend a length
@@ -81,6 +89,9 @@ enum WireAddr {
 /// followed by its port (2, big-endian).
 const V2: u8 = 1;
 const V2_FIXED: usize = 1 + 16 + 16 + 4;
+/// The first byte of a version-3 payload: version 2's fixed part, then the world's name (a
+/// length byte and UTF-8), then the addresses as in version 2.
+const V3: u8 = 2;
 
 /// Why a pasted code was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -119,7 +130,7 @@ impl Invite {
     fn payload(&self) -> Vec<u8> {
         let expires_minute = u32::try_from(self.expires_at / 60).unwrap_or(u32::MAX);
         let port = self.addrs.first().map_or(0, SocketAddr::port);
-        if self.addrs.iter().all(|a| a.port() == port) {
+        if self.world.is_none() && self.addrs.iter().all(|a| a.port() == port) {
             let wire = Wire::V1 {
                 host: self.host.0,
                 secret: self.secret.0,
@@ -137,10 +148,18 @@ impl Invite {
             return postcard::to_stdvec(&wire).expect("in-memory encoding cannot fail");
         }
         let mut bytes = Vec::with_capacity(V2_FIXED + 19 * self.addrs.len());
-        bytes.push(V2);
+        bytes.push(if self.world.is_some() { V3 } else { V2 });
         bytes.extend_from_slice(&self.host.0);
         bytes.extend_from_slice(&self.secret.0);
         bytes.extend_from_slice(&expires_minute.to_be_bytes());
+        if let Some(world) = &self.world {
+            let mut end = world.len().min(MAX_WORLD_BYTES);
+            while !world.is_char_boundary(end) {
+                end -= 1;
+            }
+            bytes.push(u8::try_from(end).expect("at most 160"));
+            bytes.extend_from_slice(&world.as_bytes()[..end]);
+        }
         for addr in &self.addrs {
             match addr.ip() {
                 IpAddr::V4(v4) => {
@@ -185,7 +204,8 @@ impl Invite {
             return Err(InviteError::Checksum);
         }
         let invite = match payload.first() {
-            Some(&V2) => parse_v2(payload)?,
+            Some(&V2) => parse_v2(payload, false)?,
+            Some(&V3) => parse_v2(payload, true)?,
             _ => parse_v1(payload)?,
         };
         if invite.addrs.is_empty() || invite.addrs.iter().any(|a| a.port() == 0) {
@@ -202,7 +222,7 @@ impl Invite {
 fn parse_v1(payload: &[u8]) -> Result<Invite, InviteError> {
     let (wire, rest): (Wire, &[u8]) = match postcard::take_from_bytes(payload) {
         Ok(ok) => ok,
-        Err(_) if payload.first().is_some_and(|v| *v > V2) => {
+        Err(_) if payload.first().is_some_and(|v| *v > V3) => {
             return Err(InviteError::UnknownVersion);
         }
         Err(_) => return Err(InviteError::Length),
@@ -228,16 +248,31 @@ fn parse_v1(payload: &[u8]) -> Result<Invite, InviteError> {
             .collect(),
         secret: Secret(secret),
         expires_at: u64::from(expires_minute) * 60,
+        world: None,
     })
 }
 
-fn parse_v2(payload: &[u8]) -> Result<Invite, InviteError> {
+/// Versions 2 and 3 (`named`: with a world).
+fn parse_v2(payload: &[u8], named: bool) -> Result<Invite, InviteError> {
     let fixed = payload.get(..V2_FIXED).ok_or(InviteError::Length)?;
     let take = |at: usize, n: usize| fixed[at..at + n].to_vec();
     let host: [u8; 16] = take(1, 16).try_into().expect("16 bytes");
     let secret: [u8; 16] = take(17, 16).try_into().expect("16 bytes");
     let expires_minute = u32::from_be_bytes(take(33, 4).try_into().expect("4 bytes"));
     let mut rest = &payload[V2_FIXED..];
+    let world = if named {
+        let (&len, tail) = rest.split_first().ok_or(InviteError::Length)?;
+        let len = usize::from(len);
+        if len == 0 || len > MAX_WORLD_BYTES {
+            return Err(InviteError::Length);
+        }
+        let name = tail.get(..len).ok_or(InviteError::Length)?;
+        let name = std::str::from_utf8(name).map_err(|_| InviteError::Length)?;
+        rest = &tail[len..];
+        Some(name.to_owned())
+    } else {
+        None
+    };
     let mut addrs = Vec::new();
     while let Some((&kind, tail)) = rest.split_first() {
         let len = match kind {
@@ -259,6 +294,7 @@ fn parse_v2(payload: &[u8]) -> Result<Invite, InviteError> {
         addrs,
         secret: Secret(secret),
         expires_at: u64::from(expires_minute) * 60,
+        world,
     })
 }
 
@@ -272,7 +308,41 @@ mod tests {
             addrs: vec![SocketAddr::new(Ipv4Addr::new(192, 168, 1, 23).into(), 4470)],
             secret: Secret([0x3C; 16]),
             expires_at: 1_795_000_020,
+            world: None,
         }
+    }
+
+    #[test]
+    fn a_code_names_its_world_when_the_server_has_many() {
+        let mut invite = sample();
+        invite.world = Some("Dépths of Ada".into());
+        let code = invite.encode();
+        assert_eq!(Invite::parse(&code).unwrap(), invite);
+        // A name adds its bytes and one, in base32: a short name keeps the code short.
+        invite.world = Some("ada".into());
+        let short = invite.encode();
+        assert_eq!(Invite::parse(&short).unwrap(), invite);
+        assert!(short.len() <= 90, "{} characters: {short}", short.len());
+        // And with a port of its own per address.
+        invite.addrs.push("198.51.100.7:61234".parse().unwrap());
+        assert_eq!(Invite::parse(&invite.encode()).unwrap(), invite);
+        // A name cut off, empty or not UTF-8 is refused.
+        let good = invite.payload();
+        assert_eq!(good[0], V3);
+        let reencode = |payload: &[u8]| {
+            let mut bytes = payload.to_vec();
+            let sum = Sha256::digest(&bytes);
+            bytes.extend_from_slice(&sum[..CHECKSUM_LEN]);
+            Invite::parse(&format!("{PREFIX}{}", CROCKFORD.encode(&bytes)))
+        };
+        assert_eq!(reencode(&good), Ok(invite));
+        assert_eq!(reencode(&good[..V2_FIXED + 2]), Err(InviteError::Length));
+        let mut empty = good.clone();
+        empty[V2_FIXED] = 0;
+        assert_eq!(reencode(&empty), Err(InviteError::Length));
+        let mut bad_utf8 = good.clone();
+        bad_utf8[V2_FIXED + 1] = 0xFF;
+        assert_eq!(reencode(&bad_utf8), Err(InviteError::Length));
     }
 
     #[test]
@@ -322,7 +392,7 @@ mod tests {
         bad_kind[V2_FIXED] = 5;
         assert_eq!(reencode(&bad_kind), Err(InviteError::Length));
         let mut newer = good.clone();
-        newer[0] = 2;
+        newer[0] = V3 + 1;
         assert_eq!(reencode(&newer), Err(InviteError::UnknownVersion));
     }
 

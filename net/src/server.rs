@@ -295,6 +295,7 @@ async fn hello(
             name: String::new(),
             invite_secret: None,
             watch: false,
+            world: None,
         },
         remote,
         conn,

@@ -101,6 +101,7 @@ fn hello(secret: Option<[u8; 16]>) -> Hello {
         name: "tester".into(),
         invite_secret: secret,
         watch: false,
+        world: None,
     }
 }
 
@@ -115,6 +116,7 @@ fn target(addr: SocketAddr, host: &Identity) -> Target {
     Target {
         addrs: vec![addr],
         pin: KeyPin::of(&host.id()),
+        world: None,
     }
 }
 
@@ -251,6 +253,7 @@ async fn every_address_is_dialled_and_the_one_with_the_pinned_key_wins() {
     let target = Target {
         addrs: vec![impostor, dead, real],
         pin: KeyPin::of(&host.id()),
+        world: None,
     };
     let me = Identity::ephemeral();
     let session = net::client::join(&me, &target, hello(None)).await.unwrap();
@@ -270,6 +273,7 @@ async fn when_no_address_answers_each_is_reported_in_the_codes_order() {
     let target = Target {
         addrs: vec![first, second],
         pin: KeyPin::of(&Identity::ephemeral().id()),
+        world: None,
     };
     let err = net::client::join(&Identity::ephemeral(), &target, hello(None))
         .await
