@@ -26,7 +26,8 @@ async fn main() {
     let save = store::Store::open(&path).unwrap();
     let world = World::new("bench", 1, TickRate::DEFAULT);
     save.create_world(&Checkpoint::of(&world)).unwrap();
-    let mut saver = Saver::start(save, path, "bench".into(), true);
+    let thread = Saver::start(save, path);
+    let mut saver = thread.world("bench", true).await;
     let identity = Arc::new(net::Identity::ephemeral());
     for t in 0..n {
         let fact = Fact {
@@ -75,4 +76,5 @@ async fn main() {
         stats.connects
     );
     let _ = saver.close().await;
+    let _ = thread.close().await;
 }

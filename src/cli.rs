@@ -42,6 +42,16 @@ pub enum Command {
     Solo(SoloArgs),
     /// Host a world for friends (and play in it, unless --headless); prints an invite code
     Host(HostArgs),
+    /// Host every world of the data dir behind one UDP port, headless (a community server):
+    /// prints `invite: CODE world: NAME` for each; SIGINT/SIGTERM saves every world and exits 0
+    Serve(ServeArgs),
+    /// Make or manage a world of the data dir: `world new NAME [--seed N]`
+    World {
+        #[command(subcommand)]
+        what: WorldCommand,
+    },
+    /// List the worlds of the data dir: name, players, when last played, size in the save
+    Worlds(WorldsArgs),
     /// Join a friend's game with the invite code they gave you
     Join(JoinArgs),
     /// Watch a friend's game with its invite code: no character, no player slot; follow any
@@ -83,6 +93,51 @@ pub enum Command {
         #[command(subcommand)]
         what: ConfigCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorldCommand {
+    /// Make a new world (a new dungeon from a seed) for `brogue serve` or `brogue host` to host
+    New {
+        /// Its name: what invite codes and `--world` name
+        name: String,
+        /// The dungeon's seed [default: a random one]
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        /// Simulation ticks per second
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u8).range(10..=60), value_name = "HZ")]
+        tick_rate: u8,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct WorldsArgs {
+    /// Print one JSON array: `[{"name":..,"players":..,"last_played":..,"bytes":..}]`
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; 0.0.0.0 listens everywhere and invites name the real addresses
+    #[arg(long, default_value = "0.0.0.0", value_name = "ADDR")]
+    pub bind: IpAddr,
+    /// UDP port every world is reached on (0 picks a free one)
+    #[arg(long, default_value_t = DEFAULT_PORT, value_name = "P")]
+    pub port: u16,
+    /// Most players connected at once, per world
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=64), value_name = "N")]
+    pub max_players: u16,
+    /// New players one invite code may admit; then the world gets a fresh code
+    #[arg(long, default_value_t = crate::hosting::MAX_NEW_PER_CODE, value_parser = clap::value_parser!(u32).range(1..=10_000), value_name = "N")]
+    pub max_new_per_code: u32,
+    #[command(flatten)]
+    pub reach: ReachArgs,
+    /// Most people watching each world at once
+    #[arg(long, default_value_t = crate::hosting::MAX_SPECTATORS, value_parser = clap::value_parser!(u16).range(0..=256), value_name = "N")]
+    pub max_spectators: u16,
+    #[command(flatten)]
+    pub central: CentralArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -208,6 +263,27 @@ pub struct LeaderboardArgs {
     pub central: CentralArgs,
 }
 
+/// How friends on the internet reach a host.
+#[derive(Debug, Args)]
+pub struct ReachArgs {
+    /// An address friends on the internet reach this host at (a port you forwarded by hand,
+    /// a rented server); repeatable; a name is resolved when the code is made
+    #[arg(long = "public-addr", value_name = "HOST:PORT")]
+    pub public_addr: Vec<String>,
+    /// Never ask the router to forward the port (UPnP, NAT-PMP, PCP)
+    #[arg(long)]
+    pub no_port_mapping: bool,
+}
+
+impl ReachArgs {
+    pub fn options(self) -> crate::reach::ReachOptions {
+        crate::reach::ReachOptions {
+            port_mapping: !self.no_port_mapping,
+            public: self.public_addr,
+        }
+    }
+}
+
 /// Where the central leaderboard database is.
 #[derive(Debug, Args)]
 pub struct CentralArgs {
@@ -278,13 +354,8 @@ pub struct HostArgs {
     /// still prove their own key; they see yours to compare). Implies --lan
     #[arg(long)]
     pub lan_open: bool,
-    /// An address friends on the internet reach this host at (a port you forwarded by hand,
-    /// a rented server); repeatable; a name is resolved when the code is made
-    #[arg(long = "public-addr", value_name = "HOST:PORT")]
-    pub public_addr: Vec<String>,
-    /// Never ask the router to forward the port (UPnP, NAT-PMP, PCP)
-    #[arg(long)]
-    pub no_port_mapping: bool,
+    #[command(flatten)]
+    pub reach: ReachArgs,
     /// Most people watching at once (`brogue watch`); they take no player slot
     #[arg(long, default_value_t = crate::hosting::MAX_SPECTATORS, value_parser = clap::value_parser!(u16).range(0..=256), value_name = "N")]
     pub max_spectators: u16,

@@ -6,13 +6,20 @@
 //! decision (admission, rates, budgets, lag, replication, what to save, when updates may
 //! leave) is the core's; the driver only carries it out. It takes its listener and its
 //! shutdown signal from outside, so a test can start one.
+//!
+//! A server of many worlds (`brogue serve`) runs one world driver per world behind one
+//! listener: the accept loop routes each arrival through the [`Doors`] to the world its
+//! `Hello` names. Each step of a world's driver (a tick, an event, a report) runs under
+//! `catch_unwind`: a panic stops that world only ([`HostReport::crashed`]) — its players are
+//! told, what it handed the saver is written — and the others play on.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use game::protocol::{ClientDatagram, ClientMsg, HostMsg, Welcome};
+use game::protocol::{ClientDatagram, ClientMsg, HostMsg, Refusal, Welcome};
 use game::{PlayerId, StateHash, Tick};
 use host::{
     Arrival, CLOSING, CloseReason, ConnId, Host, HostEvent, Now, Outgoing, Persist, Rejected,
@@ -24,7 +31,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::saver::{JournalStats, Report, Saver};
+use crate::saver::{JournalStats, Report, WorldSaver};
 
 /// Messages queued for one client before it counts as lagging (the core then resends a full
 /// view, and drops a client that lags too long).
@@ -55,6 +62,22 @@ pub struct DriverParams {
     pub spectators: watch::Sender<Vec<String>>,
     /// When the driver's monotonic clock started (the core's time 0).
     pub started: Instant,
+    /// For tests of a world's crash: its tick panics once it reaches this tick.
+    pub panic_at: Option<Tick>,
+}
+
+/// What players of a world that stopped after a panic are told.
+pub const CRASHED: &str = "this world stopped after an internal error";
+
+/// The environment variable that makes a world's tick panic, for tests of isolation:
+/// `WORLD@TICK` (`brogue serve` and `brogue host` read it; nobody sets it in play).
+pub const PANIC_ENV: &str = "BROGUE_TEST_PANIC_AT";
+
+/// The tick at which `world` is to panic, from [`PANIC_ENV`].
+pub fn panic_at(world: &str) -> Option<Tick> {
+    let spec = std::env::var(PANIC_ENV).ok()?;
+    let (name, tick) = spec.rsplit_once('@')?;
+    (name == world).then(|| tick.parse().ok().map(Tick))?
 }
 
 /// How the host ended.
@@ -67,6 +90,46 @@ pub struct HostReport {
     pub save_error: Option<String>,
     /// What journal writes cost.
     pub journal: JournalStats,
+    /// Why the world stopped by itself (a panic in its tick), if it did.
+    pub crashed: Option<String>,
+}
+
+/// Which world's driver an arrival goes to: a server of many worlds shares one listener.
+#[derive(Clone, Debug, Default)]
+pub struct Doors {
+    worlds: Arc<Mutex<BTreeMap<String, mpsc::Sender<Event>>>>,
+}
+
+impl Doors {
+    fn open(&self, world: &str, events: mpsc::Sender<Event>) {
+        self.lock().insert(world.to_owned(), events);
+    }
+
+    fn close(&self, world: &str) {
+        self.lock().remove(world);
+    }
+
+    /// The worlds taking arrivals now.
+    pub fn worlds(&self) -> Vec<String> {
+        self.lock().keys().cloned().collect()
+    }
+
+    /// Where a `Hello` goes: to the world it names; without a name, to the only world.
+    fn route(&self, world: Option<&str>) -> Result<mpsc::Sender<Event>, Refusal> {
+        let worlds = self.lock();
+        match world {
+            Some(name) => worlds.get(name).cloned().ok_or(Refusal::NoSuchWorld {
+                world: name.to_owned(),
+            }),
+            None if worlds.len() == 1 => Ok(worlds.values().next().expect("one").clone()),
+            None if worlds.is_empty() => Err(Refusal::ShuttingDown),
+            None => Err(Refusal::WhichWorld),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, mpsc::Sender<Event>>> {
+        self.worlds.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// Seconds since the Unix epoch (the host's wall clock, for invite expiry only).
@@ -92,6 +155,7 @@ pub fn invite_code(template: &Invite, secret: &host::IssuedSecret) -> String {
 }
 
 /// What connection tasks tell the driver.
+#[derive(Debug)]
 enum Event {
     Arrived(Box<Pending>),
     Message(ConnId, ClientMsg),
@@ -107,7 +171,7 @@ struct Conn {
 
 struct Driver {
     core: Host,
-    saver: Saver,
+    saver: WorldSaver,
     params: DriverParams,
     conns: BTreeMap<ConnId, Conn>,
     next_conn: ConnId,
@@ -125,24 +189,60 @@ struct Driver {
     sessions: LogBudget<(PlayerId, &'static str)>,
 }
 
-/// Runs the host until `shutdown` fires, then says goodbye, saves and reports.
+/// Runs a host of one world until `shutdown` fires, then says goodbye, saves and reports.
 pub async fn run(
     listener: Listener,
     core: Host,
-    saver: Saver,
+    saver: WorldSaver,
     params: DriverParams,
     shutdown: CancellationToken,
 ) -> HostReport {
-    let (events_tx, mut events) = mpsc::channel::<Event>(1024);
-    let tasks = TaskTracker::new();
     let listener = Arc::new(listener);
-    let refusals: Refusals = Arc::new(Mutex::new(LogBudget::new(REFUSAL_LINES_PER_MINUTE)));
-    tasks.spawn(accept_loop(
+    let doors = Doors::default();
+    let refusals = refusals();
+    let accept = tokio::spawn(accept_loop(
         listener.clone(),
-        events_tx.clone(),
+        doors.clone(),
         refusals.clone(),
         shutdown.clone(),
     ));
+    let lanes = listener.lanes();
+    let report = run_world(core, saver, params, &doors, lanes, refusals, shutdown).await;
+    accept.abort();
+    listener.close(CLOSING);
+    let _ = tokio::time::timeout(Duration::from_secs(2), listener.wait_idle()).await;
+    report
+}
+
+/// The handshake log budget the accept loop and the world drivers share.
+pub fn refusals() -> Refusals {
+    Arc::new(Mutex::new(LogBudget::new(REFUSAL_LINES_PER_MINUTE)))
+}
+
+/// What a world's driver does next (chosen asynchronously, carried out synchronously).
+enum Step {
+    Report(Report),
+    Tick,
+    Event(Event),
+    Rtt,
+    Readdress(Vec<SocketAddr>),
+    Nothing,
+}
+
+/// Runs one world behind `doors` until `shutdown` fires (or its tick panics), then says
+/// goodbye, hands everything to the saver, closes this world's saver and reports.
+pub async fn run_world(
+    core: Host,
+    saver: WorldSaver,
+    params: DriverParams,
+    doors: &Doors,
+    lanes: Arc<net::server::Lanes>,
+    refusals: Refusals,
+    shutdown: CancellationToken,
+) -> HostReport {
+    let (events_tx, mut events) = mpsc::channel::<Event>(1024);
+    let name = core.world().name().to_owned();
+    doors.open(&name, events_tx.clone());
     let mut driver = Driver {
         core,
         saver,
@@ -150,43 +250,63 @@ pub async fn run(
         conns: BTreeMap::new(),
         next_conn: 1,
         events: events_tx,
-        tasks,
+        tasks: TaskTracker::new(),
         unsent: None,
         last_lag_log: Instant::now(),
-        lanes: listener.lanes(),
+        lanes,
         known_players: usize::MAX,
         refusals,
         sessions: LogBudget::new(SESSION_LINES_PER_MINUTE),
     };
-    driver.pump();
     let mut rtt = tokio::time::interval(RTT_EVERY);
     let mut addresses = driver.params.addresses.clone();
     let mut addresses_open = true;
+    let mut step = Step::Nothing;
     loop {
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            driver.step(std::mem::replace(&mut step, Step::Nothing));
+            driver.pump();
+        }));
+        if let Err(panic) = outcome {
+            doors.close(&name);
+            driver.lanes.forget_world(&name);
+            return driver.crashed(panic_text(panic.as_ref())).await;
+        }
         let wake = driver.params.started + driver.core.poll_timeout();
-        tokio::select! {
+        step = tokio::select! {
             biased;
             () = shutdown.cancelled() => break,
-            Some(report) = driver.saver.reports.recv() => driver.on_report(report),
-            () = tokio::time::sleep_until(wake.into()) => {
-                let now = now(driver.params.started);
-                driver.core.handle_tick(now);
-            }
-            Some(event) = events.recv() => driver.on_event(event),
-            _ = rtt.tick() => driver.read_rtts(),
+            Some(report) = driver.saver.reports.recv() => Step::Report(report),
+            () = tokio::time::sleep_until(wake.into()) => Step::Tick,
+            Some(event) = events.recv() => Step::Event(event),
+            _ = rtt.tick() => Step::Rtt,
             changed = addresses.changed(), if addresses_open => match changed {
-                Ok(()) => driver.readdress(addresses.borrow_and_update().clone()),
-                Err(_) => addresses_open = false,
+                Ok(()) => Step::Readdress(addresses.borrow_and_update().clone()),
+                Err(_) => {
+                    addresses_open = false;
+                    Step::Nothing
+                }
             },
-        }
-        driver.pump();
+        };
     }
-    driver.shut_down(listener).await
+    doors.close(&name);
+    driver.shut_down().await
 }
 
-async fn accept_loop(
+/// What a panic said.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
+/// Accepts connections, finishes their handshakes and hands each to the world its `Hello`
+/// names (see [`Doors::route`]); refuses the rest.
+pub async fn accept_loop(
     listener: Arc<Listener>,
-    events: mpsc::Sender<Event>,
+    doors: Doors,
     refusals: Refusals,
     shutdown: CancellationToken,
 ) {
@@ -196,23 +316,30 @@ async fn accept_loop(
             arrival = listener.accept() => arrival,
         };
         let Some(arrival) = arrival else { return };
-        let events = events.clone();
+        let doors = doors.clone();
         let refusals = refusals.clone();
         let remote = arrival.remote();
         tokio::spawn(async move {
+            let note = |what: String| {
+                let line = refusals
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .note(remote.ip(), Instant::now());
+                if let Some(more) = line {
+                    tracing::info!(%remote, "{what}{more}");
+                }
+            };
             match net::server::handshake(arrival).await {
-                Ok(pending) => {
-                    let _ = events.send(Event::Arrived(Box::new(pending))).await;
-                }
-                Err(e) => {
-                    let line = refusals
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .note(remote.ip(), Instant::now());
-                    if let Some(more) = line {
-                        tracing::info!(%remote, "handshake failed: {e}{more}");
+                Ok(pending) => match doors.route(pending.hello.world.as_deref()) {
+                    Ok(world) => {
+                        let _ = world.send(Event::Arrived(Box::new(pending))).await;
                     }
-                }
+                    Err(refusal) => {
+                        note(format!("refused: {refusal:?}"));
+                        pending.refuse(refusal).await;
+                    }
+                },
+                Err(e) => note(format!("handshake failed: {e}")),
             }
         });
     }
@@ -282,9 +409,30 @@ impl<K: Ord> LogBudget<K> {
 }
 
 /// Shared by the accept loop and the driver.
-type Refusals = Arc<Mutex<LogBudget<IpAddr>>>;
+pub type Refusals = Arc<Mutex<LogBudget<IpAddr>>>;
 
 impl Driver {
+    fn step(&mut self, step: Step) {
+        match step {
+            Step::Report(report) => self.on_report(report),
+            Step::Tick => {
+                let now = now(self.params.started);
+                if self
+                    .params
+                    .panic_at
+                    .is_some_and(|t| self.core.world().tick() >= t)
+                {
+                    panic!("{PANIC_ENV} asked this world's tick to panic");
+                }
+                self.core.handle_tick(now);
+            }
+            Step::Event(event) => self.on_event(event),
+            Step::Rtt => self.read_rtts(),
+            Step::Readdress(addrs) => self.readdress(addrs),
+            Step::Nothing => {}
+        }
+    }
+
     fn on_report(&mut self, report: Report) {
         match report {
             Report::Durable(tick) => self.core.handle_durable(tick),
@@ -394,7 +542,7 @@ impl Driver {
             self.core.world().players().map(|(id, _)| *id).collect();
         self.known_players = known.len();
         known.insert(self.core.host_player());
-        self.lanes.set_known(known);
+        self.lanes.set_known(self.core.world().name(), known);
     }
 
     /// The router mapped (or lost) a public address: the code shown now points there too.
@@ -506,7 +654,7 @@ impl Driver {
         }
     }
 
-    async fn shut_down(mut self, listener: Arc<Listener>) -> HostReport {
+    async fn shut_down(mut self) -> HostReport {
         // The last tick (everyone leaves) and a final checkpoint, then everything to disk.
         self.core.shut_down();
         if let Some(job) = self.unsent.take() {
@@ -531,8 +679,6 @@ impl Driver {
         }
         self.tasks.close();
         let _ = tokio::time::timeout(Duration::from_secs(3), self.tasks.wait()).await;
-        listener.close(CLOSING);
-        let _ = tokio::time::timeout(Duration::from_secs(2), listener.wait_idle()).await;
         let world = self.core.world();
         let (save_error, journal) = match closed {
             Ok(stats) => (None, stats),
@@ -544,6 +690,59 @@ impl Driver {
             hash: world.state_hash(),
             save_error,
             journal,
+            crashed: None,
+        }
+    }
+
+    /// The world's tick (or another step) panicked: its players are told, what the core
+    /// already handed over is written, the rest of its state is not trusted (no checkpoint,
+    /// no last tick). The journal keeps every tick the core finished.
+    async fn crashed(mut self, why: String) -> HostReport {
+        let world = self.core.world().name().to_owned();
+        tracing::error!(world = %world, "the world stopped after an internal error: {why}");
+        for conn in self.conns.values() {
+            let goodbye = Outgoing::Close {
+                msg: Some(HostMsg::Closing {
+                    reason: CRASHED.into(),
+                }),
+                why: CloseReason::Normal,
+                reason: CRASHED.into(),
+            };
+            if conn.out.try_send(goodbye).is_err() {
+                conn.handle.close(close::NORMAL, CRASHED);
+            }
+        }
+        if let Some(job) = self.unsent.take() {
+            self.saver.write(job).await;
+        }
+        // Finished ticks the core still held; popping its queue runs no game code.
+        while let Ok(Some(job)) =
+            std::panic::catch_unwind(AssertUnwindSafe(|| self.core.poll_persist()))
+        {
+            self.saver.write(job).await;
+        }
+        let (closed, reports) = self.saver.close().await;
+        let durable = reports
+            .iter()
+            .filter_map(|r| match r {
+                Report::Durable(t) => Some(*t),
+                Report::Failing(_) => None,
+            })
+            .max();
+        self.tasks.close();
+        let _ = tokio::time::timeout(Duration::from_secs(3), self.tasks.wait()).await;
+        let (save_error, journal) = match closed {
+            Ok(stats) => (None, stats),
+            Err(e) => (Some(e), JournalStats::default()),
+        };
+        HostReport {
+            world,
+            tick: durable.map_or(self.core.world().tick(), |t| Tick(t.0 + 1)),
+            // Not read for a crashed world: its state is not trusted.
+            hash: StateHash([0; 32]),
+            save_error,
+            journal,
+            crashed: Some(why),
         }
     }
 }

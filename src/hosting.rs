@@ -69,6 +69,22 @@ pub struct LanOptions {
 }
 
 impl HostOptions {
+    /// The core's configuration for a world ticking at `tick_rate`, hosted with key `host`.
+    pub fn config(&self, host: game::PlayerId, tick_rate: TickRate) -> Config {
+        Config {
+            host_player: host,
+            max_players: self.max_players,
+            invites: self.invites,
+            open: self.lan.as_ref().is_some_and(|l| l.open),
+            tick_rate,
+            checkpoint_every: CHECKPOINT_EVERY,
+            max_new_per_code: self.max_new_per_code,
+            max_spectators: self.max_spectators,
+            spectators_chat: self.spectators_chat,
+            ..Config::new(host)
+        }
+    }
+
     /// Solo: the same host, on loopback, without invites.
     pub fn solo(world: String, seed: Option<u64>) -> HostOptions {
         HostOptions {
@@ -122,6 +138,7 @@ pub struct Hosting {
     task: JoinHandle<HostReport>,
     lan: Option<JoinHandle<()>>,
     sync: Option<JoinHandle<central::SyncStats>>,
+    saver: Saver,
 }
 
 impl Hosting {
@@ -163,18 +180,7 @@ impl Hosting {
         let addr = listener.local_addr();
         let pin = KeyPin::of(&identity.id());
         let started = Instant::now();
-        let config = Config {
-            host_player: identity.id(),
-            max_players: options.max_players,
-            invites: options.invites,
-            open: options.lan.as_ref().is_some_and(|l| l.open),
-            tick_rate: options.tick_rate,
-            checkpoint_every: CHECKPOINT_EVERY,
-            max_new_per_code: options.max_new_per_code,
-            max_spectators: options.max_spectators,
-            spectators_chat: options.spectators_chat,
-            ..Config::new(identity.id())
-        };
+        let config = options.config(identity.id(), options.tick_rate);
         let secrets = if options.invites {
             store.invite_secrets(&name)?
         } else {
@@ -230,20 +236,28 @@ impl Hosting {
             players: players_tx,
             spectators: spectators_tx,
             started,
+            panic_at: driver::panic_at(&name),
         };
         let (tick, hash, seed) = (
             core.world().tick(),
             core.world().state_hash(),
             core.world().seed(),
         );
-        let saver = Saver::start(store, path, name.clone(), options.central.is_some());
+        let saver = Saver::start(store, path);
+        let world_saver = saver.world(&name, options.central.is_some()).await;
         let sync = options.central.clone().map(|c| {
             tracing::info!("sending leaderboard facts to {}", c.at());
-            let outbox = saver.outbox();
+            let outbox = world_saver.outbox();
             let (identity, world, stop) = (identity.clone(), name.clone(), shutdown.clone());
             tokio::spawn(central::run(c, identity, world, outbox, stop))
         });
-        let task = tokio::spawn(driver::run(listener, core, saver, params, shutdown.clone()));
+        let task = tokio::spawn(driver::run(
+            listener,
+            core,
+            world_saver,
+            params,
+            shutdown.clone(),
+        ));
         Ok(Hosting {
             world: name,
             tick,
@@ -268,7 +282,13 @@ impl Hosting {
             task,
             lan,
             sync,
+            saver,
         })
+    }
+
+    /// Whether the world stopped by itself (a panic in its tick): [`Hosting::stop`] says why.
+    pub fn has_stopped(&self) -> bool {
+        self.task.is_finished()
     }
 
     /// The invite code to share now, if any.
@@ -279,7 +299,7 @@ impl Hosting {
     /// Stops the host: players are told, the world is saved, the LAN announcement withdrawn.
     pub async fn stop(self) -> eyre::Result<HostReport> {
         self.shutdown.cancel();
-        let report = self.task.await.wrap_err("the host task failed")?;
+        let mut report = self.task.await.wrap_err("the host task failed")?;
         if let Some(lan) = self.lan {
             let _ = lan.await;
         }
@@ -292,6 +312,18 @@ impl Hosting {
                 stats.sent,
                 stats.batches,
                 stats.connects
+            );
+        }
+        // The central sync is done with the outbox: the store may close.
+        if let Err(e) = self.saver.close().await {
+            report.save_error.get_or_insert(e);
+        }
+        if let Some(why) = &report.crashed {
+            eyre::bail!(
+                "world {} stopped after an internal error ({why}); its journal is kept through \
+                 tick {}: host it again to go on from there, and please report the error",
+                report.world,
+                report.tick.0
             );
         }
         if let Some(e) = &report.save_error {
@@ -355,7 +387,7 @@ pub fn invite_addresses(bound: SocketAddr) -> Vec<IpAddr> {
 }
 
 /// Where a player on this machine dials a host bound to `bound`.
-fn local_dial_address(bound: SocketAddr) -> SocketAddr {
+pub fn local_dial_address(bound: SocketAddr) -> SocketAddr {
     let ip = match bound.ip() {
         IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
@@ -364,14 +396,14 @@ fn local_dial_address(bound: SocketAddr) -> SocketAddr {
     SocketAddr::new(ip, bound.port())
 }
 
-fn random_seed() -> u64 {
+pub fn random_seed() -> u64 {
     let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes).expect("the OS has randomness");
     u64::from_le_bytes(bytes) >> 16 // short enough to type back in
 }
 
 /// Entropy for the core's invite secrets.
-fn random_bytes() -> [u8; 32] {
+pub fn random_bytes() -> [u8; 32] {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the OS has randomness");
     bytes

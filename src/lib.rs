@@ -18,5 +18,7 @@ pub mod play;
 pub mod reach;
 pub mod replay;
 pub mod saver;
+pub mod serve;
 pub mod session;
 pub mod sim;
+pub mod worlds;

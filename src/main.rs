@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use brogue::cli::{Cli, Command, ConfigCommand, DEFAULT_PORT, DEFAULT_WORLD};
+use brogue::cli::{Cli, Command, ConfigCommand, DEFAULT_PORT, DEFAULT_WORLD, WorldCommand};
 use brogue::hosting::{HostOptions, Hosting, LanOptions};
 use brogue::join::{JoinSpec, KnownHosts, Resolved, find_lan_game, lan_target};
 use brogue::play::{self, Player, Start};
@@ -90,6 +90,9 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                     | Command::Leaderboard(_)
                     | Command::Check(_)
                     | Command::Link(_)
+                    | Command::Serve(_)
+                    | Command::World { .. }
+                    | Command::Worlds(_)
             )
         )
         || matches!(&cli.command, Some(Command::Replay(r)) if r.check || r.command.is_some());
@@ -109,6 +112,29 @@ async fn run(cli: Cli) -> eyre::Result<()> {
     }
     if let Some(Command::Doctor(args)) = &cli.command {
         return brogue::doctor::run(args, &interfaces).await;
+    }
+    if let Some(Command::World {
+        what:
+            WorldCommand::New {
+                name,
+                seed,
+                tick_rate,
+            },
+    }) = &cli.command
+    {
+        let rate = TickRate::new(*tick_rate).expect("clap checked the range");
+        let world = brogue::worlds::create(&data_dir, name, *seed, rate)?;
+        println!("world: {} seed {}", world.name(), world.seed());
+        return Ok(());
+    }
+    if let Some(Command::Worlds(args)) = &cli.command {
+        let worlds = brogue::worlds::list(&data_dir)?;
+        if args.json {
+            println!("{}", brogue::worlds::to_json(&worlds));
+        } else {
+            brogue::worlds::print(&worlds, brogue::driver::now_unix());
+        }
+        return Ok(());
     }
     if let Some(Command::Check(args)) = &cli.command {
         return brogue::check::run(&data_dir, args.world.as_deref(), args.json);
@@ -226,17 +252,9 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                     .clone()
                     .or_else(|| config.name.clone())
                     .unwrap_or_else(default_name),
-                central: args
-                    .central
-                    .leaderboard_url
-                    .as_deref()
-                    .map(store::central::Central::from_url)
-                    .transpose()?,
+                central: central(&args.central)?,
                 max_new_per_code: args.max_new_per_code,
-                reach: ReachOptions {
-                    port_mapping: !args.no_port_mapping,
-                    public: args.public_addr,
-                },
+                reach: args.reach.options(),
             };
             let hosting = Hosting::start(&options, &identity, &data_dir).await?;
             announce(&hosting)?;
@@ -245,6 +263,18 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             }
             let me = player(args.character.name, args.character.class);
             finish(play::run(me, Start::Hosted(Box::new(hosting)), default_host).await?)
+        }
+        Some(Command::Serve(args)) => {
+            let options = HostOptions {
+                bind: SocketAddr::new(args.bind, args.port),
+                max_players: args.max_players,
+                max_spectators: args.max_spectators,
+                central: central(&args.central)?,
+                max_new_per_code: args.max_new_per_code,
+                reach: args.reach.options(),
+                ..default_host
+            };
+            brogue::serve::run(&options, &identity, &data_dir, stop_signal()).await
         }
         Some(command @ (Command::Join(_) | Command::Watch(_))) => {
             let (code, lan, link, name, class, role) = match command {
@@ -304,7 +334,9 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             | Command::Link(_)
             | Command::Completions { .. }
             | Command::Man
-            | Command::Config { .. },
+            | Command::Config { .. }
+            | Command::World { .. }
+            | Command::Worlds(_),
         ) => {
             unreachable!("handled before the identity is loaded")
         }
@@ -424,6 +456,31 @@ fn announce(hosting: &Hosting) -> eyre::Result<()> {
     Ok(())
 }
 
+/// The central leaderboard `--leaderboard-url` names, if any.
+fn central(args: &brogue::cli::CentralArgs) -> eyre::Result<Option<store::central::Central>> {
+    Ok(args
+        .leaderboard_url
+        .as_deref()
+        .map(store::central::Central::from_url)
+        .transpose()?)
+}
+
+/// Resolves at SIGINT or SIGTERM.
+async fn stop_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r?,
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}
+
 /// Runs a host without a terminal until SIGINT or SIGTERM, then saves and says goodbye.
 async fn headless(mut hosting: Hosting) -> eyre::Result<()> {
     let mut invites = hosting.invites.clone();
@@ -431,24 +488,15 @@ async fn headless(mut hosting: Hosting) -> eyre::Result<()> {
     let mut reach = hosting.reachability.clone();
     reach.borrow_and_update();
     let mut spectators = hosting.spectators.clone();
-    let stop = async {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let mut term = signal(SignalKind::terminate())?;
-            tokio::select! {
-                r = tokio::signal::ctrl_c() => r?,
-                _ = term.recv() => {}
-            }
-        }
-        #[cfg(not(unix))]
-        tokio::signal::ctrl_c().await?;
-        Ok::<(), std::io::Error>(())
-    };
+    let stop = stop_signal();
     tokio::pin!(stop);
+    let mut alive = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
             r = &mut stop => { r?; break; }
+            _ = alive.tick() => if hosting.has_stopped() {
+                break;
+            },
             Ok(()) = invites.changed() => {
                 if let Some(code) = invites.borrow().clone() {
                     println!("invite: {code}");

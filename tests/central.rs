@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use brogue::saver::Saver;
+use brogue::saver::{Saver, WorldSaver};
 use game::class::Class;
 use game::fact::{Fact, FactKind};
 use game::monster::MonsterKind;
@@ -241,26 +241,26 @@ fn every_kind() -> Vec<Fact> {
 /// saver thread that owns it, keeping an outbox.
 struct Host {
     _dir: tempfile::TempDir,
-    saver: Saver,
+    saver: WorldSaver,
     identity: Arc<Identity>,
     world: String,
     next: u64,
 }
 
 impl Host {
-    fn new(world: &str) -> Host {
-        Host::of(&Checkpoint::of(&World::new(world, 1, TickRate::DEFAULT)))
+    async fn new(world: &str) -> Host {
+        Host::of(&Checkpoint::of(&World::new(world, 1, TickRate::DEFAULT))).await
     }
 
     /// A host whose save holds the world `start`.
-    fn of(start: &Checkpoint) -> Host {
+    async fn of(start: &Checkpoint) -> Host {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(store::FILE_NAME);
         let store = Store::open(&path).unwrap();
         store.create_world(start).unwrap();
         let world = start.save.core.name.clone();
         Host {
-            saver: Saver::start(store, path, world.clone(), true),
+            saver: Saver::start(store, path).world(&world, true).await,
             _dir: dir,
             identity: Arc::new(Identity::ephemeral()),
             world,
@@ -350,7 +350,7 @@ async fn board(schema: &Schema) -> store::central::Global {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_kind_of_fact_arrives_once_and_reads_back_as_the_board() {
     let schema = schema_or_skip!("every_kind_of_fact_arrives_once…");
-    let mut host = Host::new("w");
+    let mut host = Host::new("w").await;
     host.record(every_kind()).await;
     assert_eq!(host.waiting().await, every_kind().len());
     let stop = CancellationToken::new();
@@ -401,7 +401,7 @@ async fn every_kind_of_fact_arrives_once_and_reads_back_as_the_board() {
 async fn a_database_down_at_start_or_in_the_middle_gets_everything_once_when_it_is_back() {
     let schema = schema_or_skip!("a_database_down…");
     let proxy = Proxy::start(REFUSE).await;
-    let mut host = Host::new("w");
+    let mut host = Host::new("w").await;
     host.record(every_kind()[..5].to_vec()).await;
     let stop = CancellationToken::new();
     let sync = host.sync(schema.central(&proxy.addr()), &stop);
@@ -435,7 +435,7 @@ async fn a_database_down_at_start_or_in_the_middle_gets_everything_once_when_it_
 async fn a_server_that_never_answers_is_given_up_and_the_saver_is_not_held_up() {
     let schema = schema_or_skip!("a_server_that_never_answers…");
     let proxy = Proxy::start(HANG).await;
-    let mut host = Host::new("w");
+    let mut host = Host::new("w").await;
     let stop = CancellationToken::new();
     let sync = host.sync(schema.central(&proxy.addr()), &stop);
     // While the sync is stuck, journal writes still become durable promptly.
@@ -454,7 +454,7 @@ async fn a_server_that_never_answers_is_given_up_and_the_saver_is_not_held_up() 
 #[tokio::test(flavor = "multi_thread")]
 async fn facts_sent_but_not_yet_forgotten_are_sent_again_without_duplicates() {
     let schema = schema_or_skip!("facts_sent_but_not_yet_forgotten…");
-    let mut host = Host::new("w");
+    let mut host = Host::new("w").await;
     host.record(every_kind()).await;
     // The crash: everything reached the database, nothing was cleared from the outbox.
     let conn: Connection = schema.central(PG).connect().await.unwrap();
@@ -493,8 +493,8 @@ async fn facts_sent_but_not_yet_forgotten_are_sent_again_without_duplicates() {
 #[tokio::test(flavor = "multi_thread")]
 async fn two_hosts_writing_at_once_both_appear_on_the_board() {
     let schema = schema_or_skip!("two_hosts_writing_at_once…");
-    let mut one = Host::new("first");
-    let mut two = Host::new("second");
+    let mut one = Host::new("first").await;
+    let mut two = Host::new("second").await;
     one.record(every_kind()).await;
     two.record(every_kind()[..4].to_vec()).await;
     let stop = CancellationToken::new();
@@ -519,7 +519,7 @@ async fn two_hosts_writing_at_once_both_appear_on_the_board() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_forged_fact_is_rejected_and_cannot_take_an_honest_facts_place() {
     let schema = schema_or_skip!("a_forged_fact…");
-    let mut honest = Host::new("w");
+    let mut honest = Host::new("w").await;
     honest.record(every_kind()[..3].to_vec()).await;
     let forger = Identity::ephemeral();
     let conn = schema.central(PG).connect().await.unwrap();
@@ -686,7 +686,7 @@ async fn two_real_hosts_share_one_board_and_it_matches_their_own() {
 async fn a_victory_carries_its_proof_to_the_central_board_and_a_replay_is_verified_there() {
     let schema = schema_or_skip!("a_victory_carries_its_proof…");
     let (start, entries) = host::rig::victory_run();
-    let mut host = Host::of(&start);
+    let mut host = Host::of(&start).await;
     host.journal(entries.clone()).await;
     let stop = CancellationToken::new();
     let sync = host.sync(schema.central(PG), &stop);

@@ -5,20 +5,11 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use host::replay::Replay;
-use support::{BIN, HostProcess, bots_report};
-
-fn brogue(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .output()
-        .expect("run brogue")
-}
+use support::{HostProcess, bots_report, brogue};
 
 /// `brogue replay export --world WORLD EXTRA… FILE`.
 fn export(data_dir: &Path, world: &str, extra: &[&str], file: &Path) -> Output {

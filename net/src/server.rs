@@ -79,7 +79,8 @@ pub struct Lanes {
     in_flight: Mutex<BTreeMap<IpAddr, usize>>,
     /// Handshakes let in beyond the lanes: they go on only if TLS shows a known key.
     overflow: Mutex<usize>,
-    known: RwLock<BTreeSet<PlayerId>>,
+    /// Per world (a server may host many), the keys it knows.
+    known: RwLock<BTreeMap<String, BTreeSet<PlayerId>>>,
 }
 
 impl Lanes {
@@ -127,16 +128,24 @@ impl Lanes {
         }
     }
 
-    /// Replaces the set of keys the host knows (players of its world, and its own).
-    pub fn set_known(&self, keys: BTreeSet<PlayerId>) {
-        *self.known.write().unwrap_or_else(|p| p.into_inner()) = keys;
+    /// Replaces the set of keys world `world` knows (its players, and the host's own key).
+    pub fn set_known(&self, world: &str, keys: BTreeSet<PlayerId>) {
+        let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
+        known.insert(world.to_owned(), keys);
+    }
+
+    /// World `world` is no longer hosted: its keys count as strangers unless another knows them.
+    pub fn forget_world(&self, world: &str) {
+        let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
+        known.remove(world);
     }
 
     fn is_known(&self, key: &PlayerId) -> bool {
         self.known
             .read()
             .unwrap_or_else(|p| p.into_inner())
-            .contains(key)
+            .values()
+            .any(|keys| keys.contains(key))
     }
 }
 

@@ -420,7 +420,7 @@ async fn strangers_from_one_address_get_a_few_lanes_and_a_known_key_still_gets_i
     let host = Identity::ephemeral();
     let (addr, _task, lanes) = start_host_with_lanes(&host, admit);
     let known = Identity::ephemeral();
-    lanes.set_known([known.id()].into_iter().collect());
+    lanes.set_known("w", [known.id()].into_iter().collect());
     let attacker: std::net::IpAddr = "127.0.0.2".parse().unwrap();
     // Four strangers from 127.0.0.2 finish TLS and stall: the address's lane is full.
     let mut stalled = Vec::new();

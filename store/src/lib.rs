@@ -31,8 +31,8 @@ use redb::{
 use serde::{Deserialize, Serialize};
 
 use schema::{
-    CHECKPOINTS, INVITES, JOURNAL, JOURNAL_END, META, OUTBOX, PROOFS, SCHEMA_KEY, SCHEMA_VERSION,
-    TRADES,
+    CHECKPOINTS, INVITES, JOURNAL, JOURNAL_END, META, OUTBOX, PLAYED, PROOFS, SCHEMA_KEY,
+    SCHEMA_VERSION, TRADES,
 };
 
 /// The file name of the save inside a data dir.
@@ -137,6 +137,12 @@ pub struct WorldSummary {
     pub tick: u64,
     pub players: usize,
     pub floors: usize,
+    /// Unix seconds of the newest tick journaled (`None`: never played, or a file made
+    /// before this was kept).
+    pub last_played: Option<u64>,
+    /// What the world's rows take in the save (keys and values; the file's own overhead and
+    /// free pages are not counted).
+    pub bytes: u64,
 }
 
 /// A leaderboard fact waiting in the outbox.
@@ -480,6 +486,9 @@ impl Store {
                 end += 1;
             }
             ends.insert(name, end)?;
+            if let Some(last) = entries.last() {
+                txn.open_table(PLAYED)?.insert(name, last.unix)?;
+            }
             Ok(())
         })
     }
@@ -705,6 +714,8 @@ impl Store {
                 tick: end,
                 players: stored.save.core.players.len(),
                 floors: stored.save.floors.len(),
+                last_played: self.last_played(&txn, &name)?,
+                bytes: self.world_bytes(&txn, &name)?,
                 name,
             });
         }
@@ -818,6 +829,50 @@ impl Store {
     }
 
     /// Every stored checkpoint of `name`, oldest first.
+    /// When world `name` was last played, if the file knows.
+    fn last_played(&self, txn: &ReadTransaction, name: &str) -> Result<Option<u64>, StoreError> {
+        match txn.open_table(PLAYED) {
+            Ok(table) => Ok(table
+                .get(name)
+                .map_err(|e| self.fail(e))?
+                .map(|v| v.value())),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// What world `name`'s rows take: keys and values of every table it has rows in.
+    fn world_bytes(&self, txn: &ReadTransaction, name: &str) -> Result<u64, StoreError> {
+        let key = name.len() as u64 + 8;
+        let mut bytes = 0;
+        for def in [CHECKPOINTS, JOURNAL, TRADES, OUTBOX] {
+            let table = match txn.open_table(def) {
+                Ok(table) => table,
+                Err(redb::TableError::TableDoesNotExist(_)) => continue,
+                Err(e) => return Err(self.fail(e)),
+            };
+            let rows = table
+                .range((name, 0)..=(name, u64::MAX))
+                .map_err(|e| self.fail(e))?;
+            for row in rows {
+                let (_, value) = row.map_err(|e| self.fail(e))?;
+                bytes += key + value.value().len() as u64;
+            }
+        }
+        if let Ok(table) = txn.open_table(PROOFS) {
+            let rows = table
+                .range((name, 0)..=(name, u64::MAX))
+                .map_err(|e| self.fail(e))?;
+            bytes += rows.count() as u64 * (key + 32);
+        }
+        if let Ok(table) = txn.open_table(INVITES)
+            && let Some(v) = table.get(name).map_err(|e| self.fail(e))?
+        {
+            bytes += name.len() as u64 + v.value().len() as u64;
+        }
+        Ok(bytes + 2 * key)
+    }
+
     fn checkpoints(
         &self,
         txn: &ReadTransaction,

@@ -31,3 +31,6 @@ pub const INVITES: TableDefinition<&str, &[u8]> = TableDefinition::new("invites"
 pub const PROOFS: TableDefinition<(&str, u64), [u8; 32]> = TableDefinition::new("proofs");
 
 pub const SCHEMA_KEY: &str = "schema_version";
+/// world → unix seconds of the newest tick journaled: when it was last played (added within
+/// schema 3: a file made before it simply has no row, and older brogues ignore the table).
+pub const PLAYED: TableDefinition<&str, u64> = TableDefinition::new("played");

@@ -50,16 +50,56 @@ impl HostProcess {
     }
 
     /// Runs a prepared host command (e.g. inside a network namespace) and reads its first lines.
-    pub fn spawn(mut cmd: Command) -> HostProcess {
+    pub fn spawn(cmd: Command) -> HostProcess {
+        let mut host = HostProcess::launch(cmd);
+        host.invite = host.expect_line("invite: ");
+        host.world_line = host.expect_line("world: ");
+        host.state = host.expect_line("state: ");
+        host
+    }
+
+    /// `brogue serve` on 127.0.0.1 with an ephemeral port, with `env` set; returns it and the
+    /// `(world, code)` of each `invite: CODE world: NAME` line printed before it listened.
+    pub fn serve(data_dir: &Path, env: &[(&str, &str)]) -> (HostProcess, Vec<(String, String)>) {
+        let mut cmd = Command::new(BIN);
+        cmd.args([
+            "serve",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-port-mapping",
+        ])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .envs(env.iter().copied());
+        let mut server = HostProcess::launch(cmd);
+        let mut codes = Vec::new();
+        loop {
+            let line = server.expect_line("");
+            if line.starts_with("listening: ") {
+                break;
+            }
+            if let Some(rest) = line.strip_prefix("invite: ") {
+                let (code, world) = rest
+                    .split_once(" world: ")
+                    .expect("invite: CODE world: NAME");
+                codes.push((world.to_owned(), code.to_owned()));
+            }
+        }
+        (server, codes)
+    }
+
+    /// Starts `cmd` with its output piped, reading nothing yet.
+    fn launch(mut cmd: Command) -> HostProcess {
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("start brogue host");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let lines = read_lines(stdout);
+            .expect("start brogue");
+        let lines = read_lines(child.stdout.take().expect("piped stdout"));
         let errors = read_lines(child.stderr.take().expect("piped stderr"));
-        let mut host = HostProcess {
+        HostProcess {
             child,
             lines,
             errors,
@@ -67,11 +107,32 @@ impl HostProcess {
             invite: String::new(),
             world_line: String::new(),
             state: String::new(),
-        };
-        host.invite = host.expect_line("invite: ");
-        host.world_line = host.expect_line("world: ");
-        host.state = host.expect_line("state: ");
-        host
+        }
+    }
+
+    /// Sends SIGTERM now (read what follows with [`HostProcess::expect_line`], then
+    /// [`HostProcess::wait`]).
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+    }
+
+    /// The exit status, waiting at most `patience`.
+    pub fn wait(mut self, patience: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + patience;
+        loop {
+            if let Some(exit) = self.child.try_wait().expect("wait for the host") {
+                return exit;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the host did not exit within {patience:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// The rest of the next stdout line starting with `prefix` (waits up to 10 s).
@@ -350,6 +411,16 @@ pub fn json_of(out: &Output) -> serde_json::Value {
 
 /// Runs `brogue bots` against `invite` with `args` (after the code) and `--json`, from
 /// `data_dir`; the report it prints.
+/// `brogue ARGS… --data-dir DATA_DIR`, run to its end.
+pub fn brogue(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .output()
+        .expect("run brogue")
+}
+
 pub fn bots_report(invite: &str, data_dir: &Path, args: &[&str]) -> serde_json::Value {
     let out = Command::new(BIN)
         .args(["bots", invite])

@@ -1,0 +1,107 @@
+//! `brogue serve` end to end: worlds made with `brogue world new`, served behind one port,
+//! joined by each world's own invite code; a world whose tick panics stops alone while the
+//! other plays on; SIGTERM saves the rest and exits 0; `brogue worlds --json` tells the admin.
+
+mod support;
+
+use std::process::Command;
+use std::time::Duration;
+
+use support::{BIN, HostProcess, bots_report, brogue, json_of};
+
+#[test]
+fn two_worlds_behind_one_port_and_a_panic_stops_only_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("server");
+    for (name, seed) in [("halls", "3"), ("mines", "4")] {
+        let out = brogue(&data, &["world", "new", name, "--seed", seed]);
+        assert!(out.status.success(), "{out:?}");
+    }
+    let again = brogue(&data, &["world", "new", "halls"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already"));
+    let listed = json_of(&brogue(&data, &["worlds", "--json"]));
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert_eq!(listed[0]["name"], "halls");
+    assert_eq!(listed[0]["players"], 0);
+    assert!(listed[0]["last_played"].is_null());
+
+    // "mines" panics in its tick 40 (2 s in): nobody else may notice.
+    let (mut server, codes) = HostProcess::serve(&data, &[("BROGUE_TEST_PANIC_AT", "mines@40")]);
+    let code = |world: &str| {
+        codes
+            .iter()
+            .find(|(w, _)| w == world)
+            .map(|(_, c)| c.clone())
+            .unwrap_or_else(|| panic!("no code for {world} in {codes:?}"))
+    };
+    let (halls, mines) = (code("halls"), code("mines"));
+    assert_ne!(halls, mines);
+    assert_eq!(
+        net::Invite::parse(&mines).unwrap().world.as_deref(),
+        Some("mines")
+    );
+    let stopped = server.expect_line("stopped: ");
+    assert!(
+        stopped.starts_with("mines after an internal error"),
+        "{stopped}"
+    );
+
+    let bots = dir.path().join("bots");
+    let report = bots_report(&halls, &bots, &["--count", "3", "--duration", "3"]);
+    assert_eq!(report["connected"], 3, "{report}");
+    assert!(report["actions_acked"].as_u64().unwrap() > 0, "{report}");
+    // The stopped world says so to whoever comes.
+    let out = Command::new(BIN)
+        .args(["bots", &mines, "--count", "1", "--duration", "1", "--json"])
+        .arg("--data-dir")
+        .arg(&bots)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("no world called \\\"mines\\\""), "{text}");
+
+    server.terminate();
+    let saved = server.expect_line("saved: ");
+    assert!(saved.starts_with("halls tick "), "{saved}");
+    assert!(server.wait(Duration::from_secs(20)).success());
+
+    // Both worlds are whole on disk: halls with its three players, mines up to its crash.
+    let listed = json_of(&brogue(&data, &["worlds", "--json"]));
+    let row = |name: &str| {
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(row("halls")["players"], 3);
+    assert!(row("halls")["last_played"].as_u64().unwrap() > 1_700_000_000);
+    assert!(row("halls")["bytes"].as_u64() > row("mines")["bytes"].as_u64());
+    let checked = brogue(&data, &["check", "--world", "mines"]);
+    assert!(checked.status.success(), "{checked:?}");
+    assert!(row("mines")["tick"].as_u64().unwrap() >= 39, "{listed}");
+}
+
+#[test]
+fn serve_without_worlds_says_how_to_make_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-port-mapping",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("world new NAME"), "{text}");
+}
