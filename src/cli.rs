@@ -133,6 +133,10 @@ pub struct ServeArgs {
     pub max_new_per_code: u32,
     #[command(flatten)]
     pub reach: ReachArgs,
+    /// Serve Prometheus metrics (`/metrics`) and a health check (`/healthz`) over HTTP at this
+    /// address, e.g. 127.0.0.1:9470 [default: none]
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<std::net::SocketAddr>,
     /// Most people watching each world at once
     #[arg(long, default_value_t = crate::hosting::MAX_SPECTATORS, value_parser = clap::value_parser!(u16).range(0..=256), value_name = "N")]
     pub max_spectators: u16,

@@ -31,6 +31,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::metrics::{Metrics, WorldMetrics};
 use crate::saver::{JournalStats, Report, WorldSaver};
 
 /// Messages queued for one client before it counts as lagging (the core then resends a full
@@ -64,6 +65,8 @@ pub struct DriverParams {
     pub started: Instant,
     /// For tests of a world's crash: its tick panics once it reaches this tick.
     pub panic_at: Option<Tick>,
+    /// What Prometheus sees of this world (`brogue serve --metrics`).
+    pub metrics: WorldMetrics,
 }
 
 /// What players of a world that stopped after a panic are told.
@@ -167,6 +170,8 @@ struct Conn {
     out: mpsc::Sender<Outgoing>,
     handle: PeerHandle,
     player: PlayerId,
+    /// UDP bytes (received, sent) when last counted.
+    counted: (u64, u64),
 }
 
 struct Driver {
@@ -189,6 +194,18 @@ struct Driver {
     sessions: LogBudget<(PlayerId, &'static str)>,
 }
 
+impl Conn {
+    /// Adds what this connection moved since it was last counted to the world's bytes.
+    fn count_bytes(&mut self, metrics: &WorldMetrics) {
+        let (received, sent) = self.handle.udp_bytes();
+        metrics.bytes(
+            received.saturating_sub(self.counted.0),
+            sent.saturating_sub(self.counted.1),
+        );
+        self.counted = (received, sent);
+    }
+}
+
 /// Runs a host of one world until `shutdown` fires, then says goodbye, saves and reports.
 pub async fn run(
     listener: Listener,
@@ -204,6 +221,7 @@ pub async fn run(
         listener.clone(),
         doors.clone(),
         refusals.clone(),
+        params.metrics.all(),
         shutdown.clone(),
     ));
     let lanes = listener.lanes();
@@ -222,7 +240,8 @@ pub fn refusals() -> Refusals {
 /// What a world's driver does next (chosen asynchronously, carried out synchronously).
 enum Step {
     Report(Report),
-    Tick,
+    /// The tick due at this instant.
+    Tick(Instant),
     Event(Event),
     Rtt,
     Readdress(Vec<SocketAddr>),
@@ -277,7 +296,7 @@ pub async fn run_world(
             biased;
             () = shutdown.cancelled() => break,
             Some(report) = driver.saver.reports.recv() => Step::Report(report),
-            () = tokio::time::sleep_until(wake.into()) => Step::Tick,
+            () = tokio::time::sleep_until(wake.into()) => Step::Tick(wake),
             Some(event) = events.recv() => Step::Event(event),
             _ = rtt.tick() => Step::Rtt,
             changed = addresses.changed(), if addresses_open => match changed {
@@ -291,6 +310,26 @@ pub async fn run_world(
     }
     doors.close(&name);
     driver.shut_down().await
+}
+
+/// A refusal's reason as a metric label.
+pub fn reason(refusal: &Refusal) -> &'static str {
+    match refusal {
+        Refusal::VersionMismatch { .. } => "version_mismatch",
+        Refusal::WrongSecret => "wrong_secret",
+        Refusal::ExpiredSecret => "expired_secret",
+        Refusal::InviteRequired => "invite_required",
+        Refusal::Full { .. } => "full",
+        Refusal::AlreadyConnected => "already_connected",
+        Refusal::ShuttingDown => "shutting_down",
+        Refusal::Protocol(_) => "protocol",
+        Refusal::CodeUsedUp { .. } => "code_used_up",
+        Refusal::JoiningTooFast => "joining_too_fast",
+        Refusal::NoSpectators => "no_spectators",
+        Refusal::SpectatorsFull { .. } => "spectators_full",
+        Refusal::NoSuchWorld { .. } => "no_such_world",
+        Refusal::WhichWorld => "which_world",
+    }
 }
 
 /// What a panic said.
@@ -308,6 +347,7 @@ pub async fn accept_loop(
     listener: Arc<Listener>,
     doors: Doors,
     refusals: Refusals,
+    metrics: Arc<Metrics>,
     shutdown: CancellationToken,
 ) {
     loop {
@@ -318,6 +358,7 @@ pub async fn accept_loop(
         let Some(arrival) = arrival else { return };
         let doors = doors.clone();
         let refusals = refusals.clone();
+        let metrics = metrics.clone();
         let remote = arrival.remote();
         tokio::spawn(async move {
             let note = |what: String| {
@@ -335,11 +376,15 @@ pub async fn accept_loop(
                         let _ = world.send(Event::Arrived(Box::new(pending))).await;
                     }
                     Err(refusal) => {
+                        metrics.refused(reason(&refusal));
                         note(format!("refused: {refusal:?}"));
                         pending.refuse(refusal).await;
                     }
                 },
-                Err(e) => note(format!("handshake failed: {e}")),
+                Err(e) => {
+                    metrics.refused("handshake");
+                    note(format!("handshake failed: {e}"));
+                }
             }
         });
     }
@@ -415,8 +460,8 @@ impl Driver {
     fn step(&mut self, step: Step) {
         match step {
             Step::Report(report) => self.on_report(report),
-            Step::Tick => {
-                let now = now(self.params.started);
+            Step::Tick(due) => {
+                let began = Instant::now();
                 if self
                     .params
                     .panic_at
@@ -424,7 +469,13 @@ impl Driver {
                 {
                     panic!("{PANIC_ENV} asked this world's tick to panic");
                 }
-                self.core.handle_tick(now);
+                self.core.handle_tick(now(self.params.started));
+                let period = Duration::from_secs(1) / u32::from(self.core.world().tick_rate().hz());
+                self.params.metrics.tick(
+                    began.elapsed(),
+                    began.saturating_duration_since(due),
+                    period,
+                );
             }
             Step::Event(event) => self.on_event(event),
             Step::Rtt => self.read_rtts(),
@@ -437,6 +488,7 @@ impl Driver {
         match report {
             Report::Durable(tick) => self.core.handle_durable(tick),
             Report::Failing(reason) => {
+                self.params.metrics.save_failed();
                 tracing::error!("the host cannot save: {reason}; the world pauses until it can");
                 self.core.handle_store_error(reason);
             }
@@ -451,6 +503,7 @@ impl Driver {
                 match self.core.handle_datagram(conn, datagram, now) {
                     Ok(()) => {}
                     Err(e @ (Rejected::Flooding | Rejected::TooManyActs)) => {
+                        self.params.metrics.flood_kick();
                         if let Some(more) = self.session_line(conn, "disconnected") {
                             tracing::info!(conn, "disconnected: {e}{more}");
                         }
@@ -461,6 +514,7 @@ impl Driver {
             Event::Message(conn, msg) => match self.core.handle_message(conn, msg, now) {
                 Ok(()) => {}
                 Err(e @ (Rejected::Flooding | Rejected::SecondHello)) => {
+                    self.params.metrics.flood_kick();
                     if let Some(more) = self.session_line(conn, "disconnected") {
                         tracing::info!(conn, "disconnected: {e}{more}");
                     }
@@ -471,7 +525,9 @@ impl Driver {
                 if let Some(more) = self.session_line(conn, "lost") {
                     tracing::info!(conn, "connection lost: {reason}{more}");
                 }
-                self.conns.remove(&conn);
+                if let Some(mut gone) = self.conns.remove(&conn) {
+                    gone.count_bytes(&self.params.metrics);
+                }
                 self.core.handle_departure(conn, now);
             }
         }
@@ -511,12 +567,14 @@ impl Driver {
                         out,
                         handle: pending.handle(),
                         player: pending.player,
+                        counted: (0, 0),
                     },
                 );
                 self.tasks
                     .spawn(serve(conn, pending, welcome, outbox, self.events.clone()));
             }
             Err(refusal) => {
+                self.params.metrics.refused(reason(&refusal));
                 let line = self
                     .refusals
                     .lock()
@@ -564,10 +622,14 @@ impl Driver {
 
     fn read_rtts(&mut self) {
         self.tell_lanes();
-        for (id, conn) in &self.conns {
-            self.core.handle_rtt(*id, conn.handle.rtt());
+        for (id, conn) in &mut self.conns {
+            let rtt = conn.handle.rtt();
+            self.core.handle_rtt(*id, rtt);
+            self.params.metrics.rtt(rtt);
+            conn.count_bytes(&self.params.metrics);
         }
         let unsaved = self.core.unsaved_ticks();
+        self.params.metrics.unsaved(unsaved);
         if unsaved > self.core.max_unsaved_ticks() / 2
             && self.last_lag_log.elapsed() >= LAG_LOG_EVERY
         {
@@ -630,6 +692,7 @@ impl Driver {
                 self.conns.remove(&t.conn);
             }
         }
+        self.params.metrics.connections(self.conns.len());
         while let Some(event) = self.core.poll_event() {
             match event {
                 HostEvent::InviteIssued(secret) => {
@@ -642,6 +705,7 @@ impl Driver {
                     }
                 }
                 HostEvent::Players(n) => {
+                    self.params.metrics.players(n);
                     self.params
                         .players
                         .send_if_modified(|old| std::mem::replace(old, n) != n);
@@ -700,6 +764,7 @@ impl Driver {
     async fn crashed(mut self, why: String) -> HostReport {
         let world = self.core.world().name().to_owned();
         tracing::error!(world = %world, "the world stopped after an internal error: {why}");
+        self.params.metrics.stopped(&why);
         for conn in self.conns.values() {
             let goodbye = Outgoing::Close {
                 msg: Some(HostMsg::Closing {

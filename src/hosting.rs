@@ -237,6 +237,8 @@ impl Hosting {
             spectators: spectators_tx,
             started,
             panic_at: driver::panic_at(&name),
+            // Nobody reads a one-world host's metrics yet; they cost a few atomics a tick.
+            metrics: Arc::new(crate::metrics::Metrics::new()).world(&name),
         };
         let (tick, hash, seed) = (
             core.world().tick(),

@@ -13,6 +13,7 @@ pub mod hosting;
 pub mod join;
 pub mod leaderboard;
 pub mod link;
+pub mod metrics;
 pub mod paths;
 pub mod play;
 pub mod reach;

@@ -274,7 +274,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                 reach: args.reach.options(),
                 ..default_host
             };
-            brogue::serve::run(&options, &identity, &data_dir, stop_signal()).await
+            brogue::serve::run(&options, &identity, &data_dir, args.metrics, stop_signal()).await
         }
         Some(command @ (Command::Join(_) | Command::Watch(_))) => {
             let (code, lan, link, name, class, role) = match command {

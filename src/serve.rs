@@ -22,15 +22,18 @@ use tokio_util::sync::CancellationToken;
 use crate::central;
 use crate::driver::{self, DriverParams, HostReport};
 use crate::hosting::{self, HostOptions};
+use crate::metrics::{self, Metrics};
 use crate::reach::Reach;
 use crate::saver::Saver;
 
 /// Hosts every world of `data_dir` with `options` (its `world`, `seed` and `lan` are not
-/// used) until `stop` resolves; prints what tools read (see the module doc) on stdout.
+/// used) until `stop` resolves, with Prometheus metrics at `metrics_at` if given; prints what
+/// tools read (see the module doc) on stdout.
 pub async fn run(
     options: &HostOptions,
     identity: &Arc<Identity>,
     data_dir: &Path,
+    metrics_at: Option<SocketAddr>,
     stop: impl Future<Output = std::io::Result<()>>,
 ) -> eyre::Result<()> {
     let path = data_dir.join(store::FILE_NAME);
@@ -52,6 +55,11 @@ pub async fn run(
             .ok_or_else(|| eyre::eyre!("world {name} vanished from the save"))?;
         worlds.push((world, store.invite_secrets(name)?));
     }
+    let metrics = Arc::new(Metrics::new());
+    let metrics_listener = match metrics_at {
+        Some(addr) => Some(metrics::bind(addr).await?),
+        None => None,
+    };
     let listener = Arc::new(Listener::bind(options.bind, identity)?);
     let addr = listener.local_addr();
     let pin = KeyPin::of(&identity.id());
@@ -109,6 +117,7 @@ pub async fn run(
             spectators: watch::channel(Vec::new()).0,
             started,
             panic_at: driver::panic_at(&name),
+            metrics: metrics.world(&name),
         };
         let (doors, lanes, refusals) = (doors.clone(), listener.lanes(), refusals.clone());
         let stop = shutdown.child_token();
@@ -122,8 +131,15 @@ pub async fn run(
         listener.clone(),
         doors.clone(),
         refusals,
+        metrics.clone(),
         shutdown.clone(),
     ));
+    let metrics_task = metrics_listener.map(|l| {
+        if let Ok(addr) = l.local_addr() {
+            println!("metrics: http://{addr}/metrics");
+        }
+        tokio::spawn(metrics::serve(l, metrics.clone(), shutdown.clone()))
+    });
     for (name, code) in &out {
         if let Some(code) = code {
             println!("invite: {code} world: {name}");
@@ -172,6 +188,9 @@ pub async fn run(
         }
     }
     accept.abort();
+    if let Some(task) = metrics_task {
+        let _ = task.await;
+    }
     listener.close(host::CLOSING);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), listener.wait_idle()).await;
     reach.finish().await;

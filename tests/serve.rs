@@ -27,7 +27,20 @@ fn two_worlds_behind_one_port_and_a_panic_stops_only_its_own() {
     assert!(listed[0]["last_played"].is_null());
 
     // "mines" panics in its tick 40 (2 s in): nobody else may notice.
-    let (mut server, codes) = HostProcess::serve(&data, &[("BROGUE_TEST_PANIC_AT", "mines@40")]);
+    let (mut server, codes) = HostProcess::serve(
+        &data,
+        &[("BROGUE_TEST_PANIC_AT", "mines@40")],
+        &["--metrics", "127.0.0.1:0"],
+    );
+    let metrics = server
+        .skipped
+        .iter()
+        .find_map(|l| l.strip_prefix("metrics: http://"))
+        .and_then(|l| l.strip_suffix("/metrics"))
+        .expect("a metrics: line")
+        .to_owned();
+    let (status, body) = get(&metrics, "/healthz");
+    assert_eq!(status, 200, "{body}");
     let code = |world: &str| {
         codes
             .iter()
@@ -61,6 +74,35 @@ fn two_worlds_behind_one_port_and_a_panic_stops_only_its_own() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("no world called \\\"mines\\\""), "{text}");
 
+    // Prometheus sees both worlds, the players that came and went, and the stopped world.
+    // (The player count is looked at once a second: wait for the bots' leaving to show.)
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let text = loop {
+        let (status, text) = get(&metrics, "/metrics");
+        assert_eq!(status, 200);
+        if text.contains("brogue_players{world=\"halls\"} 0")
+            || std::time::Instant::now() > deadline
+        {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let value = |series: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+    };
+    assert!(value(r#"brogue_tick_seconds_count{world="halls"}"#) >= 60.0);
+    assert!(value(r#"brogue_tick_seconds_count{world="mines"}"#) < 45.0);
+    assert_eq!(value(r#"brogue_tick_overruns_total{world="halls"}"#), 0.0);
+    assert_eq!(value(r#"brogue_players{world="halls"}"#), 0.0);
+    assert!(value(r#"brogue_bytes_out_total{world="halls"}"#) > 10_000.0);
+    assert!(value(r#"brogue_refused_joins_total{reason="no_such_world"}"#) >= 1.0);
+    assert_eq!(value("brogue_connections"), 0.0);
+    let (status, body) = get(&metrics, "/healthz");
+    assert_eq!(status, 503);
+    assert!(body.contains("world mines stopped"), "{body}");
+
     server.terminate();
     let saved = server.expect_line("saved: ");
     assert!(saved.starts_with("halls tick "), "{saved}");
@@ -83,6 +125,18 @@ fn two_worlds_behind_one_port_and_a_panic_stops_only_its_own() {
     let checked = brogue(&data, &["check", "--world", "mines"]);
     assert!(checked.status.success(), "{checked:?}");
     assert!(row("mines")["tick"].as_u64().unwrap() >= 39, "{listed}");
+}
+
+/// A GET over plain HTTP/1.1: the status and the body.
+fn get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, body.to_owned())
 }
 
 #[test]

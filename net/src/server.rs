@@ -533,6 +533,12 @@ impl PeerHandle {
         self.conn.rtt()
     }
 
+    /// UDP bytes received from and sent to this peer so far (QUIC's own included).
+    pub fn udp_bytes(&self) -> (u64, u64) {
+        let stats = self.conn.stats();
+        (stats.udp_rx.bytes, stats.udp_tx.bytes)
+    }
+
     pub fn close(&self, code: u32, reason: &str) {
         self.conn.close(VarInt::from_u32(code), reason.as_bytes());
     }

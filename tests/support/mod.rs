@@ -60,7 +60,11 @@ impl HostProcess {
 
     /// `brogue serve` on 127.0.0.1 with an ephemeral port, with `env` set; returns it and the
     /// `(world, code)` of each `invite: CODE world: NAME` line printed before it listened.
-    pub fn serve(data_dir: &Path, env: &[(&str, &str)]) -> (HostProcess, Vec<(String, String)>) {
+    pub fn serve(
+        data_dir: &Path,
+        env: &[(&str, &str)],
+        extra: &[&str],
+    ) -> (HostProcess, Vec<(String, String)>) {
         let mut cmd = Command::new(BIN);
         cmd.args([
             "serve",
@@ -72,6 +76,7 @@ impl HostProcess {
         ])
         .arg("--data-dir")
         .arg(data_dir)
+        .args(extra)
         .envs(env.iter().copied());
         let mut server = HostProcess::launch(cmd);
         let mut codes = Vec::new();
@@ -85,6 +90,8 @@ impl HostProcess {
                     .split_once(" world: ")
                     .expect("invite: CODE world: NAME");
                 codes.push((world.to_owned(), code.to_owned()));
+            } else {
+                server.skipped.push(line);
             }
         }
         (server, codes)
