@@ -32,8 +32,23 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_mouse: bool,
 
+    #[command(flatten)]
+    pub log: LogArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// The log (in the data dir's `logs/`, and on stderr without a terminal interface).
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Write the log as JSON lines (one object per event; files end in .jsonl), for log
+    /// collectors
+    #[arg(long, global = true, env = "BROGUE_LOG_JSON")]
+    pub log_json: bool,
+    /// Log files kept (one a day)
+    #[arg(long, global = true, env = "BROGUE_LOG_DAYS", default_value_t = crate::paths::LOG_DAYS, value_parser = clap::value_parser!(u16).range(1..=3650), value_name = "N")]
+    pub log_days: u16,
 }
 
 #[derive(Debug, Subcommand)]

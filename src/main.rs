@@ -1,6 +1,6 @@
 //! `brogue`: one binary that plays, hosts and joins.
 
-use std::io::Write;
+use std::io::{IsTerminal as _, Write};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
@@ -47,7 +47,16 @@ fn main() -> ExitCode {
         }
         _ => {}
     }
-    if let Err(e) = color_eyre::install() {
+    // Colour in panic reports only for a terminal, never into a redirected log.
+    let theme = if std::io::stderr().is_terminal() {
+        color_eyre::config::Theme::dark()
+    } else {
+        color_eyre::config::Theme::new()
+    };
+    if let Err(e) = color_eyre::config::HookBuilder::default()
+        .theme(theme)
+        .install()
+    {
         eprintln!("brogue: {e}");
     }
     // Every TLS config names ring explicitly; installing it process-wide as well means no
@@ -101,7 +110,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
     } else {
         Interfaces::Named(cli.lan_iface.clone())
     };
-    let _log = init_logging(&data_dir, no_tui)?;
+    let _log = init_logging(&data_dir, no_tui, &cli.log)?;
     // Listing LAN games and leaderboards needs no identity (and must not race others
     // creating one).
     if let Some(Command::Lan(args)) = &cli.command {
@@ -665,6 +674,7 @@ fn default_name() -> String {
 fn init_logging(
     data_dir: &Path,
     to_stderr: bool,
+    options: &brogue::cli::LogArgs,
 ) -> eyre::Result<tracing_appender::non_blocking::WorkerGuard> {
     use tracing_subscriber::EnvFilter;
     use tracing_subscriber::Layer as _;
@@ -672,12 +682,13 @@ fn init_logging(
     use tracing_subscriber::util::SubscriberInitExt as _;
     let dir = paths::logs(data_dir);
     std::fs::create_dir_all(&dir)?;
-    // A file a day (brogue.YYYY-MM-DD.log), the last week kept: the log cannot grow forever.
+    // A file a day (brogue.YYYY-MM-DD.log), the last week (--log-days) kept: the log cannot
+    // grow forever.
     let file = tracing_appender::rolling::RollingFileAppender::builder()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
         .filename_prefix("brogue")
-        .filename_suffix("log")
-        .max_log_files(paths::LOG_DAYS)
+        .filename_suffix(if options.log_json { "jsonl" } else { "log" })
+        .max_log_files(usize::from(options.log_days))
         .build(&dir)
         .wrap_err_with(|| format!("cannot write logs in {}", dir.display()))?;
     let (writer, guard) = tracing_appender::non_blocking(file);
@@ -685,17 +696,25 @@ fn init_logging(
         EnvFilter::try_from_default_env()
             .unwrap_or_else(|_| EnvFilter::new("info,quinn=warn,tokio_postgres=warn"))
     };
+    let json = options.log_json;
     let file_layer = tracing_subscriber::fmt::layer()
         .with_writer(writer)
-        .with_ansi(false)
-        .with_filter(filter());
+        .with_ansi(false);
+    let file_layer = if json {
+        file_layer.json().with_filter(filter()).boxed()
+    } else {
+        file_layer.with_filter(filter()).boxed()
+    };
     let stderr_layer = to_stderr.then(|| {
-        use std::io::IsTerminal as _;
-        tracing_subscriber::fmt::layer()
+        let layer = tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
             // Colour codes only for a terminal, never into a redirected file.
-            .with_ansi(std::io::stderr().is_terminal())
-            .with_filter(filter())
+            .with_ansi(std::io::stderr().is_terminal());
+        if json {
+            layer.json().with_filter(filter()).boxed()
+        } else {
+            layer.with_filter(filter()).boxed()
+        }
     });
     tracing_subscriber::registry()
         .with(file_layer)

@@ -26,4 +26,4 @@ pub fn logs(data_dir: &Path) -> PathBuf {
 }
 
 /// Days of logs kept (one file a day).
-pub const LOG_DAYS: usize = 7;
+pub const LOG_DAYS: u16 = 7;

@@ -159,3 +159,24 @@ fn serve_without_worlds_says_how_to_make_one() {
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("world new NAME"), "{text}");
 }
+
+#[test]
+fn logs_can_be_json_lines_and_never_carry_colour_codes_into_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("server");
+    assert!(brogue(&data, &["world", "new", "w"]).status.success());
+    let (server, _) = HostProcess::serve(&data, &[], &["--log-json", "--log-days", "3"]);
+    let (exit, stderr) = server.stop_and_wait(Duration::from_secs(20));
+    assert!(exit.success(), "{stderr:?}");
+    assert!(stderr.len() >= 2, "{stderr:?}");
+    for line in &stderr {
+        assert!(!line.contains('\u{1b}'), "{line}");
+        let event: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        assert!(event["fields"]["message"].is_string(), "{line}");
+    }
+    let logs: Vec<_> = std::fs::read_dir(data.join("logs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(logs.iter().any(|f| f.ends_with(".jsonl")), "{logs:?}");
+}
