@@ -329,6 +329,7 @@ pub fn reason(refusal: &Refusal) -> &'static str {
         Refusal::SpectatorsFull { .. } => "spectators_full",
         Refusal::NoSuchWorld { .. } => "no_such_world",
         Refusal::WhichWorld => "which_world",
+        Refusal::Banned => "banned",
     }
 }
 

@@ -541,6 +541,7 @@ fn write_world(store: &Store, name: &str, world: &mut WorldState) -> Result<(), 
                     .push(started.elapsed().as_secs_f64() * 1000.0);
             }
             Persist::Secrets(s) => store.set_invite_secrets(name, s)?,
+            Persist::Bans(b) => store.set_bans(name, b)?,
             Persist::Journal(_) => unreachable!("handled above"),
         }
         world.waiting.pop_front();

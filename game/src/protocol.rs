@@ -127,6 +127,8 @@ pub enum HostStatus {
     CannotSave { reason: String },
     /// Saving works again.
     Saving,
+    /// A message from the server's admin to everyone in the world.
+    Announcement { text: String },
 }
 
 /// The host let the player in.
@@ -205,6 +207,9 @@ pub enum Refusal {
     /// This server hosts several worlds and the client did not say which.
     #[error("this server hosts several worlds: join with an invite code, which names the world")]
     WhichWorld,
+    /// The server's admin banned this key from this world.
+    #[error("the server's admin banned this key from this world")]
+    Banned,
 }
 
 /// What must reach the client once, in order, on the stream: the log, panels, a new map.

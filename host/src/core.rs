@@ -2,7 +2,10 @@
 //! through `handle_*` with the time as an argument; what to send, what to write and what the
 //! driver should know come out through `poll_*`.
 
-use std::collections::{BTreeMap, VecDeque};
+mod admin;
+pub use admin::{BANNED, KICKED, RosterRow};
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
 use game::protocol::{
@@ -167,6 +170,8 @@ pub enum Persist {
     Checkpoint(Box<Checkpoint>),
     /// The invite secrets to honour from now on.
     Secrets(Vec<IssuedSecret>),
+    /// The keys this world refuses from now on.
+    Bans(Vec<PlayerId>),
 }
 
 /// What the driver may want to know.
@@ -250,6 +255,8 @@ pub struct Host {
     shutting_down: bool,
     /// A solo player paused the world (help, a panel, or `p`): ticks are skipped.
     paused: bool,
+    /// Keys the admin banned (see `admin.rs`).
+    banned: BTreeSet<PlayerId>,
 }
 
 impl Host {
@@ -290,6 +297,7 @@ impl Host {
             departed: BTreeMap::new(),
             shutting_down: false,
             paused: false,
+            banned: BTreeSet::new(),
             config,
         };
         // Players the save marks as connected were cut off by a crash: they left.
@@ -335,6 +343,9 @@ impl Host {
     ) -> Result<Welcome, Refusal> {
         if self.shutting_down {
             return Err(Refusal::ShuttingDown);
+        }
+        if self.banned.contains(&arrival.player) {
+            return Err(Refusal::Banned);
         }
         if let Some(world) = &arrival.hello.world
             && world != self.world.name()

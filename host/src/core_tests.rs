@@ -15,6 +15,7 @@ use crate::{Config, HostEvent, Persist, Rejected};
 const HOST: PlayerId = PlayerId([1; 32]);
 const ADA: PlayerId = PlayerId([2; 32]);
 const BO: PlayerId = PlayerId([3; 32]);
+const CY: PlayerId = PlayerId([4; 32]);
 /// A room with a long corridor east of the stairs.
 const ROOM: &[&str] = &[
     "##################",
@@ -969,4 +970,77 @@ fn a_dead_player_who_asks_watches_the_party_until_they_make_a_new_character() {
     assert_eq!(followed(&rig, ada), Some(None), "back to her own view");
     let me = rig.client(ada).view.me.as_ref().map(|m| m.class);
     assert_eq!(me, Some(Class::Ranger));
+}
+
+#[test]
+fn the_admin_kicks_bans_unbans_revokes_codes_and_announces() {
+    let mut rig = rig();
+    let ada = rig.join(ADA, "ada", Class::Mage);
+    let bo = rig.join(BO, "bo", Class::Warrior);
+    let roster = rig.host.roster();
+    assert_eq!(roster.len(), 2);
+    assert!(roster.iter().all(|r| r.connected && !r.banned));
+
+    // An announcement reaches everyone.
+    rig.host.announce("server restarts at 22:00");
+    rig.pump();
+    for conn in [ada, bo] {
+        assert!(rig.client(conn).inbox.iter().any(|m| matches!(
+            m,
+            HostMsg::Status(HostStatus::Announcement { text })
+                if text == "server restarts at 22:00"
+        )));
+    }
+
+    // A kick closes the session with a reason; Ada may come back.
+    assert!(
+        rig.host
+            .kick("nobody")
+            .unwrap_err()
+            .contains("no player called")
+    );
+    rig.host.kick("ada").unwrap();
+    rig.pump();
+    assert_eq!(rig.client(ada).closed.as_deref(), Some(crate::KICKED));
+    assert!(rig.host.kick("ada").unwrap_err().contains("not connected"));
+    let (ada, _) = rig.arrive(ADA, Rig::hello("ada", None)).unwrap();
+
+    // A ban (by key prefix) closes her session, is written, and refuses her from now on.
+    let prefix = ADA.to_string()[..10].to_owned();
+    rig.host.ban(&prefix).unwrap();
+    rig.pump();
+    assert_eq!(rig.client(ada).closed.as_deref(), Some(crate::BANNED));
+    assert!(
+        rig.written
+            .iter()
+            .any(|p| matches!(p, Persist::Bans(b) if b == &vec![ADA]))
+    );
+    assert_eq!(
+        rig.arrive(ADA, Rig::hello("ada", None)).unwrap_err(),
+        Refusal::Banned
+    );
+    let mut watch = Rig::hello("ada", None);
+    watch.watch = true;
+    assert_eq!(rig.arrive(ADA, watch).unwrap_err(), Refusal::Banned);
+    assert!(
+        rig.host
+            .roster()
+            .iter()
+            .any(|r| r.player == ADA && r.banned)
+    );
+    rig.host.unban("ada").unwrap();
+    assert!(rig.host.unban("ada").unwrap_err().contains("not banned"));
+    assert!(rig.arrive(ADA, Rig::hello("ada", None)).is_ok());
+
+    // Revoking: the old code admits nobody new, the fresh one does; Bo stays.
+    let old = rig.secret().unwrap();
+    let fresh = rig.host.revoke_invites(rig.now);
+    rig.pump();
+    assert_ne!(fresh.secret, old);
+    assert_eq!(
+        rig.arrive(CY, Rig::hello("cy", Some(old))).unwrap_err(),
+        Refusal::WrongSecret
+    );
+    assert!(rig.arrive(CY, Rig::hello("cy", Some(fresh.secret))).is_ok());
+    assert!(rig.client(bo).closed.is_none());
 }

@@ -32,8 +32,8 @@ pub mod session;
 
 pub use crate::admission::IssuedSecret;
 pub use crate::core::{
-    Arrival, CLOSING, CloseReason, Config, Host, HostEvent, Now, Outgoing, Persist, Rejected,
-    Transmit, next_followed,
+    Arrival, BANNED, CLOSING, CloseReason, Config, Host, HostEvent, KICKED, Now, Outgoing, Persist,
+    Rejected, RosterRow, Transmit, next_followed,
 };
 pub use crate::journal::{Checkpoint, JournalEntry, RecoverError};
 pub use crate::session::ConnId;

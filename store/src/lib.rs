@@ -31,7 +31,7 @@ use redb::{
 use serde::{Deserialize, Serialize};
 
 use schema::{
-    CHECKPOINTS, INVITES, JOURNAL, JOURNAL_END, META, OUTBOX, PLAYED, PROOFS, SCHEMA_KEY,
+    BANS, CHECKPOINTS, INVITES, JOURNAL, JOURNAL_END, META, OUTBOX, PLAYED, PROOFS, SCHEMA_KEY,
     SCHEMA_VERSION, TRADES,
 };
 
@@ -562,6 +562,15 @@ impl Store {
         })
     }
 
+    /// The keys banned from world `world` from now on (`brogue admin ban`).
+    pub fn set_bans(&self, world: &str, bans: &[game::PlayerId]) -> Result<(), StoreError> {
+        let bytes = encode(&bans.to_vec());
+        self.write(|txn| {
+            txn.open_table(BANS)?.insert(world, bytes.as_slice())?;
+            Ok(())
+        })
+    }
+
     // ----- reading -----
 
     /// Loads world `name` as it was at the end of its durable journal (the newest checkpoint
@@ -817,6 +826,20 @@ impl Store {
         let table = txn.open_table(INVITES).map_err(|e| self.fail(e))?;
         match table.get(world).map_err(|e| self.fail(e))? {
             Some(v) => self.decode(v.value(), "invites"),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The keys banned from world `world`.
+    pub fn bans(&self, world: &str) -> Result<Vec<game::PlayerId>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+        let table = match txn.open_table(BANS) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(self.fail(e)),
+        };
+        match table.get(world).map_err(|e| self.fail(e))? {
+            Some(v) => self.decode(v.value(), "bans"),
             None => Ok(Vec::new()),
         }
     }

@@ -34,3 +34,6 @@ pub const SCHEMA_KEY: &str = "schema_version";
 /// world → unix seconds of the newest tick journaled: when it was last played (added within
 /// schema 3: a file made before it simply has no row, and older brogues ignore the table).
 pub const PLAYED: TableDefinition<&str, u64> = TableDefinition::new("played");
+/// world → postcard of the `Vec<PlayerId>` the admin banned from it (added within schema 3,
+/// like `played`).
+pub const BANS: TableDefinition<&str, &[u8]> = TableDefinition::new("bans");

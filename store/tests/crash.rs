@@ -150,6 +150,7 @@ impl Saver {
                     self.store.checkpoint(&self.name, &c)?;
                 }
                 Persist::Secrets(s) => self.store.set_invite_secrets(&self.name, &s)?,
+                Persist::Bans(b) => self.store.set_bans(&self.name, &b)?,
             }
         }
         self.append(rig, &mut batch)

@@ -61,6 +61,7 @@ fn write_all(store: &Store, name: &str, written: &[Persist]) {
                 store.checkpoint(name, c).unwrap();
             }
             Persist::Secrets(s) => store.set_invite_secrets(name, s).unwrap(),
+            Persist::Bans(b) => store.set_bans(name, b).unwrap(),
         }
     }
     store.append(name, &batch, false).unwrap();

@@ -295,6 +295,12 @@ impl App {
                 self.host_trouble = None;
                 self.notice = Some("The host is saving again; the game goes on.".into());
             }
+            HostStatus::Announcement { text } => {
+                self.notice = Some(format!(
+                    "Announcement: {}",
+                    game::text::sanitize(&text, 200)
+                ));
+            }
         }
     }
 
