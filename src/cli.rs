@@ -67,6 +67,9 @@ pub enum Command {
     },
     /// List the worlds of the data dir: name, players, when last played, size in the save
     Worlds(WorldsArgs),
+    /// Talk to the `brogue serve` running on this data dir (its control socket): players,
+    /// kick, ban, unban, invite (revoke codes, issue a new one), announce, stop-world
+    Admin(AdminArgs),
     /// Join a friend's game with the invite code they gave you
     Join(JoinArgs),
     /// Watch a friend's game with its invite code: no character, no player slot; follow any
@@ -123,6 +126,41 @@ pub enum WorldCommand {
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u8).range(10..=60), value_name = "HZ")]
         tick_rate: u8,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    #[command(subcommand)]
+    pub what: AdminCommand,
+    /// The world [default: the server's only world; `players` and `announce`: every world]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub world: Option<String>,
+    /// Print the server's answer as JSON
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Who is in the world: name, key, playing or away, banned
+    Players,
+    /// Disconnect a player (by name or key); they may come back
+    Kick { who: String },
+    /// Refuse a player's key from now on (by name or key; a whole key bans one not yet seen)
+    /// and disconnect them
+    Ban { who: String },
+    /// Let a banned key in again
+    Unban { who: String },
+    /// Revoke every invite code of the world and print a new one (players who joined before
+    /// need none)
+    Invite,
+    /// Show a message to everyone in the world (or every world)
+    Announce {
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+    /// Stop one world: its players are told, it is saved; the others play on
+    StopWorld { name: String },
 }
 
 #[derive(Debug, Args)]

@@ -27,7 +27,7 @@ use host::{
 use net::close;
 use net::invite::{Invite, Secret};
 use net::server::{Listener, PeerHandle, Pending};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -130,6 +130,23 @@ impl Doors {
         }
     }
 
+    /// Asks world `world` to carry out `command`; `Err` says why not (no such world running).
+    pub async fn admin(&self, world: &str, command: AdminCommand) -> Result<AdminAnswer, String> {
+        let door = self.lock().get(world).cloned().ok_or_else(|| {
+            format!(
+                "no running world called {world:?} (running: {})",
+                self.worlds().join(", ")
+            )
+        })?;
+        let (reply, answer) = oneshot::channel();
+        door.send(Event::Admin(command, reply))
+            .await
+            .map_err(|_| format!("world {world} is stopping"))?;
+        answer
+            .await
+            .map_err(|_| format!("world {world} stopped before it answered"))?
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, mpsc::Sender<Event>>> {
         self.worlds.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -164,6 +181,28 @@ enum Event {
     Message(ConnId, ClientMsg),
     Datagram(ConnId, ClientDatagram),
     Gone(ConnId, String),
+    Admin(AdminCommand, oneshot::Sender<Result<AdminAnswer, String>>),
+}
+
+/// What a server's admin asks of one running world (`brogue admin`, see `admin.rs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AdminCommand {
+    Roster,
+    Kick(String),
+    Ban(String),
+    Unban(String),
+    /// Revoke every code and issue a new one.
+    Invite,
+    Announce(String),
+    /// Stop the world: tell its players, save, end its driver.
+    Stop,
+}
+
+/// A world's answer to its admin.
+#[derive(Clone, Debug)]
+pub enum AdminAnswer {
+    Said(String),
+    Roster(Vec<host::RosterRow>),
 }
 
 struct Conn {
@@ -176,6 +215,8 @@ struct Conn {
 
 struct Driver {
     core: Host,
+    /// Ends this world's driver (its shutdown token: the server's, or the admin's stop-world).
+    stop: CancellationToken,
     saver: WorldSaver,
     params: DriverParams,
     conns: BTreeMap<ConnId, Conn>,
@@ -264,6 +305,7 @@ pub async fn run_world(
     doors.open(&name, events_tx.clone());
     let mut driver = Driver {
         core,
+        stop: shutdown.clone(),
         saver,
         params,
         conns: BTreeMap::new(),
@@ -522,6 +564,9 @@ impl Driver {
                 }
                 Err(e) => tracing::debug!(conn, "message refused: {e}"),
             },
+            Event::Admin(command, reply) => {
+                let _ = reply.send(self.admin(command, now));
+            }
             Event::Gone(conn, reason) => {
                 if let Some(more) = self.session_line(conn, "lost") {
                     tracing::info!(conn, "connection lost: {reason}{more}");
@@ -532,6 +577,40 @@ impl Driver {
                 self.core.handle_departure(conn, now);
             }
         }
+    }
+
+    /// Carries out the admin's `command`, logging what it did.
+    fn admin(&mut self, command: AdminCommand, now: Now) -> Result<AdminAnswer, String> {
+        let said = match command {
+            AdminCommand::Roster => return Ok(AdminAnswer::Roster(self.core.roster())),
+            AdminCommand::Kick(who) => self.core.kick(&who)?,
+            AdminCommand::Ban(who) => self.core.ban(&who)?,
+            AdminCommand::Unban(who) => self.core.unban(&who)?,
+            AdminCommand::Invite => {
+                let secret = self.core.revoke_invites(now);
+                match &self.params.invite_template {
+                    Some(template) => format!(
+                        "every earlier code of {} is revoked; the new one: {}",
+                        self.core.world().name(),
+                        invite_code(template, &secret)
+                    ),
+                    None => "this host issues no invite codes".into(),
+                }
+            }
+            AdminCommand::Announce(text) => {
+                self.core.announce(&text);
+                format!("announced to everyone in {}", self.core.world().name())
+            }
+            AdminCommand::Stop => {
+                self.stop.cancel();
+                format!(
+                    "stopping {}: its players are told and it is saved",
+                    self.core.world().name()
+                )
+            }
+        };
+        tracing::info!("admin: {said}");
+        Ok(AdminAnswer::Said(said))
     }
 
     /// Whether to log what happened to `conn`'s player (see [`LogBudget`]); `None` also when

@@ -187,6 +187,7 @@ impl Hosting {
             Vec::new()
         };
         let mut core = Host::new(world, config, secrets, random_bytes(), driver::now(started));
+        core.set_bans(store.bans(&name)?);
         let shutdown = CancellationToken::new();
         let lan_addrs = invite_addresses(addr)
             .into_iter()

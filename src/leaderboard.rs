@@ -22,7 +22,11 @@ pub fn load(data_dir: &Path, world: Option<&str>) -> eyre::Result<Vec<Named>> {
         return Ok(Vec::new());
     }
     // Reading never changes the save (a file left unclean is read from a repaired copy).
-    let store = Store::open_read_only(&path)?;
+    boards(&Store::open_read_only(&path)?, world)
+}
+
+/// Every world's leaderboard in `store` (or only `world`'s).
+pub fn boards(store: &Store, world: Option<&str>) -> eyre::Result<Vec<Named>> {
     let names: Vec<String> = match world {
         Some(w) => vec![w.to_owned()],
         None => store.worlds()?.into_iter().map(|w| w.name).collect(),
@@ -206,33 +210,46 @@ pub async fn verify(
 
 /// The table form.
 pub fn print(boards: &[Named], global: bool) {
+    for line in lines(boards, global) {
+        println!("{line}");
+    }
+}
+
+/// The table form, line by line.
+pub fn lines(boards: &[Named], global: bool) -> Vec<String> {
+    let mut out = Vec::new();
     if boards.is_empty() {
         if global {
-            println!("The central leaderboard is empty: no syncing host has sent a fact yet.");
+            out.push(
+                "The central leaderboard is empty: no syncing host has sent a fact yet.".into(),
+            );
         } else {
-            println!("No worlds in this data dir yet: play `brogue solo` or `brogue host` first.");
+            out.push(
+                "No worlds in this data dir yet: play `brogue solo` or `brogue host` first.".into(),
+            );
         }
     }
     for b in boards {
         match &b.host {
-            Some(host) => println!("World {} (host {host})", b.world),
-            None => println!("World {}", b.world),
+            Some(host) => out.push(format!("World {} (host {host})", b.world)),
+            None => out.push(format!("World {}", b.world)),
         }
-        println!(
+        out.push(format!(
             "  {:<16} {:>4} {:>4} {:>5} {:>5} {:>6}  best crafted",
             "player", "wins", "pure", "depth", "kills", "deaths"
-        );
+        ));
         for r in &b.rows {
             let best = r
                 .best_crafted
                 .as_ref()
                 .map_or("-".to_owned(), |(n, q)| format!("{n} (q{q})"));
-            println!(
+            out.push(format!(
                 "  {:<16} {:>4} {:>4} {:>5} {:>5} {:>6}  {best}",
                 r.name, r.victories, r.pure_victories, r.deepest, r.kills, r.deaths
-            );
+            ));
         }
     }
+    out
 }
 
 /// For the TUI's leaderboard screen.

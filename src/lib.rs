@@ -2,6 +2,7 @@
 //! client session, the terminal game, and bots. This is the only crate that picks runtimes,
 //! reads the environment or installs hooks.
 
+pub mod admin;
 pub mod bots;
 pub mod central;
 pub mod check;

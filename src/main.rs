@@ -102,6 +102,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                     | Command::Serve(_)
                     | Command::World { .. }
                     | Command::Worlds(_)
+                    | Command::Admin(_)
             )
         )
         || matches!(&cli.command, Some(Command::Replay(r)) if r.check || r.command.is_some());
@@ -137,13 +138,35 @@ async fn run(cli: Cli) -> eyre::Result<()> {
         return Ok(());
     }
     if let Some(Command::Worlds(args)) = &cli.command {
-        let worlds = brogue::worlds::list(&data_dir)?;
+        let worlds = match brogue::worlds::list(&data_dir) {
+            Ok(worlds) => worlds,
+            // A server holds the save: it answers instead.
+            Err(e) if brogue::admin::is_serving(&data_dir).await => {
+                let reply = from_server(&data_dir, None, brogue::admin::Command::Worlds)
+                    .await
+                    .wrap_err_with(|| format!("{e}"))?;
+                let json = reply.json.unwrap_or_default();
+                if args.json {
+                    println!("{json}");
+                } else {
+                    brogue::worlds::print(
+                        &brogue::worlds::from_json(&json),
+                        brogue::driver::now_unix(),
+                    );
+                }
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
         if args.json {
             println!("{}", brogue::worlds::to_json(&worlds));
         } else {
             brogue::worlds::print(&worlds, brogue::driver::now_unix());
         }
         return Ok(());
+    }
+    if let Some(Command::Admin(args)) = &cli.command {
+        return admin(&data_dir, args).await;
     }
     if let Some(Command::Check(args)) = &cli.command {
         return brogue::check::run(&data_dir, args.world.as_deref(), args.json);
@@ -173,7 +196,22 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             }
             boards
         } else {
-            brogue::leaderboard::load(&data_dir, args.world.as_deref())?
+            match brogue::leaderboard::load(&data_dir, args.world.as_deref()) {
+                Ok(boards) => boards,
+                // A server holds the save: it answers instead.
+                Err(e) if brogue::admin::is_serving(&data_dir).await => {
+                    let command = brogue::admin::Command::Leaderboard;
+                    let reply = from_server(&data_dir, args.world.clone(), command)
+                        .await
+                        .wrap_err_with(|| format!("{e}"))?;
+                    match reply.json {
+                        Some(json) if args.json => println!("{json}"),
+                        _ => reply.said.iter().for_each(|l| println!("{l}")),
+                    }
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            }
         };
         if args.json {
             println!("{}", brogue::leaderboard::to_json(&boards));
@@ -345,7 +383,8 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             | Command::Man
             | Command::Config { .. }
             | Command::World { .. }
-            | Command::Worlds(_),
+            | Command::Worlds(_)
+            | Command::Admin(_),
         ) => {
             unreachable!("handled before the identity is loaded")
         }
@@ -462,6 +501,47 @@ fn announce(hosting: &Hosting) -> eyre::Result<()> {
     let reach = hosting.reachability.borrow();
     writeln!(out, "reachability: {} {}", reach.verdict(), *reach)?;
     out.flush()?;
+    Ok(())
+}
+
+/// Asks the server running on `data_dir` for what `command` reads.
+async fn from_server(
+    data_dir: &Path,
+    world: Option<String>,
+    command: brogue::admin::Command,
+) -> eyre::Result<brogue::admin::Reply> {
+    let reply = brogue::admin::ask(data_dir, &brogue::admin::Request { world, command }).await?;
+    match reply.error {
+        Some(e) => Err(eyre::eyre!("the server says: {e}")),
+        None => Ok(reply),
+    }
+}
+
+/// `brogue admin …`: one request to the running server; its answer printed.
+async fn admin(data_dir: &Path, args: &brogue::cli::AdminArgs) -> eyre::Result<()> {
+    use brogue::admin::{Command as C, Request, ask};
+    use brogue::cli::AdminCommand as A;
+    let (world, command) = match &args.what {
+        A::Players => (args.world.clone(), C::Players),
+        A::Kick { who } => (args.world.clone(), C::Kick(who.clone())),
+        A::Ban { who } => (args.world.clone(), C::Ban(who.clone())),
+        A::Unban { who } => (args.world.clone(), C::Unban(who.clone())),
+        A::Invite => (args.world.clone(), C::Invite),
+        A::Announce { text } => (args.world.clone(), C::Announce(text.join(" "))),
+        A::StopWorld { name } => (Some(name.clone()), C::StopWorld),
+    };
+    let reply = ask(data_dir, &Request { world, command }).await?;
+    if let Some(e) = reply.error {
+        eyre::bail!("{e}");
+    }
+    match (args.json, reply.json) {
+        (true, Some(json)) => println!("{json}"),
+        _ => {
+            for line in reply.said {
+                println!("{line}");
+            }
+        }
+    }
     Ok(())
 }
 

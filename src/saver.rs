@@ -37,6 +37,9 @@ pub enum Report {
     Failing(String),
 }
 
+/// A reader run on the saver's thread (`None` while the store is being reopened).
+type ReadJob = Box<dyn FnOnce(Option<&Store>) + Send>;
+
 /// A world's name, as jobs carry it.
 type WorldName = Arc<str>;
 
@@ -57,6 +60,8 @@ enum Job {
     CloseWorld(WorldName, oneshot::Sender<Result<JournalStats, String>>),
     /// Write everything, close the database, and say how it went.
     Close(oneshot::Sender<Result<(), String>>),
+    /// Run a reader on the store (`None` while it is being reopened), between writes.
+    Read(ReadJob),
 }
 
 /// What journal writes cost, for the log and docs/BENCHMARKS.md.
@@ -145,6 +150,13 @@ impl Saver {
         }
     }
 
+    /// A cheap handle for readers (see [`Reader::read`]).
+    pub fn reader(&self) -> Reader {
+        Reader {
+            jobs: self.jobs.clone(),
+        }
+    }
+
     /// Writes everything handed over (of worlds not closed yet too), closes the database and
     /// joins the thread; says what could not be saved, if anything.
     pub async fn close(mut self) -> Result<(), String> {
@@ -160,6 +172,30 @@ impl Saver {
             let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
         outcome
+    }
+}
+
+/// Reads the store through the saver thread, for the admin socket.
+#[derive(Clone, Debug)]
+pub struct Reader {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Reader {
+    /// Runs `read` on the store on the saver's thread, between writes (so `brogue worlds` and
+    /// `brogue leaderboard` work while a server holds the save); `None` when the saver is gone.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&Store) -> T + Send + 'static,
+    ) -> Option<T> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Read(Box::new(move |store: Option<&Store>| {
+            if let Some(store) = store {
+                let _ = reply.send(read(store));
+            }
+        }));
+        self.jobs.send(job).await.ok()?;
+        answer.await.ok()
     }
 }
 
@@ -378,6 +414,7 @@ impl Thread {
                 }
             },
             Job::Close(done) => *closing = Some((done, Instant::now() + CLOSE_PATIENCE)),
+            Job::Read(read) => read(self.store.as_ref()),
             Job::Outbox(world, max, reply) => {
                 let facts = match &self.store {
                     Some(store) => store.outbox(&world, max).unwrap_or_else(|e| {

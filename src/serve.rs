@@ -53,7 +53,7 @@ pub async fn run(
         let world = store
             .load_world(name)?
             .ok_or_else(|| eyre::eyre!("world {name} vanished from the save"))?;
-        worlds.push((world, store.invite_secrets(name)?));
+        worlds.push((world, store.invite_secrets(name)?, store.bans(name)?));
     }
     let metrics = Arc::new(Metrics::new());
     let metrics_listener = match metrics_at {
@@ -76,7 +76,7 @@ pub async fn run(
     let mut running = JoinSet::new();
     let mut syncs = Vec::new();
     let mut out = Vec::new();
-    for (world, secrets) in worlds {
+    for (world, secrets, bans) in worlds {
         let name = world.name().to_owned();
         let config = options.config(identity.id(), world.tick_rate());
         let mut core = Host::new(
@@ -86,6 +86,7 @@ pub async fn run(
             hosting::random_bytes(),
             driver::now(started),
         );
+        core.set_bans(bans);
         while core.poll_event().is_some() {}
         let template = Invite {
             host: pin,
@@ -134,6 +135,9 @@ pub async fn run(
         metrics.clone(),
         shutdown.clone(),
     ));
+    #[cfg(unix)]
+    let control =
+        crate::admin::listen(data_dir, doors.clone(), saver.reader(), shutdown.clone()).await?;
     let metrics_task = metrics_listener.map(|l| {
         if let Ok(addr) = l.local_addr() {
             println!("metrics: http://{addr}/metrics");
@@ -162,7 +166,14 @@ pub async fn run(
             }
             Some(done) = running.join_next() => match done {
                 Ok(report) => {
-                    say_stopped(&report);
+                    if report.crashed.is_some() {
+                        say_stopped(&report);
+                    } else {
+                        println!(
+                            "stopped: {} by the admin, saved: tick {} state {}",
+                            report.world, report.tick.0, report.hash
+                        );
+                    }
                     reports.push(report);
                 }
                 Err(e) => tracing::error!("a world's driver failed: {e}"),
@@ -188,6 +199,8 @@ pub async fn run(
         }
     }
     accept.abort();
+    #[cfg(unix)]
+    let _ = control.await;
     if let Some(task) = metrics_task {
         let _ = task.await;
     }

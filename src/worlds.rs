@@ -66,6 +66,24 @@ pub fn to_json(worlds: &[WorldSummary]) -> serde_json::Value {
         .collect()
 }
 
+/// The worlds back from [`to_json`] (as a server's control socket sends them).
+pub fn from_json(json: &serde_json::Value) -> Vec<WorldSummary> {
+    let empty = Vec::new();
+    json.as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .map(|w| WorldSummary {
+            name: w["name"].as_str().unwrap_or_default().to_owned(),
+            seed: w["seed"].as_u64().unwrap_or_default(),
+            tick: w["tick"].as_u64().unwrap_or_default(),
+            players: w["players"].as_u64().unwrap_or_default() as usize,
+            floors: w["floors"].as_u64().unwrap_or_default() as usize,
+            last_played: w["last_played"].as_u64(),
+            bytes: w["bytes"].as_u64().unwrap_or_default(),
+        })
+        .collect()
+}
+
 /// A table for people.
 pub fn print(worlds: &[WorldSummary], now_unix: u64) {
     if worlds.is_empty() {
@@ -142,6 +160,7 @@ mod tests {
         );
         assert!(worlds.iter().all(|w| w.bytes > 1000), "{worlds:?}");
         let json = to_json(&worlds);
+        assert_eq!(from_json(&json), worlds);
         assert_eq!(json[0]["name"], "Deep Halls");
         assert_eq!(json[0]["seed"], 7);
         assert!(json[1]["last_played"].is_null());

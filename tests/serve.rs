@@ -180,3 +180,116 @@ fn logs_can_be_json_lines_and_never_carry_colour_codes_into_a_pipe() {
         .collect();
     assert!(logs.iter().any(|f| f.ends_with(".jsonl")), "{logs:?}");
 }
+
+/// `brogue admin …` against the running server: its stdout, or its error.
+fn admin(data: &std::path::Path, args: &[&str]) -> Result<String, String> {
+    let mut all = vec!["admin"];
+    all.extend(args);
+    let out = brogue(data, &all);
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+#[test]
+fn the_admin_lists_kicks_bans_revokes_announces_and_stops_a_world_of_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("server");
+    assert!(brogue(&data, &["world", "new", "w"]).status.success());
+    let err = admin(&data, &["players"]).unwrap_err();
+    assert!(err.contains("no brogue server is running"), "{err}");
+    let (mut server, codes) = HostProcess::serve(&data, &[], &[]);
+    let code = codes[0].1.clone();
+    let bots_dir = dir.path().join("bots");
+    let bots = {
+        let (code, bots_dir) = (code.clone(), bots_dir.clone());
+        std::thread::spawn(move || {
+            bots_report(&code, &bots_dir, &["--count", "2", "--duration", "6"])
+        })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let players = loop {
+        let json: serde_json::Value =
+            serde_json::from_str(&admin(&data, &["players", "--json"]).unwrap()).unwrap();
+        let playing = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["connected"] == true)
+            .count();
+        if playing == 2 {
+            break json;
+        }
+        assert!(std::time::Instant::now() < deadline, "{json}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(players[0]["world"], "w");
+
+    // While it runs, the save is the server's: worlds and leaderboard ask it.
+    let worlds = json_of(&brogue(&data, &["worlds", "--json"]));
+    assert_eq!(worlds[0]["name"], "w");
+    let board = json_of(&brogue(&data, &["leaderboard", "--json"]));
+    assert_eq!(board["worlds"][0]["world"], "w", "{board}");
+
+    assert!(
+        admin(&data, &["kick", "bot-0"])
+            .unwrap()
+            .contains("kicked bot-0")
+    );
+    let err = admin(&data, &["kick", "nobody"]).unwrap_err();
+    assert!(err.contains("no player called"), "{err}");
+    assert!(
+        admin(&data, &["ban", "bot-1"])
+            .unwrap()
+            .contains("banned bot-1")
+    );
+    assert!(
+        admin(&data, &["announce", "back", "in", "5"])
+            .unwrap()
+            .contains("announced")
+    );
+    let said = admin(&data, &["invite"]).unwrap();
+    let fresh = said.rsplit(' ').next().unwrap().trim().to_owned();
+    assert!(fresh.starts_with("BRG-") && fresh != code, "{said}");
+    let report = bots.join().unwrap();
+    let errors = report["errors"].to_string();
+    assert!(errors.contains("removed you from this world"), "{errors}");
+    assert!(errors.contains("banned this key"), "{errors}");
+
+    // The old code admits nobody new; the fresh one does.
+    let stranger = dir.path().join("stranger");
+    let report = bots_report(&code, &stranger, &["--count", "1", "--duration", "1"]);
+    assert_eq!(report["connected"], 0, "{report}");
+    let report = bots_report(&fresh, &stranger, &["--count", "1", "--duration", "1"]);
+    assert_eq!(report["connected"], 1, "{report}");
+
+    assert!(
+        admin(&data, &["stop-world", "w"])
+            .unwrap()
+            .contains("stopping w")
+    );
+    let stopped = server.expect_line("stopped: ");
+    assert!(
+        stopped.starts_with("w by the admin, saved: tick "),
+        "{stopped}"
+    );
+    server.terminate();
+    assert!(server.wait(Duration::from_secs(20)).success());
+
+    // The ban outlives the server.
+    let (server, _) = HostProcess::serve(&data, &[], &[]);
+    let json: serde_json::Value =
+        serde_json::from_str(&admin(&data, &["players", "--json"]).unwrap()).unwrap();
+    let banned: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["banned"] == true)
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(banned, ["bot-1"]);
+    server.terminate();
+    assert!(server.wait(Duration::from_secs(20)).success());
+}
