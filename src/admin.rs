@@ -22,8 +22,11 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio_util::sync::CancellationToken;
 
+use tokio::sync::{mpsc, oneshot};
+
 use crate::driver::{AdminAnswer, AdminCommand, Doors};
 use crate::saver::Reader;
+use crate::serve::WorldRequest;
 
 /// The socket's file name in the data dir.
 pub const SOCKET: &str = "admin.sock";
@@ -45,6 +48,13 @@ pub enum Command {
     /// To one world, or every world.
     Announce(String),
     StopWorld,
+    /// Start a world of the save that is not running (one stopped by the admin).
+    StartWorld,
+    /// Make a world and start it (`brogue world new` while a server runs).
+    NewWorld {
+        seed: Option<u64>,
+        tick_rate: u8,
+    },
     /// `brogue worlds --json`, from the running server.
     Worlds,
     /// `brogue leaderboard --json`, from the running server.
@@ -92,6 +102,7 @@ pub async fn listen(
     data_dir: &Path,
     doors: Doors,
     reader: Reader,
+    server: mpsc::Sender<WorldRequest>,
     stop: CancellationToken,
 ) -> eyre::Result<tokio::task::JoinHandle<()>> {
     use std::os::unix::fs::PermissionsExt as _;
@@ -121,9 +132,9 @@ pub async fn listen(
                     }
                 },
             };
-            let (doors, reader) = (doors.clone(), reader.clone());
+            let (doors, reader, server) = (doors.clone(), reader.clone(), server.clone());
             tokio::spawn(async move {
-                let work = answer(stream, &doors, &reader);
+                let work = answer(stream, &doors, &reader, &server);
                 if tokio::time::timeout(Duration::from_secs(30), work)
                     .await
                     .is_err()
@@ -137,13 +148,18 @@ pub async fn listen(
 }
 
 #[cfg(unix)]
-async fn answer(stream: tokio::net::UnixStream, doors: &Doors, reader: &Reader) {
+async fn answer(
+    stream: tokio::net::UnixStream,
+    doors: &Doors,
+    reader: &Reader,
+    server: &mpsc::Sender<WorldRequest>,
+) {
     let (read, mut write) = stream.into_split();
     let mut line = String::new();
     let mut limited = BufReader::new(tokio::io::AsyncReadExt::take(read, MAX_REQUEST as u64));
     let reply = match limited.read_line(&mut line).await {
         Ok(_) => match serde_json::from_str::<Request>(&line) {
-            Ok(request) => carry_out(request, doors, reader).await,
+            Ok(request) => carry_out(request, doors, reader, server).await,
             Err(e) => Reply::error(format!("not a request this brogue understands: {e}")),
         },
         Err(e) => Reply::error(format!("cannot read the request: {e}")),
@@ -155,7 +171,12 @@ async fn answer(stream: tokio::net::UnixStream, doors: &Doors, reader: &Reader) 
 }
 
 /// Does what `request` asks.
-async fn carry_out(request: Request, doors: &Doors, reader: &Reader) -> Reply {
+async fn carry_out(
+    request: Request,
+    doors: &Doors,
+    reader: &Reader,
+    server: &mpsc::Sender<WorldRequest>,
+) -> Reply {
     let running = doors.worlds();
     let one_world = || -> Result<String, String> {
         match (&request.world, &running[..]) {
@@ -168,6 +189,34 @@ async fn carry_out(request: Request, doors: &Doors, reader: &Reader) -> Reply {
         }
     };
     let command = match &request.command {
+        Command::NewWorld { seed, tick_rate } => {
+            let Some(name) = request.world.clone() else {
+                return Reply::error("a new world needs a name");
+            };
+            let Some(tick_rate) = game::TickRate::new(*tick_rate) else {
+                return Reply::error("the tick rate is 10 to 60 Hz");
+            };
+            let (reply, answer) = oneshot::channel();
+            let seed = *seed;
+            return ask_server(
+                server,
+                WorldRequest::New {
+                    name,
+                    seed,
+                    tick_rate,
+                    reply,
+                },
+                answer,
+            )
+            .await;
+        }
+        Command::StartWorld => {
+            let Some(name) = request.world.clone() else {
+                return Reply::error("say which world to start");
+            };
+            let (reply, answer) = oneshot::channel();
+            return ask_server(server, WorldRequest::Start { name, reply }, answer).await;
+        }
         Command::Worlds => {
             return read(reader, |s| {
                 s.worlds()
@@ -241,6 +290,27 @@ async fn carry_out(request: Request, doors: &Doors, reader: &Reader) -> Reply {
         said,
         json: matches!(command, AdminCommand::Roster).then(|| players.into()),
         error: None,
+    }
+}
+
+/// Hands `request` to the server's own loop and waits for its answer.
+async fn ask_server(
+    server: &mpsc::Sender<WorldRequest>,
+    request: WorldRequest,
+    answer: oneshot::Receiver<Result<String, String>>,
+) -> Reply {
+    if server.send(request).await.is_err() {
+        return Reply::error("the server is stopping");
+    }
+    match answer.await {
+        Ok(Ok(said)) => Reply {
+            ok: true,
+            said: vec![said],
+            json: None,
+            error: None,
+        },
+        Ok(Err(e)) => Reply::error(e),
+        Err(_) => Reply::error("the server is stopping"),
     }
 }
 

@@ -161,6 +161,9 @@ pub enum AdminCommand {
     },
     /// Stop one world: its players are told, it is saved; the others play on
     StopWorld { name: String },
+    /// Start a world of the save that is not running (one stopped with stop-world, or made
+    /// with `brogue world new` while the server was down)
+    StartWorld { name: String },
 }
 
 #[derive(Debug, Args)]

@@ -132,7 +132,8 @@ impl Doors {
 
     /// Asks world `world` to carry out `command`; `Err` says why not (no such world running).
     pub async fn admin(&self, world: &str, command: AdminCommand) -> Result<AdminAnswer, String> {
-        let door = self.lock().get(world).cloned().ok_or_else(|| {
+        let door = self.lock().get(world).cloned();
+        let door = door.ok_or_else(|| {
             format!(
                 "no running world called {world:?} (running: {})",
                 self.worlds().join(", ")

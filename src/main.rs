@@ -133,8 +133,21 @@ async fn run(cli: Cli) -> eyre::Result<()> {
     }) = &cli.command
     {
         let rate = TickRate::new(*tick_rate).expect("clap checked the range");
-        let world = brogue::worlds::create(&data_dir, name, *seed, rate)?;
-        println!("world: {} seed {}", world.name(), world.seed());
+        match brogue::worlds::create(&data_dir, name, *seed, rate) {
+            Ok(world) => println!("world: {} seed {}", world.name(), world.seed()),
+            // A server holds the save: it makes the world and starts hosting it.
+            Err(e) if brogue::admin::is_serving(&data_dir).await => {
+                let command = brogue::admin::Command::NewWorld {
+                    seed: *seed,
+                    tick_rate: *tick_rate,
+                };
+                let reply = from_server(&data_dir, Some(name.clone()), command)
+                    .await
+                    .wrap_err_with(|| format!("{e}"))?;
+                reply.said.iter().for_each(|l| println!("{l}"));
+            }
+            Err(e) => return Err(e),
+        }
         return Ok(());
     }
     if let Some(Command::Worlds(args)) = &cli.command {
@@ -529,6 +542,7 @@ async fn admin(data_dir: &Path, args: &brogue::cli::AdminArgs) -> eyre::Result<(
         A::Invite => (args.world.clone(), C::Invite),
         A::Announce { text } => (args.world.clone(), C::Announce(text.join(" "))),
         A::StopWorld { name } => (Some(name.clone()), C::StopWorld),
+        A::StartWorld { name } => (Some(name.clone()), C::StartWorld),
     };
     let reply = ask(data_dir, &Request { world, command }).await?;
     if let Some(e) = reply.error {

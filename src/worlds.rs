@@ -14,16 +14,7 @@ pub fn create(
     seed: Option<u64>,
     tick_rate: TickRate,
 ) -> eyre::Result<World> {
-    let clean = game::text::sanitize(name, 40);
-    eyre::ensure!(
-        !clean.is_empty(),
-        "a world needs a name of letters, digits or punctuation"
-    );
-    eyre::ensure!(
-        clean == name,
-        "{name:?} cannot be a world's name (at most 40 characters, no control characters); \
-         {clean:?} could"
-    );
+    check_name(name)?;
     let store = Store::open(&data_dir.join(store::FILE_NAME))?;
     eyre::ensure!(
         store.end_of_journal(name)?.is_none(),
@@ -37,6 +28,21 @@ pub fn create(
     store.create_world(&Checkpoint::of(&world))?;
     store.close()?;
     Ok(world)
+}
+
+/// Whether `name` may name a world: what the game shows of it is all of it.
+pub fn check_name(name: &str) -> eyre::Result<()> {
+    let clean = game::text::sanitize(name, 40);
+    eyre::ensure!(
+        !clean.is_empty(),
+        "a world needs a name of letters, digits or punctuation"
+    );
+    eyre::ensure!(
+        clean == name,
+        "{name:?} cannot be a world's name (at most 40 characters, no control characters); \
+         {clean:?} could"
+    );
+    Ok(())
 }
 
 /// Every world of `data_dir` (none when it has no save yet).

@@ -275,6 +275,25 @@ fn the_admin_lists_kicks_bans_revokes_announces_and_stops_a_world_of_a_running_s
         stopped.starts_with("w by the admin, saved: tick "),
         "{stopped}"
     );
+    let err = admin(&data, &["players", "--world", "w"]).unwrap_err();
+    assert!(err.contains("no running world called \"w\""), "{err}");
+
+    // Worlds are made and started while it runs.
+    let said = admin(&data, &["start-world", "w"]).unwrap();
+    assert!(
+        said.starts_with("world w is running; invite: BRG-"),
+        "{said}"
+    );
+    assert!(admin(&data, &["players", "--world", "w"]).is_ok());
+    let made = brogue(&data, &["world", "new", "fresh", "--seed", "9"]);
+    let said = String::from_utf8_lossy(&made.stdout).into_owned();
+    assert!(
+        said.starts_with("world fresh is running; invite: "),
+        "{made:?}"
+    );
+    let code = said.rsplit(' ').next().unwrap().trim().to_owned();
+    let report = bots_report(&code, &stranger, &["--count", "1", "--duration", "1"]);
+    assert_eq!(report["connected"], 1, "{report}");
     server.terminate();
     assert!(server.wait(Duration::from_secs(20)).success());
 
