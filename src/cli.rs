@@ -126,6 +126,34 @@ pub enum WorldCommand {
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u8).range(10..=60), value_name = "HZ")]
         tick_rate: u8,
     },
+    /// Delete a world and everything of it (its journal, replays, leaderboard) for good
+    Delete {
+        name: String,
+        /// Yes, delete it (without this nothing is deleted)
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Give a world another name (its players' invite codes name the old one: hand out new)
+    Rename { name: String, new_name: String },
+    /// Copy a world, everything of it, into FILE (a save of one world) to restore later
+    Backup { name: String, file: PathBuf },
+    /// Put a world back from a backup FILE
+    Restore {
+        file: PathBuf,
+        /// Under this name instead of its own
+        #[arg(long = "as", value_name = "NAME")]
+        as_name: Option<String>,
+    },
+    /// Copy a world into FILE to move it to another server: without this server's invite
+    /// codes, bans and unsent leaderboard facts
+    Export { name: String, file: PathBuf },
+    /// Add a world from an exported FILE
+    Import {
+        file: PathBuf,
+        /// Under this name instead of its own
+        #[arg(long = "as", value_name = "NAME")]
+        as_name: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -150,6 +150,23 @@ async fn run(cli: Cli) -> eyre::Result<()> {
         }
         return Ok(());
     }
+    if let Some(Command::World { what }) = &cli.command
+        && !matches!(what, WorldCommand::New { .. })
+    {
+        use brogue::worlds as w;
+        let said = match what {
+            WorldCommand::Delete { name, yes } => w::delete(&data_dir, name, *yes)?,
+            WorldCommand::Rename { name, new_name } => w::rename(&data_dir, name, new_name)?,
+            WorldCommand::Backup { name, file } => w::copy_out(&data_dir, name, file, false)?,
+            WorldCommand::Export { name, file } => w::copy_out(&data_dir, name, file, true)?,
+            WorldCommand::Restore { file, as_name } | WorldCommand::Import { file, as_name } => {
+                w::copy_in(&data_dir, file, as_name.as_deref())?
+            }
+            WorldCommand::New { .. } => unreachable!("handled above"),
+        };
+        println!("{said}");
+        return Ok(());
+    }
     if let Some(Command::Worlds(args)) = &cli.command {
         let worlds = match brogue::worlds::list(&data_dir) {
             Ok(worlds) => worlds,

@@ -15,6 +15,9 @@
 
 pub mod central;
 pub mod schema;
+mod whole;
+
+pub use whole::WorldRows;
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
@@ -420,18 +423,29 @@ impl Store {
             save: checkpoint.save.clone(),
         });
         self.write(|txn| {
-            let mut ends = txn.open_table(JOURNAL_END)?;
-            if ends.get(name)?.is_some() {
-                return Err(WriteError::Store(StoreError::Exists {
-                    path: self.path.clone(),
-                    world: name.to_owned(),
-                }));
-            }
-            ends.insert(name, checkpoint.tick.0)?;
+            self.begin_world(txn, name, checkpoint.tick.0)?;
             txn.open_table(CHECKPOINTS)?
                 .insert((name, checkpoint.tick.0), bytes.as_slice())?;
             Ok(())
         })
+    }
+
+    /// Starts world `name` with a journal ending at `end`, refusing a name already taken.
+    fn begin_world(
+        &self,
+        txn: &redb::WriteTransaction,
+        name: &str,
+        end: u64,
+    ) -> Result<(), WriteError> {
+        let mut ends = txn.open_table(JOURNAL_END)?;
+        if ends.get(name)?.is_some() {
+            return Err(WriteError::Store(StoreError::Exists {
+                path: self.path.clone(),
+                world: name.to_owned(),
+            }));
+        }
+        ends.insert(name, end)?;
+        Ok(())
     }
 
     /// Appends the journal entries of consecutive ticks to world `name`, with the trades they
