@@ -2,7 +2,8 @@
 # Runs `brogue serve` with WORLDS worlds on loopback and COUNT bots spread over them (one
 # `brogue bots` process per world, all at once), then prints one JSON line: per world the tick
 # p99 and overruns read from the server's own /metrics, the server's peak RSS and CPU time, and
-# the bots' bytes per client.
+# the bots' bytes per client. The server is --open: 500 newcomers at once would otherwise wait for
+# the per-code registration rate (8 at once, then one per 5 s).
 #   docs/bench-serve.sh BROGUE_BINARY [COUNT] [SECONDS] [WORLDS]
 set -euo pipefail
 BIN=${1:?the brogue binary}; COUNT=${2:-50}; SECS=${3:-30}; WORLDS=${4:-10}
@@ -11,7 +12,7 @@ for w in $(seq "$WORLDS"); do
     "$BIN" --data-dir "$DIR/server" world new "w$w" --seed "$w" > /dev/null
 done
 "$BIN" --data-dir "$DIR/server" serve --bind 127.0.0.1 --port 0 --no-port-mapping \
-    --metrics 127.0.0.1:0 > "$DIR/serve.out" 2> "$DIR/serve.err" &
+    --metrics 127.0.0.1:0 --open > "$DIR/serve.out" 2> "$DIR/serve.err" &
 SERVER=$!
 for _ in $(seq 100); do grep -q '^listening:' "$DIR/serve.out" 2>/dev/null && break; sleep 0.1; done
 METRICS=$(grep '^metrics:' "$DIR/serve.out" | cut -d' ' -f2)

@@ -217,6 +217,10 @@ pub struct ServeArgs {
     pub max_new_per_code: u32,
     #[command(flatten)]
     pub reach: ReachArgs,
+    /// Let anyone who reaches the server join any world without an invite code (a public
+    /// server; each player still proves their own key, and bans still hold)
+    #[arg(long)]
+    pub open: bool,
     /// Serve Prometheus metrics (`/metrics`) and a health check (`/healthz`) over HTTP at this
     /// address, e.g. 127.0.0.1:9470 [default: none]
     #[arg(long, value_name = "ADDR")]

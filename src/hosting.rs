@@ -41,6 +41,9 @@ pub struct HostOptions {
     pub invites: bool,
     /// Announce the game on the LAN.
     pub lan: Option<LanOptions>,
+    /// Anyone who reaches the host may join without a code (`serve --open`; `--lan-open`
+    /// sets it too).
+    pub open: bool,
     /// The host player's name, for the LAN announcement.
     pub host_name: String,
     /// The central leaderboard to send this world's facts to.
@@ -75,7 +78,7 @@ impl HostOptions {
             host_player: host,
             max_players: self.max_players,
             invites: self.invites,
-            open: self.lan.as_ref().is_some_and(|l| l.open),
+            open: self.open || self.lan.as_ref().is_some_and(|l| l.open),
             tick_rate,
             checkpoint_every: CHECKPOINT_EVERY,
             max_new_per_code: self.max_new_per_code,
@@ -95,6 +98,7 @@ impl HostOptions {
             max_players: 1,
             invites: false,
             lan: None,
+            open: false,
             host_name: String::new(),
             central: None,
             max_new_per_code: MAX_NEW_PER_CODE,

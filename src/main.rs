@@ -264,6 +264,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
         max_players: 8,
         invites: true,
         lan: None,
+        open: false,
         host_name: config.name.clone().unwrap_or_else(default_name),
         central: central_env
             .as_deref()
@@ -319,6 +320,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                 },
                 spectators_chat: args.spectators_chat,
                 invites: true,
+                open: false,
                 lan: (args.lan || args.lan_open).then(|| LanOptions {
                     open: args.lan_open,
                     interfaces: interfaces.clone(),
@@ -344,6 +346,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
         Some(Command::Serve(args)) => {
             let options = HostOptions {
                 bind: SocketAddr::new(args.bind, args.port),
+                open: args.open,
                 max_players: args.max_players,
                 max_spectators: args.max_spectators,
                 central: central(&args.central)?,

@@ -313,3 +313,22 @@ fn the_admin_lists_kicks_bans_revokes_announces_and_stops_a_world_of_a_running_s
     server.terminate();
     assert!(server.wait(Duration::from_secs(20)).success());
 }
+
+#[test]
+fn an_open_server_admits_without_a_valid_code_but_not_the_banned() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("server");
+    assert!(brogue(&data, &["world", "new", "w"]).status.success());
+    let (server, codes) = HostProcess::serve(&data, &[], &["--open"]);
+    let old = codes[0].1.clone();
+    assert!(admin(&data, &["invite"]).is_ok());
+    // Nine at once: more than a code's burst of eight newcomers.
+    let bots = dir.path().join("bots");
+    let report = bots_report(&old, &bots, &["--count", "9", "--duration", "1"]);
+    assert_eq!(report["connected"], 9, "{report}");
+    assert!(admin(&data, &["ban", "bot-3"]).is_ok());
+    let report = bots_report(&old, &bots, &["--count", "9", "--duration", "1"]);
+    assert_eq!(report["connected"], 8, "{report}");
+    server.terminate();
+    assert!(server.wait(Duration::from_secs(20)).success());
+}
