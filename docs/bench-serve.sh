@@ -5,6 +5,8 @@
 # the bots' bytes per client. The server is --open: 500 newcomers at once would otherwise wait for
 # the per-code registration rate (8 at once, then one per 5 s).
 #   docs/bench-serve.sh BROGUE_BINARY [COUNT] [SECONDS] [WORLDS]
+# STAGGER=S waits S seconds between starting the bots of one world and the next (all bots come
+# from 127.0.0.1, and a host lets one address have 4 handshakes in flight).
 set -euo pipefail
 BIN=${1:?the brogue binary}; COUNT=${2:-50}; SECS=${3:-30}; WORLDS=${4:-10}
 DIR=$(mktemp -d)
@@ -27,6 +29,7 @@ for w in $(seq "$WORLDS"); do
     "$BIN" bots "$CODE" --count "$N" --duration "$SECS" --json --data-dir "$DIR/bots$w" \
         > "$DIR/bots$w.json" 2> /dev/null &
     PIDS+=($!)
+    sleep "${STAGGER:-0}"
 done
 for p in "${PIDS[@]}"; do wait "$p" || true; done
 curl -s "$METRICS" > "$DIR/metrics.txt"
