@@ -332,9 +332,11 @@ impl Thread {
             while let Ok(job) = rx.try_recv() {
                 self.take(job, &mut closing);
             }
+            // Only a write that happened says saving works (a world given up on has none).
+            let writing = self.worlds.values().any(|w| !w.waiting.is_empty());
             match self.write_waiting() {
                 Ok(()) => {
-                    if failing.take().is_some() {
+                    if writing && failing.take().is_some() {
                         tracing::info!("saving works again");
                         backoff = Duration::from_millis(50);
                     }
