@@ -60,7 +60,8 @@ pub enum Command {
     /// Host every world of the data dir behind one UDP port, headless (a community server):
     /// prints `invite: CODE world: NAME` for each; SIGINT/SIGTERM saves every world and exits 0
     Serve(ServeArgs),
-    /// Make or manage a world of the data dir: `world new NAME [--seed N]`
+    /// Make or manage the worlds of the data dir: new, delete, rename, backup, restore, export,
+    /// import
     World {
         #[command(subcommand)]
         what: WorldCommand,
