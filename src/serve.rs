@@ -62,6 +62,8 @@ struct Server<'a> {
     started: Instant,
     shutdown: CancellationToken,
     running: JoinSet<HostReport>,
+    /// Worlds whose driver has not ended yet (running, or stopping and saving).
+    active: std::collections::BTreeSet<String>,
     syncs: Vec<JoinHandle<central::SyncStats>>,
 }
 
@@ -69,6 +71,7 @@ impl Server<'_> {
     /// Starts hosting `world`; returns its invite code.
     async fn start_world(&mut self, (world, secrets, bans): Loaded) -> Option<String> {
         let name = world.name().to_owned();
+        self.active.insert(name.clone());
         let config = self.options.config(self.identity.id(), world.tick_rate());
         let mut core = Host::new(
             world,
@@ -146,6 +149,11 @@ impl Server<'_> {
             WorldRequest::Start { name, reply } => {
                 if self.doors.worlds().contains(&name) {
                     let _ = reply.send(Err(format!("world {name} is running already")));
+                    return;
+                }
+                if self.active.contains(&name) {
+                    let why = format!("world {name} is still stopping: try again in a moment");
+                    let _ = reply.send(Err(why));
                     return;
                 }
                 let n = name.clone();
@@ -256,6 +264,7 @@ pub async fn run(
         started: Instant::now(),
         shutdown: shutdown.clone(),
         running: JoinSet::new(),
+        active: Default::default(),
         syncs: Vec::new(),
     };
     let mut out = Vec::new();
@@ -301,6 +310,7 @@ pub async fn run(
             Some(request) = requests.recv() => server.on_request(request).await,
             Some(done) = server.running.join_next() => match done {
                 Ok(report) => {
+                    server.active.remove(&report.world);
                     if report.crashed.is_some() {
                         say_stopped(&report);
                     } else {
