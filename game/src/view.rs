@@ -150,6 +150,12 @@ pub struct Tracker {
     me_whole_at: u32,
     known: Vec<u8>,
     known_at: Vec<u32>,
+    /// (snapshot, cell) for every stamp of `known_at`, in snapshot order, from the oldest a
+    /// baseline may still be: a delta lists the cells stamped after its baseline from here
+    /// instead of scanning the floor.
+    known_log: Vec<(u32, u32)>,
+    /// The world tick `known` was last compared at (`None`: no floor).
+    known_tick: Option<u64>,
     /// The floor's width (cells are row-major indices).
     width: u16,
     sight: Option<SightPatch>,
@@ -246,6 +252,60 @@ impl Tracker {
         let depth = character.map(|c| c.depth);
         let sight = depth.and_then(|d| world.party_sight(d));
         let floor = depth.and_then(|d| world.floor(d));
+        // Polled right after the last tick on the same floor: only the cells that tick
+        // remembered can differ (the rest of the floor is not looked at).
+        let same_floor = match (depth, floor) {
+            (Some(d), Some(f)) => {
+                self.depth == Some(d) && self.known.len() == f.remembered().cells().len()
+            }
+            _ => false,
+        };
+        if let (true, Some(d), Some(f)) = (same_floor, depth, floor)
+            && self.known_tick.is_some_and(|t| t + 1 == now.0)
+        {
+            let cells = f.remembered().cells();
+            for &i in world.remembered_now(d) {
+                let i = i as usize;
+                let code = cells[i].map_or(0, Tile::code);
+                if self.known[i] != code {
+                    self.known[i] = code;
+                    self.known_at[i] = seq;
+                    self.known_log.push((seq, i as u32));
+                }
+            }
+        } else {
+            self.sync_known(depth, floor, seq, &mut update);
+        }
+        self.known_tick = self.depth.and(floor).map(|_| now.0);
+        // Debug builds (every test) check that comparing only the changed cells missed none.
+        if cfg!(debug_assertions)
+            && let Some(f) = floor
+        {
+            let codes = f
+                .remembered()
+                .cells()
+                .iter()
+                .map(|t| t.map_or(0, Tile::code));
+            debug_assert!(
+                self.known.iter().copied().eq(codes),
+                "the tracker's map memory drifted from the floor's"
+            );
+        }
+        // Cells stamped this long ago are never asked for again (see `Tracker::snapshot`).
+        let stale = self.known_log.partition_point(|(at, _)| *at + RING <= seq);
+        self.known_log.drain(..stale);
+        self.poll_rest(world, player, rtt_ms, depth, sight, seq, update)
+    }
+
+    /// Compares every remembered cell of the character's floor with what was sent; a new floor
+    /// (or none) is a map patch on the stream.
+    fn sync_known(
+        &mut self,
+        depth: Option<u8>,
+        floor: Option<&crate::floor::Floor>,
+        seq: u32,
+        update: &mut Update,
+    ) {
         let known: Vec<u8> = floor
             .map(|f| {
                 f.remembered()
@@ -281,14 +341,30 @@ impl Tracker {
             self.entities.clear();
             self.entities_gone.clear();
             self.piles.clear();
+            self.known_log.clear();
         } else {
             for (i, code) in known.iter().enumerate() {
                 if self.known[i] != *code {
                     self.known[i] = *code;
                     self.known_at[i] = seq;
+                    self.known_log.push((seq, i as u32));
                 }
             }
         }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn poll_rest(
+        &mut self,
+        world: &World,
+        player: PlayerId,
+        rtt_ms: &BTreeMap<PlayerId, u16>,
+        depth: Option<u8>,
+        sight: Option<&Grid<bool>>,
+        seq: u32,
+        mut update: Update,
+    ) -> Outbound {
+        let now = world.tick();
         // The client works sight out itself whenever that comes out right.
         let patch = match depth {
             Some(d) if sight.is_some() && world.sight_derivable(d) => SightPatch::Derived,
@@ -456,13 +532,7 @@ impl Tracker {
                 None => SelfPatch::NoCharacter,
             }),
             sight: self.sight.clone().filter(|_| self.sight_at > b),
-            cells: self
-                .known_at
-                .iter()
-                .enumerate()
-                .filter(|(_, at)| **at > b)
-                .map(|(i, _)| (i as u16, self.known[i]))
-                .collect(),
+            cells: self.cells_since(b),
             entities,
             moved,
             gone: self
@@ -476,6 +546,34 @@ impl Tracker {
             piles: self.piles.changed(b).map(|(p, k)| (*p, *k)).collect(),
             piles_gone: self.piles.gone(b),
         }
+    }
+}
+
+impl Tracker {
+    /// The cells stamped after snapshot `b`, by index, with their codes (0: every known cell).
+    fn cells_since(&self, b: u32) -> Vec<(u16, u8)> {
+        let scan = || -> Vec<(u16, u8)> {
+            self.known_at
+                .iter()
+                .enumerate()
+                .filter(|(_, at)| **at > b)
+                .map(|(i, _)| (i as u16, self.known[i]))
+                .collect()
+        };
+        if b == 0 {
+            return scan();
+        }
+        let from = self.known_log.partition_point(|(at, _)| *at <= b);
+        let mut cells: Vec<u32> = self.known_log[from..].iter().map(|(_, i)| *i).collect();
+        cells.sort_unstable();
+        cells.dedup();
+        let cells: Vec<(u16, u8)> = cells
+            .into_iter()
+            .map(|i| (i as u16, self.known[i as usize]))
+            .collect();
+        // Debug builds (every test) check the log against the scan it replaces.
+        debug_assert_eq!(cells, scan(), "the stamp log missed a cell");
+        cells
     }
 }
 

@@ -349,6 +349,8 @@ pub struct World {
     /// Per floor, whether [`crate::view::derive_sight`] over the party's memory gives exactly
     /// the party's sight (then clients work it out instead of being sent it).
     sight_derivable: BTreeMap<u8, bool>,
+    /// Per floor, the cells the party's memory changed at in the last tick's vision phase.
+    remembered_now: BTreeMap<u8, Vec<u32>>,
     /// Events of the last tick.
     events: Vec<Event>,
     /// Trades completed since the host last took them (the save keeps them as history rows).
@@ -392,6 +394,7 @@ impl World {
             sight: BTreeMap::new(),
             party_sight: BTreeMap::new(),
             sight_derivable: BTreeMap::new(),
+            remembered_now: BTreeMap::new(),
             events: Vec::new(),
             completed_trades: Vec::new(),
             facts: Vec::new(),
@@ -528,6 +531,12 @@ impl World {
 
     /// Whether a client holding the party's memory of floor `depth` and the characters in
     /// sight works out exactly the party's sight with [`crate::view::derive_sight`].
+    /// The cells (row-major indices) whose party memory on floor `depth` changed in the last
+    /// tick: what trackers compare instead of the whole floor.
+    pub fn remembered_now(&self, depth: u8) -> &[u32] {
+        self.remembered_now.get(&depth).map_or(&[], Vec::as_slice)
+    }
+
     pub fn sight_derivable(&self, depth: u8) -> bool {
         self.sight_derivable.get(&depth).copied().unwrap_or(false)
     }
@@ -836,6 +845,7 @@ impl World {
     /// Phase 7: sight for every connected character, its union per floor, and party memory.
     fn update_vision(&mut self) {
         self.sight.clear();
+        self.remembered_now.clear();
         for grid in self.party_sight.values_mut() {
             grid.fill(false);
         }
@@ -870,7 +880,9 @@ impl World {
                 if *seen {
                     let p = sight.pos_of(i);
                     party.set(p, true);
-                    floor.remember(p);
+                    if floor.remember(p) {
+                        self.remembered_now.entry(depth).or_default().push(i as u32);
+                    }
                 }
             }
             self.sight.insert(id, sight);
