@@ -1030,6 +1030,15 @@ fn the_admin_kicks_bans_unbans_revokes_codes_and_announces() {
     );
     rig.host.unban("ada").unwrap();
     assert!(rig.host.unban("ada").unwrap_err().contains("not banned"));
+
+    // A ban by whole key closes that key's watching too.
+    let mut watch = Rig::hello("cy", rig.secret());
+    watch.watch = true;
+    let (watcher, _) = rig.arrive(CY, watch).unwrap();
+    rig.host.ban(&CY.to_string()).unwrap();
+    rig.pump();
+    assert_eq!(rig.client(watcher).closed.as_deref(), Some(crate::BANNED));
+    rig.host.unban(&CY.to_string()).unwrap();
     assert!(rig.arrive(ADA, Rig::hello("ada", None)).is_ok());
 
     // Revoking: the old code admits nobody new, the fresh one does; Bo stays.

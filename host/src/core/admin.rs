@@ -10,6 +10,7 @@ use game::protocol::HostStatus;
 
 use super::{CloseReason, Host, Now, Persist};
 use crate::admission::IssuedSecret;
+use crate::session::Session;
 
 /// What a kicked player reads.
 pub const KICKED: &str = "the server's admin removed you from this world";
@@ -102,8 +103,21 @@ impl Host {
         ))
     }
 
-    /// Closes every session of `player`, telling them `reason`; how many there were.
-    fn remove(&mut self, player: PlayerId, reason: &str) -> usize {
+    /// Closes every session of `player` (`watching`: its spectator sessions too), telling them
+    /// `reason`; how many player sessions there were.
+    fn remove(&mut self, player: PlayerId, reason: &str, watching: bool) -> usize {
+        if watching {
+            let spectators: Vec<_> = self
+                .sessions
+                .iter()
+                .filter(|(_, s)| matches!(s, Session::Spectator(w) if w.key == player))
+                .map(|(conn, _)| *conn)
+                .collect();
+            for conn in spectators {
+                self.sessions.remove(&conn);
+                self.close(conn, CloseReason::Normal, reason.to_owned(), true);
+            }
+        }
         let conns: Vec<_> = self
             .sessions
             .iter()
@@ -124,7 +138,7 @@ impl Host {
     /// Disconnects `who` (they may come back: a kick is not a ban).
     pub fn kick(&mut self, who: &str) -> Result<String, String> {
         let player = self.resolve(who)?;
-        match self.remove(player, KICKED) {
+        match self.remove(player, KICKED, false) {
             0 => Err(format!("{who} is not connected to {}", self.world.name())),
             _ => Ok(format!("kicked {who} from {}", self.world.name())),
         }
@@ -137,7 +151,7 @@ impl Host {
             return Err("that is the server's own key".into());
         }
         let new = self.banned.insert(player);
-        self.remove(player, BANNED);
+        self.remove(player, BANNED, true);
         self.persist
             .push_back(Persist::Bans(self.banned.iter().copied().collect()));
         Ok(if new {
