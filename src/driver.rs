@@ -867,14 +867,8 @@ impl Driver {
         {
             self.saver.write(job).await;
         }
-        let (closed, reports) = self.saver.close().await;
-        let durable = reports
-            .iter()
-            .filter_map(|r| match r {
-                Report::Durable(t) => Some(*t),
-                Report::Failing(_) => None,
-            })
-            .max();
+        // Every finished tick was handed over: the journal ends where the world's tick does.
+        let (closed, _) = self.saver.close().await;
         self.tasks.close();
         let _ = tokio::time::timeout(Duration::from_secs(3), self.tasks.wait()).await;
         let (save_error, journal) = match closed {
@@ -883,7 +877,7 @@ impl Driver {
         };
         HostReport {
             world,
-            tick: durable.map_or(self.core.world().tick(), |t| Tick(t.0 + 1)),
+            tick: self.core.world().tick(),
             // Not read for a crashed world: its state is not trusted.
             hash: StateHash([0; 32]),
             save_error,

@@ -175,16 +175,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                 let reply = from_server(&data_dir, None, brogue::admin::Command::Worlds)
                     .await
                     .wrap_err_with(|| format!("{e}"))?;
-                let json = reply.json.unwrap_or_default();
-                if args.json {
-                    println!("{json}");
-                } else {
-                    brogue::worlds::print(
-                        &brogue::worlds::from_json(&json),
-                        brogue::driver::now_unix(),
-                    );
-                }
-                return Ok(());
+                brogue::worlds::from_json(&reply.json.unwrap_or_default())
             }
             Err(e) => return Err(e),
         };

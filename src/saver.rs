@@ -358,20 +358,18 @@ impl Thread {
                     }
                     let now = Instant::now();
                     self.answer_closed(now, false);
-                    if let Some((_, deadline)) = &closing {
-                        if now >= *deadline {
-                            let (done, _) = closing.take().expect("closing");
-                            let _ = done.send(self.finish());
-                            return;
-                        }
-                        backoff = backoff.min(*deadline - now);
-                    }
-                    if let Some(deadline) = self
-                        .worlds
-                        .values()
-                        .filter_map(|w| w.closing.as_ref().map(|c| c.1))
-                        .min()
+                    if closing
+                        .as_ref()
+                        .is_some_and(|(_, deadline)| now >= *deadline)
                     {
+                        let (done, _) = closing.take().expect("closing");
+                        let _ = done.send(self.finish());
+                        return;
+                    }
+                    // Wake for the soonest close deadline, the store's or a world's.
+                    let deadlines = self.worlds.values().filter_map(|w| w.closing.as_ref());
+                    let soonest = deadlines.map(|c| c.1).chain(closing.as_ref().map(|c| c.1));
+                    if let Some(deadline) = soonest.min() {
                         backoff = backoff.min(deadline.saturating_duration_since(now));
                     }
                     std::thread::sleep(backoff);

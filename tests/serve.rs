@@ -143,19 +143,7 @@ fn get(addr: &str, path: &str) -> (u16, String) {
 #[test]
 fn serve_without_worlds_says_how_to_make_one() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(BIN)
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--no-port-mapping",
-        ])
-        .arg("--data-dir")
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let out = support::serve_command(dir.path()).output().unwrap();
     assert!(!out.status.success());
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("world new NAME"), "{text}");

@@ -121,10 +121,7 @@ pub enum InviteError {
 impl Invite {
     /// The code to share, e.g. `BRG-0G2B…`.
     pub fn encode(&self) -> String {
-        let mut bytes = self.payload();
-        let sum = Sha256::digest(&bytes);
-        bytes.extend_from_slice(&sum[..CHECKSUM_LEN]);
-        format!("{PREFIX}{}", CROCKFORD.encode(&bytes))
+        code_of(self.payload())
     }
 
     fn payload(&self) -> Vec<u8> {
@@ -217,6 +214,13 @@ impl Invite {
     pub fn is_expired(&self, now_unix: u64) -> bool {
         now_unix >= self.expires_at
     }
+}
+
+/// The code for a payload: it, its checksum, in base32 after the prefix.
+fn code_of(mut bytes: Vec<u8>) -> String {
+    let sum = Sha256::digest(&bytes);
+    bytes.extend_from_slice(&sum[..CHECKSUM_LEN]);
+    format!("{PREFIX}{}", CROCKFORD.encode(&bytes))
 }
 
 fn parse_v1(payload: &[u8]) -> Result<Invite, InviteError> {
@@ -329,12 +333,7 @@ mod tests {
         // A name cut off, empty or not UTF-8 is refused.
         let good = invite.payload();
         assert_eq!(good[0], V3);
-        let reencode = |payload: &[u8]| {
-            let mut bytes = payload.to_vec();
-            let sum = Sha256::digest(&bytes);
-            bytes.extend_from_slice(&sum[..CHECKSUM_LEN]);
-            Invite::parse(&format!("{PREFIX}{}", CROCKFORD.encode(&bytes)))
-        };
+        let reencode = |payload: &[u8]| Invite::parse(&code_of(payload.to_vec()));
         assert_eq!(reencode(&good), Ok(invite));
         assert_eq!(reencode(&good[..V2_FIXED + 2]), Err(InviteError::Length));
         let mut empty = good.clone();
@@ -378,12 +377,7 @@ mod tests {
         let mut invite = sample();
         invite.addrs.push("198.51.100.7:61234".parse().unwrap());
         let good = invite.payload();
-        let reencode = |payload: &[u8]| {
-            let mut bytes = payload.to_vec();
-            let sum = Sha256::digest(&bytes);
-            bytes.extend_from_slice(&sum[..CHECKSUM_LEN]);
-            Invite::parse(&format!("{PREFIX}{}", CROCKFORD.encode(&bytes)))
-        };
+        let reencode = |payload: &[u8]| Invite::parse(&code_of(payload.to_vec()));
         assert_eq!(reencode(&good), Ok(invite));
         assert_eq!(reencode(&good[..good.len() - 1]), Err(InviteError::Length));
         assert_eq!(reencode(&good[..V2_FIXED]), Err(InviteError::NoAddress));

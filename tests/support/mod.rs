@@ -65,19 +65,8 @@ impl HostProcess {
         env: &[(&str, &str)],
         extra: &[&str],
     ) -> (HostProcess, Vec<(String, String)>) {
-        let mut cmd = Command::new(BIN);
-        cmd.args([
-            "serve",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--no-port-mapping",
-        ])
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(extra)
-        .envs(env.iter().copied());
+        let mut cmd = serve_command(data_dir);
+        cmd.args(extra).envs(env.iter().copied());
         let mut server = HostProcess::launch(cmd);
         let mut codes = Vec::new();
         loop {
@@ -418,6 +407,22 @@ pub fn json_of(out: &Output) -> serde_json::Value {
 
 /// Runs `brogue bots` against `invite` with `args` (after the code) and `--json`, from
 /// `data_dir`; the report it prints.
+/// `brogue serve` on 127.0.0.1, an ephemeral port, no port mapping, from `data_dir`.
+pub fn serve_command(data_dir: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "serve",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--no-port-mapping",
+    ])
+    .arg("--data-dir")
+    .arg(data_dir);
+    cmd
+}
+
 /// `brogue ARGS… --data-dir DATA_DIR`, run to its end.
 pub fn brogue(data_dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
