@@ -221,6 +221,7 @@ impl<'a> Viewer<'a> {
     pub fn key(&mut self, code: KeyCode) -> bool {
         let rate = u64::from(replay_rate(self.replay));
         match code {
+            KeyCode::Esc if !self.typed.is_empty() => self.typed.clear(),
             KeyCode::Char('q') | KeyCode::Esc => return false,
             KeyCode::Char(' ') => self.paused = !self.paused,
             KeyCode::Char('+') | KeyCode::Char('=') => {
@@ -326,21 +327,25 @@ impl<'a> Viewer<'a> {
             .map_or("nobody", |p| p.name.as_str());
         let state = if self.paused { "paused" } else { "playing" };
         let speed = SPEEDS[self.speed];
-        let typed = if self.typed.is_empty() {
-            String::new()
-        } else {
-            format!(" · go to tick {}_", self.typed)
-        };
-        let tail = match &self.verdict {
-            Some(verdict) => format!("; {verdict}."),
-            None => ". Keys: Space + - ← → Tab q".to_owned(),
-        };
-        self.app.notice = Some(format!(
-            "Replay {}/{} tick {} ×{speed} {state}, following {name}{typed}{tail}",
+        let at = format!(
+            "Replay {}/{} tick {}",
             clock(self.tick().saturating_sub(self.replay.from), rate),
             clock(self.replay.to - self.replay.from, rate),
             self.tick(),
-        ));
+        );
+        // While a tick is typed the line says only that, so it fits 80 columns.
+        self.app.notice = Some(if !self.typed.is_empty() {
+            format!(
+                "{at} · go to tick {}_ (Enter goes, Esc cancels)",
+                self.typed
+            )
+        } else {
+            let tail = match &self.verdict {
+                Some(verdict) => format!("; {verdict}."),
+                None => ". Keys: Space + - ← → Tab q".to_owned(),
+            };
+            format!("{at} ×{speed} {state}, following {name}{tail}")
+        });
     }
 }
 
@@ -425,6 +430,17 @@ mod tests {
             v.key(KeyCode::Char(c));
         }
         assert!(v.app.notice.as_ref().unwrap().contains("go to tick 250_"));
+        ui::screens::check(
+            &dir,
+            "replay-seek-80x24",
+            &ui::screens::text(&v.app, 80, 24),
+        );
+        // Esc drops what was typed (a second one would quit).
+        assert!(v.key(KeyCode::Esc));
+        assert!(v.typed.is_empty() && v.tick() == 100);
+        for c in "250".chars() {
+            v.key(KeyCode::Char(c));
+        }
         v.key(KeyCode::Enter);
         let mut through = Playback::new(&replay).unwrap();
         while through.tick() < 250 {

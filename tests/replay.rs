@@ -160,3 +160,52 @@ fn a_replay_made_by_a_release_build_plays_the_same_in_this_build() {
         stderr(&out)
     );
 }
+
+/// One scripted four-player session (`host::rig::scripted_session`), made by this build (a
+/// debug one under `cargo test`) and by a release build of `host/examples/replay_twin.rs`:
+/// both builds write the very same bytes, and each checks the other's file to the same state.
+#[test]
+fn a_debug_and_a_release_build_make_the_same_replay_and_check_each_others() {
+    let (seed, ticks) = ("7", "1200");
+    let dir = tempfile::tempdir().unwrap();
+    let debug_file = dir.path().join("debug.brr");
+    let release_file = dir.path().join("release.brr");
+    let made = host::rig::scripted_session(seed.parse().unwrap(), ticks.parse().unwrap());
+    let inputs: usize = made.journal.iter().map(|(_, i)| i.len()).sum();
+    assert!(inputs > 1000, "the four played ({inputs} inputs)");
+    std::fs::write(&debug_file, made.encode()).unwrap();
+
+    // Its own target dir, so the outer `cargo test` holds no lock on it; kept between runs.
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("release-twin");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let built = std::process::Command::new(cargo)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("CARGO_TARGET_DIR", &target)
+        .args(["build", "--release", "--locked", "-p", "brogue-host"])
+        .args(["--features", "rig", "--example", "replay_twin"])
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", stderr(&built));
+    let twin = |args: &[&str]| {
+        std::process::Command::new(target.join("release/examples/replay_twin"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    let out = twin(&["make", seed, ticks, release_file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        std::fs::read(&release_file).unwrap() == std::fs::read(&debug_file).unwrap(),
+        "the release build wrote other bytes"
+    );
+    let expected = format!(
+        "replay: ok tick {} state {}\n",
+        made.to,
+        made.end_hash().unwrap()
+    );
+    let out = twin(&["check", debug_file.to_str().unwrap()]);
+    assert_eq!(stdout(&out), expected, "release checking debug's file");
+    let out = check(dir.path(), &release_file);
+    assert_eq!(stdout(&out), expected, "debug checking release's file");
+}

@@ -319,3 +319,55 @@ pub fn victory_run() -> (crate::Checkpoint, Vec<crate::JournalEntry>) {
     assert_eq!(rig.host.world().economy().victories().len(), 1, "Ada won");
     (start, rig.entries())
 }
+
+/// A four-player session on world `seed`, every player acting at random for `ticks` ticks
+/// (moves, waits, abilities on whatever is near, picking up), then its replay. The same
+/// arguments make the same bytes in any build: the replay test compares a debug and a release
+/// build of this (`examples/replay_twin.rs`).
+pub fn scripted_session(seed: u64, ticks: u32) -> crate::replay::Replay {
+    use game::ability::Target;
+    use game::geom::Dir;
+    use game::{Action, TickRate};
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::{RngCore, SeedableRng};
+
+    let world = World::new("twin", seed, TickRate::DEFAULT);
+    let start = crate::Checkpoint::of(&world);
+    let mut rig = Rig::new(world, Config::new(PlayerId([1; 32])));
+    let party = [
+        ("Ada", Class::Warrior),
+        ("Bo", Class::Mage),
+        ("Cy", Class::Ranger),
+        ("Di", Class::Healer),
+    ];
+    let conns: Vec<ConnId> = (0u8..)
+        .zip(party)
+        .map(|(i, (name, class))| rig.join(PlayerId([10 + i; 32]), name, class))
+        .collect();
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    for _ in 0..ticks {
+        for &conn in &conns {
+            let action = match rng.next_u32() % 16 {
+                0..=9 => Action::Move(Dir::ALL[rng.next_u32() as usize % 8]),
+                10 => Action::Wait,
+                11 => Action::PickUp,
+                12..=14 => Action::Ability {
+                    slot: (rng.next_u32() % 3) as u8,
+                    target: Target::Auto,
+                },
+                _ => continue,
+            };
+            // Refusals (busy, no mana, nothing to pick up) are part of the game.
+            let _ = rig.act(conn, action);
+        }
+        rig.run_ticks(1);
+    }
+    let (from, to) = (start.tick.0, rig.host.world().tick().0);
+    let journal = rig
+        .entries()
+        .into_iter()
+        .map(|e| (e.tick, e.inputs))
+        .collect();
+    crate::replay::Replay::record(start, journal, from, to, "twin")
+        .expect("a fresh world's own journal replays")
+}
