@@ -54,6 +54,9 @@ pub enum Command {
     NewWorld {
         seed: Option<u64>,
         tick_rate: u8,
+        /// Newcomers start alone (see `brogue world new --parties`).
+        #[serde(default)]
+        parties: bool,
     },
     /// `brogue worlds --json`, from the running server.
     Worlds,
@@ -189,7 +192,11 @@ async fn carry_out(
         }
     };
     let command = match &request.command {
-        Command::NewWorld { seed, tick_rate } => {
+        Command::NewWorld {
+            seed,
+            tick_rate,
+            parties,
+        } => {
             let Some(name) = request.world.clone() else {
                 return Reply::error("a new world needs a name");
             };
@@ -197,13 +204,14 @@ async fn carry_out(
                 return Reply::error("the tick rate is 10 to 60 Hz");
             };
             let (reply, answer) = oneshot::channel();
-            let seed = *seed;
+            let (seed, parties) = (*seed, *parties);
             return ask_server(
                 server,
                 WorldRequest::New {
                     name,
                     seed,
                     tick_rate,
+                    parties,
                     reply,
                 },
                 answer,

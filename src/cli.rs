@@ -126,6 +126,10 @@ pub enum WorldCommand {
         /// Simulation ticks per second
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u8).range(10..=60), value_name = "HZ")]
         tick_rate: u8,
+        /// Each newcomer starts alone and players form parties in game (/invite, /accept):
+        /// for a world of strangers. Without it everyone shares one party, as friends do
+        #[arg(long)]
+        parties: bool,
     },
     /// Delete a world and everything of it (its journal, replays, leaderboard) for good
     Delete {
@@ -458,6 +462,10 @@ pub struct HostArgs {
     /// Let spectators chat (their lines read "NAME (watching)")
     #[arg(long, conflicts_with = "no_spectators")]
     pub spectators_chat: bool,
+    /// When the world is new: each newcomer starts alone and players form parties in game
+    /// (/invite NAME, /accept NAME, /leave). Without it everyone shares one party
+    #[arg(long)]
+    pub parties: bool,
     #[command(flatten)]
     pub central: CentralArgs,
     #[command(flatten)]

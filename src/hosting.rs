@@ -56,6 +56,8 @@ pub struct HostOptions {
     pub max_spectators: u16,
     /// Spectators may chat.
     pub spectators_chat: bool,
+    /// A world this host makes starts each newcomer alone (`--parties`).
+    pub parties: bool,
 }
 
 /// New keys one invite code admits unless told otherwise.
@@ -105,6 +107,7 @@ impl HostOptions {
             reach: ReachOptions::default(),
             max_spectators: MAX_SPECTATORS,
             spectators_chat: false,
+            parties: false,
         }
     }
 }
@@ -162,8 +165,7 @@ impl Hosting {
         let (world, created) = match store.load_world(&name)? {
             Some(world) => (world, false),
             None => {
-                let seed = options.seed.unwrap_or_else(random_seed);
-                let world = World::new(&name, seed, options.tick_rate);
+                let world = new_world(&name, options.seed, options.tick_rate, options.parties);
                 store.create_world(&Checkpoint::of(&world))?;
                 (world, true)
             }
@@ -401,6 +403,13 @@ pub fn local_dial_address(bound: SocketAddr) -> SocketAddr {
         ip => ip,
     };
     SocketAddr::new(ip, bound.port())
+}
+
+/// A new world: from `seed` (a random one without), together unless `parties` (newcomers
+/// start alone then, and form parties in game).
+pub fn new_world(name: &str, seed: Option<u64>, tick_rate: TickRate, parties: bool) -> World {
+    let world = World::new(name, seed.unwrap_or_else(random_seed), tick_rate);
+    if parties { world.with_parties() } else { world }
 }
 
 pub fn random_seed() -> u64 {

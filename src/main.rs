@@ -129,17 +129,19 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                 name,
                 seed,
                 tick_rate,
+                parties,
             },
     }) = &cli.command
     {
         let rate = TickRate::new(*tick_rate).expect("clap checked the range");
-        match brogue::worlds::create(&data_dir, name, *seed, rate) {
+        match brogue::worlds::create(&data_dir, name, *seed, rate, *parties) {
             Ok(world) => println!("world: {} seed {}", world.name(), world.seed()),
             // A server holds the save: it makes the world and starts hosting it.
             Err(e) if brogue::admin::is_serving(&data_dir).await => {
                 let command = brogue::admin::Command::NewWorld {
                     seed: *seed,
                     tick_rate: *tick_rate,
+                    parties: *parties,
                 };
                 let reply = from_server(&data_dir, Some(name.clone()), command)
                     .await
@@ -268,6 +270,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
         },
         max_spectators: brogue::hosting::MAX_SPECTATORS,
         spectators_chat: false,
+        parties: false,
     };
     let appearance = appearance(&cli, &config);
     let player = |name: Option<String>, class: Option<game::Class>| Player {
@@ -310,6 +313,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                     args.max_spectators
                 },
                 spectators_chat: args.spectators_chat,
+                parties: args.parties,
                 invites: true,
                 open: false,
                 lan: (args.lan || args.lan_open).then(|| LanOptions {

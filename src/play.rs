@@ -322,6 +322,7 @@ impl Game {
             }
             Intent::Follow(name) => self.send(ClientMsg::Follow { name }).await,
             Intent::Chat(text) => self.send(ClientMsg::Chat { text }).await,
+            Intent::Party(cmd) => self.send(ClientMsg::Party(cmd)).await,
             Intent::Trade(trade) => self.send(ClientMsg::Trade(trade)).await,
             Intent::CreateCharacter(class) => self.send(ClientMsg::CreateCharacter { class }).await,
             Intent::Act(action) => {

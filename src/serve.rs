@@ -36,6 +36,8 @@ pub enum WorldRequest {
         name: String,
         seed: Option<u64>,
         tick_rate: TickRate,
+        /// Newcomers start alone.
+        parties: bool,
         reply: oneshot::Sender<Result<String, String>>,
     },
     /// Start world `name` of the save (one stopped by the admin, say).
@@ -129,10 +131,13 @@ impl Server<'_> {
                 name,
                 seed,
                 tick_rate,
+                parties,
                 reply,
             } => {
                 let loaded = reader
-                    .read(move |store| create(store, &name, seed, tick_rate).map(|w| (name, w)))
+                    .read(move |store| {
+                        create(store, &name, seed, tick_rate, parties).map(|w| (name, w))
+                    })
                     .await;
                 match loaded {
                     Some(Ok((name, world))) => (name, reply, Ok((world, Vec::new(), Vec::new()))),
@@ -185,6 +190,7 @@ fn create(
     name: &str,
     seed: Option<u64>,
     tick_rate: TickRate,
+    parties: bool,
 ) -> Result<World, String> {
     crate::worlds::check_name(name).map_err(|e| e.to_string())?;
     if store
@@ -194,7 +200,7 @@ fn create(
     {
         return Err(format!("there is a world called {name} already"));
     }
-    let world = World::new(name, seed.unwrap_or_else(hosting::random_seed), tick_rate);
+    let world = hosting::new_world(name, seed, tick_rate, parties);
     store
         .create_world(&Checkpoint::of(&world))
         .map_err(|e| e.to_string())?;

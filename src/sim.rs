@@ -458,7 +458,9 @@ fn decide(
         return None;
     }
     let floor = world.floor(c.depth)?;
-    let sight = world.party_sight(c.depth);
+    let sight = world
+        .party_of(&me)
+        .and_then(|party| world.party_sight(party, c.depth));
     let seen = |p: Pos| sight.and_then(|s| s.get(p)).copied().unwrap_or(false);
     let foes: Vec<(Pos, i32)> = floor
         .monsters
@@ -663,7 +665,7 @@ fn side_work(
     }
     let carried: u32 = pack.iter().map(|s| s.units).sum();
     if !missing.is_empty() && carried < 40 {
-        let vein = |p: Pos| floor.remembered().get(p).copied().flatten() == Some(Tile::Vein);
+        let vein = |p: Pos| memory(floor).get(p).copied().flatten() == Some(Tile::Vein);
         if let Some(dir) = Dir::ALL.into_iter().find(|d| vein(c.pos.step(*d))) {
             return Some(Action::Move(dir));
         }
@@ -673,18 +675,28 @@ fn side_work(
     None
 }
 
+/// What the party remembers of `floor`. A simulated party is the world's one party (the sim's
+/// worlds are together), and it has looked at every floor a member stands on.
+fn memory(floor: &Floor) -> &game::floor::Grid<Option<Tile>> {
+    floor
+        .memories()
+        .next()
+        .map(|(_, grid)| grid)
+        .expect("a member stood here for a tick")
+}
+
 fn remembered(floor: &Floor, p: Option<Pos>) -> bool {
-    p.is_some_and(|p| floor.remembered().get(p).copied().flatten().is_some())
+    p.is_some_and(|p| memory(floor).get(p).copied().flatten().is_some())
 }
 
 /// Cells the party knows it can walk through (closed doors open when walked into).
 fn known_walkable(floor: &Floor, p: Pos) -> bool {
-    matches!(floor.remembered().get(p).copied().flatten(), Some(t) if t.is_walkable() || t == Tile::DoorClosed)
+    matches!(memory(floor).get(p).copied().flatten(), Some(t) if t.is_walkable() || t == Tile::DoorClosed)
 }
 
 /// A step toward the nearest known cell where `goal` holds.
 fn walk(floor: &Floor, from: Pos, goal: impl Fn(Pos) -> bool) -> Option<Action> {
-    let grid = floor.remembered();
+    let grid = memory(floor);
     let goals = grid
         .positions()
         .filter(|p| *p != from && known_walkable(floor, *p) && goal(*p));
@@ -696,7 +708,7 @@ fn walk(floor: &Floor, from: Pos, goal: impl Fn(Pos) -> bool) -> Option<Action> 
 
 /// A step toward the nearest known cell next to the unknown, if any is left.
 fn frontier_step(floor: &Floor, from: Pos) -> Option<Action> {
-    let grid = floor.remembered();
+    let grid = memory(floor);
     let unknown = |p: Pos| grid.contains(p) && grid.get(p).copied().flatten().is_none();
     walk(floor, from, |p| {
         Dir::ALL.into_iter().any(|d| unknown(p.step(d)))

@@ -13,6 +13,7 @@ pub fn create(
     name: &str,
     seed: Option<u64>,
     tick_rate: TickRate,
+    parties: bool,
 ) -> eyre::Result<World> {
     check_name(name)?;
     let store = Store::open(&data_dir.join(store::FILE_NAME))?;
@@ -20,11 +21,7 @@ pub fn create(
         store.end_of_journal(name)?.is_none(),
         "there is a world called {name} already: pick another name (`brogue worlds` lists them)"
     );
-    let world = World::new(
-        name,
-        seed.unwrap_or_else(crate::hosting::random_seed),
-        tick_rate,
-    );
+    let world = crate::hosting::new_world(name, seed, tick_rate, parties);
     store.create_world(&Checkpoint::of(&world))?;
     store.close()?;
     Ok(world)
@@ -163,6 +160,7 @@ pub fn to_json(worlds: &[WorldSummary]) -> serde_json::Value {
                 "seed": w.seed,
                 "tick": w.tick,
                 "floors": w.floors,
+                "parties": w.parties,
             })
         })
         .collect()
@@ -182,6 +180,7 @@ pub fn from_json(json: &serde_json::Value) -> Vec<WorldSummary> {
             floors: w["floors"].as_u64().unwrap_or_default() as usize,
             last_played: w["last_played"].as_u64(),
             bytes: w["bytes"].as_u64().unwrap_or_default(),
+            parties: w["parties"].as_bool().unwrap_or_default(),
         })
         .collect()
 }
@@ -242,7 +241,7 @@ mod tests {
     fn a_world_is_backed_up_deleted_restored_renamed_exported_and_imported_whole() {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        create(&data, "halls", Some(5), TickRate::DEFAULT).unwrap();
+        create(&data, "halls", Some(5), TickRate::DEFAULT, false).unwrap();
         // Some play, so the journal and the outbox have rows.
         let store = Store::open(&data.join(store::FILE_NAME)).unwrap();
         let mut world = store.load_world("halls").unwrap().unwrap();
@@ -317,19 +316,22 @@ mod tests {
     fn a_new_world_is_listed_and_a_second_of_that_name_refused() {
         let dir = tempfile::tempdir().unwrap();
         assert!(list(dir.path()).unwrap().is_empty());
-        let world = create(dir.path(), "Deep Halls", Some(7), TickRate::DEFAULT).unwrap();
+        let world = create(dir.path(), "Deep Halls", Some(7), TickRate::DEFAULT, false).unwrap();
         assert_eq!(world.seed(), 7);
-        let err = create(dir.path(), "Deep Halls", None, TickRate::DEFAULT).unwrap_err();
+        let err = create(dir.path(), "Deep Halls", None, TickRate::DEFAULT, false).unwrap_err();
         assert!(err.to_string().contains("already"), "{err}");
-        let err = create(dir.path(), "bad\nname", None, TickRate::DEFAULT).unwrap_err();
+        let err = create(dir.path(), "bad\nname", None, TickRate::DEFAULT, false).unwrap_err();
         assert!(
             err.to_string().contains("cannot be a world's name"),
             "{err}"
         );
-        create(dir.path(), "second", None, TickRate::DEFAULT).unwrap();
+        create(dir.path(), "second", None, TickRate::DEFAULT, true).unwrap();
         let worlds = list(dir.path()).unwrap();
         let names: Vec<&str> = worlds.iter().map(|w| w.name.as_str()).collect();
         assert_eq!(names, ["Deep Halls", "second"]);
+        let parties: Vec<bool> = worlds.iter().map(|w| w.parties).collect();
+        assert_eq!(parties, [false, true], "--parties is kept with the world");
+        assert_eq!(from_json(&to_json(&worlds)), worlds);
         assert!(
             worlds
                 .iter()

@@ -620,7 +620,7 @@ impl World {
             .player(&ally)
             .map(|p| p.name.clone())
             .unwrap_or_default();
-        self.emit(Scope::Everyone, EventKind::Revived { name });
+        self.emit(self.party_scope(ally), EventKind::Revived { name });
         true
     }
 }

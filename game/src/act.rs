@@ -189,7 +189,7 @@ impl World {
             down,
             depth: dest_depth,
         };
-        self.emit(Scope::Everyone, stairs);
+        self.emit(self.party_scope(id), stairs);
     }
 
     /// A notice to one player.

@@ -139,7 +139,7 @@ impl World {
                         monster,
                         ranged,
                     };
-                    self.emit(Scope::Everyone, downed);
+                    self.emit(self.party_scope(target), downed);
                     self.cancel_trades_of(target, TradeEnd::Downed(name));
                     return damage;
                 }

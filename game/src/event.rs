@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::class::Class;
 use crate::craft::Recipe;
 use crate::geom::Pos;
-use crate::ids::PlayerId;
+use crate::ids::{PartyId, PlayerId};
 use crate::monster::MonsterKind;
 use crate::ore::OreClass;
 use crate::world::Departure;
@@ -24,6 +24,8 @@ pub enum Scope {
     Player(PlayerId),
     /// Whoever's party currently sees cell `pos` on floor `depth` (combat).
     Seen { depth: u8, pos: Pos },
+    /// The members of one party (downs, revives, stairs, party news).
+    Party(PartyId),
 }
 
 /// One event of a tick.
@@ -210,6 +212,33 @@ pub enum Notice {
     /// Both accepted, but the goods were gone.
     TradeFailed,
     TradeCancelled(TradeEnd),
+    /// A party command that could not be done.
+    Party(PartyProblem),
+}
+
+/// Why a party command did nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PartyProblem {
+    /// No player of this world goes by that name.
+    NoSuchPlayer(String),
+    AlreadyWithYou(String),
+    /// Accepting an invitation nobody sent.
+    NotInvited(String),
+    /// Leaving a party of one.
+    Alone,
+}
+
+/// What happened to a party.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PartyNews {
+    /// `by` asked `whom` to join (told to both sides).
+    Invited { by: String, whom: String },
+    /// `name` joined (told to the party, the newcomer included).
+    Joined { name: String },
+    /// `name` left (told to the party left and to the one leaving).
+    Left { name: String },
+    /// `name` turned an invitation down (told to the party).
+    Declined { name: String },
 }
 
 /// What happened.
@@ -321,4 +350,5 @@ pub enum EventKind {
         pure: bool,
     },
     Notice(Notice),
+    Party(PartyNews),
 }

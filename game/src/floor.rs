@@ -1,11 +1,11 @@
-//! One dungeon floor: its tiles, what the party remembers of it, its stairs and its monsters.
+//! One dungeon floor: its tiles, what each party remembers of it, its stairs and its monsters.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::geom::Pos;
-use crate::ids::{EntityId, PlayerId};
+use crate::ids::{EntityId, PartyId, PlayerId};
 use crate::monster::Monster;
 use crate::tile::Tile;
 
@@ -104,8 +104,9 @@ impl<T> Grid<T> {
 pub struct Floor {
     pub depth: u8,
     tiles: Grid<Tile>,
-    /// Each cell as it looked when a party member last saw it; `None` = never seen.
-    remembered: Grid<Option<Tile>>,
+    /// Per party that has been here: each cell as it looked when one of its members last saw
+    /// it (`None` = never seen). A party's grid appears with its first look.
+    memories: BTreeMap<PartyId, Grid<Option<Tile>>>,
     pub stairs_up: Pos,
     pub stairs_down: Option<Pos>,
     pub monsters: BTreeMap<EntityId, Monster>,
@@ -113,13 +114,65 @@ pub struct Floor {
     pub traps: BTreeMap<Pos, PlayerId>,
 }
 
+/// A floor as saves of schema 3 (before parties) hold it: one memory for the whole world.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FloorV3 {
+    depth: u8,
+    tiles: Grid<Tile>,
+    remembered: Grid<Option<Tile>>,
+    stairs_up: Pos,
+    stairs_down: Option<Pos>,
+    monsters: BTreeMap<EntityId, Monster>,
+    traps: BTreeMap<Pos, PlayerId>,
+}
+
+impl Floor {
+    /// This floor as schema 3 held it, when at most `party` remembers it.
+    pub(crate) fn downgrade(&self, party: Option<PartyId>) -> Option<FloorV3> {
+        if self.memories.keys().any(|p| Some(*p) != party) {
+            return None;
+        }
+        let remembered = party
+            .and_then(|p| self.memories.get(&p).cloned())
+            .unwrap_or_else(|| Grid::new(self.width(), self.height(), None));
+        Some(FloorV3 {
+            depth: self.depth,
+            tiles: self.tiles.clone(),
+            remembered,
+            stairs_up: self.stairs_up,
+            stairs_down: self.stairs_down,
+            monsters: self.monsters.clone(),
+            traps: self.traps.clone(),
+        })
+    }
+}
+
+impl FloorV3 {
+    /// The floor, its one memory now `party`'s (none when the world has no party).
+    pub(crate) fn upgrade(self, party: Option<PartyId>) -> Floor {
+        let seen = self.remembered.cells.iter().any(Option::is_some);
+        Floor {
+            depth: self.depth,
+            tiles: self.tiles,
+            memories: party
+                .filter(|_| seen)
+                .map(|p| (p, self.remembered))
+                .into_iter()
+                .collect(),
+            stairs_up: self.stairs_up,
+            stairs_down: self.stairs_down,
+            monsters: self.monsters,
+            traps: self.traps,
+        }
+    }
+}
+
 impl Floor {
     pub fn new(depth: u8, tiles: Grid<Tile>, stairs_up: Pos, stairs_down: Option<Pos>) -> Floor {
-        let remembered = Grid::new(tiles.width(), tiles.height(), None);
         Floor {
             depth,
             tiles,
-            remembered,
+            memories: BTreeMap::new(),
             stairs_up,
             stairs_down,
             monsters: BTreeMap::new(),
@@ -139,8 +192,36 @@ impl Floor {
         &self.tiles
     }
 
-    pub fn remembered(&self) -> &Grid<Option<Tile>> {
-        &self.remembered
+    /// What `party` remembers of this floor; `None` when none of it has looked here yet.
+    pub fn memory(&self, party: PartyId) -> Option<&Grid<Option<Tile>>> {
+        self.memories.get(&party)
+    }
+
+    /// Every party's memory of this floor.
+    pub fn memories(&self) -> impl Iterator<Item = (PartyId, &Grid<Option<Tile>>)> {
+        self.memories.iter().map(|(id, grid)| (*id, grid))
+    }
+
+    /// `party` forgets this floor (it has no members left).
+    pub(crate) fn forget_party(&mut self, party: PartyId) {
+        self.memories.remove(&party);
+    }
+
+    /// Adds what party `from` remembers of this floor to what party `into` remembers: cells
+    /// `into` never saw take `from`'s memory; where both saw a cell, `into`'s own stays.
+    pub(crate) fn share_memory(&mut self, from: PartyId, into: PartyId) {
+        let Some(theirs) = self.memories.get(&from).cloned() else {
+            return;
+        };
+        let ours = self
+            .memories
+            .entry(into)
+            .or_insert_with(|| Grid::new(theirs.width(), theirs.height(), None));
+        for (mine, seen) in ours.cells.iter_mut().zip(theirs.cells) {
+            if mine.is_none() {
+                *mine = seen;
+            }
+        }
     }
 
     /// The tile at `p`; outside the floor everything is wall.
@@ -153,10 +234,12 @@ impl Floor {
                 "floor {depth} is not between 1 and {DEEPEST_FLOOR}"
             ));
         }
+        let size = (self.tiles.width(), self.tiles.height());
         if !self.tiles.is_whole()
-            || !self.remembered.is_whole()
-            || (self.tiles.width(), self.tiles.height())
-                != (self.remembered.width(), self.remembered.height())
+            || self
+                .memories
+                .values()
+                .any(|m| !m.is_whole() || (m.width(), m.height()) != size)
         {
             return Some(format!("floor {depth}'s grids do not match its size"));
         }
@@ -189,12 +272,17 @@ impl Floor {
         self.tiles.set(p, tile);
     }
 
-    /// Records that the party sees `p` now. Returns true when the memory changed.
-    pub fn remember(&mut self, p: Pos) -> bool {
+    /// Records that `party` sees `p` now. Returns true when its memory changed.
+    pub fn remember(&mut self, party: PartyId, p: Pos) -> bool {
         let now = Some(self.tile(p));
-        match self.remembered.index(p) {
-            Some(i) if self.remembered.cells[i] != now => {
-                self.remembered.cells[i] = now;
+        let (w, h) = (self.tiles.width(), self.tiles.height());
+        let memory = self
+            .memories
+            .entry(party)
+            .or_insert_with(|| Grid::new(w, h, None));
+        match memory.index(p) {
+            Some(i) if memory.cells[i] != now => {
+                memory.cells[i] = now;
                 true
             }
             _ => false,

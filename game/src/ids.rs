@@ -40,3 +40,8 @@ pub fn hex(bytes: &[u8]) -> String {
 /// A creature (character or monster) inside one world. Never reused within a world.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct EntityId(pub u64);
+
+/// A party inside one world: players who share sight, map memory and news. Never reused within
+/// a world; a player alone is a party of one.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PartyId(pub u32);

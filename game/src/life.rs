@@ -48,7 +48,7 @@ impl World {
                     if *revive >= revive_ticks {
                         c.life = Life::Alive;
                         c.hp = (c.max_hp() / 4).max(1);
-                        revived.push(player.name.clone());
+                        revived.push((*id, player.name.clone()));
                     } else if *left == 0 {
                         died.push(*id);
                     }
@@ -63,8 +63,8 @@ impl World {
                 }
             }
         }
-        for name in revived {
-            self.emit(Scope::Everyone, EventKind::BackOnFeet { name });
+        for (id, name) in revived {
+            self.emit(self.party_scope(id), EventKind::BackOnFeet { name });
         }
         for id in died {
             self.kill_character(id);

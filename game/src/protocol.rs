@@ -29,7 +29,7 @@ use crate::ore::OreClass;
 use crate::world::{Action, TradeInput};
 
 /// Bumped on every incompatible change to these types.
-pub const PROTOCOL_VERSION: u32 = 11;
+pub const PROTOCOL_VERSION: u32 = 12;
 /// The ALPN for this protocol version.
 pub const ALPN: &[u8] = b"brogue/3";
 /// The version-agnostic ALPN every version keeps forever: on it the host only reads a
@@ -85,6 +85,8 @@ pub enum ClientMsg {
     Follow {
         name: Option<String>,
     },
+    /// Invite, accept, decline, leave (protocol 12).
+    Party(crate::party::PartyCmd),
 }
 
 /// The first frame of every connection.

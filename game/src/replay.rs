@@ -114,7 +114,8 @@ impl Recording {
                 | Input::WatcherChat { .. }
                 | Input::Trade { .. }
                 | Input::SetTickRate(_)
-                | Input::Forget { .. } => raw(input),
+                | Input::Forget { .. }
+                | Input::Party { .. } => raw(input),
             };
             let _ = writeln!(out, "{tick} {line}");
         }

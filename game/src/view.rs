@@ -27,7 +27,7 @@ use crate::economy::{Holder, ItemKind, Place, Stack};
 use crate::event::{Event, EventKind, Scope};
 use crate::floor::Grid;
 use crate::geom::Pos;
-use crate::ids::PlayerId;
+use crate::ids::{PartyId, PlayerId};
 use crate::protocol::{
     ChannelView, Downed, EntityDelta, EntityKind, EntityView, ItemView, LogLine, MAX_LIST,
     MapPatch, MemberStatus, PackView, PartyMember, PileKind, SelfPatch, SelfView, SightPatch,
@@ -164,6 +164,20 @@ pub struct Tracker {
     entities_gone: BTreeMap<u64, u32>,
     party: Keyed<String, PartyMember>,
     piles: Keyed<Pos, PileKind>,
+    /// The party whose memory `known` is.
+    party_id: Option<PartyId>,
+}
+
+/// Tile codes of a floor as `memory` has it, every cell unknown without one.
+fn memory_codes(
+    floor: Option<&crate::floor::Floor>,
+    memory: Option<&Grid<Option<Tile>>>,
+) -> Vec<u8> {
+    match (floor, memory) {
+        (_, Some(m)) => m.cells().iter().map(|t| t.map_or(0, Tile::code)).collect(),
+        (Some(f), None) => vec![0; usize::from(f.width()) * usize::from(f.height())],
+        (None, None) => Vec::new(),
+    }
 }
 
 impl Tracker {
@@ -248,23 +262,29 @@ impl Tracker {
             self.me_at = seq;
         }
 
-        // The floor: a new one (or none) is a map patch on the stream; snapshots name it.
+        // The floor as the player's party knows it: a new floor, party (or none) is a map
+        // patch on the stream; snapshots name it.
+        let party = world.party_of(&player);
         let depth = character.map(|c| c.depth);
-        let sight = depth.and_then(|d| world.party_sight(d));
+        let sight = depth.zip(party).and_then(|(d, p)| world.party_sight(p, d));
         let floor = depth.and_then(|d| world.floor(d));
-        // Polled right after the last tick on the same floor: only the cells that tick
-        // remembered can differ (the rest of the floor is not looked at).
+        let memory = floor.zip(party).and_then(|(f, p)| f.memory(p));
+        // Polled right after the last tick on the same floor in the same party: only the cells
+        // that tick remembered can differ (the rest of the floor is not looked at).
         let same_floor = match (depth, floor) {
             (Some(d), Some(f)) => {
-                self.depth == Some(d) && self.known.len() == f.remembered().cells().len()
+                self.depth == Some(d)
+                    && self.party_id == party
+                    && self.known.len() == usize::from(f.width()) * usize::from(f.height())
             }
             _ => false,
         };
-        if let (true, Some(d), Some(f)) = (same_floor, depth, floor)
+        if let (true, Some(d), Some(p), Some(m)) = (same_floor, depth, party, memory)
             && self.known_tick.is_some_and(|t| t + 1 == now.0)
+            && !world.memory_merged(p)
         {
-            let cells = f.remembered().cells();
-            for &i in world.remembered_now(d) {
+            let cells = m.cells();
+            for &i in world.remembered_now(p, d) {
                 let i = i as usize;
                 let code = cells[i].map_or(0, Tile::code);
                 if self.known[i] != code {
@@ -274,21 +294,14 @@ impl Tracker {
                 }
             }
         } else {
-            self.sync_known(depth, floor, seq, &mut update);
+            self.sync_known(depth, floor, party, seq, &mut update);
         }
         self.known_tick = self.depth.and(floor).map(|_| now.0);
         // Debug builds (every test) check that comparing only the changed cells missed none.
-        if cfg!(debug_assertions)
-            && let Some(f) = floor
-        {
-            let codes = f
-                .remembered()
-                .cells()
-                .iter()
-                .map(|t| t.map_or(0, Tile::code));
+        if cfg!(debug_assertions) && floor.is_some() {
             debug_assert!(
-                self.known.iter().copied().eq(codes),
-                "the tracker's map memory drifted from the floor's"
+                self.known == memory_codes(floor, memory),
+                "the tracker's map memory drifted from the party's"
             );
         }
         // Cells stamped this long ago are never asked for again (see `Tracker::snapshot`).
@@ -303,22 +316,19 @@ impl Tracker {
         &mut self,
         depth: Option<u8>,
         floor: Option<&crate::floor::Floor>,
+        party: Option<PartyId>,
         seq: u32,
         update: &mut Update,
     ) {
-        let known: Vec<u8> = floor
-            .map(|f| {
-                f.remembered()
-                    .cells()
-                    .iter()
-                    .map(|t| t.map_or(0, Tile::code))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let memory = floor.zip(party).and_then(|(f, p)| f.memory(p));
+        let known = memory_codes(floor, memory);
         let new_floor = match (depth, floor) {
-            (Some(d), Some(_)) => self.depth != Some(d) || self.known.len() != known.len(),
+            (Some(d), Some(_)) => {
+                self.depth != Some(d) || self.party_id != party || self.known.len() != known.len()
+            }
             _ => self.depth.is_some() || !self.sent_any,
         };
+        self.party_id = party;
         if new_floor {
             self.floor += 1;
             update.map = Some(match (depth, floor) {
@@ -366,8 +376,9 @@ impl Tracker {
     ) -> Outbound {
         let now = world.tick();
         // The client works sight out itself whenever that comes out right.
-        let patch = match depth {
-            Some(d) if sight.is_some() && world.sight_derivable(d) => SightPatch::Derived,
+        let party = world.party_of(&player);
+        let patch = match depth.zip(party) {
+            Some((d, p)) if sight.is_some() && world.sight_derivable(p, d) => SightPatch::Derived,
             _ => SightPatch::Runs(sight.map(sight_runs).unwrap_or_default()),
         };
         if self.sight.as_ref() != Some(&patch) {
@@ -420,7 +431,7 @@ impl Tracker {
             world
                 .events()
                 .iter()
-                .filter(|e| may_know(e, player, depth, sight))
+                .filter(|e| may_know(e, player, world.party_of(&player), depth, sight))
                 // The history above already holds this tick's chat.
                 .filter(|e| !(first && matches!(e.kind, EventKind::Chat { .. })))
                 .map(|e| LogLine {
@@ -678,12 +689,14 @@ fn self_view(world: &World, player: PlayerId, c: &crate::world::Character) -> Se
 fn may_know(
     event: &Event,
     player: PlayerId,
+    party: Option<PartyId>,
     depth: Option<u8>,
     sight: Option<&Grid<bool>>,
 ) -> bool {
     match &event.scope {
         Scope::Everyone => true,
         Scope::Player(p) => *p == player,
+        Scope::Party(p) => Some(*p) == party,
         Scope::Seen { depth: d, pos } => {
             Some(*d) == depth && sight.is_some_and(|s| s.get(*pos).copied().unwrap_or(false))
         }
@@ -911,19 +924,17 @@ fn percent(value: u16, max: u16) -> u8 {
 /// Most rows of the party list a client is sent.
 pub const MAX_PARTY: usize = 64;
 
-/// The party as one client sees it: the player, and every character on the player's floor
-/// (connected or away), the player first and the connected before the away, at most
-/// [`MAX_PARTY`] rows. Until parties exist, "the party" is who shares your floor, so the list
-/// (and what it costs to send) never grows with the world's population.
+/// The party as one client sees it: the player and the other members of its party, on any
+/// floor, who are here or have a character waiting (a key that came, made nothing and left is
+/// not listed), the player first and the connected before the away, at most [`MAX_PARTY`]
+/// rows.
 fn party_list(world: &World, you: PlayerId, rtt_ms: &BTreeMap<PlayerId, u16>) -> Vec<PartyMember> {
-    let depth = world
-        .player(&you)
-        .and_then(|p| p.character.as_ref())
-        .map(|c| c.depth);
+    let party = world.party_of(&you);
     let mut members: Vec<(&PlayerId, &crate::world::Player)> = world
         .players()
         .filter(|(id, p)| {
-            **id == you || (depth.is_some() && p.character.as_ref().map(|c| c.depth) == depth)
+            let listed = p.connected || p.character.is_some();
+            **id == you || (listed && party.is_some() && world.party_of(id) == party)
         })
         .collect();
     // Stable: within each group, player-id order, as before.

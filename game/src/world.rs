@@ -19,9 +19,10 @@ use crate::fact::{Fact, FactKind};
 use crate::floor::{Floor, Grid};
 use crate::fov;
 use crate::geom::{Dir, Pos};
-use crate::ids::{EntityId, PlayerId, hex};
+use crate::ids::{EntityId, PartyId, PlayerId, hex};
 use crate::mapgen;
 use crate::monster::Monster;
+use crate::party::Party;
 use crate::rng::{Rng, Stream};
 use crate::text::sanitize;
 use crate::tick::{Tick, TickRate};
@@ -108,6 +109,11 @@ pub enum Input {
     /// A chat line from someone watching (not a player of this world), where the host lets
     /// spectators chat; shown as "NAME (watching)".
     WatcherChat { name: String, text: String },
+    /// Inviting, accepting, declining, leaving a party.
+    Party {
+        player: PlayerId,
+        cmd: crate::party::PartyCmd,
+    },
 }
 
 /// What a player does about trading.
@@ -268,6 +274,18 @@ pub struct Core {
     next_trade: u64,
     /// The last [`CHAT_LINES`] chat lines, oldest first.
     pub chat: VecDeque<ChatLine>,
+    /// Every player is a member of exactly one (see [`crate::party`]).
+    pub(crate) parties: BTreeMap<PartyId, Party>,
+    pub(crate) next_party: u32,
+    /// Newcomers join the first party instead of starting alone.
+    pub(crate) together: bool,
+}
+
+impl Core {
+    /// Whether newcomers join the world's first party (see [`crate::party`]).
+    pub fn together(&self) -> bool {
+        self.together
+    }
 }
 
 /// How many chat lines a world keeps (they survive reconnects and restarts).
@@ -281,6 +299,134 @@ pub struct ChatLine {
     pub tick: Tick,
     pub name: String,
     pub text: String,
+}
+
+/// The core as saves of schema 3 (before parties) hold it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct CoreV3 {
+    name: String,
+    seed: u64,
+    tick_rate: TickRate,
+    tick: Tick,
+    combat_rng: Rng,
+    ai_rng: Rng,
+    spawn_rng: Rng,
+    craft_rng: Rng,
+    next_entity: u64,
+    players: BTreeMap<PlayerId, Player>,
+    economy: Economy,
+    next_rotation: Tick,
+    trades: BTreeMap<u64, crate::trade::Trade>,
+    next_trade: u64,
+    chat: VecDeque<ChatLine>,
+}
+
+/// A world save of schema 3, before parties: the whole world was one party.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WorldSaveV3 {
+    core: CoreV3,
+    floors: Vec<crate::floor::FloorV3>,
+}
+
+impl WorldSave {
+    /// The state hash this world would have had under save schema 3, when schema 3 could hold
+    /// it: a together world whose players are all in one party (or none) with no invitation
+    /// open. Replays and victory proofs made before parties are checked against it.
+    pub fn v3_state_hash(&self) -> Option<StateHash> {
+        Some(self.downgrade()?.state_hash())
+    }
+
+    /// This world as save schema 3 held it, when it could (see [`WorldSave::v3_state_hash`]).
+    pub fn downgrade(&self) -> Option<WorldSaveV3> {
+        let c = &self.core;
+        let party = match c.parties.iter().collect::<Vec<_>>().as_slice() {
+            [] => None,
+            [(id, p)] if p.invited.is_empty() => Some(**id),
+            _ => return None,
+        };
+        if !c.together {
+            return None;
+        }
+        let core = CoreV3 {
+            name: c.name.clone(),
+            seed: c.seed,
+            tick_rate: c.tick_rate,
+            tick: c.tick,
+            combat_rng: c.combat_rng.clone(),
+            ai_rng: c.ai_rng.clone(),
+            spawn_rng: c.spawn_rng.clone(),
+            craft_rng: c.craft_rng.clone(),
+            next_entity: c.next_entity,
+            players: c.players.clone(),
+            economy: c.economy.clone(),
+            next_rotation: c.next_rotation,
+            trades: c.trades.clone(),
+            next_trade: c.next_trade,
+            chat: c.chat.clone(),
+        };
+        let floors = self
+            .floors
+            .iter()
+            .map(|f| f.downgrade(party))
+            .collect::<Option<_>>()?;
+        Some(WorldSaveV3 { core, floors })
+    }
+}
+
+impl WorldSaveV3 {
+    /// The state hash schema 3 gave this world.
+    pub fn state_hash(&self) -> StateHash {
+        let mut hasher = Sha256::new();
+        hasher.update(postcard::to_stdvec(&self.core).expect("in-memory encoding cannot fail"));
+        for floor in &self.floors {
+            hasher.update(postcard::to_stdvec(floor).expect("in-memory encoding cannot fail"));
+        }
+        StateHash(hasher.finalize().into())
+    }
+
+    /// The same world with parties: a together world whose players are all in party 1, which
+    /// remembers what the world remembered. Played on from here, it is the world it was.
+    pub fn upgrade(self) -> WorldSave {
+        let c = self.core;
+        let party = (!c.players.is_empty()).then_some(PartyId(1));
+        let parties: BTreeMap<PartyId, Party> = party
+            .map(|id| {
+                let members = c.players.keys().copied().collect();
+                (
+                    id,
+                    Party {
+                        members,
+                        invited: BTreeSet::new(),
+                    },
+                )
+            })
+            .into_iter()
+            .collect();
+        let core = Core {
+            name: c.name,
+            seed: c.seed,
+            tick_rate: c.tick_rate,
+            tick: c.tick,
+            combat_rng: c.combat_rng,
+            ai_rng: c.ai_rng,
+            spawn_rng: c.spawn_rng,
+            craft_rng: c.craft_rng,
+            next_entity: c.next_entity,
+            players: c.players,
+            economy: c.economy,
+            next_rotation: c.next_rotation,
+            trades: c.trades,
+            next_trade: c.next_trade,
+            chat: c.chat,
+            next_party: 1 + parties.len() as u32,
+            parties,
+            together: true,
+        };
+        WorldSave {
+            core,
+            floors: self.floors.into_iter().map(|f| f.upgrade(party)).collect(),
+        }
+    }
 }
 
 /// A save of a world: the core plus some floors (all of them, or only those changed since the
@@ -307,6 +453,26 @@ fn state_hash<'a>(core: &Core, floors: impl Iterator<Item = &'a Floor>) -> State
         hasher.update(postcard::to_stdvec(floor).expect("in-memory encoding cannot fail"));
     }
     StateHash(hasher.finalize().into())
+}
+
+/// What is wrong with a save's parties: every player in exactly one, no party empty, no member
+/// or invitee who is not a player, no id at or past the next.
+fn parties_flaw(core: &Core) -> Option<String> {
+    let mut seen = BTreeSet::new();
+    for (id, party) in &core.parties {
+        let strangers = party
+            .members
+            .iter()
+            .chain(&party.invited)
+            .any(|m| !core.players.contains_key(m));
+        if party.members.is_empty() || strangers || id.0 >= core.next_party {
+            return Some(format!("party {} is malformed", id.0));
+        }
+        if party.members.iter().any(|m| !seen.insert(*m)) {
+            return Some(format!("a player of party {} is in two parties", id.0));
+        }
+    }
+    (seen.len() != core.players.len()).then(|| "a player is in no party".to_owned())
 }
 
 /// A SHA-256 over the complete state of a world.
@@ -339,18 +505,23 @@ pub enum LoadError {
 /// One persistent campaign.
 #[derive(Clone, Debug)]
 pub struct World {
-    core: Core,
-    floors: BTreeMap<u8, Floor>,
+    pub(crate) core: Core,
+    pub(crate) floors: BTreeMap<u8, Floor>,
     // Derived and transient state below: never saved, never hashed.
     /// Each connected character's field of view.
     sight: BTreeMap<PlayerId, Grid<bool>>,
-    /// Per floor, the union of the party's sight there.
-    party_sight: BTreeMap<u8, Grid<bool>>,
-    /// Per floor, whether [`crate::view::derive_sight`] over the party's memory gives exactly
-    /// the party's sight (then clients work it out instead of being sent it).
-    sight_derivable: BTreeMap<u8, bool>,
-    /// Per floor, the cells the party's memory changed at in the last tick's vision phase.
-    remembered_now: BTreeMap<u8, Vec<u32>>,
+    /// Per party and floor, the union of its members' sight there.
+    party_sight: BTreeMap<(PartyId, u8), Grid<bool>>,
+    /// Per party and floor, whether [`crate::view::derive_sight`] over the party's memory
+    /// gives exactly its sight (then clients work it out instead of being sent it).
+    sight_derivable: BTreeMap<(PartyId, u8), bool>,
+    /// Per party and floor, the cells its memory changed at in the last tick's vision phase.
+    remembered_now: BTreeMap<(PartyId, u8), Vec<u32>>,
+    /// Which party each player is in (from `core.parties`).
+    pub(crate) party_index: BTreeMap<PlayerId, PartyId>,
+    /// Parties whose memory took in a newcomer's in the last tick (outside the vision phase,
+    /// so `remembered_now` does not list those cells).
+    pub(crate) memory_merged: BTreeSet<PartyId>,
     /// Events of the last tick.
     events: Vec<Event>,
     /// Trades completed since the host last took them (the save keeps them as history rows).
@@ -378,6 +549,9 @@ impl World {
             trades: BTreeMap::new(),
             next_trade: 1,
             chat: VecDeque::new(),
+            parties: BTreeMap::new(),
+            next_party: 1,
+            together: true,
         };
         let mut world = World::from_core(core, BTreeMap::new());
         for class in crate::ore::OreClass::ALL {
@@ -395,12 +569,22 @@ impl World {
             party_sight: BTreeMap::new(),
             sight_derivable: BTreeMap::new(),
             remembered_now: BTreeMap::new(),
+            party_index: BTreeMap::new(),
+            memory_merged: BTreeSet::new(),
             events: Vec::new(),
             completed_trades: Vec::new(),
             facts: Vec::new(),
         };
+        world.reindex_parties();
         world.update_vision();
         world
+    }
+
+    /// This new world starts each newcomer alone; they form parties by invitation (a world of
+    /// strangers). Worlds are together unless made so.
+    pub fn with_parties(mut self) -> World {
+        self.core.together = false;
+        self
     }
 
     /// An ASCII picture of floor `depth`: tiles as in [`Floor::from_ascii`], characters as `@`
@@ -466,6 +650,9 @@ impl World {
                 }
             }
         }
+        if let Some(flaw) = parties_flaw(&save.core) {
+            return Err(LoadError::Malformed(flaw));
+        }
         Ok(World::from_core(save.core, floors))
     }
 
@@ -524,21 +711,26 @@ impl World {
             .find(|t| t.a == *player || t.b == *player)
     }
 
-    /// What the party sees on floor `depth` right now.
-    pub fn party_sight(&self, depth: u8) -> Option<&Grid<bool>> {
-        self.party_sight.get(&depth)
+    /// What `party` sees on floor `depth` right now.
+    pub fn party_sight(&self, party: PartyId, depth: u8) -> Option<&Grid<bool>> {
+        self.party_sight.get(&(party, depth))
     }
 
-    /// Whether a client holding the party's memory of floor `depth` and the characters in
-    /// sight works out exactly the party's sight with [`crate::view::derive_sight`].
-    /// The cells (row-major indices) whose party memory on floor `depth` changed in the last
-    /// tick: what trackers compare instead of the whole floor.
-    pub fn remembered_now(&self, depth: u8) -> &[u32] {
-        self.remembered_now.get(&depth).map_or(&[], Vec::as_slice)
+    /// The cells (row-major indices) whose memory of floor `depth` changed for `party` in the
+    /// last tick: what trackers compare instead of the whole floor.
+    pub fn remembered_now(&self, party: PartyId, depth: u8) -> &[u32] {
+        self.remembered_now
+            .get(&(party, depth))
+            .map_or(&[], Vec::as_slice)
     }
 
-    pub fn sight_derivable(&self, depth: u8) -> bool {
-        self.sight_derivable.get(&depth).copied().unwrap_or(false)
+    /// Whether a client holding `party`'s memory of floor `depth` and the characters in sight
+    /// works out exactly the party's sight with [`crate::view::derive_sight`].
+    pub fn sight_derivable(&self, party: PartyId, depth: u8) -> bool {
+        self.sight_derivable
+            .get(&(party, depth))
+            .copied()
+            .unwrap_or(false)
     }
 
     /// How far `player`'s character sees: its class, and what its gear adds (0 without one).
@@ -620,6 +812,7 @@ impl World {
     /// Then the tick counter advances.
     pub fn handle_tick(&mut self, inputs: &[Input]) {
         self.events.clear();
+        self.memory_merged.clear();
         self.apply_inputs(inputs);
         self.finish_channels();
         self.start_actions();
@@ -667,6 +860,7 @@ impl World {
                 Input::Trade { player, trade } => self.handle_trade(*player, trade.get()),
                 Input::SetTickRate(rate) => self.core.tick_rate = *rate,
                 Input::Forget { player } => self.forget(*player),
+                Input::Party { player, cmd } => self.handle_party(*player, cmd),
             }
         }
     }
@@ -681,6 +875,9 @@ impl World {
         }
         let name = self.unique_name(id, name);
         let returning = self.core.players.contains_key(&id);
+        if !returning {
+            self.place_newcomer(id);
+        }
         let player = self.core.players.entry(id).or_insert_with(|| Player {
             name: name.clone(),
             connected: false,
@@ -709,6 +906,7 @@ impl World {
             && self.core.economy.stacks(Place::Pack(id)).is_empty();
         if nothing_here {
             self.core.players.remove(&id);
+            self.leave_party(id);
         }
     }
 
@@ -842,24 +1040,32 @@ impl World {
         self.record(Entry::SpawnAppeared(spawn)).then_some(name)
     }
 
-    /// Phase 7: sight for every connected character, its union per floor, and party memory.
+    /// Phase 7: sight for every connected character, its union per party and floor, and each
+    /// party's memory.
     fn update_vision(&mut self) {
         self.sight.clear();
         self.remembered_now.clear();
-        for grid in self.party_sight.values_mut() {
-            grid.fill(false);
-        }
-        let viewers: Vec<(PlayerId, u8, Pos, u16)> = self
+        let viewers: Vec<(PlayerId, PartyId, u8, Pos, u16)> = self
             .core
             .players
             .iter()
             .filter(|(_, p)| p.connected)
             .filter_map(|(id, p)| {
                 let c = p.character.as_ref()?;
-                Some((*id, c.depth, c.pos, self.sight_radius(id)))
+                let party = self.party_of(id)?;
+                Some((*id, party, c.depth, c.pos, self.sight_radius(id)))
             })
             .collect();
-        for &(id, depth, origin, radius) in &viewers {
+        // Grids of parties no longer on a floor go; the rest are reused.
+        self.party_sight.retain(|key, _| {
+            viewers
+                .iter()
+                .any(|(_, party, depth, ..)| (*party, *depth) == *key)
+        });
+        for grid in self.party_sight.values_mut() {
+            grid.fill(false);
+        }
+        for &(id, party_id, depth, origin, radius) in &viewers {
             let Some(floor) = self.floors.get_mut(&depth) else {
                 continue;
             };
@@ -874,14 +1080,17 @@ impl World {
             );
             let party = self
                 .party_sight
-                .entry(depth)
+                .entry((party_id, depth))
                 .or_insert_with(|| Grid::new(floor.width(), floor.height(), false));
             for (i, seen) in sight.cells().iter().enumerate() {
                 if *seen {
                     let p = sight.pos_of(i);
                     party.set(p, true);
-                    if floor.remember(p) {
-                        self.remembered_now.entry(depth).or_default().push(i as u32);
+                    if floor.remember(party_id, p) {
+                        self.remembered_now
+                            .entry((party_id, depth))
+                            .or_default()
+                            .push(i as u32);
                     }
                 }
             }
@@ -889,22 +1098,23 @@ impl World {
         }
         // Would a client work the same sight out from what it is sent?
         self.sight_derivable.clear();
-        for (depth, party) in &self.party_sight {
-            let Some(floor) = self.floors.get(depth) else {
+        for (&(party_id, depth), party) in &self.party_sight {
+            let Some(floor) = self.floors.get(&depth) else {
                 continue;
             };
+            let memory = floor.memory(party_id);
             let on_floor = viewers
                 .iter()
-                .filter(|(_, d, ..)| d == depth)
-                .map(|(_, _, origin, radius)| (*origin, (*radius).min(u16::from(u8::MAX))));
+                .filter(|(_, p, d, ..)| (*p, *d) == (party_id, depth))
+                .map(|(.., origin, radius)| (*origin, (*radius).min(u16::from(u8::MAX))));
             let derived = crate::view::derive_sight(
                 floor.width(),
                 floor.height(),
-                |p| floor.remembered().get(p).copied().flatten(),
+                |p| memory.and_then(|m| m.get(p).copied().flatten()),
                 on_floor,
             );
             self.sight_derivable
-                .insert(*depth, derived.as_slice() == party.cells());
+                .insert((party_id, depth), derived.as_slice() == party.cells());
         }
     }
 

@@ -45,6 +45,7 @@ pub(super) fn fixture(rows: &[&str], classes: &[Class]) -> Fx {
                         stats: PlayerStats::default(),
                     },
                 );
+                world.place_newcomer(id);
                 players.push(id);
             } else if let Some(kind) = MonsterKind::ALL.into_iter().find(|k| k.stats().glyph == c) {
                 world.spawn_monster(1, kind, p);
@@ -161,6 +162,8 @@ mod abilities;
 mod commands;
 #[path = "world_tests_economy.rs"]
 mod economy;
+#[path = "world_tests_parties.rs"]
+mod parties;
 
 #[test]
 fn character_walks_one_cell_per_move() {
@@ -499,7 +502,7 @@ fn the_party_shares_sight_and_remembers_what_it_saw() {
     let mut fx = fixture(&rows, &[Class::Warrior, Class::Ranger]);
     fx.run(1);
     let mine = fx.world.sight_of(&fx.players[0]).unwrap();
-    let party = fx.world.party_sight(1).unwrap();
+    let party = fx.world.party_sight(crate::PartyId(1), 1).unwrap();
     assert!(!mine.get(Pos::new(7, 1)).unwrap());
     assert!(party.get(Pos::new(7, 1)).unwrap());
     assert!(party.get(Pos::new(2, 1)).unwrap());
@@ -511,12 +514,12 @@ fn the_party_shares_sight_and_remembers_what_it_saw() {
     .run(1);
     let floor = fx.world.floor(1).unwrap();
     assert_eq!(
-        floor.remembered().get(Pos::new(7, 1)),
+        floor.memory(crate::PartyId(1)).unwrap().get(Pos::new(7, 1)),
         Some(&Some(Tile::Floor))
     );
     assert!(
         !fx.world
-            .party_sight(1)
+            .party_sight(crate::PartyId(1), 1)
             .unwrap()
             .get(Pos::new(7, 1))
             .unwrap()
@@ -543,7 +546,7 @@ fn client_view_never_contains_unseen_entities_or_tiles() {
         }
         fx.run(1);
         let out = tracker.poll(&fx.world, me, &rtt);
-        let sight = fx.world.party_sight(1).unwrap();
+        let sight = fx.world.party_sight(crate::PartyId(1), 1).unwrap();
         if let Some(snap) = &out.snapshot {
             for e in &snap.entities {
                 let width = i32::from(fx.world.floor(1).unwrap().width());
@@ -567,7 +570,12 @@ fn client_view_never_contains_unseen_entities_or_tiles() {
         }
         let floor = fx.world.floor(1).unwrap();
         for p in floor.tiles().positions() {
-            let remembered = floor.remembered().get(p).copied().flatten();
+            let remembered = floor
+                .memory(crate::PartyId(1))
+                .unwrap()
+                .get(p)
+                .copied()
+                .flatten();
             assert_eq!(
                 view.tile(p),
                 remembered,
@@ -623,6 +631,7 @@ fn combat_messages_reach_the_party_on_that_floor_only() {
     // Player 2 stands on floor 2.
     fx.world.ensure_floor(2);
     let up = fx.world.floor(2).unwrap().stairs_up;
+    fx.world.place_newcomer(pid(2));
     fx.world.core.players.insert(
         pid(2),
         Player {
@@ -1032,7 +1041,7 @@ fn clients_derive_party_sight_and_get_runs_only_when_that_would_be_wrong() {
             .as_ref()
             .unwrap()
             .depth;
-        if !world.sight_derivable(depth) {
+        if !world.sight_derivable(crate::PartyId(1), depth) {
             underivable += 1;
         }
         let out = tracker.poll(&world, players[0], &rtt);
@@ -1050,7 +1059,7 @@ fn clients_derive_party_sight_and_get_runs_only_when_that_would_be_wrong() {
             tracker.acked(view.snapshot());
         }
         let Some(me) = view.me.as_ref() else { continue };
-        let sight = world.party_sight(me.depth).unwrap();
+        let sight = world.party_sight(crate::PartyId(1), me.depth).unwrap();
         for p in world.floor(me.depth).unwrap().tiles().positions() {
             assert_eq!(
                 view.in_sight(p),

@@ -650,6 +650,7 @@ impl Host {
             },
             ClientMsg::CreateCharacter { class } => Input::CreateCharacter { player, class },
             ClientMsg::Chat { text } => Input::Chat { player, text },
+            ClientMsg::Party(cmd) => Input::Party { player, cmd },
             ClientMsg::Hello(_)
             | ClientMsg::Leave
             | ClientMsg::Pause { .. }
@@ -762,6 +763,7 @@ impl Host {
             | ClientMsg::CreateCharacter { .. }
             | ClientMsg::Chat { .. }
             | ClientMsg::Trade(_)
+            | ClientMsg::Party(_)
             | ClientMsg::Pause { .. } => {
                 w.refused += 1;
                 self.spectator_refusals += 1;

@@ -838,6 +838,7 @@ fn a_spectator_cannot_act_chat_or_trade_and_each_try_is_counted() {
         ClientMsg::Chat { text: "hi".into() },
         ClientMsg::CreateCharacter { class: Class::Mage },
         ClientMsg::Pause { paused: true },
+        ClientMsg::Party(game::party::PartyCmd::Invite("Ada".into())),
     ];
     for msg in tries {
         assert!(matches!(rig.send(sam, msg), Err(Rejected::Spectator)));
@@ -850,7 +851,7 @@ fn a_spectator_cannot_act_chat_or_trade_and_each_try_is_counted() {
         rig.host.handle_datagram(sam, datagram, rig.now),
         Err(Rejected::Spectator)
     ));
-    assert_eq!(rig.host.spectator_refusals(), 5);
+    assert_eq!(rig.host.spectator_refusals(), 6);
     rig.run_ticks(5);
     let from_sam = rig.journal()[journal_before..]
         .iter()
@@ -1052,4 +1053,39 @@ fn the_admin_kicks_bans_unbans_revokes_codes_and_announces() {
     );
     assert!(rig.arrive(CY, Rig::hello("cy", Some(fresh.secret))).is_ok());
     assert!(rig.client(bo).closed.is_none());
+}
+
+/// In a world of strangers two players form a party through the host: each sees only their own
+/// party in the list until Bo accepts Ada's invitation, then both see both; the commands are
+/// journaled like any input, so a replay forms the same party.
+#[test]
+fn players_form_a_party_through_the_host_and_it_is_journaled() {
+    let mut rig = Rig::new(world().with_parties(), Config::new(HOST));
+    let ada = rig.join(ADA, "Ada", Class::Warrior);
+    let bo = rig.join(BO, "Bo", Class::Mage);
+    let listed = |rig: &Rig, conn| -> Vec<String> {
+        let party = &rig.client(conn).view.party;
+        party.iter().map(|m| m.name.clone()).collect()
+    };
+    rig.run_ticks(2);
+    assert_eq!(listed(&rig, ada), ["Ada"]);
+    assert_eq!(listed(&rig, bo), ["Bo"]);
+    use game::party::PartyCmd;
+    rig.send(ada, ClientMsg::Party(PartyCmd::Invite("Bo".into())))
+        .unwrap();
+    rig.run_ticks(1);
+    rig.send(bo, ClientMsg::Party(PartyCmd::Accept("Ada".into())))
+        .unwrap();
+    rig.run_ticks(2);
+    assert_eq!(listed(&rig, ada), ["Ada", "Bo"]);
+    assert_eq!(listed(&rig, bo), ["Bo", "Ada"]);
+    let world = rig.host.world();
+    assert_eq!(world.party_of(&ADA), world.party_of(&BO));
+    let journaled = rig
+        .journal()
+        .iter()
+        .flat_map(|(_, inputs)| inputs)
+        .filter(|i| matches!(i, Input::Party { .. }))
+        .count();
+    assert_eq!(journaled, 2);
 }

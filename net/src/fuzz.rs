@@ -247,6 +247,7 @@ fn frame_seeds() -> Vec<(&'static str, Vec<u8>)> {
         ClientMsg::Chat {
             text: "hello there".into(),
         },
+        ClientMsg::Party(game::party::PartyCmd::Invite("Bo".into())),
         ClientMsg::Leave,
     ]);
     let host = stream(&[

@@ -79,6 +79,11 @@ pub enum StoreError {
          the older brogue, or move it aside to start fresh"
     )]
     TooOld { path: PathBuf, found: u64 },
+    /// An older save this brogue converts, but only when it may write.
+    #[error(
+        "the save {path} was written by an older brogue (save schema {found}; this brogue reads          schema {SCHEMA_VERSION}): it is converted in place the first time it is opened for          writing (by brogue host, serve or world), which this open may not do"
+    )]
+    NeedsUpgrade { path: PathBuf, found: u64 },
     /// The disk said no (full, failing, gone).
     #[error("cannot write the save {path}: {reason}")]
     Io { path: PathBuf, reason: String },
@@ -146,6 +151,8 @@ pub struct WorldSummary {
     /// What the world's rows take in the save (keys and values; the file's own overhead and
     /// free pages are not counted).
     pub bytes: u64,
+    /// Newcomers start alone and form parties (else everyone shares one).
+    pub parties: bool,
 }
 
 /// A leaderboard fact waiting in the outbox.
@@ -244,9 +251,11 @@ impl Store {
         // A save from another brogue must be refused before a writer touches it.
         if path.exists() {
             match ReadOnlyDatabase::open(path) {
-                Ok(db) => {
-                    Store::init(Db::Read(db), path, false, None)?;
-                }
+                Ok(db) => match Store::init(Db::Read(db), path, false, None) {
+                    // An older save this brogue converts: the writer below does it.
+                    Ok(_) | Err(StoreError::NeedsUpgrade { .. }) => {}
+                    Err(e) => return Err(e),
+                },
                 // Not closed cleanly: only a writer can repair it, and only our own brogue
                 // leaves a file that way (the schema is checked again once it is open).
                 Err(redb::DatabaseError::RepairAborted) => {}
@@ -374,6 +383,11 @@ impl Store {
                 path: self.path.clone(),
                 found: v,
             }),
+            Some(3) if matches!(self.db, Db::Read(_)) => Err(StoreError::NeedsUpgrade {
+                path: self.path.clone(),
+                found: 3,
+            }),
+            Some(3) => self.upgrade_from_3(),
             Some(v) if v < SCHEMA_VERSION => Err(StoreError::TooOld {
                 path: self.path.clone(),
                 found: v,
@@ -396,6 +410,41 @@ impl Store {
                 Ok(())
             }),
         }
+    }
+
+    /// Schema 3 → 4 (parties): every checkpoint's world is rewritten as a together world whose
+    /// players are all in one party ([`game::world::WorldSaveV3::upgrade`]), with its new hash,
+    /// in one transaction with the version row. The journal, trades and the rest keep their
+    /// shape (inputs only gained variants). Played on, an upgraded world is the world it was.
+    fn upgrade_from_3(&self) -> Result<(), StoreError> {
+        #[derive(serde::Deserialize)]
+        struct StoredCheckpointV3 {
+            #[allow(dead_code)]
+            hash: StateHash,
+            save: game::world::WorldSaveV3,
+        }
+        self.write(|txn| {
+            let mut table = txn.open_table(CHECKPOINTS)?;
+            let mut rows = Vec::new();
+            for row in table.iter()? {
+                let (key, value) = row?;
+                let (world, tick) = key.value();
+                let old: StoredCheckpointV3 = self
+                    .decode(value.value(), "checkpoint")
+                    .map_err(WriteError::Store)?;
+                let save = old.save.upgrade();
+                let stored = StoredCheckpoint {
+                    hash: save.state_hash(),
+                    save,
+                };
+                rows.push((world.to_owned(), tick, encode(&stored)));
+            }
+            for (world, tick, bytes) in &rows {
+                table.insert((world.as_str(), *tick), bytes.as_slice())?;
+            }
+            txn.open_table(META)?.insert(SCHEMA_KEY, SCHEMA_VERSION)?;
+            Ok(())
+        })
     }
 
     /// Runs `f` in one write transaction with immediate durability.
@@ -739,6 +788,7 @@ impl Store {
                 floors: stored.save.floors.len(),
                 last_played: self.last_played(&txn, &name)?,
                 bytes: self.world_bytes(&txn, &name)?,
+                parties: !stored.save.core.together(),
                 name,
             });
         }

@@ -469,3 +469,96 @@ fn facts_wait_in_the_outbox_only_when_asked_and_leave_once_confirmed() {
     assert_eq!(store.outbox("w", 10).unwrap(), vec![waiting[1].clone()]);
     assert!(store.outbox("elsewhere", 10).unwrap().is_empty());
 }
+
+/// A save of schema 3 (before parties) is converted in place when opened for writing: each
+/// checkpoint becomes a together world whose players share one party, with the state it had
+/// (its schema-3 hash is the same); `check` replays the journal between checkpoints and agrees
+/// with the upgraded later one; a read-only open refuses, saying why; nothing is lost.
+#[test]
+fn a_schema_3_save_is_upgraded_in_place_and_plays_on_as_it_was() {
+    use redb::{ReadableDatabase, ReadableTable};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(store::FILE_NAME);
+    let store = Store::open(&path).unwrap();
+    store.create_world(&Checkpoint::of(&world("w"))).unwrap();
+    let rig = played("w", 5);
+    write_all(&store, "w", &rig.written);
+    let before = store.check("w").unwrap().unwrap();
+    drop(store);
+
+    // Write it back as schema 3 would have: old checkpoint rows, version 3.
+    #[derive(serde::Serialize)]
+    struct StoredCheckpointV3 {
+        hash: game::StateHash,
+        save: game::world::WorldSaveV3,
+    }
+    let mut v3_hashes = Vec::new();
+    {
+        let db = redb::Database::open(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut table = txn.open_table(store::schema::CHECKPOINTS).unwrap();
+            let rows: Vec<((String, u64), Vec<u8>)> = table
+                .iter()
+                .unwrap()
+                .map(|r| {
+                    let (k, v) = r.unwrap();
+                    let (w, t) = k.value();
+                    ((w.to_owned(), t), v.value().to_vec())
+                })
+                .collect();
+            for ((w, t), bytes) in rows {
+                let new: store::StoredCheckpoint = postcard::from_bytes(&bytes).unwrap();
+                let save = new.save.downgrade().expect("a together world of one party");
+                v3_hashes.push((t, save.state_hash()));
+                let old = StoredCheckpointV3 {
+                    hash: save.state_hash(),
+                    save,
+                };
+                let bytes = postcard::to_stdvec(&old).unwrap();
+                table.insert((w.as_str(), t), bytes.as_slice()).unwrap();
+            }
+            let mut meta = txn.open_table(store::schema::META).unwrap();
+            meta.insert(store::schema::SCHEMA_KEY, 3).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    assert!(v3_hashes.len() >= 2, "{v3_hashes:?}");
+
+    // Read-only: refused with the reason, the file untouched.
+    let Err(err) = Store::open_read_only(&path) else {
+        panic!("a schema-3 file opened read-only")
+    };
+    assert!(
+        matches!(err, StoreError::NeedsUpgrade { found: 3, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("converted in place"), "{err}");
+
+    // Opened for writing: upgraded, and the world is what it was.
+    let store = Store::open(&path).unwrap();
+    let after = store.check("w").unwrap().unwrap();
+    assert!(after.ok(), "{:?}", after.violations);
+    assert_eq!(after.replay_matches, Some(true));
+    assert_eq!((after.tick, after.state), (before.tick, before.state));
+    let world = store.load_world("w").unwrap().unwrap();
+    assert_eq!(world.parties().count(), 1);
+    assert_eq!(world.party_of(&ADA), world.party_of(&BO));
+    drop(store);
+    let db = redb::ReadOnlyDatabase::open(&path).unwrap();
+    let txn = db.begin_read().unwrap();
+    let meta = txn.open_table(store::schema::META).unwrap();
+    let version = meta
+        .get(store::schema::SCHEMA_KEY)
+        .unwrap()
+        .unwrap()
+        .value();
+    assert_eq!(version, store::schema::SCHEMA_VERSION);
+    let table = txn.open_table(store::schema::CHECKPOINTS).unwrap();
+    for (tick, v3) in v3_hashes {
+        let row = table.get(("w", tick)).unwrap().unwrap();
+        let stored: store::StoredCheckpoint = postcard::from_bytes(row.value()).unwrap();
+        assert_eq!(stored.save.v3_state_hash(), Some(v3), "tick {tick}");
+        assert_eq!(stored.hash, stored.save.state_hash());
+    }
+}

@@ -125,6 +125,8 @@ pub enum Intent {
     Act(Action),
     Chat(String),
     Trade(TradeInput),
+    /// A party command typed on the chat line.
+    Party(game::party::PartyCmd),
     /// Leave the game (the character waits, safe); a host closes the session.
     Leave,
     /// Exit the program from a screen with no session.

@@ -216,7 +216,7 @@ pub const GAME_KEYS: &[Binding] = &[
         keys: &[KeyCode::Enter],
         command: Command::Chat,
         name: "chat",
-        help: "chat (/trade NAME to trade)",
+        help: "chat, /trade, /invite, /leave",
     },
     Binding {
         keys: &[KeyCode::Char('P')],

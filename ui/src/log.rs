@@ -3,7 +3,8 @@
 
 use game::class::Class;
 use game::event::{
-    AbilityUse, CraftProblem, EventKind, Feature, Lot, Lots, Notice, Strike, TradeEnd, Wanted,
+    AbilityUse, CraftProblem, EventKind, Feature, Lot, Lots, Notice, PartyNews, PartyProblem,
+    Strike, TradeEnd, Wanted,
 };
 use game::monster::MonsterKind;
 use game::protocol::ChannelView;
@@ -63,6 +64,8 @@ pub fn tone(event: &EventKind) -> Tone {
         | E::Ability { .. }
         | E::MonsterHealed { .. } => Tone::Combat,
         E::Left { .. } | E::NewSpawn { .. } | E::Stairs { .. } => Tone::Info,
+        E::Party(PartyNews::Joined { .. }) => Tone::Good,
+        E::Party(_) => Tone::Info,
         E::Notice(n) => match n {
             Notice::Interrupted | Notice::TradeFailed => Tone::Bad,
             Notice::TradeDone { .. } => Tone::Good,
@@ -118,7 +121,7 @@ pub fn describe(event: &EventKind) -> String {
             name,
             returning: true,
         } => format!("{name} is back."),
-        E::Joined { name, .. } => format!("{name} joins the party."),
+        E::Joined { name, .. } => format!("{name} joins the game."),
         E::Left {
             name,
             why: Departure::Left,
@@ -128,6 +131,14 @@ pub fn describe(event: &EventKind) -> String {
             format!("{name} enters the dungeon as a {}.", class.name())
         }
         E::Chat { name, text } => format!("{name}: {text}"),
+        E::Party(news) => match news {
+            PartyNews::Invited { by, whom } => {
+                format!("{by} invites {whom} to the party ({whom}: /accept {by} or /decline {by}).")
+            }
+            PartyNews::Joined { name } => format!("{name} is in the party now."),
+            PartyNews::Left { name } => format!("{name} leaves the party."),
+            PartyNews::Declined { name } => format!("{name} declines to join the party."),
+        },
         E::NewSpawn { class, spawn } => {
             format!("A new {} spawn is in the veins: {spawn}.", class.name())
         }
@@ -324,6 +335,12 @@ fn describe_notice(notice: &Notice) -> String {
         N::CannotTradeNow => "They cannot trade right now.".into(),
         N::AlreadyTrading => "One of you is already trading.".into(),
         N::OfferNotCarried => "You can only offer what you carry.".into(),
+        N::Party(problem) => match problem {
+            PartyProblem::NoSuchPlayer(name) => format!("Nobody here is called {name}."),
+            PartyProblem::AlreadyWithYou(name) => format!("{name} is in your party already."),
+            PartyProblem::NotInvited(name) => format!("{name} has not invited you."),
+            PartyProblem::Alone => "You are a party of one already.".into(),
+        },
         N::TradeOffered { by } => format!("{by} opens a trade with you (press t to see it)."),
         N::TradeOpened { with } => format!("You open a trade with {with}."),
         N::TradeDone {

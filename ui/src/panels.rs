@@ -435,10 +435,35 @@ impl App {
         }
     }
 
-    /// A chat line; `/trade NAME` opens a trade with that party member instead.
+    /// A chat line; `/trade NAME` opens a trade with that party member instead, and
+    /// `/invite NAME`, `/accept NAME`, `/decline NAME`, `/leave` are party commands.
     fn chat_line(&mut self, text: &str) -> Option<Intent> {
+        use game::party::PartyCmd;
         if text.is_empty() {
             return None;
+        }
+        let mut words = text.splitn(2, ' ');
+        let (verb, rest) = (
+            words.next().unwrap_or(""),
+            words.next().unwrap_or("").trim(),
+        );
+        let named = |make: fn(String) -> PartyCmd| -> Option<PartyCmd> {
+            (!rest.is_empty()).then(|| make(rest.to_owned()))
+        };
+        let party = match verb {
+            "/invite" => Some(named(PartyCmd::Invite)),
+            "/accept" => Some(named(PartyCmd::Accept)),
+            "/decline" => Some(named(PartyCmd::Decline)),
+            "/leave" => Some(Some(PartyCmd::Leave)),
+            _ => None,
+        };
+        match party {
+            Some(Some(cmd)) => return Some(Intent::Party(cmd)),
+            Some(None) => {
+                self.notice = Some(format!("Whom? Type {verb} NAME."));
+                return None;
+            }
+            None => {}
         }
         if let Some(name) = text.strip_prefix("/trade") {
             let name = name.trim();
