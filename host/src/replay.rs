@@ -251,6 +251,9 @@ impl Replay {
 pub struct Won {
     pub victory: game::economy::Victory,
     pub state: StateHash,
+    /// The same state as save schema 3 hashed it, where it can (a together world of one
+    /// party): what a host recorded as the proof of a victory won before parties existed.
+    pub state_v3: Option<StateHash>,
 }
 
 impl Replay {
@@ -276,6 +279,7 @@ impl Replay {
                 won.push(Won {
                     victory: victory.clone(),
                     state: self.hash_of(play.world()),
+                    state_v3: play.world().full_save().v3_state_hash(),
                 });
             }
             seen = all.len();
