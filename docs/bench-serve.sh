@@ -6,12 +6,14 @@
 # the per-code registration rate (8 at once, then one per 5 s).
 #   docs/bench-serve.sh BROGUE_BINARY [COUNT] [SECONDS] [WORLDS]
 # STAGGER=S waits S seconds between starting the bots of one world and the next (all bots come
-# from 127.0.0.1, and a host lets one address have 4 handshakes in flight).
+# from 127.0.0.1, and a host lets one address have 4 handshakes in flight). PARTIES=1 makes the
+# worlds with --parties (each bot a party of one) instead of together (all bots of a world in
+# one party).
 set -euo pipefail
 BIN=${1:?the brogue binary}; COUNT=${2:-50}; SECS=${3:-30}; WORLDS=${4:-10}
 DIR=$(mktemp -d)
 for w in $(seq "$WORLDS"); do
-    "$BIN" --data-dir "$DIR/server" world new "w$w" --seed "$w" > /dev/null
+    "$BIN" --data-dir "$DIR/server" world new "w$w" --seed "$w" ${PARTIES:+--parties} > /dev/null
 done
 "$BIN" --data-dir "$DIR/server" serve --bind 127.0.0.1 --port 0 --no-port-mapping \
     --metrics 127.0.0.1:0 --open > "$DIR/serve.out" 2> "$DIR/serve.err" &
