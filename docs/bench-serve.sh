@@ -16,7 +16,7 @@ for w in $(seq "$WORLDS"); do
     "$BIN" --data-dir "$DIR/server" world new "w$w" --seed "$w" ${PARTIES:+--parties} > /dev/null
 done
 "$BIN" --data-dir "$DIR/server" serve --bind 127.0.0.1 --port 0 --no-port-mapping \
-    --metrics 127.0.0.1:0 --open > "$DIR/serve.out" 2> "$DIR/serve.err" &
+    --metrics 127.0.0.1:0 --open --max-players 256 > "$DIR/serve.out" 2> "$DIR/serve.err" &
 SERVER=$!
 for _ in $(seq 100); do grep -q '^listening:' "$DIR/serve.out" 2>/dev/null && break; sleep 0.1; done
 METRICS=$(grep '^metrics:' "$DIR/serve.out" | cut -d' ' -f2)

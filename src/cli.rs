@@ -214,8 +214,8 @@ pub struct ServeArgs {
     /// UDP port every world is reached on (0 picks a free one)
     #[arg(long, default_value_t = DEFAULT_PORT, value_name = "P")]
     pub port: u16,
-    /// Most players connected at once, per world
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=64), value_name = "N")]
+    /// Most players connected at once, per world (up to 256)
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=256), value_name = "N")]
     pub max_players: u16,
     /// New players one invite code may admit; then the world gets a fresh code
     #[arg(long, default_value_t = crate::hosting::MAX_NEW_PER_CODE, value_parser = clap::value_parser!(u32).range(1..=10_000), value_name = "N")]
@@ -435,8 +435,8 @@ pub struct HostArgs {
     /// Simulation ticks per second
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u8).range(10..=60), value_name = "HZ")]
     pub tick_rate: u8,
-    /// Most players connected at once (the host's own player included)
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64), value_name = "N")]
+    /// Most players connected at once (the host's own player included; up to 256)
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256), value_name = "N")]
     pub max_players: u16,
     /// New players one invite code may admit; then the host gets a fresh code to share
     #[arg(long, default_value_t = crate::hosting::MAX_NEW_PER_CODE, value_parser = clap::value_parser!(u32).range(1..=10_000), value_name = "N")]
@@ -539,7 +539,7 @@ pub struct BotsArgs {
     #[arg(long, value_name = "WORLD", conflicts_with = "code")]
     pub lan: Option<String>,
     /// How many bots
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub count: u16,
     /// How long they play, in seconds
     #[arg(long, default_value_t = 30.0, value_name = "SECS")]

@@ -28,6 +28,10 @@ use crate::metrics::{self, Metrics};
 use crate::reach::Reach;
 use crate::saver::{Reader, Saver};
 
+/// Above this many players a together world is warned about (docs/BENCHMARKS.md: 256 players
+/// in one party overrun their ticks on two cores, a world of 256 parties does not).
+const TOGETHER_PLAYERS: u16 = 64;
+
 /// What the control socket asks of the server itself (not of one world).
 #[derive(Debug)]
 pub enum WorldRequest {
@@ -74,6 +78,14 @@ impl Server<'_> {
     async fn start_world(&mut self, (world, secrets, bans): Loaded) -> Option<String> {
         let name = world.name().to_owned();
         self.active.insert(name.clone());
+        if world.together() && self.options.max_players > TOGETHER_PLAYERS {
+            eprintln!(
+                "note: world {name} is together (everyone shares one party): with more than \
+                 {TOGETHER_PLAYERS} players each one is sent what all of them see; worlds made \
+                 with `brogue world new NAME --parties` scale to {} (see docs/SERVING.md)",
+                self.options.max_players
+            );
+        }
         let config = self.options.config(self.identity.id(), world.tick_rate());
         let mut core = Host::new(
             world,

@@ -376,8 +376,8 @@ impl Tracker {
     ) -> Outbound {
         let now = world.tick();
         // The client works sight out itself whenever that comes out right.
-        let party = world.party_of(&player);
-        let patch = match depth.zip(party) {
+        let party_id = world.party_of(&player);
+        let patch = match depth.zip(party_id) {
             Some((d, p)) if sight.is_some() && world.sight_derivable(p, d) => SightPatch::Derived,
             _ => SightPatch::Runs(sight.map(sight_runs).unwrap_or_default()),
         };
@@ -431,7 +431,7 @@ impl Tracker {
             world
                 .events()
                 .iter()
-                .filter(|e| may_know(e, player, world.party_of(&player), depth, sight))
+                .filter(|e| may_know(e, player, party_id, depth, sight))
                 // The history above already holds this tick's chat.
                 .filter(|e| !(first && matches!(e.kind, EventKind::Chat { .. })))
                 .map(|e| LogLine {
@@ -929,13 +929,16 @@ pub const MAX_PARTY: usize = 64;
 /// not listed), the player first and the connected before the away, at most [`MAX_PARTY`]
 /// rows.
 fn party_list(world: &World, you: PlayerId, rtt_ms: &BTreeMap<PlayerId, u16>) -> Vec<PartyMember> {
-    let party = world.party_of(&you);
-    let mut members: Vec<(&PlayerId, &crate::world::Player)> = world
-        .players()
-        .filter(|(id, p)| {
-            let listed = p.connected || p.character.is_some();
-            **id == you || (listed && party.is_some() && world.party_of(id) == party)
-        })
+    // The party's members only: never a pass over the world's players, per client and tick.
+    let members = world
+        .party_of(&you)
+        .and_then(|id| world.party(id))
+        .map(|party| party.members.iter().collect())
+        .unwrap_or_else(|| vec![&you]);
+    let mut members: Vec<(&PlayerId, &crate::world::Player)> = members
+        .into_iter()
+        .filter_map(|id| Some((id, world.player(id)?)))
+        .filter(|(id, p)| **id == you || p.connected || p.character.is_some())
         .collect();
     // Stable: within each group, player-id order, as before.
     members.sort_by_key(|(id, p)| (**id != you, !p.connected));
