@@ -295,10 +295,13 @@ impl World {
         opens_doors: bool,
     ) -> Option<Pos> {
         let floor = self.floor(depth)?;
+        // Who stands where, taken once: a search looks at up to PATH_BUDGET cells, and asking
+        // `occupant` of each would look through every creature for every one of them.
+        let occupied = self.occupancy(depth);
         let passable = |p: Pos| {
             let t = floor.tile(p);
             (t.is_walkable() || (opens_doors && t == Tile::DoorClosed))
-                && self.occupant(depth, p).is_none()
+                && !occupied.get(p).copied().unwrap_or(false)
         };
         let mut parent: BTreeMap<Pos, Pos> = BTreeMap::new();
         let mut queue = VecDeque::from([from]);

@@ -1233,6 +1233,24 @@ impl World {
         }
     }
 
+    /// Which cells of floor `depth` a monster or a character stands on (`occupant` of every
+    /// cell at once: one pass over the creatures).
+    pub(crate) fn occupancy(&self, depth: u8) -> Grid<bool> {
+        let Some(floor) = self.floors.get(&depth) else {
+            return Grid::new(0, 0, false);
+        };
+        let mut grid = Grid::new(floor.width(), floor.height(), false);
+        for m in floor.monsters.values() {
+            grid.set(m.pos, true);
+        }
+        for c in self.core.players.values().filter_map(|p| p.character.as_ref()) {
+            if c.depth == depth {
+                grid.set(c.pos, true);
+            }
+        }
+        grid
+    }
+
     /// Who or what occupies `p` on floor `depth`.
     pub(crate) fn occupant(&self, depth: u8, p: Pos) -> Option<Occupant> {
         if let Some(m) = self.floors.get(&depth).and_then(|f| f.monster_at(p)) {
