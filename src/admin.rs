@@ -275,10 +275,13 @@ async fn carry_out(
             Ok(AdminAnswer::Roster(rows)) => {
                 for row in rows {
                     said.push(format!(
-                        "{world}: {} {} {}{}",
+                        "{world}: {} {} {}{}{}",
                         if row.name.is_empty() { "-" } else { &row.name },
                         row.player.short(),
                         if row.connected { "playing" } else { "away" },
+                        row.party
+                            .map(|p| format!(" party {}", p.0))
+                            .unwrap_or_default(),
                         if row.banned { " banned" } else { "" }
                     ));
                     players.push(serde_json::json!({
@@ -287,6 +290,7 @@ async fn carry_out(
                         "key": row.player.to_string(),
                         "connected": row.connected,
                         "banned": row.banned,
+                        "party": row.party.map(|p| p.0),
                     }));
                 }
             }

@@ -186,7 +186,11 @@ fn admin(data: &std::path::Path, args: &[&str]) -> Result<String, String> {
 fn the_admin_lists_kicks_bans_revokes_announces_and_stops_a_world_of_a_running_server() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("server");
-    assert!(brogue(&data, &["world", "new", "w"]).status.success());
+    assert!(
+        brogue(&data, &["world", "new", "w", "--parties"])
+            .status
+            .success()
+    );
     let err = admin(&data, &["players"]).unwrap_err();
     assert!(err.contains("no brogue server is running"), "{err}");
     let (mut server, codes) = HostProcess::serve(&data, &[], &[]);
@@ -215,10 +219,20 @@ fn the_admin_lists_kicks_bans_revokes_announces_and_stops_a_world_of_a_running_s
         std::thread::sleep(Duration::from_millis(200));
     };
     assert_eq!(players[0]["world"], "w");
+    // A world of strangers: each bot is a party of one.
+    let parties: Vec<&serde_json::Value> = players
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["party"])
+        .collect();
+    assert!(parties.iter().all(|p| p.is_u64()), "{players}");
+    assert_ne!(parties[0], parties[1], "{players}");
 
     // While it runs, the save is the server's: worlds and leaderboard ask it.
     let worlds = json_of(&brogue(&data, &["worlds", "--json"]));
     assert_eq!(worlds[0]["name"], "w");
+    assert_eq!(worlds[0]["parties"], true, "{worlds}");
     let board = json_of(&brogue(&data, &["leaderboard", "--json"]));
     assert_eq!(board["worlds"][0]["world"], "w", "{board}");
 

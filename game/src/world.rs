@@ -1243,7 +1243,12 @@ impl World {
         for m in floor.monsters.values() {
             grid.set(m.pos, true);
         }
-        for c in self.core.players.values().filter_map(|p| p.character.as_ref()) {
+        for c in self
+            .core
+            .players
+            .values()
+            .filter_map(|p| p.character.as_ref())
+        {
             if c.depth == depth {
                 grid.set(c.pos, true);
             }

@@ -24,6 +24,8 @@ pub struct RosterRow {
     pub player: PlayerId,
     pub connected: bool,
     pub banned: bool,
+    /// The party the player is in (none for a banned key the world does not know).
+    pub party: Option<game::PartyId>,
 }
 
 impl Host {
@@ -46,6 +48,7 @@ impl Host {
                 player: *id,
                 connected: self.sessions.values().any(|s| s.player() == Some(*id)),
                 banned: self.banned.contains(id),
+                party: self.world.party_of(id),
             })
             .collect();
         for id in &self.banned {
@@ -55,6 +58,7 @@ impl Host {
                     player: *id,
                     connected: false,
                     banned: true,
+                    party: None,
                 });
             }
         }
