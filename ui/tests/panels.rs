@@ -857,3 +857,35 @@ mod screens {
         check("game-mono-ascii-80x24", &screen_at(&g, 80, 24));
     }
 }
+
+#[test]
+fn slash_commands_on_the_chat_line_are_party_commands() {
+    use game::party::PartyCmd;
+    let mut g = Game::new(ROOM);
+    let say = |g: &mut Game, line: &str| {
+        g.key(KeyCode::Enter);
+        g.keys(line);
+        g.key(KeyCode::Enter)
+    };
+    assert_eq!(
+        say(&mut g, "/invite Bob"),
+        Some(Intent::Party(PartyCmd::Invite("Bob".into())))
+    );
+    assert_eq!(
+        say(&mut g, "/accept Ada Lovelace"),
+        Some(Intent::Party(PartyCmd::Accept("Ada Lovelace".into())))
+    );
+    assert_eq!(
+        say(&mut g, "/decline bo"),
+        Some(Intent::Party(PartyCmd::Decline("bo".into())))
+    );
+    assert_eq!(say(&mut g, "/leave"), Some(Intent::Party(PartyCmd::Leave)));
+    // Without a name nothing is sent and the line says what is missing.
+    assert_eq!(say(&mut g, "/invite"), None);
+    assert_eq!(g.app.notice.as_deref(), Some("Whom? Type /invite NAME."));
+    // Other lines stay chat.
+    assert_eq!(
+        say(&mut g, "/invited you all"),
+        Some(Intent::Chat("/invited you all".into()))
+    );
+}
