@@ -153,14 +153,7 @@ fn parse_addr(s: &str) -> Option<SocketAddr> {
 /// 32 hex digits; colons, dashes and case are ignored.
 pub fn parse_fingerprint(s: &str) -> Option<KeyPin> {
     let hex: String = s.chars().filter(|c| *c != ':' && *c != '-').collect();
-    if hex.len() != 32 {
-        return None;
-    }
-    let mut pin = [0u8; 16];
-    for (i, byte) in pin.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(KeyPin(pin))
+    game::ids::unhex(&hex).map(KeyPin)
 }
 
 /// The full fingerprint people type: 32 hex digits in groups of four.

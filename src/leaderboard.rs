@@ -107,6 +107,21 @@ pub fn to_json(boards: &[Named]) -> serde_json::Value {
     serde_json::json!({ "worlds": worlds })
 }
 
+/// Every victory proof in a `to_json` leaderboard: (tick, state hash after it).
+fn proofs_in(json: &serde_json::Value) -> Vec<(u64, game::StateHash)> {
+    let all = |v: &serde_json::Value| v.as_array().cloned().unwrap_or_default();
+    all(&json["worlds"])
+        .iter()
+        .flat_map(|w| all(&w["players"]))
+        .flat_map(|p| all(&p["proofs"]))
+        .filter_map(|proof| {
+            let tick = proof["tick"].as_u64()?;
+            let state = game::ids::unhex(proof["state"].as_str()?)?;
+            Some((tick, game::StateHash(state)))
+        })
+        .collect()
+}
+
 /// Proofs recorded for victories of one world: tick → (whose board, state hash after it).
 type Recorded = std::collections::BTreeMap<u64, Vec<(String, game::StateHash)>>;
 
@@ -169,10 +184,22 @@ pub async fn verify(
             format!("no host's board of {world} on the central leaderboard has such a victory")
         }
         None => {
+            let whose = format!("the leaderboard of {world}");
             if data_dir.join(store::FILE_NAME).exists() {
-                let store = crate::check::open_save(data_dir, "`brogue leaderboard --verify`")?;
-                let whose = format!("the leaderboard of {world}");
-                add(&whose, &mut store.victory_proofs(&world)?.into_iter());
+                match crate::check::open_save(data_dir, "`brogue leaderboard --verify`") {
+                    Ok(store) => add(&whose, &mut store.victory_proofs(&world)?.into_iter()),
+                    // A server holds the save: its leaderboard carries the proofs.
+                    Err(e) if crate::admin::is_serving(data_dir).await => {
+                        let request = crate::admin::Request {
+                            world: Some(world.clone()),
+                            command: crate::admin::Command::Leaderboard,
+                        };
+                        let reply = crate::admin::ask(data_dir, &request).await;
+                        let json = reply.ok().and_then(|r| r.json).ok_or(e)?;
+                        add(&whose, &mut proofs_in(&json).into_iter());
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             format!("this data dir's leaderboard of {world} has no such victory")
         }
@@ -303,6 +330,19 @@ mod tests {
         assert_eq!(rows[0].proofs.len(), 1, "the leaderboard carries the proof");
         store.close().unwrap();
         file
+    }
+
+    /// What a running server answers for `leaderboard --json` carries every proof, as
+    /// `--verify` reads it back when the server holds the save.
+    #[test]
+    fn proofs_travel_through_the_leaderboard_json() {
+        let dir = tempfile::tempdir().unwrap();
+        victory(dir.path());
+        let store = Store::open(&dir.path().join(store::FILE_NAME)).unwrap();
+        let json = to_json(&boards(&store, Some("won")).unwrap());
+        let recorded = store.victory_proofs("won").unwrap();
+        assert_eq!(recorded.len(), 1);
+        assert_eq!(proofs_in(&json), recorded);
     }
 
     /// A host before parties recorded the schema-3 hash of the winning state as the proof; a

@@ -37,6 +37,20 @@ pub fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// The `N` bytes written as exactly `2 * N` hex digits (either case), or `None`.
+pub fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
+    let digits = s.as_bytes();
+    if digits.len() != 2 * N {
+        return None;
+    }
+    let digit = |d: u8| char::from(d).to_digit(16);
+    let mut out = [0u8; N];
+    for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        *byte = u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok()?;
+    }
+    Some(out)
+}
+
 /// A creature (character or monster) inside one world. Never reused within a world.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct EntityId(pub u64);
@@ -45,3 +59,21 @@ pub struct EntityId(pub u64);
 /// a world; a player alone is a party of one.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct PartyId(pub u32);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_goes_there_and_back_and_nothing_else_is_read() {
+        let bytes = [0x01, 0xab, 0xff, 0x10];
+        assert_eq!(hex(&bytes), "01abff10");
+        assert_eq!(unhex::<4>("01abff10"), Some(bytes));
+        assert_eq!(unhex::<4>("01ABFF10"), Some(bytes), "either case");
+        assert_eq!(unhex::<4>("01abff1"), None, "too short");
+        assert_eq!(unhex::<4>("01abff100"), None, "too long");
+        assert_eq!(unhex::<4>("+1abff10"), None, "a sign is not a digit");
+        assert_eq!(unhex::<4>("01abfg10"), None);
+        assert_eq!(unhex::<2>("éa"), None, "not ASCII");
+    }
+}

@@ -164,12 +164,13 @@ impl Recording {
                     rec.rate = TickRate::new(hz).ok_or_else(|| err("rate outside 10..=60"))?;
                 }
                 "player" => {
-                    let bytes = unhex(word(1)?).ok_or_else(|| err("bad player id"))?;
+                    let bytes =
+                        crate::ids::unhex::<32>(word(1)?).ok_or_else(|| err("bad player id"))?;
                     rec.players.push(PlayerId(bytes));
                 }
                 "end" => rec.ticks = number(0)?,
                 "hash" => {
-                    let bytes = unhex(word(0)?).ok_or_else(|| err("bad hash"))?;
+                    let bytes = crate::ids::unhex::<32>(word(0)?).ok_or_else(|| err("bad hash"))?;
                     rec.hash = Some(StateHash(bytes));
                 }
                 tick if word(0) == Ok("raw") => {
@@ -257,18 +258,6 @@ fn parse_action(words: &[&str]) -> Option<Action> {
         ["pickup"] => Action::PickUp,
         _ => return None,
     })
-}
-
-fn unhex(s: &str) -> Option<[u8; 32]> {
-    if s.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    // Round-trip check keeps upper/lower case and stray characters out.
-    (hex(&out) == s.to_ascii_lowercase()).then_some(out)
 }
 
 #[cfg(test)]

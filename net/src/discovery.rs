@@ -138,14 +138,7 @@ impl LanGame {
 }
 
 fn parse_pin(hex: &str) -> Option<KeyPin> {
-    if hex.len() != 32 {
-        return None;
-    }
-    let mut pin = [0u8; 16];
-    for (i, byte) in pin.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(KeyPin(pin))
+    game::ids::unhex(hex).map(KeyPin)
 }
 
 pub(crate) fn txt_of(a: &Announcement) -> Vec<(String, String)> {

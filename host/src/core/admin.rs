@@ -198,12 +198,5 @@ impl Host {
 
 /// A whole key in hex.
 fn parse_key(text: &str) -> Option<PlayerId> {
-    if text.len() != 64 {
-        return None;
-    }
-    let mut key = [0u8; 32];
-    for (i, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(PlayerId(key))
+    game::ids::unhex(text).map(PlayerId)
 }
