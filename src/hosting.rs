@@ -124,8 +124,8 @@ pub struct Hosting {
     pub created: bool,
     /// The save, when it was not closed cleanly and had to be repaired on open.
     pub repaired: Option<PathBuf>,
-    /// Why `--seed` was not used (the world existed with another seed).
-    pub seed_ignored: Option<String>,
+    /// Why `--seed` or `--parties` was not used (the world existed already).
+    pub options_ignored: Option<String>,
     /// The address the endpoint is bound to.
     pub addr: SocketAddr,
     /// Where a player on this machine dials, with the host's pin.
@@ -170,18 +170,27 @@ impl Hosting {
                 (world, true)
             }
         };
-        let seed_ignored = (!created)
+        let seed_note = (!created)
             .then(|| options.seed.filter(|s| *s != world.seed()))
             .flatten()
             .map(|seed| {
-                let note = format!(
+                format!(
                     "world {name} already exists (seed {}): --seed {seed} is ignored; a new \
                      --world NAME makes a new dungeon",
                     world.seed()
-                );
-                tracing::warn!("{note}");
-                note
+                )
             });
+        let parties_note = (!created && options.parties && world.together()).then(|| {
+            format!(
+                "world {name} already exists and is together (everyone in one party): \
+                 --parties applies only to a world being made"
+            )
+        });
+        let notes: Vec<String> = seed_note.into_iter().chain(parties_note).collect();
+        let options_ignored = (!notes.is_empty()).then(|| notes.join("; "));
+        if let Some(note) = &options_ignored {
+            tracing::warn!("{note}");
+        }
         let listener = Listener::bind(options.bind, identity)?;
         let addr = listener.local_addr();
         let pin = KeyPin::of(&identity.id());
@@ -274,7 +283,7 @@ impl Hosting {
             seed,
             created,
             repaired,
-            seed_ignored,
+            options_ignored,
             addr,
             local: Target {
                 addrs: vec![local_dial_address(addr)],

@@ -513,7 +513,7 @@ fn announce(hosting: &Hosting) -> eyre::Result<()> {
     if let Some(path) = &hosting.repaired {
         writeln!(out, "repaired: {} was not closed cleanly", path.display())?;
     }
-    if let Some(note) = &hosting.seed_ignored {
+    if let Some(note) = &hosting.options_ignored {
         eprintln!("note: {note}");
     }
     if let Some(code) = hosting.invite() {

@@ -343,7 +343,7 @@ impl Game {
     async fn play_hosted(&mut self, mut hosting: Hosting) {
         let target = hosting.local.clone();
         let repaired = hosting.repaired.is_some();
-        let seed_ignored = hosting.seed_ignored.clone();
+        let options_ignored = hosting.options_ignored.clone();
         hosting.invites.borrow_and_update(); // shown via the session below
         let session = Session {
             world: hosting.world.clone(),
@@ -376,7 +376,7 @@ impl Game {
                 if show_invite {
                     self.app.overlay = Some(ui::Overlay::Invite);
                 }
-                if let Some(note) = seed_ignored {
+                if let Some(note) = options_ignored {
                     self.app.notice = Some(format!("Note: {note}."));
                 }
                 if repaired {

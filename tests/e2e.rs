@@ -271,7 +271,7 @@ fn mistyped_codes_are_caught_before_dialling() {
 }
 
 #[test]
-fn a_seed_for_an_existing_world_is_said_to_be_ignored() {
+fn a_seed_or_parties_for_an_existing_world_is_said_to_be_ignored() {
     let dir = tempfile::tempdir().unwrap();
     let first = HostProcess::start(dir.path(), "seeded", &["--seed", "3"]);
     first.stop();
@@ -283,6 +283,18 @@ fn a_seed_for_an_existing_world_is_said_to_be_ignored() {
         Some(
             "note: world seeded already exists (seed 3): --seed 4 is ignored; a new --world NAME \
              makes a new dungeon"
+        ),
+        "{stderr:?}"
+    );
+    // --parties too: it is chosen when a world is made.
+    let third = HostProcess::start(dir.path(), "seeded", &["--parties"]);
+    let (_, stderr) = third.stop_and_wait(Duration::from_secs(15));
+    let note = stderr.iter().find(|l| l.starts_with("note: "));
+    assert_eq!(
+        note.map(String::as_str),
+        Some(
+            "note: world seeded already exists and is together (everyone in one party): \
+             --parties applies only to a world being made"
         ),
         "{stderr:?}"
     );
