@@ -198,7 +198,7 @@ pub fn print(worlds: &[WorldSummary], now_unix: u64) {
         .unwrap_or(5)
         .max(5);
     println!(
-        "{:<width$}  {:>7}  {:>14}  {:>10}",
+        "{:<width$}  {:>7}  {:>14}  {:>10}  PARTIES",
         "WORLD", "PLAYERS", "LAST PLAYED", "SIZE"
     );
     for w in worlds {
@@ -207,11 +207,12 @@ pub fn print(worlds: &[WorldSummary], now_unix: u64) {
             None => "never".into(),
         };
         println!(
-            "{:<width$}  {:>7}  {:>14}  {:>10}",
+            "{:<width$}  {:>7}  {:>14}  {:>10}  {}",
             w.name,
             w.players,
             played,
-            size(w.bytes)
+            size(w.bytes),
+            if w.parties { "formed in game" } else { "one for all" }
         );
     }
 }
