@@ -212,7 +212,11 @@ pub fn print(worlds: &[WorldSummary], now_unix: u64) {
             w.players,
             played,
             size(w.bytes),
-            if w.parties { "formed in game" } else { "one for all" }
+            if w.parties {
+                "formed in game"
+            } else {
+                "one for all"
+            }
         );
     }
 }
