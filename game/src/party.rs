@@ -76,7 +76,7 @@ impl World {
             .map_or(Scope::Player(player), Scope::Party)
     }
 
-    /// Rebuilds the player → party index from the parties (on load and after every change).
+    /// Rebuilds the player → party index from the parties (on load; changes keep it current).
     pub(crate) fn reindex_parties(&mut self) {
         self.party_index = self
             .core
@@ -95,10 +95,14 @@ impl World {
             .next()
             .copied()
             .filter(|_| self.core.together);
-        let party = first.unwrap_or_else(|| self.new_party());
-        let party = self.core.parties.entry(party).or_default();
-        party.members.insert(player);
-        self.reindex_parties();
+        let id = first.unwrap_or_else(|| self.new_party());
+        self.core
+            .parties
+            .entry(id)
+            .or_default()
+            .members
+            .insert(player);
+        self.party_index.insert(player, id);
     }
 
     fn new_party(&mut self) -> PartyId {
@@ -109,8 +113,10 @@ impl World {
     }
 
     /// Takes `player` out of its party; a party left empty is gone, and so is its memory.
-    pub(crate) fn leave_party(&mut self, player: PlayerId) -> Option<PartyId> {
-        let old = self.party_of(&player)?;
+    pub(crate) fn leave_party(&mut self, player: PlayerId) {
+        let Some(old) = self.party_index.remove(&player) else {
+            return;
+        };
         let party = self.core.parties.get_mut(&old).expect("indexed");
         party.members.remove(&player);
         if party.members.is_empty() {
@@ -122,8 +128,6 @@ impl World {
         for party in self.core.parties.values_mut() {
             party.invited.remove(&player);
         }
-        self.reindex_parties();
-        Some(old)
     }
 
     /// Moves `player` from its party into `into`, bringing what it remembers.
@@ -138,7 +142,7 @@ impl World {
         let party = self.core.parties.entry(into).or_default();
         party.members.insert(player);
         party.invited.remove(&player);
-        self.reindex_parties();
+        self.party_index.insert(player, into);
     }
 
     /// Phase 1: a party command.
@@ -161,18 +165,17 @@ impl World {
                 let Some((whom, whom_name)) = named(self, whom) else {
                     return problem(self, unknown(whom));
                 };
-                let whom = &whom;
-                if self.party_of(whom) == Some(mine) {
+                if self.party_of(&whom) == Some(mine) {
                     return problem(self, PartyProblem::AlreadyWithYou(whom_name));
                 }
                 let party = self.core.parties.get_mut(&mine).expect("indexed");
-                party.invited.insert(*whom);
+                party.invited.insert(whom);
                 let news = PartyNews::Invited {
                     by: me,
                     whom: whom_name,
                 };
                 self.emit(Scope::Party(mine), EventKind::Party(news.clone()));
-                self.emit(Scope::Player(*whom), EventKind::Party(news));
+                self.emit(Scope::Player(whom), EventKind::Party(news));
             }
             PartyCmd::Accept(inviter) | PartyCmd::Decline(inviter) => {
                 let Some((inviter, inviter_name)) = named(self, inviter) else {

@@ -1056,12 +1056,17 @@ impl World {
                 Some((*id, party, c.depth, c.pos, self.sight_radius(id)))
             })
             .collect();
+        // Who looks from where, per party and floor (what a client derives sight from).
+        let mut lookouts: BTreeMap<(PartyId, u8), Vec<(Pos, u16)>> = BTreeMap::new();
+        for &(_, party, depth, origin, radius) in &viewers {
+            let radius = radius.min(u16::from(u8::MAX));
+            lookouts
+                .entry((party, depth))
+                .or_default()
+                .push((origin, radius));
+        }
         // Grids of parties no longer on a floor go; the rest are reused.
-        self.party_sight.retain(|key, _| {
-            viewers
-                .iter()
-                .any(|(_, party, depth, ..)| (*party, *depth) == *key)
-        });
+        self.party_sight.retain(|key, _| lookouts.contains_key(key));
         for grid in self.party_sight.values_mut() {
             grid.fill(false);
         }
@@ -1103,15 +1108,12 @@ impl World {
                 continue;
             };
             let memory = floor.memory(party_id);
-            let on_floor = viewers
-                .iter()
-                .filter(|(_, p, d, ..)| (*p, *d) == (party_id, depth))
-                .map(|(.., origin, radius)| (*origin, (*radius).min(u16::from(u8::MAX))));
+            let on_floor = lookouts.get(&(party_id, depth)).into_iter().flatten();
             let derived = crate::view::derive_sight(
                 floor.width(),
                 floor.height(),
                 |p| memory.and_then(|m| m.get(p).copied().flatten()),
-                on_floor,
+                on_floor.copied(),
             );
             self.sight_derivable
                 .insert((party_id, depth), derived.as_slice() == party.cells());
