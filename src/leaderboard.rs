@@ -216,9 +216,7 @@ pub async fn verify(
             w.state
         );
         let proofs = recorded.get(&v.tick.0).map(Vec::as_slice).unwrap_or(&[]);
-        // A victory won before parties was proven with the schema-3 hash of the same state.
-        let proven = |proof: &game::StateHash| *proof == w.state || Some(*proof) == w.state_v3;
-        match proofs.iter().find(|(_, proof)| proven(proof)) {
+        match proofs.iter().find(|(_, proof)| *proof == w.state) {
             Some((whose, _)) => lines.push(format!("verified: {what}, as {whose} recorded")),
             None => match proofs.first() {
                 Some((whose, proof)) => {
@@ -343,37 +341,6 @@ mod tests {
         let recorded = store.victory_proofs("won").unwrap();
         assert_eq!(recorded.len(), 1);
         assert_eq!(proofs_in(&json), recorded);
-    }
-
-    /// A host before parties recorded the schema-3 hash of the winning state as the proof; a
-    /// replay of the world made now still confirms that victory.
-    #[tokio::test]
-    async fn a_victory_proven_before_parties_is_confirmed_by_its_schema_3_hash() {
-        let dir = tempfile::tempdir().unwrap();
-        let (start, mut entries) = host::rig::victory_run();
-        let journal = entries.iter().map(|e| (e.tick, e.inputs.clone())).collect();
-        let to = entries.last().unwrap().tick.0 + 1;
-        let won = Replay::record(start.clone(), journal, start.tick.0, to, "t")
-            .unwrap()
-            .victories()
-            .unwrap();
-        let v3 = won[0].state_v3.expect("a together world of one party");
-        assert_ne!(v3, won[0].state);
-        for fact in entries.iter_mut().flat_map(|e| &mut e.facts) {
-            if let game::fact::FactKind::Proof { state } = &mut fact.kind {
-                *state = v3;
-            }
-        }
-        let store = Store::open(&dir.path().join(store::FILE_NAME)).unwrap();
-        store.create_world(&start).unwrap();
-        store.append("won", &entries, false).unwrap();
-        let span = store.span("won", None, None).unwrap().unwrap();
-        let replay = Replay::record(span.checkpoint, span.journal, span.from, span.to, "t");
-        let file = dir.path().join("won.brr");
-        std::fs::write(&file, replay.unwrap().encode()).unwrap();
-        store.close().unwrap();
-        let lines = verify(dir.path(), &file, None).await.unwrap();
-        assert!(lines[1].starts_with("verified: Ada (Warrior)"), "{lines:?}");
     }
 
     #[tokio::test]

@@ -194,7 +194,7 @@ impl<'a> Viewer<'a> {
         let Ok(i) = marks.binary_search_by_key(&tick, |(t, _)| *t) else {
             return;
         };
-        let here = self.replay.hash_of(self.play.world());
+        let here = self.play.world().state_hash();
         if here != marks[i].1 {
             self.verdict = Some(format!(
                 "DIVERGED by tick {tick}: this build does not play the file as it was made"

@@ -47,6 +47,8 @@ pub struct Run {
     pub minutes: f64,
     /// The deepest floor a character reached.
     pub deepest: u8,
+    /// The highest level a character reached.
+    pub top_level: u8,
     /// Downs and deaths on each floor (index 0 = floor 1).
     pub downs: Vec<u32>,
     pub deaths: Vec<u32>,
@@ -72,6 +74,8 @@ pub struct Summary {
     pub deaths_per_floor: Vec<u32>,
     /// Median deepest floor reached.
     pub median_deepest: f64,
+    /// Median of the highest level a character of the run reached.
+    pub median_level: f64,
     /// Each class's share of the damage dealt, and of the healing done (0 when none was).
     pub damage_share: BTreeMap<String, f64>,
     pub healing_share: BTreeMap<String, f64>,
@@ -183,11 +187,13 @@ pub fn print(s: &Summary) {
         .median_minutes
         .map_or("-".to_owned(), |m| format!("{m:.1} min"));
     println!(
-        "won {}/{} ({:.0} %), median game time of a win {median}, median deepest floor {:.1}",
+        "won {}/{} ({:.0} %), median game time of a win {median}, median deepest floor {:.1}, \
+         median top level {:.1}",
         s.wins,
         s.runs,
         s.win_rate * 100.0,
-        s.median_deepest
+        s.median_deepest,
+        s.median_level
     );
     println!(
         "floor   {}",
@@ -270,6 +276,7 @@ pub fn summarize(setup: &Setup, runs: &[Run]) -> Summary {
         downs_per_floor: downs,
         deaths_per_floor: deaths,
         median_deepest: median(runs.iter().map(|r| f64::from(r.deepest)).collect()).unwrap_or(0.0),
+        median_level: median(runs.iter().map(|r| f64::from(r.top_level)).collect()).unwrap_or(0.0),
         damage_share: shares(&damage, party),
         healing_share: shares(&healing, party),
         seeds: runs.iter().map(|r| r.seed).collect(),
@@ -321,6 +328,7 @@ pub fn play(setup: &Setup, seed: u64) -> Run {
         won: false,
         minutes: 0.0,
         deepest: 1,
+        top_level: 1,
         downs: vec![0; floors],
         deaths: vec![0; floors],
         damage: BTreeMap::new(),
@@ -405,6 +413,7 @@ pub fn play(setup: &Setup, seed: u64) -> Run {
         for m in &members {
             if let Some(c) = character(&world, m.id) {
                 run.deepest = run.deepest.max(c.depth);
+                run.top_level = run.top_level.max(c.level());
             }
         }
         if run.won {

@@ -162,56 +162,33 @@ fn checks_to_its_end(file: &Path, replay: &Replay) {
 fn a_replay_made_by_a_release_build_plays_the_same_in_this_build() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bots-release.brr");
     let replay = Replay::decode(&std::fs::read(&file).unwrap()).unwrap();
-    assert!(!replay.legacy);
     let inputs: usize = replay.journal.iter().map(|(_, i)| i.len()).sum();
     assert!(inputs > 20, "the bots played ({inputs} inputs)");
     checks_to_its_end(&file, &replay);
 }
 
-/// `tests/data/bots-release-v1.brr` is the same kind of file made before parties (format 1,
-/// save schema 3, by a release build before protocol 12). Read now, its world is upgraded to one party
-/// and played by today's rules, and every one of its marks must still be the schema-3 hash
-/// of the world at that tick: a together world of one party plays exactly as the whole world
-/// did before parties existed. (A deliberate rule change will make it part from its hashes, as
-/// any replay from other rules does: then keep the reading and upgrading half of this test and
-/// drop the hash comparison, since format-1 files cannot be made again.)
+/// `tests/data/bots-release-v1.brr` is the same kind of file made under older rules (format 1,
+/// before parties). A replay plays the same only under the rules that made it, so this build
+/// refuses it and says which brogue plays it, instead of reporting a divergence.
 #[test]
-fn a_replay_made_before_parties_still_plays_to_every_hash_it_recorded() {
+fn a_replay_made_under_older_rules_is_refused_with_what_to_do() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bots-release-v1.brr");
     let bytes = std::fs::read(&file).unwrap();
     assert_eq!(bytes[host::replay::MAGIC.len()], 1, "a format-1 file");
-    let replay = Replay::decode(&bytes).unwrap();
-    assert!(replay.legacy);
-    assert!(replay.marks.len() > 5, "{} marks", replay.marks.len());
-    let mut play = host::replay::Playback::new(&replay).unwrap();
-    play.seek(replay.to);
-    let world = play.world();
-    let parties: Vec<_> = world.parties().collect();
-    assert_eq!(parties.len(), 1, "one party for the bots");
-    assert_eq!(parties[0].1.members.len(), 3);
-    assert_eq!(world.players().count(), 3);
-    checks_to_its_end(&file, &replay);
-    // A changed input is still found: the hashes compared are not vacuous.
-    let mut changed = replay.clone();
-    let (inputs, player) = changed
-        .journal
-        .iter_mut()
-        .find_map(|(_, inputs)| {
-            let player = inputs.iter().find_map(|i| match i {
-                game::Input::Act { player, .. } => Some(*player),
-                _ => None,
-            })?;
-            Some((inputs, player))
-        })
-        .unwrap();
-    inputs.push(game::Input::Disconnect {
-        player,
-        why: game::Departure::Left,
-    });
-    assert!(
-        changed.check().is_err(),
-        "the bot's departure went unnoticed"
+    assert_eq!(
+        Replay::decode(&bytes),
+        Err(host::replay::ReplayFileError::Older { theirs: 1 })
     );
+    let dir = tempfile::tempdir().unwrap();
+    let out = check(dir.path(), &file);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("made by an older brogue whose rules differ")
+            && err.contains("play it with the brogue version that wrote it"),
+        "{err}"
+    );
+    assert_eq!(stdout(&out), "");
 }
 
 /// One scripted four-player session (`host::rig::scripted_session`), made by this build (a

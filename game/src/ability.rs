@@ -74,7 +74,7 @@ pub const FREEZE_MS: u32 = 3_000;
 pub const MARK_MS: u32 = 6_000;
 pub const ROOT_MS: u32 = 4_000;
 pub const WARD_MS: u32 = 15_000;
-pub const WARD_POINTS: u16 = 12;
+pub const WARD_POINTS: u16 = 16;
 
 impl Class {
     /// The class's abilities, on keys 1, 2, 3.
@@ -110,8 +110,8 @@ impl Class {
                 def(
                     "Firebolt",
                     Aim::Enemy { range: 8 },
-                    1_500,
-                    5,
+                    1_000,
+                    4,
                     300,
                     "ranged fire on one enemy",
                 ),
@@ -136,7 +136,7 @@ impl Class {
                 def(
                     "Aimed Shot",
                     Aim::Enemy { range: 12 },
-                    3_000,
+                    1_200,
                     0,
                     400,
                     "long-range heavy shot",
@@ -162,7 +162,7 @@ impl Class {
                 def(
                     "Heal",
                     Aim::Ally { range: 8 },
-                    2_000,
+                    1_500,
                     6,
                     300,
                     "restore an ally in sight",
@@ -219,10 +219,10 @@ impl World {
                 self.announce(id, AbilityUse::ShieldWall);
                 true
             }
-            (Class::Mage, 0) => self.bolt(id, target, def, (6, 11), Strike::Burns),
+            (Class::Mage, 0) => self.bolt(id, target, def, (10, 17), Strike::Burns),
             (Class::Mage, 1) => self.frost_nova(id),
             (Class::Mage, 2) => self.blink(id, target, def),
-            (Class::Ranger, 0) => self.bolt(id, target, def, (8, 14), Strike::Shoots),
+            (Class::Ranger, 0) => self.bolt(id, target, def, (10, 17), Strike::Shoots),
             (Class::Ranger, 1) => self.mark(id, target, def),
             (Class::Ranger, 2) => self.snare(id, target, def),
             (Class::Healer, 0) => self.heal(id, target, def),
@@ -305,8 +305,7 @@ impl World {
     ) -> Option<PlayerId> {
         let (depth, from) = self.place_of(id)?;
         let candidates: Vec<(u32, PlayerId)> = self
-            .players()
-            .filter(|(_, p)| p.connected)
+            .present_players()
             .filter_map(|(pid, p)| {
                 let c = p.character.as_ref()?;
                 let ok = c.depth == depth
@@ -553,7 +552,7 @@ impl World {
             return false;
         };
         let bonus = self.gear_of(&id).heal;
-        let amount = self.combat_rng().range(8, 14) as u16 + bonus;
+        let amount = self.combat_rng().range(12, 20) as u16 + bonus;
         let healer = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
         let mut healed = 0;
         let mut name = String::new();

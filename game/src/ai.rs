@@ -23,13 +23,12 @@ const SUMMON_MS: u32 = 8_000;
 const MAX_SKELETONS: usize = 3;
 
 impl World {
-    /// Phase 4. Monsters on floors without a connected character are frozen: an empty floor
+    /// Phase 4. Monsters on floors without a character in the world are frozen: an empty floor
     /// costs nothing and an absent party's floor waits for them.
     pub(crate) fn run_monsters(&mut self) {
         let now = self.now();
         let active: BTreeSet<u8> = self
-            .players()
-            .filter(|(_, p)| p.connected)
+            .present_players()
             .filter_map(|(_, p)| p.character.as_ref().map(|c| c.depth))
             .collect();
         for depth in active {
@@ -205,14 +204,14 @@ impl World {
     /// 3. the nearest character within `notice` who can see it.
     ///
     /// Symmetric field of view makes "the player sees the monster" the same as "the monster sees
-    /// the player". Absent characters are never chosen, downed ones only when nobody standing is.
+    /// the player". Absent characters (not [`present`](crate::world::Player::present)) are never chosen, downed ones only when nobody standing is.
     fn choose_target(&self, depth: u8, m: &Monster) -> Option<(PlayerId, Pos)> {
         let now = self.now();
         if let Some((warrior, until)) = m.effects.taunted
             && until > now
             && let Some(c) = self
                 .player(&warrior)
-                .filter(|p| p.connected)
+                .filter(|p| self.is_present(p))
                 .and_then(|p| p.character.as_ref())
             && c.depth == depth
             && !c.is_downed()
@@ -221,8 +220,7 @@ impl World {
         }
         let notice = m.kind.stats().notice;
         let candidates: Vec<(bool, i32, PlayerId, Pos)> = self
-            .players()
-            .filter(|(_, p)| p.connected)
+            .present_players()
             .filter_map(|(id, p)| {
                 let c = p.character.as_ref()?;
                 let sees = self.sight_of(id)?.get(m.pos).copied().unwrap_or(false);

@@ -39,7 +39,7 @@ impl Class {
                 max_hp: 40,
                 max_mana: 0,
                 armor: 2,
-                melee: (3, 7),
+                melee: (2, 6),
                 accuracy: 85,
                 sight: 7,
             },

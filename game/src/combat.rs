@@ -5,8 +5,12 @@
 //! - **Shield Wall** halves damage to the warrior and to every ally next to them, downed or not;
 //! - a **Ward** absorbs damage before HP.
 //!
-//! Order for monsters: roll − armour (at least 1), ×2 shatter, ×1.5 mark. For characters:
-//! roll − armour (at least 1), ½ Shield Wall (rounded up), then the Ward absorbs.
+//! Armour takes a share off each hit, not a flat amount ([`after_armour`]: 10 points halve
+//! it), and a hit always does at least 1. Order for monsters: armour, ×2 shatter, ×1.5 mark.
+//! For characters: armour, ½ Shield Wall (rounded up), then the Ward absorbs.
+//!
+//! A downed character's timer runs twice as fast while it is under attack (hit within the
+//! last [`UNDER_ATTACK_MS`]): [`DOWNED_MS`] is 16 s, so under attack it still lasts 8 s.
 
 use crate::class::Class;
 use crate::event::{EventKind, Notice, Scope, Strike, TradeEnd};
@@ -14,8 +18,18 @@ use crate::ids::{EntityId, PlayerId};
 use crate::monster::MonsterKind;
 use crate::world::{DOWNED_MS, Life, World};
 
-/// Each point of damage to a downed character takes this long off its timer.
-pub const DOWNED_MS_PER_DAMAGE: u32 = 500;
+/// Armour points that halve a hit.
+pub const ARMOUR_HALVES: u16 = 10;
+/// A downed character hit within this long is under attack (its timer runs double).
+pub const UNDER_ATTACK_MS: u32 = 1_000;
+
+/// What is left of a hit of `roll` after `armour`: the share `10 / (10 + armour)`, rounded,
+/// at least 1.
+pub fn after_armour(roll: u16, armour: u16) -> u16 {
+    let (roll, armour, k) = (u32::from(roll), u32::from(armour), u32::from(ARMOUR_HALVES));
+    let left = (roll * k + (k + armour) / 2) / (k + armour);
+    left.max(1) as u16
+}
 
 /// What a hit on a monster did.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -42,7 +56,7 @@ impl World {
         let floor = self.floor_mut(depth)?;
         let m = floor.monsters.get_mut(&monster)?;
         let (kind, stats) = (m.kind, m.kind.stats());
-        let mut damage = roll.saturating_sub(stats.armor).max(1);
+        let mut damage = after_armour(roll, stats.armor);
         let shattered = warrior && m.is_frozen(now);
         if shattered {
             damage = damage.saturating_mul(2);
@@ -61,7 +75,9 @@ impl World {
         if killed {
             floor.monsters.remove(&monster);
         }
+        self.fought(by);
         if killed {
+            self.award_kill(by, kind, depth, pos);
             let player = self.players_mut().get_mut(&by).expect("looked up above");
             player.stats.kills += 1;
             if let Some(c) = player.character.as_mut() {
@@ -98,7 +114,6 @@ impl World {
         let armor = self.gear_of(&target).armor;
         let covered = self.shield_wall_covers(target);
         let downed_ticks = self.ticks(DOWNED_MS);
-        let per_point = self.ticks(DOWNED_MS_PER_DAMAGE);
         let Some(player) = self.player(&target) else {
             return 0;
         };
@@ -107,7 +122,8 @@ impl World {
             return 0;
         };
         let armor = c.class.stats().armor + armor;
-        let mut damage = roll.saturating_sub(armor).max(1);
+        c.combat_at = Some(now);
+        let mut damage = after_armour(roll, armor);
         if covered {
             damage = damage.div_ceil(2);
         }
@@ -123,10 +139,7 @@ impl World {
         }
         let (depth, pos) = (c.depth, c.pos);
         let fallen = match &mut c.life {
-            Life::Downed { left, .. } => {
-                *left = left.saturating_sub(u64::from(damage) * per_point);
-                true
-            }
+            Life::Downed { .. } => true,
             Life::Alive => {
                 c.hp = c.hp.saturating_sub(damage);
                 if c.hp == 0 {

@@ -170,13 +170,31 @@ impl Recipe {
         }
     }
 
+    /// The combat numbers of an item of this recipe at `quality` worn by a `class`: a weapon
+    /// made for another class gives half of each (rounded down). Weapon affinity: a mage
+    /// fights with her staff, not with the warrior's sword.
+    pub fn stats_for(self, quality: u16, class: Class) -> GearStats {
+        let s = self.stats(quality);
+        match self.def().for_class {
+            Some(c) if c != class => GearStats {
+                melee: s.melee / 2,
+                spell: s.spell / 2,
+                shot: s.shot / 2,
+                heal: s.heal / 2,
+                armor: s.armor / 2,
+                sight: s.sight / 2,
+            },
+            _ => s,
+        }
+    }
+
     /// The combat numbers of an item of this recipe at `quality`.
     pub fn stats(self, quality: u16) -> GearStats {
         let q = quality;
         let mut s = GearStats::default();
         match self {
-            Recipe::Sword => s.melee = q / 100 + 1,
-            Recipe::Axe => s.melee = q / 90 + 1,
+            Recipe::Sword => s.melee = q / 120 + 1,
+            Recipe::Axe => s.melee = q / 110 + 1,
             Recipe::Dagger => s.melee = q / 150 + 1,
             Recipe::Staff => {
                 s.spell = q / 80 + 1;

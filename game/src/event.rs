@@ -251,6 +251,9 @@ pub enum EventKind {
     Left {
         name: String,
         why: Departure,
+        /// It left in combat: its character stays in the world a while
+        /// ([`crate::progress::LINGER_MS`]).
+        lingering: bool,
     },
     EnteredDungeon {
         name: String,
@@ -351,4 +354,13 @@ pub enum EventKind {
     },
     Notice(Notice),
     Party(PartyNews),
+    /// A character reached a new level.
+    LevelUp {
+        name: String,
+        level: u8,
+    },
+    /// The Heart went back to the deepest floor: its carrier was away too long.
+    HeartReturned {
+        name: String,
+    },
 }

@@ -126,27 +126,6 @@ pub struct FloorV3 {
     traps: BTreeMap<Pos, PlayerId>,
 }
 
-impl Floor {
-    /// This floor as schema 3 held it, when at most `party` remembers it.
-    pub(crate) fn downgrade(&self, party: Option<PartyId>) -> Option<FloorV3> {
-        if self.memories.keys().any(|p| Some(*p) != party) {
-            return None;
-        }
-        let remembered = party
-            .and_then(|p| self.memories.get(&p).cloned())
-            .unwrap_or_else(|| Grid::new(self.width(), self.height(), None));
-        Some(FloorV3 {
-            depth: self.depth,
-            tiles: self.tiles.clone(),
-            remembered,
-            stairs_up: self.stairs_up,
-            stairs_down: self.stairs_down,
-            monsters: self.monsters.clone(),
-            traps: self.traps.clone(),
-        })
-    }
-}
-
 impl FloorV3 {
     /// The floor, its one memory now `party`'s (none when the world has no party).
     pub(crate) fn upgrade(self, party: Option<PartyId>) -> Floor {

@@ -27,6 +27,7 @@ pub mod monster;
 pub mod ore;
 pub mod party;
 pub mod path;
+pub mod progress;
 pub mod protocol;
 pub mod replay;
 pub mod rng;

@@ -1,15 +1,24 @@
-//! Phase 5 and death: downed timers and revives, regeneration, expiring wards; a character that
-//! dies drops everything it carried where it fell.
+//! Phase 5 and death: downed timers and revives, regeneration, expiring wards, the Heart of a
+//! carrier away too long; a character that dies drops everything it carried where it fell.
+//!
+//! Only characters in the world ([`crate::world::Player::present`]) live through time: an
+//! absent character's timers are frozen and it is safe.
 
 use crate::economy::{Entry, Place};
 use crate::event::{EventKind, Scope, TradeEnd};
 use crate::geom::Pos;
 use crate::ids::PlayerId;
+use crate::progress::{COMBAT_MS, LINGER_MS, RESTED_SHARE_PER_S};
 use crate::world::{Life, REVIVE_MS, World};
 
+/// In combat, a character regains a hit point this often, and a point of mana.
 const HP_REGEN_MS: u32 = 3_000;
-const MANA_REGEN_MS: u32 = 1_000;
+const MANA_REGEN_MS: u32 = 500;
 const MONSTER_REGEN_MS: u32 = 1_000;
+/// Out of combat, regeneration comes in steps this often.
+const RESTED_STEP_MS: u32 = 250;
+/// The Heart goes back to the deepest floor when its carrier has been away this long.
+pub const HEART_AWAY_MS: u32 = 5 * 60_000;
 
 impl World {
     /// Phase 5.
@@ -18,10 +27,12 @@ impl World {
         let revive_ticks = self.ticks(REVIVE_MS);
         let hp_every = self.ticks(HP_REGEN_MS);
         let mana_every = self.ticks(MANA_REGEN_MS);
+        let rested_every = self.ticks(RESTED_STEP_MS);
+        let (combat, linger) = (self.ticks(COMBAT_MS), self.ticks(LINGER_MS));
+        let under_attack = self.ticks(crate::combat::UNDER_ATTACK_MS);
         // Who stands where, to find helpers next to downed characters.
         let helpers: Vec<(u8, Pos)> = self
-            .players()
-            .filter(|(_, p)| p.connected)
+            .present_players()
             .filter_map(|(_, p)| p.character.as_ref())
             .filter(|c| !c.is_downed())
             .map(|c| (c.depth, c.pos))
@@ -29,8 +40,8 @@ impl World {
         let mut revived = Vec::new();
         let mut died = Vec::new();
         for (id, player) in self.players_mut().iter_mut() {
-            if !player.connected {
-                continue; // timers of absent players are frozen: their characters are safe.
+            if !player.present(now, combat, linger) {
+                continue; // timers of absent characters are frozen: they are safe.
             }
             let Some(c) = player.character.as_mut() else {
                 continue;
@@ -38,29 +49,41 @@ impl World {
             if c.ward_until <= now {
                 c.ward = 0;
             }
+            let fighting = c.in_combat(now, combat);
+            let under_attack = c.in_combat(now, under_attack);
+            let (max_hp, max_mana) = (c.max_hp(), c.max_mana());
             match &mut c.life {
                 Life::Downed { left, revive } => {
                     let helped = helpers
                         .iter()
                         .any(|(d, p)| *d == c.depth && p.is_adjacent(c.pos));
                     *revive = if helped { *revive + 1 } else { 0 };
-                    *left = left.saturating_sub(1);
+                    *left = left.saturating_sub(if under_attack { 2 } else { 1 });
                     if *revive >= revive_ticks {
                         c.life = Life::Alive;
-                        c.hp = (c.max_hp() / 4).max(1);
+                        c.hp = (max_hp / 4).max(1);
                         revived.push((*id, player.name.clone()));
                     } else if *left == 0 {
                         died.push(*id);
                     }
                 }
-                Life::Alive => {
-                    if now.0.is_multiple_of(hp_every) && c.hp < c.max_hp() {
+                Life::Alive if fighting => {
+                    if now.0.is_multiple_of(hp_every) && c.hp < max_hp {
                         c.hp += 1;
                     }
-                    if now.0.is_multiple_of(mana_every) && c.mana < c.max_mana() {
+                    if now.0.is_multiple_of(mana_every) && c.mana < max_mana {
                         c.mana += 1;
                     }
                 }
+                Life::Alive if now.0.is_multiple_of(rested_every) => {
+                    let step = |max: u16| {
+                        let per_step = RESTED_SHARE_PER_S * RESTED_STEP_MS as u16 / 1000;
+                        (max * per_step).div_ceil(100).max(1)
+                    };
+                    c.hp = (c.hp + step(max_hp)).min(max_hp);
+                    c.mana = (c.mana + step(max_mana)).min(max_mana);
+                }
+                Life::Alive => {}
             }
         }
         for (id, name) in revived {
@@ -70,6 +93,40 @@ impl World {
             self.kill_character(id);
         }
         self.regenerate_monsters();
+        self.return_heart();
+    }
+
+    /// The Heart goes back to its place on the deepest floor when its carrier has been away
+    /// (not in the world) for [`HEART_AWAY_MS`]: nobody can lock it away by leaving.
+    fn return_heart(&mut self) {
+        let Some((crate::economy::Holder::Carried(carrier), heart)) = self.economy().heart() else {
+            return;
+        };
+        let heart = heart.id;
+        let away = self.ticks(HEART_AWAY_MS);
+        let Some(p) = self.player(&carrier) else {
+            return;
+        };
+        if self.is_present(p) || self.now().0 < p.left_at.0 + away {
+            return;
+        }
+        let name = p.name.clone();
+        let deepest = crate::floor::DEEPEST_FLOOR;
+        let Some(home) = crate::mapgen::generate(self.seed(), deepest).heart else {
+            return;
+        };
+        let moved = self.record(Entry::Moved {
+            from: Place::Pack(carrier),
+            to: Place::Ground {
+                depth: deepest,
+                pos: home,
+            },
+            stacks: Vec::new(),
+            items: vec![heart],
+        });
+        if moved {
+            self.emit(Scope::Everyone, EventKind::HeartReturned { name });
+        }
     }
 
     /// Trolls and the Deep Warden knit their wounds, on floors where someone plays.
@@ -78,8 +135,7 @@ impl World {
             return;
         }
         let active: Vec<u8> = self
-            .players()
-            .filter(|(_, p)| p.connected)
+            .present_players()
             .filter_map(|(_, p)| p.character.as_ref().map(|c| c.depth))
             .collect();
         for depth in active {

@@ -29,7 +29,7 @@ use crate::ore::OreClass;
 use crate::world::{Action, TradeInput};
 
 /// Bumped on every incompatible change to these types.
-pub const PROTOCOL_VERSION: u32 = 12;
+pub const PROTOCOL_VERSION: u32 = 13;
 /// The ALPN for this protocol version.
 pub const ALPN: &[u8] = b"brogue/3";
 /// The version-agnostic ALPN every version keeps forever: on it the host only reads a
@@ -501,6 +501,9 @@ pub struct SelfView {
     pub at_shrine: bool,
     /// Mining or crafting: what, and the tick it ends.
     pub channel: Option<(ChannelView, u64)>,
+    /// Level and experience ([`crate::progress`]).
+    pub level: u8,
+    pub xp: u32,
 }
 
 /// Bits of [`SelfView::ready`].

@@ -683,6 +683,8 @@ fn self_view(world: &World, player: PlayerId, c: &crate::world::Character) -> Se
             };
             (what, c.ready_at.0)
         }),
+        level: c.level(),
+        xp: c.xp,
     }
 }
 

@@ -28,14 +28,19 @@ use crate::text::sanitize;
 use crate::tick::{Tick, TickRate};
 use crate::tile::Tile;
 
+mod legacy;
+pub use legacy::{WorldSaveV3, WorldSaveV4};
+
 /// Longest display name, in characters.
 pub const MAX_NAME_CHARS: usize = 16;
-/// How long a downed character waits for help before dying.
-pub const DOWNED_MS: u32 = 15_000;
+/// How long a downed character waits for help before dying (half that under attack:
+/// [`crate::combat::UNDER_ATTACK_MS`]).
+pub const DOWNED_MS: u32 = 16_000;
 /// How long an ally must stand next to a downed character to revive it.
 pub const REVIVE_MS: u32 = 3_000;
 pub const MOVE_MS: u32 = 200;
-pub const ATTACK_MS: u32 = 250;
+/// A blow (a bump into a monster) takes this long: a class ability out-damages it.
+pub const ATTACK_MS: u32 = 400;
 /// Downed characters crawl at a third of walking speed.
 pub const CRAWL_MS: u32 = 600;
 
@@ -185,6 +190,12 @@ pub struct Character {
     pub channel: Option<Channel>,
     /// When the character was made (for run times).
     pub born: Tick,
+    /// Experience from kills, its own and its party's in sight; the level follows from it
+    /// ([`crate::progress`]).
+    pub xp: u32,
+    /// The last tick it dealt or took damage: it is in combat for
+    /// [`COMBAT_MS`](crate::progress::COMBAT_MS) after.
+    pub combat_at: Option<Tick>,
 }
 
 impl Character {
@@ -208,15 +219,19 @@ impl Character {
             impure: false,
             channel: None,
             born: now,
+            xp: 0,
+            combat_at: None,
         }
     }
 
+    /// The class's HP and its growth for each level above the first.
     pub fn max_hp(&self) -> u16 {
-        self.class.stats().max_hp
+        self.class.stats().max_hp + self.class.growth().0 * u16::from(self.level() - 1)
     }
 
+    /// The class's mana and its growth for each level above the first.
     pub fn max_mana(&self) -> u16 {
-        self.class.stats().max_mana
+        self.class.stats().max_mana + self.class.growth().1 * u16::from(self.level() - 1)
     }
 
     pub fn is_downed(&self) -> bool {
@@ -248,6 +263,9 @@ pub struct Player {
     /// or a flood of inputs can never queue up moves.
     pub queued: Option<(u32, Action)>,
     pub stats: PlayerStats,
+    /// The tick it last left (meaningful while not connected): a character that left in
+    /// combat stays in the world a while ([`crate::progress::LINGER_MS`]).
+    pub left_at: Tick,
 }
 
 /// Everything but the floors: small, saved every time.
@@ -299,134 +317,6 @@ pub struct ChatLine {
     pub tick: Tick,
     pub name: String,
     pub text: String,
-}
-
-/// The core as saves of schema 3 (before parties) hold it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct CoreV3 {
-    name: String,
-    seed: u64,
-    tick_rate: TickRate,
-    tick: Tick,
-    combat_rng: Rng,
-    ai_rng: Rng,
-    spawn_rng: Rng,
-    craft_rng: Rng,
-    next_entity: u64,
-    players: BTreeMap<PlayerId, Player>,
-    economy: Economy,
-    next_rotation: Tick,
-    trades: BTreeMap<u64, crate::trade::Trade>,
-    next_trade: u64,
-    chat: VecDeque<ChatLine>,
-}
-
-/// A world save of schema 3, before parties: the whole world was one party.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct WorldSaveV3 {
-    core: CoreV3,
-    floors: Vec<crate::floor::FloorV3>,
-}
-
-impl WorldSave {
-    /// The state hash this world would have had under save schema 3, when schema 3 could hold
-    /// it: a together world whose players are all in one party (or none) with no invitation
-    /// open. Replays and victory proofs made before parties are checked against it.
-    pub fn v3_state_hash(&self) -> Option<StateHash> {
-        Some(self.downgrade()?.state_hash())
-    }
-
-    /// This world as save schema 3 held it, when it could (see [`WorldSave::v3_state_hash`]).
-    pub fn downgrade(&self) -> Option<WorldSaveV3> {
-        let c = &self.core;
-        let party = match c.parties.iter().collect::<Vec<_>>().as_slice() {
-            [] => None,
-            [(id, p)] if p.invited.is_empty() => Some(**id),
-            _ => return None,
-        };
-        if !c.together {
-            return None;
-        }
-        let core = CoreV3 {
-            name: c.name.clone(),
-            seed: c.seed,
-            tick_rate: c.tick_rate,
-            tick: c.tick,
-            combat_rng: c.combat_rng.clone(),
-            ai_rng: c.ai_rng.clone(),
-            spawn_rng: c.spawn_rng.clone(),
-            craft_rng: c.craft_rng.clone(),
-            next_entity: c.next_entity,
-            players: c.players.clone(),
-            economy: c.economy.clone(),
-            next_rotation: c.next_rotation,
-            trades: c.trades.clone(),
-            next_trade: c.next_trade,
-            chat: c.chat.clone(),
-        };
-        let floors = self
-            .floors
-            .iter()
-            .map(|f| f.downgrade(party))
-            .collect::<Option<_>>()?;
-        Some(WorldSaveV3 { core, floors })
-    }
-}
-
-impl WorldSaveV3 {
-    /// The state hash schema 3 gave this world.
-    pub fn state_hash(&self) -> StateHash {
-        let mut hasher = Sha256::new();
-        hasher.update(postcard::to_stdvec(&self.core).expect("in-memory encoding cannot fail"));
-        for floor in &self.floors {
-            hasher.update(postcard::to_stdvec(floor).expect("in-memory encoding cannot fail"));
-        }
-        StateHash(hasher.finalize().into())
-    }
-
-    /// The same world with parties: a together world whose players are all in party 1, which
-    /// remembers what the world remembered. Played on from here, it is the world it was.
-    pub fn upgrade(self) -> WorldSave {
-        let c = self.core;
-        let party = (!c.players.is_empty()).then_some(PartyId(1));
-        let parties: BTreeMap<PartyId, Party> = party
-            .map(|id| {
-                let members = c.players.keys().copied().collect();
-                (
-                    id,
-                    Party {
-                        members,
-                        invited: BTreeSet::new(),
-                    },
-                )
-            })
-            .into_iter()
-            .collect();
-        let core = Core {
-            name: c.name,
-            seed: c.seed,
-            tick_rate: c.tick_rate,
-            tick: c.tick,
-            combat_rng: c.combat_rng,
-            ai_rng: c.ai_rng,
-            spawn_rng: c.spawn_rng,
-            craft_rng: c.craft_rng,
-            next_entity: c.next_entity,
-            players: c.players,
-            economy: c.economy,
-            next_rotation: c.next_rotation,
-            trades: c.trades,
-            next_trade: c.next_trade,
-            chat: c.chat,
-            next_party: 1 + parties.len() as u32,
-            parties,
-            together: true,
-        };
-        WorldSave {
-            core,
-            floors: self.floors.into_iter().map(|f| f.upgrade(party)).collect(),
-        }
-    }
 }
 
 /// A save of a world: the core plus some floors (all of them, or only those changed since the
@@ -766,7 +656,8 @@ impl World {
         self.core.players.values().filter(|p| p.connected).count()
     }
 
-    /// What a player's worn gear adds.
+    /// What a player's worn gear adds (another class's weapon gives half:
+    /// [`Recipe::stats_for`]).
     pub fn gear_of(&self, player: &PlayerId) -> GearStats {
         let Some(c) = self.player(player).and_then(|p| p.character.as_ref()) else {
             return GearStats::default();
@@ -775,7 +666,7 @@ impl World {
             .values()
             .filter_map(|id| self.core.economy.item(*id))
             .filter_map(|(_, item)| match item.kind {
-                ItemKind::Gear(recipe) => Some(recipe.stats(item.quality)),
+                ItemKind::Gear(recipe) => Some(recipe.stats_for(item.quality, c.class)),
                 ItemKind::Heart => None,
             })
             .fold(GearStats::default(), |a, b| a + b)
@@ -885,13 +776,19 @@ impl World {
             last_seq: 0,
             queued: None,
             stats: PlayerStats::default(),
+            left_at: Tick::ZERO,
         });
         if player.connected {
             return;
         }
+        let lingering = self.is_present(&self.core.players[&id]);
+        let player = self.core.players.get_mut(&id).expect("inserted above");
         player.connected = true;
         player.name = name.clone();
         player.queued = None;
+        if !lingering {
+            self.step_aside(id);
+        }
         self.emit(Scope::Everyone, EventKind::Joined { name, returning });
     }
 
@@ -951,13 +848,42 @@ impl World {
             return;
         }
         player.connected = false;
+        player.left_at = self.core.tick;
         player.queued = None;
         let name = player.name.clone();
         if let Some(c) = player.character.as_mut() {
             c.channel = None;
         }
         self.cancel_trades_of(id, TradeEnd::Left(name.clone()));
-        self.emit(Scope::Everyone, EventKind::Left { name, why });
+        let lingering = self.is_present(&self.core.players[&id]);
+        let left = EventKind::Left {
+            name,
+            why,
+            lingering,
+        };
+        self.emit(Scope::Everyone, left);
+    }
+
+    /// A returning character whose cell someone took while it was away moves to the nearest
+    /// free cell.
+    fn step_aside(&mut self, id: PlayerId) {
+        let Some((depth, pos)) = self.place_of(id) else {
+            return;
+        };
+        let taken = self
+            .floors
+            .get(&depth)
+            .is_some_and(|f| f.monster_at(pos).is_some())
+            || self.present_players().any(|(other, p)| {
+                *other != id
+                    && p.character
+                        .as_ref()
+                        .is_some_and(|c| c.depth == depth && c.pos == pos)
+            });
+        if taken {
+            let free = self.free_cell_near(depth, pos);
+            self.set_position(id, depth, free);
+        }
     }
 
     fn create_character(&mut self, id: PlayerId, class: Class) {
@@ -1040,16 +966,13 @@ impl World {
         self.record(Entry::SpawnAppeared(spawn)).then_some(name)
     }
 
-    /// Phase 7: sight for every connected character, its union per party and floor, and each
+    /// Phase 7: sight for every character in the world (connected, or left in combat), its union per party and floor, and each
     /// party's memory.
     fn update_vision(&mut self) {
         self.sight.clear();
         self.remembered_now.clear();
         let viewers: Vec<(PlayerId, PartyId, u8, Pos, u16)> = self
-            .core
-            .players
-            .iter()
-            .filter(|(_, p)| p.connected)
+            .present_players()
             .filter_map(|(id, p)| {
                 let c = p.character.as_ref()?;
                 let party = self.party_of(id)?;
@@ -1218,7 +1141,8 @@ impl World {
         let generated = mapgen::generate(self.core.seed, depth);
         let mut floor = generated.floor;
         let first_act = self.core.tick;
-        for (kind, pos) in generated.spawns {
+        let spawns = self.scaled_spawns(&floor, generated.spawns);
+        for (kind, pos) in spawns {
             let id = self.new_entity();
             let delay = self.core.ai_rng.below(10) as u64;
             floor
@@ -1235,6 +1159,38 @@ impl World {
         }
     }
 
+    /// A new floor's monsters for the characters in the world when it is first entered: the
+    /// generated number suits two; one meets four fifths of them, and each character past two
+    /// brings a fifth more, as kin of a generated monster placed beside it (up to eight
+    /// characters: 2.2 times as many).
+    fn scaled_spawns(
+        &mut self,
+        floor: &Floor,
+        mut spawns: Vec<(crate::monster::MonsterKind, Pos)>,
+    ) -> Vec<(crate::monster::MonsterKind, Pos)> {
+        let players = self
+            .present_players()
+            .filter(|(_, p)| p.character.is_some())
+            .count();
+        let players = players.clamp(1, 8);
+        let base = spawns.len();
+        let wanted = base * (3 + players) / 5;
+        spawns.truncate(wanted);
+        let mut taken: BTreeSet<Pos> = spawns.iter().map(|(_, p)| *p).collect();
+        for _ in base..wanted {
+            let (kind, near) = spawns[self.core.ai_rng.below(base as u32) as usize];
+            let free = Dir::ALL
+                .into_iter()
+                .map(|d| near.step(d))
+                .find(|p| floor.tile(*p) == Tile::Floor && !taken.contains(p));
+            if let Some(p) = free {
+                taken.insert(p);
+                spawns.push((kind, p));
+            }
+        }
+        spawns
+    }
+
     /// Which cells of floor `depth` a monster or a character stands on (`occupant` of every
     /// cell at once: one pass over the creatures).
     pub(crate) fn occupancy(&self, depth: u8) -> Grid<bool> {
@@ -1246,10 +1202,8 @@ impl World {
             grid.set(m.pos, true);
         }
         for c in self
-            .core
-            .players
-            .values()
-            .filter_map(|p| p.character.as_ref())
+            .present_players()
+            .filter_map(|(_, p)| p.character.as_ref())
         {
             if c.depth == depth {
                 grid.set(c.pos, true);
@@ -1258,12 +1212,13 @@ impl World {
         grid
     }
 
-    /// Who or what occupies `p` on floor `depth`.
+    /// Who or what occupies `p` on floor `depth`. Absent characters occupy nothing: anyone
+    /// walks through where they stand, and they are put beside it when they return.
     pub(crate) fn occupant(&self, depth: u8, p: Pos) -> Option<Occupant> {
         if let Some(m) = self.floors.get(&depth).and_then(|f| f.monster_at(p)) {
             return Some(Occupant::Monster(m.id));
         }
-        self.core.players.iter().find_map(|(id, pl)| {
+        self.present_players().find_map(|(id, pl)| {
             let c = pl.character.as_ref()?;
             (c.depth == depth && c.pos == p).then_some(Occupant::Character(*id))
         })

@@ -43,6 +43,7 @@ pub(super) fn fixture(rows: &[&str], classes: &[Class]) -> Fx {
                         last_seq: 0,
                         queued: None,
                         stats: PlayerStats::default(),
+                        left_at: Tick::ZERO,
                     },
                 );
                 world.place_newcomer(id);
@@ -162,6 +163,8 @@ mod abilities;
 mod commands;
 #[path = "world_tests_economy.rs"]
 mod economy;
+#[path = "world_tests_pacing.rs"]
+mod pacing;
 #[path = "world_tests_parties.rs"]
 mod parties;
 
@@ -641,6 +644,7 @@ fn combat_messages_reach_the_party_on_that_floor_only() {
             last_seq: 0,
             queued: None,
             stats: PlayerStats::default(),
+            left_at: Tick::ZERO,
         },
     );
     fx.players.push(pid(2));
@@ -945,9 +949,10 @@ fn lost_and_reordered_snapshots_are_repaired_by_the_next() {
     }
     assert!(compared > 50, "compared only {compared} times");
     assert!(most_seen >= 3, "the party saw monsters");
-    // The short forms were among what was lost and repaired.
+    // The short forms were among what was lost and repaired (fewer own steps than moves: a
+    // character regaining HP out of combat sends its whole status).
     assert!(
-        steps > 20 && moves > 20,
+        steps > 10 && moves > 20,
         "{steps} step patches, {moves} moves"
     );
 }

@@ -13,9 +13,12 @@ use crate::journal::{Checkpoint, RecoverError, recover};
 
 /// The first bytes of every replay file.
 pub const MAGIC: &[u8] = b"brogue-replay\n";
-/// The replay format this build writes and reads.
+/// The replay format this build writes and reads. It changes whenever the rules do: a replay
+/// plays the same only under the rules that made it, so an older format is refused with a
+/// message saying which brogue plays it.
 /// 2: worlds with parties (protocol 12, save schema 4).
-pub const FORMAT: u32 = 2;
+/// 3: experience, combat time, armour by share (protocol 13, save schema 5).
+pub const FORMAT: u32 = 3;
 /// Ticks between two state hashes in a file.
 pub const MARK_EVERY: u64 = 20;
 /// The most bytes a file may unpack to (a busy day of a world is far less): a hostile file
@@ -42,22 +45,6 @@ pub struct Replay {
     /// The state hash before tick `t`, for every `t` in `start..=to` that is a multiple of
     /// [`MARK_EVERY`], and at `to`.
     pub marks: Vec<(u64, StateHash)>,
-    /// Read from a format-1 file (before parties): its save was upgraded on reading, and its
-    /// marks are schema-3 hashes ([`game::WorldSave::v3_state_hash`]). Never written.
-    #[serde(skip)]
-    pub legacy: bool,
-}
-
-/// A replay file of format 1 (before parties).
-#[derive(Deserialize)]
-struct ReplayV1 {
-    written_by: String,
-    start: u64,
-    save: game::world::WorldSaveV3,
-    from: u64,
-    to: u64,
-    journal: Vec<(u64, Vec<Input>)>,
-    marks: Vec<(u64, StateHash)>,
 }
 
 /// Why bytes are not a replay this build can play.
@@ -66,10 +53,16 @@ pub enum ReplayFileError {
     #[error("this is not a brogue replay file")]
     NotAReplay,
     #[error(
-        "this replay is in format {theirs}; this brogue reads format {FORMAT} (play it with the \
-         brogue that made it, or a newer one)"
+        "this replay is in format {theirs}, made by a newer brogue; this brogue reads format \
+         {FORMAT} (update brogue to play it)"
     )]
     Format { theirs: u32 },
+    #[error(
+        "this replay is in format {theirs}, made by an older brogue whose rules differ from this \
+         one's (format {FORMAT}): it plays the same only under its own rules, so play it with the \
+         brogue version that wrote it"
+    )]
+    Older { theirs: u32 },
     #[error("the replay file is damaged: {0}")]
     Damaged(String),
 }
@@ -115,7 +108,6 @@ impl Replay {
                 .map(|(t, inputs)| (t.0, inputs))
                 .collect(),
             marks: Vec::new(),
-            legacy: false,
         };
         let mut play = Playback::new(&replay)?;
         let mut marks = vec![(play.tick(), play.world().state_hash())];
@@ -136,27 +128,14 @@ impl Replay {
             .map(|(_, h)| *h)
     }
 
-    /// The state hash of `world` as this file's marks have it: schema-3 hashes for a file
-    /// made before parties (a world schema 3 cannot hold has none: all zeros).
-    pub fn hash_of(&self, world: &World) -> StateHash {
-        if self.legacy {
-            world
-                .full_save()
-                .v3_state_hash()
-                .unwrap_or(StateHash([0; 32]))
-        } else {
-            world.state_hash()
-        }
-    }
-
     /// Plays the whole span, comparing every recorded hash; the end tick and hash when all agree.
     pub fn check(&self) -> Result<(u64, StateHash), Divergence> {
         let mut play = Playback::new(self).map_err(Divergence::Start)?;
         let mut agreed = self.start;
-        let mut last = self.hash_of(play.world());
+        let mut last = play.world().state_hash();
         for (tick, expected) in &self.marks {
             play.seek(*tick);
-            let got = self.hash_of(play.world());
+            let got = play.world().state_hash();
             if got != *expected || play.tick() != *tick {
                 return Err(Divergence::Hash {
                     agreed,
@@ -189,26 +168,14 @@ impl Replay {
             .split_first_chunk::<4>()
             .ok_or(ReplayFileError::Damaged("it ends in its header".into()))?;
         let format = u32::from_le_bytes(*format);
-        if format != FORMAT && format != 1 {
+        if format < FORMAT {
+            return Err(ReplayFileError::Older { theirs: format });
+        }
+        if format > FORMAT {
             return Err(ReplayFileError::Format { theirs: format });
         }
         let body = miniz_oxide::inflate::decompress_to_vec_with_limit(body, MAX_UNPACKED)
             .map_err(|e| ReplayFileError::Damaged(format!("it does not unpack ({e})")))?;
-        if format == 1 {
-            let old: ReplayV1 = postcard::from_bytes(&body)
-                .map_err(|e| ReplayFileError::Damaged(format!("it does not decode ({e})")))?;
-            return Replay {
-                written_by: old.written_by,
-                start: old.start,
-                save: old.save.upgrade(),
-                from: old.from,
-                to: old.to,
-                journal: old.journal,
-                marks: old.marks,
-                legacy: true,
-            }
-            .checked();
-        }
         Replay::decode_body(&body)
     }
 
@@ -251,9 +218,6 @@ impl Replay {
 pub struct Won {
     pub victory: game::economy::Victory,
     pub state: StateHash,
-    /// The same state as save schema 3 hashed it, where it can (a together world of one
-    /// party): what a host recorded as the proof of a victory won before parties existed.
-    pub state_v3: Option<StateHash>,
 }
 
 impl Replay {
@@ -278,8 +242,7 @@ impl Replay {
             for victory in &all[seen.min(all.len())..] {
                 won.push(Won {
                     victory: victory.clone(),
-                    state: self.hash_of(play.world()),
-                    state_v3: play.world().full_save().v3_state_hash(),
+                    state: play.world().state_hash(),
                 });
             }
             seen = all.len();

@@ -20,6 +20,7 @@ mod whole;
 pub use whole::WorldRows;
 
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -81,7 +82,9 @@ pub enum StoreError {
     TooOld { path: PathBuf, found: u64 },
     /// An older save this brogue converts, but only when it may write.
     #[error(
-        "the save {path} was written by an older brogue (save schema {found}; this brogue reads          schema {SCHEMA_VERSION}): it is converted in place the first time it is opened for          writing (by brogue host, serve or world), which this open may not do"
+        "the save {path} was written by an older brogue (save schema {found}; this brogue reads \
+         schema {SCHEMA_VERSION}): it is converted in place the first time it is opened for \
+         writing (by brogue host, serve or world), which this open may not do"
     )]
     NeedsUpgrade { path: PathBuf, found: u64 },
     /// The disk said no (full, failing, gone).
@@ -383,11 +386,12 @@ impl Store {
                 path: self.path.clone(),
                 found: v,
             }),
-            Some(3) if matches!(self.db, Db::Read(_)) => Err(StoreError::NeedsUpgrade {
+            Some(v @ (3 | 4)) if matches!(self.db, Db::Read(_)) => Err(StoreError::NeedsUpgrade {
                 path: self.path.clone(),
-                found: 3,
+                found: v,
             }),
-            Some(3) => self.upgrade_from_3(),
+            Some(3) => self.upgrade::<game::world::WorldSaveV3>(game::world::WorldSaveV3::upgrade),
+            Some(4) => self.upgrade::<game::world::WorldSaveV4>(game::world::WorldSaveV4::upgrade),
             Some(v) if v < SCHEMA_VERSION => Err(StoreError::TooOld {
                 path: self.path.clone(),
                 found: v,
@@ -412,35 +416,54 @@ impl Store {
         }
     }
 
-    /// Schema 3 → 4 (parties): every checkpoint's world is rewritten as a together world whose
-    /// players are all in one party ([`game::world::WorldSaveV3::upgrade`]), with its new hash,
-    /// in one transaction with the version row. The journal, trades and the rest keep their
-    /// shape (inputs only gained variants). Played on, an upgraded world is the world it was.
-    fn upgrade_from_3(&self) -> Result<(), StoreError> {
+    /// An older schema → today's, in one transaction with the version row: each world's newest
+    /// checkpoint, decoded in the old shape `Old`, is rewritten by `upgrade` with its new hash.
+    /// Its older checkpoints are dropped: they were made under older rules, and neither
+    /// `check` nor a replay could play from them to today's state (the world plays on under
+    /// today's rules from its newest checkpoint; a crashed world's journal after it is played
+    /// by today's rules on load). The journal, trades and the rest keep their shape (inputs
+    /// only gained variants).
+    /// - 3 → 4 → 5 (parties): a together world whose players are all in one party
+    ///   ([`game::world::WorldSaveV3::upgrade`]);
+    /// - 4 → 5 (experience, combat time, the tick of leaving): characters at no experience and
+    ///   out of combat, absent players counted as having left at the checkpoint
+    ///   ([`game::world::WorldSaveV4::upgrade`]).
+    fn upgrade<Old: serde::de::DeserializeOwned>(
+        &self,
+        upgrade: fn(Old) -> game::WorldSave,
+    ) -> Result<(), StoreError> {
         #[derive(serde::Deserialize)]
-        struct StoredCheckpointV3 {
+        struct StoredCheckpointOld<Old> {
             #[allow(dead_code)]
             hash: StateHash,
-            save: game::world::WorldSaveV3,
+            save: Old,
         }
         self.write(|txn| {
             let mut table = txn.open_table(CHECKPOINTS)?;
-            let mut rows = Vec::new();
+            let mut newest: BTreeMap<String, (u64, Vec<u8>)> = BTreeMap::new();
+            let mut older = Vec::new();
             for row in table.iter()? {
                 let (key, value) = row?;
                 let (world, tick) = key.value();
-                let old: StoredCheckpointV3 = self
-                    .decode(value.value(), "checkpoint")
+                if let Some((t, _)) =
+                    newest.insert(world.to_owned(), (tick, value.value().to_vec()))
+                {
+                    older.push((world.to_owned(), t));
+                }
+            }
+            for (world, tick) in &older {
+                table.remove((world.as_str(), *tick))?;
+            }
+            for (world, (tick, bytes)) in &newest {
+                let old: StoredCheckpointOld<Old> = self
+                    .decode(bytes, "checkpoint")
                     .map_err(WriteError::Store)?;
-                let save = old.save.upgrade();
+                let save = upgrade(old.save);
                 let stored = StoredCheckpoint {
                     hash: save.state_hash(),
                     save,
                 };
-                rows.push((world.to_owned(), tick, encode(&stored)));
-            }
-            for (world, tick, bytes) in &rows {
-                table.insert((world.as_str(), *tick), bytes.as_slice())?;
+                table.insert((world.as_str(), *tick), encode(&stored).as_slice())?;
             }
             txn.open_table(META)?.insert(SCHEMA_KEY, SCHEMA_VERSION)?;
             Ok(())

@@ -6,9 +6,9 @@
 use redb::TableDefinition;
 
 /// The layout this build reads and writes. 4: parties (the world's core and floors gained
-/// them); a schema-3 file is converted in place when opened for writing
-/// ([`crate::Store::open`]).
-pub const SCHEMA_VERSION: u64 = 4;
+/// them). 5: experience and combat time (characters), the tick of leaving (players). Files of
+/// schema 3 and 4 are converted in place when opened for writing ([`crate::Store::open`]).
+pub const SCHEMA_VERSION: u64 = 5;
 
 /// `"schema_version"` → [`SCHEMA_VERSION`] of the file.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");

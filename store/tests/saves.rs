@@ -470,95 +470,76 @@ fn facts_wait_in_the_outbox_only_when_asked_and_leave_once_confirmed() {
     assert!(store.outbox("elsewhere", 10).unwrap().is_empty());
 }
 
-/// A save of schema 3 (before parties) is converted in place when opened for writing: each
-/// checkpoint becomes a together world whose players share one party, with the state it had
-/// (its schema-3 hash is the same); `check` replays the journal between checkpoints and agrees
-/// with the upgraded later one; a read-only open refuses, saying why; nothing is lost.
+/// Saves written by older brogues (`tests/data/schema3.redb`: before parties;
+/// `tests/data/schema4.redb`: before experience; each a world `w` where three bots played for
+/// eight seconds, made with that release's `brogue host` and `brogue bots`) are converted in
+/// place when opened for writing: the world keeps its players, characters, party and tick; a
+/// read-only open refuses, saying why, and leaves the file as it was.
 #[test]
-fn a_schema_3_save_is_upgraded_in_place_and_plays_on_as_it_was() {
-    use redb::{ReadableDatabase, ReadableTable};
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(store::FILE_NAME);
-    let store = Store::open(&path).unwrap();
-    store.create_world(&Checkpoint::of(&world("w"))).unwrap();
-    let rig = played("w", 5);
-    write_all(&store, "w", &rig.written);
-    let before = store.check("w").unwrap().unwrap();
-    drop(store);
+fn saves_of_older_schemas_are_upgraded_in_place_and_play_on() {
+    use redb::ReadableDatabase;
+    for (schema, fixture) in [(3, "schema3.redb"), (4, "schema4.redb")] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(store::FILE_NAME);
+        let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+        std::fs::copy(from.join(fixture), &path).unwrap();
+        let original = std::fs::read(&path).unwrap();
 
-    // Write it back as schema 3 would have: old checkpoint rows, version 3.
-    #[derive(serde::Serialize)]
-    struct StoredCheckpointV3 {
-        hash: game::StateHash,
-        save: game::world::WorldSaveV3,
-    }
-    let mut v3_hashes = Vec::new();
-    {
-        let db = redb::Database::open(&path).unwrap();
-        let txn = db.begin_write().unwrap();
-        {
-            let mut table = txn.open_table(store::schema::CHECKPOINTS).unwrap();
-            let rows: Vec<((String, u64), Vec<u8>)> = table
+        // Read-only: refused with the reason, the file untouched.
+        let Err(err) = Store::open_read_only(&path) else {
+            panic!("a schema-{schema} file opened read-only")
+        };
+        assert!(
+            matches!(err, StoreError::NeedsUpgrade { found, .. } if found == schema),
+            "{err}"
+        );
+        assert!(err.to_string().contains("converted in place"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), original);
+
+        // Opened for writing: upgraded; the newest checkpoint is the world, the older ones
+        // (made under other rules) are gone, so `check` has nothing to replay between.
+        let store = Store::open(&path).unwrap();
+        let report = store.check("w").unwrap().unwrap();
+        assert!(report.ok(), "schema {schema}: {:?}", report.violations);
+        assert_eq!(report.replay_matches, None);
+        let mut world = store.load_world("w").unwrap().unwrap();
+        assert_eq!(world.tick(), Tick(report.tick), "schema {schema}");
+        assert_eq!(world.state_hash(), report.state);
+        let players: Vec<_> = world.players().map(|(id, p)| (*id, p.clone())).collect();
+        assert_eq!(players.len(), 3, "schema {schema}: the three bots");
+        assert!(
+            players
                 .iter()
-                .unwrap()
-                .map(|r| {
-                    let (k, v) = r.unwrap();
-                    let (w, t) = k.value();
-                    ((w.to_owned(), t), v.value().to_vec())
-                })
-                .collect();
-            for ((w, t), bytes) in rows {
-                let new: store::StoredCheckpoint = postcard::from_bytes(&bytes).unwrap();
-                let save = new.save.downgrade().expect("a together world of one party");
-                v3_hashes.push((t, save.state_hash()));
-                let old = StoredCheckpointV3 {
-                    hash: save.state_hash(),
-                    save,
-                };
-                let bytes = postcard::to_stdvec(&old).unwrap();
-                table.insert((w.as_str(), t), bytes.as_slice()).unwrap();
-            }
-            let mut meta = txn.open_table(store::schema::META).unwrap();
-            meta.insert(store::schema::SCHEMA_KEY, 3).unwrap();
+                .all(|(_, p)| !p.connected && p.left_at == world.tick())
+        );
+        assert!(
+            players
+                .iter()
+                .all(|(_, p)| p.character.as_ref().is_some_and(|c| c.xp == 0))
+        );
+        assert_eq!(world.parties().count(), 1, "schema {schema}: together");
+        // It plays on: a bot comes back, walks, and the world moves.
+        let (id, p) = &players[0];
+        let before = world.state_hash();
+        world.handle_tick(&[Input::Connect {
+            player: *id,
+            name: p.name.clone(),
+        }]);
+        for _ in 0..20 {
+            world.handle_tick(&[]);
         }
-        txn.commit().unwrap();
-    }
-    assert!(v3_hashes.len() >= 2, "{v3_hashes:?}");
+        assert_ne!(world.state_hash(), before);
+        assert!(world.player(id).unwrap().connected);
+        drop(store);
 
-    // Read-only: refused with the reason, the file untouched.
-    let Err(err) = Store::open_read_only(&path) else {
-        panic!("a schema-3 file opened read-only")
-    };
-    assert!(
-        matches!(err, StoreError::NeedsUpgrade { found: 3, .. }),
-        "{err}"
-    );
-    assert!(err.to_string().contains("converted in place"), "{err}");
-
-    // Opened for writing: upgraded, and the world is what it was.
-    let store = Store::open(&path).unwrap();
-    let after = store.check("w").unwrap().unwrap();
-    assert!(after.ok(), "{:?}", after.violations);
-    assert_eq!(after.replay_matches, Some(true));
-    assert_eq!((after.tick, after.state), (before.tick, before.state));
-    let world = store.load_world("w").unwrap().unwrap();
-    assert_eq!(world.parties().count(), 1);
-    assert_eq!(world.party_of(&ADA), world.party_of(&BO));
-    drop(store);
-    let db = redb::ReadOnlyDatabase::open(&path).unwrap();
-    let txn = db.begin_read().unwrap();
-    let meta = txn.open_table(store::schema::META).unwrap();
-    let version = meta
-        .get(store::schema::SCHEMA_KEY)
-        .unwrap()
-        .unwrap()
-        .value();
-    assert_eq!(version, store::schema::SCHEMA_VERSION);
-    let table = txn.open_table(store::schema::CHECKPOINTS).unwrap();
-    for (tick, v3) in v3_hashes {
-        let row = table.get(("w", tick)).unwrap().unwrap();
-        let stored: store::StoredCheckpoint = postcard::from_bytes(row.value()).unwrap();
-        assert_eq!(stored.save.v3_state_hash(), Some(v3), "tick {tick}");
-        assert_eq!(stored.hash, stored.save.state_hash());
+        let db = redb::ReadOnlyDatabase::open(&path).unwrap();
+        let txn = db.begin_read().unwrap();
+        let meta = txn.open_table(store::schema::META).unwrap();
+        let version = meta
+            .get(store::schema::SCHEMA_KEY)
+            .unwrap()
+            .unwrap()
+            .value();
+        assert_eq!(version, store::schema::SCHEMA_VERSION);
     }
 }

@@ -1094,6 +1094,8 @@ mod tests {
             impure: false,
             at_shrine: false,
             channel: None,
+            level: 1,
+            xp: 0,
         }
     }
 

@@ -379,9 +379,9 @@ pub fn hit(app: &App, column: u16, row: u16) -> Hit {
     if side.contains(at)
         && let Some(me) = &app.view.me
     {
-        // The sidebar's lines: name, HP, MP (casters), then one per ability.
+        // The sidebar's lines: name, HP, MP (casters), XP, then one per ability.
         let inner = sidebar_block(app).inner(side);
-        let first = inner.y + 2 + u16::from(me.max_mana > 0);
+        let first = inner.y + 3 + u16::from(me.max_mana > 0);
         if let Some(slot) = row.checked_sub(first).filter(|s| *s < 3) {
             return Hit::Ability(slot as u8);
         }
@@ -537,6 +537,27 @@ fn secs(ticks: u32, rate: u8) -> f32 {
     ticks as f32 / f32::from(rate)
 }
 
+/// "XP ███░░░░░░░ L3 40/90": the experience towards the next level, and the level.
+fn xp_line(level: u8, xp: u32) -> Line<'static> {
+    use game::progress::{MAX_LEVEL, xp_for};
+    let (from, to) = (xp_for(level), xp_for(level + 1));
+    let (got, need, text) = if level >= MAX_LEVEL {
+        (1, 1, format!(" L{level} max"))
+    } else {
+        let (got, need) = (xp.saturating_sub(from), to - from);
+        (got, need, format!(" L{level} {got}/{need}"))
+    };
+    let clamp = |v: u32| v.min(u32::from(u16::MAX)) as u16;
+    Line::from(vec![
+        Span::raw("XP "),
+        Span::styled(
+            bar(clamp(got), clamp(need), 10),
+            Style::new().fg(Color::Yellow),
+        ),
+        Span::raw(text),
+    ])
+}
+
 /// The sidebar's frame: a line on its left, the world's name on top.
 fn sidebar_block(app: &App) -> Block<'static> {
     let world = sanitize(&app.session.world, 18);
@@ -582,6 +603,7 @@ fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
                     Span::raw(format!(" {}/{}", me.mana, me.max_mana)),
                 ]));
             }
+            lines.push(xp_line(me.level, me.xp));
             for (i, def) in me.class.abilities().iter().enumerate() {
                 // The host says when it is ready; the view's clock says how long until then.
                 let ready = me.ready & (game::protocol::ready::ABILITY << i) != 0;

@@ -54,6 +54,7 @@ pub fn tone(event: &EventKind) -> Tone {
         | E::Healed { .. }
         | E::Snared { .. }
         | E::TookHeart { .. }
+        | E::LevelUp { .. }
         | E::Crafted { .. }
         | E::Victory { .. }
         | E::Struck { killed: true, .. } => Tone::Good,
@@ -63,7 +64,9 @@ pub fn tone(event: &EventKind) -> Tone {
         | E::MonsterMissed { .. }
         | E::Ability { .. }
         | E::MonsterHealed { .. } => Tone::Combat,
-        E::Left { .. } | E::NewSpawn { .. } | E::Stairs { .. } => Tone::Info,
+        E::Left { .. } | E::NewSpawn { .. } | E::Stairs { .. } | E::HeartReturned { .. } => {
+            Tone::Info
+        }
         E::Party(PartyNews::Joined { .. }) => Tone::Good,
         E::Party(_) => Tone::Info,
         E::Notice(n) => match n {
@@ -124,9 +127,19 @@ pub fn describe(event: &EventKind) -> String {
         E::Joined { name, .. } => format!("{name} joins the game."),
         E::Left {
             name,
+            lingering: true,
+            ..
+        } => format!("{name} left in the middle of a fight: their character stays 10 s."),
+        E::Left {
+            name,
             why: Departure::Left,
+            ..
         } => format!("{name} leaves; their character waits here, safe."),
         E::Left { name, .. } => format!("{name} lost connection; their character waits, safe."),
+        E::LevelUp { name, level } => format!("{name} reaches level {level}!"),
+        E::HeartReturned { name } => {
+            format!("{name} was away too long: the Heart of the Deep returns to floor 12.")
+        }
         E::EnteredDungeon { name, class } => {
             format!("{name} enters the dungeon as a {}.", class.name())
         }

@@ -1,0 +1,298 @@
+//! Progression and pacing: experience shared by the party in sight, levels, rest, the downed
+//! timer under attack, leaving in combat, absent characters, the Heart of an absent carrier,
+//! weapon affinity and armour by share.
+
+use super::*;
+use crate::combat::after_armour;
+use crate::economy::Holder;
+use crate::party::PartyCmd;
+use crate::progress::{XP_STEP, level_for, xp_for};
+
+fn leave(fx: &mut Fx, n: usize) {
+    let player = fx.players[n];
+    fx.input(Input::Disconnect {
+        player,
+        why: Departure::Left,
+    });
+}
+
+fn back(fx: &mut Fx, n: usize) {
+    let player = fx.players[n];
+    fx.input(Input::Connect {
+        player,
+        name: format!("P{n}"),
+    });
+}
+
+fn present(fx: &Fx, n: usize) -> bool {
+    let p = fx.world.player(&fx.players[n]).unwrap();
+    fx.world.is_present(p)
+}
+
+#[test]
+fn a_kill_gives_its_experience_to_the_party_in_sight_only() {
+    // P0 kills the rat; P1 (same party) sees it; P2 stands behind a wall in the other room;
+    // P3 sees it but has left the party.
+    let mut fx = fixture(
+        &["##########", "#@r.@#.@.#", "#..@.#...#", "##########"],
+        &[Class::Warrior, Class::Mage, Class::Ranger, Class::Healer],
+    );
+    fx.input(Input::Party {
+        player: fx.players[3],
+        cmd: PartyCmd::Leave,
+    })
+    .run(1);
+    fx.world
+        .floor_mut(1)
+        .unwrap()
+        .monsters
+        .values_mut()
+        .for_each(|m| m.hp = 1);
+    fx.act(0, Action::Move(E)).run(1);
+    assert!(fx.happened(|k| matches!(k, EventKind::Struck { killed: true, .. })));
+    let xp = MonsterKind::Rat.xp();
+    let got: Vec<u32> = (0..4).map(|n| fx.character(n).unwrap().xp).collect();
+    assert_eq!(
+        got,
+        vec![xp, xp, 0, 0],
+        "killer, mate in sight, mate behind a wall, stranger"
+    );
+}
+
+#[test]
+fn enough_experience_makes_a_level_with_more_hp_and_mana() {
+    let mut fx = fixture(&["#####", "#@.@#", "#####"], &[Class::Warrior, Class::Mage]);
+    let (warrior, mage) = (fx.players[0], fx.players[1]);
+    assert_eq!(fx.character(0).unwrap().level(), 1);
+    fx.world.gain_xp(warrior, XP_STEP - 1);
+    assert_eq!(fx.character(0).unwrap().level(), 1);
+    assert!(!fx.happened(|k| matches!(k, EventKind::LevelUp { .. })));
+    fx.world.gain_xp(warrior, 1);
+    let w = fx.character(0).unwrap();
+    assert_eq!(w.level(), 2);
+    let (hp, _) = Class::Warrior.growth();
+    assert_eq!(w.max_hp(), Class::Warrior.stats().max_hp + hp);
+    assert_eq!(w.hp, w.max_hp(), "a level heals its growth");
+    assert!(fx.happened(|k| matches!(k, EventKind::LevelUp { level: 2, .. })));
+    // Three levels at once.
+    fx.world.gain_xp(mage, xp_for(4));
+    let m = fx.character(1).unwrap();
+    assert_eq!(m.level(), 4);
+    let (hp, mana) = Class::Mage.growth();
+    assert_eq!(m.max_hp(), Class::Mage.stats().max_hp + 3 * hp);
+    assert_eq!(m.max_mana(), Class::Mage.stats().max_mana + 3 * mana);
+    assert_eq!(level_for(u32::MAX), crate::progress::MAX_LEVEL);
+}
+
+#[test]
+fn out_of_combat_a_character_is_whole_again_in_seconds_in_combat_only_slowly() {
+    let mut fx = fixture(&["#####", "#@..#", "#####"], W1);
+    let id = fx.players[0];
+    fx.world.hurt_character(id, 30, MonsterKind::Ogre, false);
+    let hurt = fx.character(0).unwrap().hp;
+    assert!(hurt <= 20, "{hurt}");
+    // In combat (5 s after the hit) it regains a point every 3 s at most.
+    fx.run(fx.world.ticks(4_500));
+    assert!(fx.character(0).unwrap().hp <= hurt + 2);
+    // Then, out of combat, it is whole within about five seconds.
+    fx.run(fx.world.ticks(5_500));
+    let w = fx.character(0).unwrap();
+    assert_eq!(w.hp, w.max_hp());
+}
+
+#[test]
+fn a_downed_character_under_attack_still_lasts_eight_seconds() {
+    let mut fx = fixture(&["######", "#@O..#", "######"], &[Class::Mage]);
+    let id = fx.players[0];
+    let rate = fx.world.ticks(1_000);
+    let mut downed_at = None;
+    let mut died_at = None;
+    for t in 0..rate * 40 {
+        fx.run(1);
+        match fx.character(0) {
+            Some(c) if c.is_downed() && downed_at.is_none() => downed_at = Some(t),
+            None => {
+                died_at = Some(t);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let (downed, died) = (downed_at.expect("downed"), died_at.expect("died"));
+    let lasted = died - downed;
+    assert!(lasted >= rate * 8, "downed for {lasted} ticks only");
+    assert!(
+        lasted < rate * 16,
+        "the ogre's blows did not shorten it ({lasted} ticks)"
+    );
+    assert!(fx.world.player(&id).unwrap().stats.deaths == 1);
+}
+
+#[test]
+fn leaving_in_combat_leaves_the_character_in_the_world_for_ten_seconds() {
+    let mut fx = fixture(&["#######", "#@g...#", "#######"], &[Class::Mage]);
+    fx.character_mut(0).hp = 200; // survives the goblin for the length of the test
+    fx.run(fx.world.ticks(1_000));
+    assert!(fx.character(0).unwrap().hp < 200, "the goblin fights");
+    leave(&mut fx, 0);
+    fx.run(1);
+    assert!(fx.happened(|k| matches!(
+        k,
+        EventKind::Left {
+            lingering: true,
+            ..
+        }
+    )));
+    let hp = fx.character(0).unwrap().hp;
+    fx.run(fx.world.ticks(9_000));
+    assert!(present(&fx, 0));
+    let later = fx.character(0).unwrap().hp;
+    assert!(later < hp, "still hunted while it lingers");
+    fx.run(fx.world.ticks(1_100));
+    assert!(!present(&fx, 0), "safe after ten seconds");
+    let safe = fx.character(0).unwrap().hp;
+    fx.run(fx.world.ticks(5_000));
+    assert_eq!(
+        fx.character(0).unwrap().hp,
+        safe,
+        "nothing happens to an absent character"
+    );
+}
+
+#[test]
+fn leaving_out_of_combat_is_safe_at_once() {
+    let mut fx = fixture(&["#######", "#@....#", "#######"], W1);
+    leave(&mut fx, 0);
+    fx.run(1);
+    assert!(fx.happened(|k| matches!(
+        k,
+        EventKind::Left {
+            lingering: false,
+            ..
+        }
+    )));
+    assert!(!present(&fx, 0));
+}
+
+#[test]
+fn absent_characters_are_walked_through_and_step_aside_on_return() {
+    // A corridor: P1 has left in the middle of it; P0 walks through it, and so does the rat.
+    let mut fx = fixture(
+        &["#########", "#@.@....#", "#########"],
+        &[Class::Warrior, Class::Mage],
+    );
+    leave(&mut fx, 1);
+    fx.run(1);
+    let absent_at = fx.character(1).unwrap().pos;
+    for _ in 0..4 {
+        fx.act(0, Action::Move(E)).run(4);
+    }
+    assert_eq!(
+        fx.character(0).unwrap().pos,
+        Pos::new(5, 1),
+        "walked through"
+    );
+    assert_eq!(fx.character(1).unwrap().pos, absent_at, "not pushed");
+    // The warrior now stands where the absent mage stands: she comes back beside it.
+    fx.act(0, Action::Move(W))
+        .run(4)
+        .act(0, Action::Move(W))
+        .run(4);
+    assert_eq!(fx.character(0).unwrap().pos, absent_at);
+    back(&mut fx, 1);
+    fx.run(1);
+    let mage = fx.character(1).unwrap().pos;
+    assert_ne!(mage, absent_at);
+    assert!(mage.chebyshev(absent_at) == 1);
+}
+
+#[test]
+fn the_heart_returns_to_the_deepest_floor_when_its_carrier_stays_away() {
+    let mut fx = fixture(&["#####", "#@<.#", "#####"], W1);
+    let me = fx.players[0];
+    assert!(fx.world.give_heart(me));
+    leave(&mut fx, 0);
+    fx.run(fx.world.ticks(crate::life::HEART_AWAY_MS) - 5);
+    assert!(matches!(fx.world.economy().heart(), Some((Holder::Carried(p), _)) if p == me));
+    let mut told = false;
+    for _ in 0..10 {
+        fx.run(1);
+        told |= fx.happened(|k| matches!(k, EventKind::HeartReturned { .. }));
+    }
+    assert!(told, "nobody was told");
+    let home = crate::mapgen::generate(1, crate::floor::DEEPEST_FLOOR)
+        .heart
+        .unwrap();
+    assert!(
+        matches!(
+            fx.world.economy().heart(),
+            Some((Holder::Ground { depth: 12, pos }, _)) if pos == home
+        ),
+        "{:?}",
+        fx.world.economy().heart().map(|(h, _)| h)
+    );
+}
+
+#[test]
+fn another_class_s_weapon_gives_half() {
+    use crate::craft::Recipe;
+    let sword = Recipe::Sword.stats(500);
+    assert!(sword.melee >= 2);
+    assert_eq!(Recipe::Sword.stats_for(500, Class::Warrior), sword);
+    assert_eq!(
+        Recipe::Sword.stats_for(500, Class::Mage).melee,
+        sword.melee / 2
+    );
+    let staff = Recipe::Staff.stats(500);
+    assert_eq!(
+        Recipe::Staff.stats_for(500, Class::Warrior).spell,
+        staff.spell / 2
+    );
+    // Gear for anyone is whole for everyone.
+    let dagger = Recipe::Dagger.stats(500);
+    assert_eq!(Recipe::Dagger.stats_for(500, Class::Mage), dagger);
+}
+
+#[test]
+fn armour_takes_a_share_of_each_hit_and_a_hit_does_at_least_one() {
+    assert_eq!(after_armour(10, 0), 10);
+    assert_eq!(after_armour(10, 10), 5);
+    assert_eq!(after_armour(20, 30), 5);
+    assert_eq!(after_armour(12, 2), 10);
+    assert_eq!(after_armour(1, 50), 1);
+    // More armour never hurts, and heavy armour no longer makes a big hit harmless.
+    for armour in 0..40 {
+        assert!(after_armour(30, armour + 1) <= after_armour(30, armour));
+    }
+    assert!(after_armour(16, 14) >= 6);
+}
+
+#[test]
+fn a_new_floor_holds_more_monsters_for_more_characters() {
+    let base = crate::mapgen::generate(7, 2).spawns.len();
+    let count = |players: usize| {
+        let mut world = World::new("scale", 7, RATE);
+        for n in 0..players {
+            world.handle_tick(&[
+                Input::Connect {
+                    player: pid(n),
+                    name: format!("P{n}"),
+                },
+                Input::CreateCharacter {
+                    player: pid(n),
+                    class: Class::Warrior,
+                },
+            ]);
+        }
+        world.ensure_floor(2);
+        world.floor(2).unwrap().monsters.len()
+    };
+    assert_eq!(count(1), base * 4 / 5, "one character meets four fifths");
+    assert_eq!(count(2), base);
+    let four = count(4);
+    assert!(
+        four > base && four <= base * 7 / 5,
+        "{four} for four, {base} for two"
+    );
+    assert!(count(8) > four);
+}
