@@ -386,9 +386,10 @@ impl World {
         true
     }
 
-    /// A melee damage roll: class range plus worn gear.
+    /// A melee damage roll: class range plus worn gear and half the level's power (a blow is
+    /// quick; abilities get all of it).
     pub(crate) fn melee_roll(&mut self, id: PlayerId) -> u16 {
-        let bonus = self.gear_of(&id).melee;
+        let bonus = self.gear_of(&id).melee + self.power(id) / 2;
         let (lo, hi) = self
             .player(&id)
             .and_then(|p| p.character.as_ref())
@@ -417,7 +418,8 @@ impl World {
         } else {
             gear.shot
         };
-        let roll = self.combat_rng().range(i32::from(lo), i32::from(hi)) as u16 + bonus;
+        let roll =
+            self.combat_rng().range(i32::from(lo), i32::from(hi)) as u16 + bonus + self.power(id);
         let depth = self.place_of(id).map_or(0, |(d, _)| d);
         self.hurt_monster(depth, m, roll, id, how);
         true
@@ -552,7 +554,7 @@ impl World {
             return false;
         };
         let bonus = self.gear_of(&id).heal;
-        let amount = self.combat_rng().range(12, 20) as u16 + bonus;
+        let amount = self.combat_rng().range(12, 20) as u16 + bonus + self.power(id);
         let healer = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
         let mut healed = 0;
         let mut name = String::new();

@@ -176,6 +176,7 @@ impl World {
         let dest = self.free_cell_near(dest_depth, arrival);
         self.set_position(id, dest_depth, dest);
         self.busy(id, MOVE_MS);
+        self.followed(id, (depth, pos), (dest_depth, dest), down);
         let player = self.players_mut().get_mut(&id).expect("has a character");
         let deeper = dest_depth > player.stats.deepest;
         player.stats.deepest = player.stats.deepest.max(dest_depth);
@@ -190,6 +191,55 @@ impl World {
             depth: dest_depth,
         };
         self.emit(self.party_scope(id), stairs);
+    }
+
+    /// Monsters hunting `id` next to the stairs it took from `from` follow it to `to`: they
+    /// arrive beside it a step later. Stairs are no escape from what is at your heels; the
+    /// frozen, the rooted and guardians stay.
+    fn followed(&mut self, id: PlayerId, from: (u8, Pos), to: (u8, Pos), down: bool) {
+        let now = self.now();
+        let Some(floor) = self.floor(from.0) else {
+            return;
+        };
+        let chasers: Vec<EntityId> = floor
+            .monsters
+            .values()
+            .filter(|m| {
+                m.target == Some(id)
+                    && m.pos.chebyshev(from.1) <= 1
+                    && !m.is_frozen(now)
+                    && !m.is_rooted(now)
+                    && m.kind.stats().role != crate::monster::Role::Guardian
+            })
+            .map(|m| m.id)
+            .collect();
+        let name = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
+        for m in chasers {
+            let Some(mut monster) = self.floor_mut(from.0).and_then(|f| f.monsters.remove(&m))
+            else {
+                continue;
+            };
+            let at = self.free_cell_near(to.0, to.1);
+            monster.pos = at;
+            monster.last_seen = Some(to.1);
+            monster.next_act = now + self.ticks(monster.kind.stats().move_ms);
+            let kind = monster.kind;
+            if let Some(floor) = self.floor_mut(to.0) {
+                floor.monsters.insert(m, monster);
+            }
+            let follows = EventKind::Follows {
+                monster: kind,
+                name: name.clone(),
+                down,
+            };
+            self.emit(
+                Scope::Seen {
+                    depth: to.0,
+                    pos: at,
+                },
+                follows,
+            );
+        }
     }
 
     /// A notice to one player.

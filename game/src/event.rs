@@ -363,4 +363,10 @@ pub enum EventKind {
     HeartReturned {
         name: String,
     },
+    /// A monster hunting a character took the stairs after it.
+    Follows {
+        monster: MonsterKind,
+        name: String,
+        down: bool,
+    },
 }

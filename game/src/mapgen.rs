@@ -46,6 +46,16 @@ pub fn generate(seed: u64, depth: u8) -> Generated {
     let veins = veins(&mut tiles, depth, &mut rng);
     place_shrine(&mut tiles, &distances, up, &spawns, &mut rng);
     let heart = (depth == DEEPEST_FLOOR).then(|| far_cell(&tiles, &distances, &mut rng));
+    let mut spawns = spawns;
+    if let Some(unique) = MonsterKind::unique_at(depth) {
+        let far = far_cell(&tiles, &distances, &mut rng);
+        let free =
+            |p: &Pos| tiles.get(*p) == Some(&Tile::Floor) && spawns.iter().all(|(_, q)| q != p);
+        if let Some(lair) = std::iter::once(far).chain(around(far)).find(free) {
+            spawns.push((unique, lair));
+            add_escort(&tiles, &mut spawns, unique, depth, lair);
+        }
+    }
     Generated {
         floor: Floor::new(depth, tiles, up, down),
         spawns,
@@ -337,7 +347,9 @@ fn spawns(
         .filter(|p| tiles.get(*p) == Some(&Tile::Floor))
         .filter(|p| matches!(distances.get(*p), Some(d) if *d >= 10 && *d != u32::MAX))
         .collect();
-    let count = (8 + 2 * usize::from(depth)).min(open.len());
+    // Packs and bands count: floor 1 holds 10 (as before packs), floor 12 about 26, before
+    // scaling for the party.
+    let count = (10 + 3 * usize::from(depth - 1) / 2).min(open.len());
     let mut out: Vec<(MonsterKind, Pos)> = Vec::with_capacity(count);
     let mut tries = 0;
     while out.len() < count && tries < count * 20 {
@@ -348,13 +360,97 @@ fn spawns(
         }
         let kind = *rng.pick(&kinds).expect("every depth has monsters");
         out.push((kind, p));
+        add_escort(tiles, &mut out, kind, depth, p);
     }
     out
+}
+
+/// The cells one, then two steps from `at`.
+fn around(at: Pos) -> impl Iterator<Item = Pos> {
+    (1..=2i16).flat_map(move |r| {
+        (-r..=r).flat_map(move |dy: i16| {
+            (-r..=r)
+                .filter(move |dx: &i16| dx.abs().max(dy.abs()) == r)
+                .map(move |dx| Pos::new(at.x + dx, at.y + dy))
+        })
+    })
+}
+
+/// Places the pack or band that comes with a `kind` placed at `at` ([`MonsterKind::escort`])
+/// on free floor cells around it (nearest first, up to two cells away); those that find no
+/// room stay home.
+fn add_escort(
+    tiles: &Grid<Tile>,
+    out: &mut Vec<(MonsterKind, Pos)>,
+    kind: MonsterKind,
+    depth: u8,
+    at: Pos,
+) {
+    let mut room = around(at);
+    for mate in kind.escort(depth) {
+        let free =
+            room.find(|p| tiles.get(*p) == Some(&Tile::Floor) && out.iter().all(|(_, q)| q != p));
+        if let Some(p) = free {
+            out.push((*mate, p));
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Floor 1 is drawn as it was before packs and new kinds: ten monsters of the first three
+    /// kinds, none escorted (an escort would not draw, but a different count or kind list
+    /// would move every vein and the shrine, and the README's first game walks this floor).
+    #[test]
+    fn floor_one_is_as_it_was_before_packs() {
+        for seed in [1, 7, 51] {
+            let g = generate(seed, 1);
+            assert_eq!(g.spawns.len(), 10, "seed {seed}");
+            assert!(g.spawns.iter().all(|(k, _)| matches!(
+                k,
+                MonsterKind::Rat | MonsterKind::Jackal | MonsterKind::Kobold
+            )));
+        }
+        assert_eq!(
+            MonsterKind::at_depth(1),
+            vec![MonsterKind::Rat, MonsterKind::Jackal, MonsterKind::Kobold]
+        );
+    }
+
+    #[test]
+    fn packs_and_bands_are_placed_together_and_uniques_hold_their_floors() {
+        let mut packs = 0;
+        for seed in 1..=5 {
+            for depth in 2..=12 {
+                let g = generate(seed, depth);
+                for (kind, p) in &g.spawns {
+                    if kind.escort(depth).is_empty() {
+                        continue;
+                    }
+                    let near = g
+                        .spawns
+                        .iter()
+                        .filter(|(_, q)| q.chebyshev(*p) <= 2)
+                        .count();
+                    packs += usize::from(near > 2);
+                }
+                for (_, p) in &g.spawns {
+                    assert_eq!(g.floor.tile(*p), Tile::Floor, "seed {seed} floor {depth}");
+                }
+                let mut cells: Vec<Pos> = g.spawns.iter().map(|(_, p)| *p).collect();
+                cells.sort();
+                cells.dedup();
+                assert_eq!(cells.len(), g.spawns.len(), "two monsters on one cell");
+                if let Some(unique) = MonsterKind::unique_at(depth) {
+                    let count = g.spawns.iter().filter(|(k, _)| *k == unique).count();
+                    assert_eq!(count, 1, "seed {seed}: {unique:?} on floor {depth}");
+                }
+            }
+        }
+        assert!(packs > 20, "{packs} packs placed together");
+    }
 
     fn reachable_everywhere(floor: &Floor) -> bool {
         let dist = distances_from(floor.tiles(), floor.stairs_up);

@@ -24,6 +24,27 @@ pub enum MonsterKind {
     Ogre,
     Wraith,
     DeepWarden,
+    // Added with issue 13 (appended: saves name kinds by their index).
+    Bat,
+    Wolf,
+    Centipede,
+    GoblinShaman,
+    GoblinChieftain,
+    OrcArcher,
+    OrcShaman,
+    Zombie,
+    VampireBat,
+    Imp,
+    Centaur,
+    Naga,
+    DarkElfArcher,
+    DarkPriestess,
+    Salamander,
+    Golem,
+    Lich,
+    Horror,
+    GoblinKing,
+    OrcWarlord,
 }
 
 /// How a monster fights.
@@ -91,7 +112,7 @@ const fn stats(
 }
 
 impl MonsterKind {
-    pub const ALL: [MonsterKind; 15] = [
+    pub const ALL: [MonsterKind; 35] = [
         MonsterKind::Rat,
         MonsterKind::Jackal,
         MonsterKind::Kobold,
@@ -107,6 +128,26 @@ impl MonsterKind {
         MonsterKind::Ogre,
         MonsterKind::Wraith,
         MonsterKind::DeepWarden,
+        MonsterKind::Bat,
+        MonsterKind::Wolf,
+        MonsterKind::Centipede,
+        MonsterKind::GoblinShaman,
+        MonsterKind::GoblinChieftain,
+        MonsterKind::OrcArcher,
+        MonsterKind::OrcShaman,
+        MonsterKind::Zombie,
+        MonsterKind::VampireBat,
+        MonsterKind::Imp,
+        MonsterKind::Centaur,
+        MonsterKind::Naga,
+        MonsterKind::DarkElfArcher,
+        MonsterKind::DarkPriestess,
+        MonsterKind::Salamander,
+        MonsterKind::Golem,
+        MonsterKind::Lich,
+        MonsterKind::Horror,
+        MonsterKind::GoblinKing,
+        MonsterKind::OrcWarlord,
     ];
 
     pub const fn stats(self) -> MonsterStats {
@@ -173,6 +214,177 @@ impl MonsterKind {
                 regenerates: true,
                 ..stats("Deep Warden", 'D', (120, 5), (8, 16), 240, (0, 0), Guardian)
             },
+            MonsterKind::Bat => MonsterStats {
+                opens_doors: false,
+                attack_ms: 250,
+                ..stats("bat", 'b', (6, 0), (1, 3), 100, (2, 4), Melee)
+            },
+            MonsterKind::Wolf => MonsterStats {
+                opens_doors: false,
+                notice: 9,
+                ..stats("wolf", 'w', (13, 0), (2, 5), 130, (3, 7), Melee)
+            },
+            MonsterKind::Centipede => MonsterStats {
+                opens_doors: false,
+                accuracy: 85,
+                ..stats("centipede", 'c', (16, 1), (2, 5), 300, (2, 6), Melee)
+            },
+            MonsterKind::GoblinShaman => {
+                stats("goblin shaman", 'm', (12, 0), (1, 4), 220, (0, 0), Healer)
+            }
+            MonsterKind::GoblinChieftain => stats(
+                "goblin chieftain",
+                'C',
+                (30, 3),
+                (4, 9),
+                220,
+                (5, 10),
+                Melee,
+            ),
+            MonsterKind::OrcArcher => stats(
+                "orc archer",
+                'A',
+                (18, 1),
+                (3, 7),
+                230,
+                (5, 11),
+                Ranged { range: 7 },
+            ),
+            MonsterKind::OrcShaman => {
+                stats("orc shaman", 'H', (20, 1), (2, 6), 230, (0, 0), Healer)
+            }
+            MonsterKind::Zombie => MonsterStats {
+                opens_doors: false,
+                attack_ms: 450,
+                ..stats("zombie", 'Z', (40, 1), (4, 8), 400, (5, 11), Melee)
+            },
+            MonsterKind::VampireBat => MonsterStats {
+                opens_doors: false,
+                attack_ms: 250,
+                ..stats("vampire bat", 'v', (12, 0), (3, 6), 100, (6, 12), Melee)
+            },
+            MonsterKind::Imp => MonsterStats {
+                notice: 9,
+                ..stats(
+                    "imp",
+                    'i',
+                    (14, 0),
+                    (3, 7),
+                    120,
+                    (7, 12),
+                    Ranged { range: 5 },
+                )
+            },
+            MonsterKind::Centaur => MonsterStats {
+                notice: 10,
+                accuracy: 80,
+                ..stats(
+                    "centaur",
+                    'R',
+                    (35, 2),
+                    (4, 9),
+                    130,
+                    (7, 12),
+                    Ranged { range: 8 },
+                )
+            },
+            MonsterKind::Naga => MonsterStats {
+                accuracy: 80,
+                ..stats("naga", 'n', (45, 2), (5, 10), 260, (8, 12), Melee)
+            },
+            MonsterKind::DarkElfArcher => MonsterStats {
+                accuracy: 85,
+                ..stats(
+                    "dark elf archer",
+                    'e',
+                    (22, 1),
+                    (5, 9),
+                    200,
+                    (8, 12),
+                    Ranged { range: 8 },
+                )
+            },
+            MonsterKind::DarkPriestess => {
+                stats("dark priestess", 'p', (26, 1), (3, 7), 220, (0, 0), Healer)
+            }
+            MonsterKind::Salamander => stats(
+                "salamander",
+                'l',
+                (30, 2),
+                (6, 10),
+                240,
+                (8, 12),
+                Ranged { range: 4 },
+            ),
+            MonsterKind::Golem => MonsterStats {
+                opens_doors: false,
+                attack_ms: 500,
+                notice: 5,
+                ..stats("golem", 'X', (80, 6), (6, 12), 350, (9, 12), Melee)
+            },
+            MonsterKind::Lich => MonsterStats {
+                notice: 9,
+                ..stats("lich", 'L', (40, 2), (5, 9), 240, (10, 12), Summoner)
+            },
+            MonsterKind::Horror => MonsterStats {
+                accuracy: 85,
+                ..stats("horror", 'U', (70, 4), (8, 13), 220, (11, 12), Melee)
+            },
+            MonsterKind::GoblinKing => MonsterStats {
+                accuracy: 85,
+                notice: 9,
+                ..stats(
+                    "Grisk the Goblin King",
+                    'K',
+                    (50, 3),
+                    (4, 9),
+                    220,
+                    (0, 0),
+                    Guardian,
+                )
+            },
+            MonsterKind::OrcWarlord => MonsterStats {
+                accuracy: 85,
+                notice: 9,
+                ..stats(
+                    "Ugrak the Orc Warlord",
+                    'Q',
+                    (70, 4),
+                    (7, 13),
+                    240,
+                    (0, 0),
+                    Guardian,
+                )
+            },
+        }
+    }
+
+    /// Who comes with a `self` placed at `depth`: its pack (jackals past floor 1, wolves,
+    /// bats) or its band (goblins with an archer and a shaman, orcs with theirs, a chieftain's
+    /// or a unique's retinue). Kinds marked `(0, 0)` in the table appear only this way.
+    pub fn escort(self, depth: u8) -> &'static [MonsterKind] {
+        use MonsterKind::*;
+        match self {
+            Jackal if depth >= 2 => &[Jackal, Jackal],
+            Wolf => &[Wolf, Wolf],
+            Bat => &[Bat],
+            VampireBat => &[VampireBat],
+            Goblin if depth >= 3 => &[Goblin, GoblinShaman],
+            GoblinChieftain => &[Goblin, GoblinArcher, GoblinShaman],
+            Orc if depth >= 6 => &[OrcArcher, OrcShaman],
+            DarkElfArcher => &[DarkPriestess],
+            GoblinKing => &[Goblin, GoblinArcher, GoblinShaman],
+            OrcWarlord => &[OrcArcher, OrcShaman],
+            _ => &[],
+        }
+    }
+
+    /// The unique that holds floor `depth` with its retinue, once per world.
+    pub fn unique_at(depth: u8) -> Option<MonsterKind> {
+        match depth {
+            5 => Some(MonsterKind::GoblinKing),
+            9 => Some(MonsterKind::OrcWarlord),
+            _ => None,
         }
     }
 
@@ -274,6 +486,38 @@ mod tests {
                 / kinds.len() as u32
         };
         assert!(avg_hp(12) > avg_hp(1) * 3);
+    }
+
+    #[test]
+    fn thirty_five_kinds_each_drawn_with_its_own_letter_and_packs_of_known_kinds() {
+        assert!(MonsterKind::ALL.len() >= 35);
+        let mut glyphs: Vec<char> = MonsterKind::ALL.iter().map(|k| k.stats().glyph).collect();
+        glyphs.sort();
+        glyphs.dedup();
+        assert_eq!(
+            glyphs.len(),
+            MonsterKind::ALL.len(),
+            "two kinds share a letter"
+        );
+        for depth in 1..=12 {
+            // Deeper floors have more to meet than the first few.
+            let kinds = MonsterKind::at_depth(depth).len();
+            assert!(
+                kinds >= 3 + usize::from(depth) / 3,
+                "floor {depth}: {kinds} kinds"
+            );
+        }
+        let bands = MonsterKind::ALL
+            .iter()
+            .filter(|k| k.escort(8).len() >= 2)
+            .count();
+        assert!(bands >= 5, "{bands} kinds come in packs or bands");
+        let uniques: Vec<MonsterKind> = (1..=12).filter_map(MonsterKind::unique_at).collect();
+        assert!(uniques.len() >= 2);
+        for u in uniques {
+            assert_eq!(u.stats().depths, (0, 0), "{u:?} appears on its own");
+            assert!(!u.escort(1).is_empty());
+        }
     }
 
     #[test]

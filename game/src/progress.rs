@@ -5,7 +5,8 @@
 //!   the killer's party who stands on that floor, is up, and sees the kill (not divided: a
 //!   party levels together).
 //! - Levels run 1 to [`MAX_LEVEL`]; each brings the class's HP and mana growth
-//!   ([`Class::growth`]) and heals that much.
+//!   ([`Class::growth`]) and heals that much; every two levels add a point to each ability's
+//!   damage and healing, half that to a blow (`World::power`).
 //! - A character is *in combat* for [`COMBAT_MS`] after it last dealt or took damage. Out of
 //!   combat it regenerates fast ([`RESTED_SHARE_PER_S`]); in combat slowly.
 //! - A player who leaves in combat leaves the character in the world for [`LINGER_MS`]
@@ -22,7 +23,7 @@ use crate::world::{Character, Player, World};
 /// The highest level.
 pub const MAX_LEVEL: u8 = 15;
 /// Experience from level 1 to level 2; each next level needs one step more than the last.
-pub const XP_STEP: u32 = 100;
+pub const XP_STEP: u32 = 80;
 /// A character is in combat this long after it last dealt or took damage.
 pub const COMBAT_MS: u32 = 5_000;
 /// A character whose player left in combat stays in the world this long.
@@ -88,6 +89,13 @@ impl Player {
 }
 
 impl World {
+    /// What a character's level adds to each blow, bolt and heal: a point every two levels.
+    pub(crate) fn power(&self, id: PlayerId) -> u16 {
+        self.player(&id)
+            .and_then(|p| p.character.as_ref())
+            .map_or(0, |c| u16::from(c.level() - 1) / 2)
+    }
+
     /// Whether `player`'s character is in the world now (see [`Player::present`]).
     pub fn is_present(&self, player: &Player) -> bool {
         player.present(self.now(), self.ticks(COMBAT_MS), self.ticks(LINGER_MS))

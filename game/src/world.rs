@@ -1160,9 +1160,9 @@ impl World {
     }
 
     /// A new floor's monsters for the characters in the world when it is first entered: the
-    /// generated number suits two; one meets four fifths of them, and each character past two
-    /// brings a fifth more, as kin of a generated monster placed beside it (up to eight
-    /// characters: 2.2 times as many).
+    /// generated number suits two; one meets five sixths of them, and each character past two
+    /// brings a sixth more, as kin of a generated monster placed beside it (up to eight
+    /// characters: twice as many).
     fn scaled_spawns(
         &mut self,
         floor: &Floor,
@@ -1174,7 +1174,7 @@ impl World {
             .count();
         let players = players.clamp(1, 8);
         let base = spawns.len();
-        let wanted = base * (3 + players) / 5;
+        let wanted = base * (4 + players) / 6;
         spawns.truncate(wanted);
         let mut taken: BTreeSet<Pos> = spawns.iter().map(|(_, p)| *p).collect();
         for _ in base..wanted {

@@ -287,12 +287,66 @@ fn a_new_floor_holds_more_monsters_for_more_characters() {
         world.ensure_floor(2);
         world.floor(2).unwrap().monsters.len()
     };
-    assert_eq!(count(1), base * 4 / 5, "one character meets four fifths");
+    assert_eq!(count(1), base * 5 / 6, "one character meets five sixths");
     assert_eq!(count(2), base);
     let four = count(4);
     assert!(
-        four > base && four <= base * 7 / 5,
+        four > base && four <= base * 8 / 6,
         "{four} for four, {base} for two"
     );
     assert!(count(8) > four);
+}
+
+#[test]
+fn a_monster_at_your_heels_follows_you_down_the_stairs_a_frozen_one_does_not() {
+    for frozen in [false, true] {
+        let mut fx = fixture(&["######", "#@>g.#", "######"], W1);
+        fx.character_mut(0).hp = 200;
+        fx.act(0, Action::Move(E)).run(6);
+        let goblin = monster(&fx, MonsterKind::Goblin).id;
+        assert_eq!(
+            monster(&fx, MonsterKind::Goblin).target,
+            Some(fx.players[0])
+        );
+        if frozen {
+            let now = fx.world.tick();
+            let m = fx
+                .world
+                .floor_mut(1)
+                .unwrap()
+                .monsters
+                .get_mut(&goblin)
+                .unwrap();
+            m.effects.frozen_until = now + 100;
+        }
+        fx.act(0, Descend).run(1);
+        let me = fx.character(0).unwrap();
+        assert_eq!(me.depth, 2);
+        let below = fx.world.floor(2).unwrap().monsters.get(&goblin);
+        if frozen {
+            assert!(below.is_none(), "a frozen goblin followed");
+            assert!(fx.world.floor(1).unwrap().monsters.contains_key(&goblin));
+        } else {
+            let below = below.expect("the goblin followed");
+            assert!(
+                below.pos.chebyshev(me.pos) <= 2,
+                "{:?} {:?}",
+                below.pos,
+                me.pos
+            );
+            assert!(!fx.world.floor(1).unwrap().monsters.contains_key(&goblin));
+            assert!(fx.happened(|k| matches!(k, EventKind::Follows { down: true, .. })));
+        }
+    }
+}
+
+fn monster(fx: &Fx, kind: MonsterKind) -> crate::monster::Monster {
+    fx.world
+        .floor(1)
+        .unwrap()
+        .monsters
+        .values()
+        .find(|m| m.kind == kind)
+        .cloned()
+        .expect("the fixture has that monster")
 }

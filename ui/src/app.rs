@@ -127,7 +127,7 @@ pub enum Intent {
     Trade(TradeInput),
     /// A party command typed on the chat line.
     Party(game::party::PartyCmd),
-    /// Leave the game (the character waits, safe); a host closes the session.
+    /// Leave the game (the character waits, safe once out of a fight); a host closes the session.
     Leave,
     /// Exit the program from a screen with no session.
     Exit,

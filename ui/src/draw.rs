@@ -748,7 +748,7 @@ fn draw_log(frame: &mut Frame, area: Rect, app: &App) {
     let reconnecting = app.reconnecting.map(|secs| {
         Line::styled(
             format!(
-                "Connection to the host lost: reconnecting… ({secs} s). Your character waits, safe."
+                "Connection to the host lost: reconnecting… ({secs} s). Out of a fight, it is safe."
             ),
             theme::error(),
         )

@@ -240,7 +240,7 @@ pub const GAME_KEYS: &[Binding] = &[
         keys: &[KeyCode::Char('Q')],
         command: Command::Quit,
         name: "quit",
-        help: "leave (your hero waits, safe)",
+        help: "leave (safe once not fighting)",
     },
 ];
 

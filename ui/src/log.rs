@@ -58,7 +58,11 @@ pub fn tone(event: &EventKind) -> Tone {
         | E::Crafted { .. }
         | E::Victory { .. }
         | E::Struck { killed: true, .. } => Tone::Good,
-        E::Downed { .. } | E::Died { .. } | E::Summoned { .. } | E::MonsterHit { .. } => Tone::Bad,
+        E::Downed { .. }
+        | E::Died { .. }
+        | E::Summoned { .. }
+        | E::MonsterHit { .. }
+        | E::Follows { .. } => Tone::Bad,
         E::Struck { .. }
         | E::Missed { .. }
         | E::MonsterMissed { .. }
@@ -137,6 +141,14 @@ pub fn describe(event: &EventKind) -> String {
         } => format!("{name} leaves; their character waits here, safe."),
         E::Left { name, .. } => format!("{name} lost connection; their character waits, safe."),
         E::LevelUp { name, level } => format!("{name} reaches level {level}!"),
+        E::Follows {
+            monster: m,
+            name,
+            down,
+        } => {
+            let way = if *down { "down" } else { "up" };
+            format!("The {} follows {name} {way} the stairs!", monster(*m))
+        }
         E::HeartReturned { name } => {
             format!("{name} was away too long: the Heart of the Deep returns to floor 12.")
         }

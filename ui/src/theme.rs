@@ -48,6 +48,19 @@ pub fn monster(kind: MonsterKind) -> (char, Style) {
         MonsterKind::Ogre => Color::LightRed,
         MonsterKind::Wraith => Color::Gray,
         MonsterKind::DeepWarden => Color::LightYellow,
+        MonsterKind::Bat | MonsterKind::Wolf => Color::Yellow,
+        MonsterKind::Centipede | MonsterKind::Zombie => Color::Magenta,
+        MonsterKind::GoblinShaman | MonsterKind::OrcShaman | MonsterKind::DarkPriestess => {
+            Color::LightCyan
+        }
+        MonsterKind::GoblinChieftain => Color::Green,
+        MonsterKind::OrcArcher | MonsterKind::DarkElfArcher => Color::LightRed,
+        MonsterKind::VampireBat | MonsterKind::Imp | MonsterKind::Salamander => Color::Red,
+        MonsterKind::Centaur | MonsterKind::Naga => Color::LightGreen,
+        MonsterKind::Golem => Color::Gray,
+        MonsterKind::Lich => Color::LightMagenta,
+        MonsterKind::Horror => Color::LightRed,
+        MonsterKind::GoblinKing | MonsterKind::OrcWarlord => Color::LightYellow,
     };
     (
         kind.stats().glyph,
