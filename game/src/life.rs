@@ -97,8 +97,12 @@ impl World {
     }
 
     /// The Heart goes back to its place on the deepest floor when its carrier has been away
-    /// (not in the world) for [`HEART_AWAY_MS`]: nobody can lock it away by leaving.
+    /// (not in the world) for [`HEART_AWAY_MS`]: nobody can lock it away by leaving. Looked at
+    /// once a second (finding the Heart looks through every item).
     fn return_heart(&mut self) {
+        if !self.now().0.is_multiple_of(self.ticks(1_000)) {
+            return;
+        }
         let Some((crate::economy::Holder::Carried(carrier), heart)) = self.economy().heart() else {
             return;
         };
