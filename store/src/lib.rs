@@ -710,8 +710,9 @@ impl Store {
         }
         let Some((tick, stored)) = checkpoints.into_iter().rev().find(|(t, _)| *t <= from) else {
             return Err(refuse(format!(
-                "the save keeps this world from tick {oldest} on (saves made before replays \
-                 existed kept only the last few seconds); ask for --from {oldest} or later"
+                "the save keeps this world from tick {oldest} on (a save converted from an older \
+                 brogue, or made before replays existed, keeps it only from there); ask for \
+                 --from {oldest} or later"
             )));
         };
         let checkpoint = self.verified(name, tick, stored)?;

@@ -502,6 +502,11 @@ fn saves_of_older_schemas_are_upgraded_in_place_and_play_on() {
         let report = store.check("w").unwrap().unwrap();
         assert!(report.ok(), "schema {schema}: {:?}", report.violations);
         assert_eq!(report.replay_matches, None);
+        // A replay can start only there, and asking for earlier says why.
+        let err = store.span("w", Some(0), None).unwrap_err().to_string();
+        assert!(err.contains("converted from an older brogue"), "{err}");
+        let span = store.span("w", None, None).unwrap().unwrap();
+        assert_eq!(span.checkpoint.tick.0, report.tick);
         let mut world = store.load_world("w").unwrap().unwrap();
         assert_eq!(world.tick(), Tick(report.tick), "schema {schema}");
         assert_eq!(world.state_hash(), report.state);
