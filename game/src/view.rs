@@ -785,7 +785,9 @@ fn visible_entities(world: &World, depth: u8, sight: Option<&Grid<bool>>) -> Vec
             kind: EntityKind::Character {
                 class: c.class,
                 downed: c.is_downed(),
-                away: !p.connected,
+                // Not in the world: a character left in combat still is (its sight counts
+                // in the party's, and clients derive that sight from those not away).
+                away: !world.is_present(p),
                 sight: world.sight_radius(id).min(u16::from(u8::MAX)) as u8,
             },
             hp_pct: percent(c.hp, c.max_hp()),

@@ -352,3 +352,44 @@ fn monster(fx: &Fx, kind: MonsterKind) -> crate::monster::Monster {
         .cloned()
         .expect("the fixture has that monster")
 }
+
+#[test]
+fn a_character_left_in_combat_still_lights_its_party_s_view() {
+    // Two rooms: the warrior fights a goblin on the left, the mage stands on the right.
+    let rows = ["###########", "#@g.#....@#", "#...#.....#", "###########"];
+    let mut fx = fixture(&rows, &[Class::Warrior, Class::Mage]);
+    fx.character_mut(0).hp = 200;
+    fx.run(fx.world.ticks(1_000));
+    leave(&mut fx, 0);
+    fx.run(2);
+    assert!(present(&fx, 0), "the warrior lingers");
+    let mage = fx.players[1];
+    let mut tracker = Tracker::new();
+    let mut view = ClientView::new();
+    let rtt = BTreeMap::new();
+    crate::view::sync(&mut tracker, &mut view, &fx.world, mage, &rtt).unwrap();
+    let party = fx.world.party_of(&mage).unwrap();
+    let sight = fx.world.party_sight(party, 1).unwrap();
+    let left_room = Pos::new(2, 2);
+    assert!(sight.get(left_room).copied().unwrap_or(false));
+    let agree = |view: &ClientView, world: &World, when: &str| {
+        let sight = world.party_sight(party, 1).unwrap();
+        for p in sight.positions() {
+            assert_eq!(
+                view.in_sight(p),
+                sight.get(p).copied().unwrap_or(false),
+                "{p:?} {when}: the mage's screen and the party's sight differ"
+            );
+        }
+    };
+    agree(&view, &fx.world, "while the warrior lingers");
+    // Ten seconds on, the warrior is away: its sight is gone from both.
+    for _ in 0..fx.world.ticks(10_000) {
+        fx.run(1);
+        crate::view::sync(&mut tracker, &mut view, &fx.world, mage, &rtt).unwrap();
+    }
+    assert!(!present(&fx, 0));
+    let sight = fx.world.party_sight(party, 1).unwrap();
+    assert!(!sight.get(left_room).copied().unwrap_or(false));
+    agree(&view, &fx.world, "after");
+}
