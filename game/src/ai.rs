@@ -204,7 +204,8 @@ impl World {
     /// 3. the nearest character within `notice` who can see it.
     ///
     /// Symmetric field of view makes "the player sees the monster" the same as "the monster sees
-    /// the player". Absent characters (not [`present`](crate::world::Player::present)) are never chosen, downed ones only when nobody standing is.
+    /// the player". Absent characters (not [`present`](crate::world::Player::present)) are
+    /// never chosen, downed ones only when nobody standing is.
     fn choose_target(&self, depth: u8, m: &Monster) -> Option<(PlayerId, Pos)> {
         let now = self.now();
         if let Some((warrior, until)) = m.effects.taunted

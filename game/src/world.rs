@@ -781,14 +781,14 @@ impl World {
         if player.connected {
             return;
         }
-        let lingering = self.is_present(&self.core.players[&id]);
+        // Still absent here, so its own cell counts as free and anyone else's as taken.
+        if !self.is_present(&self.core.players[&id]) {
+            self.step_aside(id);
+        }
         let player = self.core.players.get_mut(&id).expect("inserted above");
         player.connected = true;
         player.name = name.clone();
         player.queued = None;
-        if !lingering {
-            self.step_aside(id);
-        }
         self.emit(Scope::Everyone, EventKind::Joined { name, returning });
     }
 
@@ -864,23 +864,13 @@ impl World {
         self.emit(Scope::Everyone, left);
     }
 
-    /// A returning character whose cell someone took while it was away moves to the nearest
-    /// free cell.
+    /// A returning (still absent) character whose cell someone took while it was away moves to
+    /// the nearest free cell.
     fn step_aside(&mut self, id: PlayerId) {
         let Some((depth, pos)) = self.place_of(id) else {
             return;
         };
-        let taken = self
-            .floors
-            .get(&depth)
-            .is_some_and(|f| f.monster_at(pos).is_some())
-            || self.present_players().any(|(other, p)| {
-                *other != id
-                    && p.character
-                        .as_ref()
-                        .is_some_and(|c| c.depth == depth && c.pos == pos)
-            });
-        if taken {
+        if self.occupant(depth, pos).is_some() {
             let free = self.free_cell_near(depth, pos);
             self.set_position(id, depth, free);
         }
@@ -966,8 +956,8 @@ impl World {
         self.record(Entry::SpawnAppeared(spawn)).then_some(name)
     }
 
-    /// Phase 7: sight for every character in the world (connected, or left in combat), its union per party and floor, and each
-    /// party's memory.
+    /// Phase 7: sight for every character in the world (connected, or left in combat), its
+    /// union per party and floor, and each party's memory.
     fn update_vision(&mut self) {
         self.sight.clear();
         self.remembered_now.clear();

@@ -129,6 +129,18 @@ impl Fx {
     }
 }
 
+/// The first monster of `kind` on floor 1 (as it is now).
+pub(super) fn monster(fx: &Fx, kind: MonsterKind) -> Monster {
+    fx.world
+        .floor(1)
+        .unwrap()
+        .monsters
+        .values()
+        .find(|m| m.kind == kind)
+        .cloned()
+        .expect("the fixture has that monster")
+}
+
 /// The data-driven heart of these tests: `script` holds (tick, player, action); after `ticks`
 /// ticks the floor must look like `after`.
 fn check(

@@ -9,17 +9,6 @@ fn ability(fx: &mut Fx, player: usize, slot: u8, target: Target) {
     fx.act(player, Action::Ability { slot, target }).run(1);
 }
 
-fn monster(fx: &Fx, kind: MonsterKind) -> Monster {
-    fx.world
-        .floor(1)
-        .unwrap()
-        .monsters
-        .values()
-        .find(|m| m.kind == kind)
-        .cloned()
-        .expect("the fixture has that monster")
-}
-
 #[test]
 fn damage_to_monsters_follows_armour_then_shatter_then_mark() {
     // An orc has 2 armour; a roll of 12 does 10 (10/12 of it).

@@ -342,17 +342,6 @@ fn a_monster_at_your_heels_follows_you_down_the_stairs_a_frozen_one_does_not() {
     }
 }
 
-fn monster(fx: &Fx, kind: MonsterKind) -> crate::monster::Monster {
-    fx.world
-        .floor(1)
-        .unwrap()
-        .monsters
-        .values()
-        .find(|m| m.kind == kind)
-        .cloned()
-        .expect("the fixture has that monster")
-}
-
 #[test]
 fn a_character_left_in_combat_still_lights_its_party_s_view() {
     // Two rooms: the warrior fights a goblin on the left, the mage stands on the right.

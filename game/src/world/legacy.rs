@@ -80,31 +80,11 @@ impl PlayerV4 {
     }
 }
 
-fn upgrade_players(players: BTreeMap<PlayerId, PlayerV4>, now: Tick) -> BTreeMap<PlayerId, Player> {
-    players
-        .into_iter()
-        .map(|(id, p)| (id, p.upgrade(now)))
-        .collect()
-}
-
-/// The core as saves of schema 4 (parties, before progression) hold it.
+/// The core as saves of schema 4 (parties, before progression) hold it: schema 3's and the
+/// parties after it (postcard writes a struct's fields one after the other, nested or not).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct CoreV4 {
-    name: String,
-    seed: u64,
-    tick_rate: TickRate,
-    tick: Tick,
-    combat_rng: Rng,
-    ai_rng: Rng,
-    spawn_rng: Rng,
-    craft_rng: Rng,
-    next_entity: u64,
-    players: BTreeMap<PlayerId, PlayerV4>,
-    economy: Economy,
-    next_rotation: Tick,
-    trades: BTreeMap<u64, crate::trade::Trade>,
-    next_trade: u64,
-    chat: VecDeque<ChatLine>,
+    base: CoreV3,
     parties: BTreeMap<PartyId, Party>,
     next_party: u32,
     together: bool,
@@ -121,9 +101,19 @@ impl WorldSaveV4 {
     /// The same world with characters at no experience, out of combat, and absent players
     /// counted as having left at the save's tick.
     pub fn upgrade(self) -> WorldSave {
-        let c = self.core;
+        let CoreV4 {
+            base: c,
+            parties,
+            next_party,
+            together,
+        } = self.core;
+        let now = c.tick;
         let core = Core {
-            players: upgrade_players(c.players, c.tick),
+            players: c
+                .players
+                .into_iter()
+                .map(|(id, p)| (id, p.upgrade(now)))
+                .collect(),
             name: c.name,
             seed: c.seed,
             tick_rate: c.tick_rate,
@@ -138,9 +128,9 @@ impl WorldSaveV4 {
             trades: c.trades,
             next_trade: c.next_trade,
             chat: c.chat,
-            parties: c.parties,
-            next_party: c.next_party,
-            together: c.together,
+            parties,
+            next_party,
+            together,
         };
         WorldSave {
             core,
@@ -191,21 +181,7 @@ impl WorldSaveV3 {
             .into_iter()
             .collect();
         let core = CoreV4 {
-            name: c.name,
-            seed: c.seed,
-            tick_rate: c.tick_rate,
-            tick: c.tick,
-            combat_rng: c.combat_rng,
-            ai_rng: c.ai_rng,
-            spawn_rng: c.spawn_rng,
-            craft_rng: c.craft_rng,
-            next_entity: c.next_entity,
-            players: c.players,
-            economy: c.economy,
-            next_rotation: c.next_rotation,
-            trades: c.trades,
-            next_trade: c.next_trade,
-            chat: c.chat,
+            base: c,
             next_party: 1 + parties.len() as u32,
             parties,
             together: true,
