@@ -19,6 +19,7 @@
 use std::collections::BTreeMap;
 
 use game::ability::{Aim, Target};
+use game::consumable::Consumable;
 use game::economy::{Holder, ItemKind, Place};
 use game::event::{EventKind, Scope};
 use game::floor::{DEEPEST_FLOOR, Floor};
@@ -463,8 +464,12 @@ fn decide(
     let player = world.player(&me)?;
     let c = player.character.as_ref()?;
     let now = world.tick();
-    if c.ready_at > now || player.queued.is_some() || c.channel.is_some() || c.is_downed() {
+    if c.ready_at > now || player.queued.is_some() || c.channel.is_some() {
         return None;
+    }
+    if c.is_downed() {
+        // A potion of healing stands it up; an unknown potion might be one.
+        return potion(world, me, true);
     }
     let floor = world.floor(c.depth)?;
     let sight = world
@@ -484,6 +489,23 @@ fn decide(
         .filter(|a| a.depth == c.depth)
         .collect();
     if let Some(action) = ability(c, &foes, &allies, now) {
+        return Some(action);
+    }
+    let adjacent = foes.iter().filter(|(_, d)| *d == 1).count();
+    if adjacent > 0
+        && c.hp * 10 < c.max_hp() * 3
+        && let Some(action) = potion(world, me, true)
+    {
+        return Some(action);
+    }
+    if adjacent >= 2
+        && let Some(action) = potion(world, me, false)
+    {
+        return Some(action);
+    }
+    if foes.is_empty()
+        && let Some(action) = scroll(world, me, floor, c)
+    {
         return Some(action);
     }
     // Hit what is adjacent.
@@ -506,25 +528,27 @@ fn decide(
     if let Some(lead) = lead
         && leader != Some(i)
     {
+        // Where the way is not known (read away by a scroll, sunk by a potion), explore.
         if lead.depth > c.depth {
-            return stairs(floor, c.pos, true);
+            return stairs(floor, c.pos, true).or_else(|| frontier_step(floor, c.pos));
         }
         if lead.depth < c.depth {
-            return stairs(floor, c.pos, false);
+            return stairs(floor, c.pos, false).or_else(|| frontier_step(floor, c.pos));
         }
         // Each follower keeps its own distance (the first 2 cells, the next 3, …), so in a
         // corridor they queue up instead of swapping places forever.
         let rank = i32::try_from(i).unwrap_or(0) + 1 - i32::from(leader.is_some_and(|l| l < i));
         let near = rank + 1;
         if lead.pos.chebyshev(c.pos) > near {
-            return walk(floor, c.pos, |p| p.chebyshev(lead.pos) <= near);
+            return walk(floor, c.pos, |p| p.chebyshev(lead.pos) <= near)
+                .or_else(|| frontier_step(floor, c.pos));
         }
         // Near the leader: do what the strategy does on the side (mine, craft, pick up).
         // Standing idle (not Wait: an ally mid-action cannot be swapped past).
-        return side_work(world, me, c, floor, strategy);
+        return side_work(world, me, c, floor, strategy, false);
     }
     // The leader (or alone).
-    if let Some(action) = side_work(world, me, c, floor, strategy) {
+    if let Some(action) = side_work(world, me, c, floor, strategy, true) {
         return Some(action);
     }
     match world.economy().heart() {
@@ -554,6 +578,48 @@ fn decide(
         return stairs(floor, c.pos, true);
     }
     frontier
+}
+
+/// A potion to drink now: for `healing`, a known Potion of Healing or else an unknown potion
+/// (it might be one); otherwise a known Potion of Fire or Frost, for a crowd.
+fn potion(world: &World, me: PlayerId, healing: bool) -> Option<Action> {
+    let items = world.economy().items_at(Holder::Carried(me));
+    let kind = |i: &&game::economy::Item| match i.kind {
+        ItemKind::Consumable(k) if k.is_potion() => Some(k),
+        _ => None,
+    };
+    let known = |k: Consumable| world.knows(me, k);
+    let pick = |want: &dyn Fn(Consumable) -> bool| {
+        items
+            .iter()
+            .find(|i| kind(i).is_some_and(want))
+            .map(|i| Action::Use(i.id))
+    };
+    if healing {
+        pick(&|k| k == Consumable::Healing && known(k)).or_else(|| pick(&|k| !known(k)))
+    } else {
+        pick(&|k| matches!(k, Consumable::Fire | Consumable::Frost) && known(k))
+    }
+}
+
+/// A scroll to read while no monster is in sight: an unknown one (to learn it), or a known
+/// Scroll of Magic Mapping on a floor not yet explored.
+fn scroll(
+    world: &World,
+    me: PlayerId,
+    floor: &Floor,
+    c: &game::world::Character,
+) -> Option<Action> {
+    let items = world.economy().items_at(Holder::Carried(me));
+    // (Whether the floor is unexplored takes a search: asked only with a mapping in hand.)
+    items.iter().find_map(|i| match i.kind {
+        ItemKind::Consumable(k) if !k.is_potion() => {
+            let worth = !world.knows(me, k)
+                || (k == Consumable::MagicMapping && frontier_step(floor, c.pos).is_some());
+            worth.then_some(Action::Use(i.id))
+        }
+        _ => None,
+    })
 }
 
 /// An ability worth using now, by the class's priorities.
@@ -607,13 +673,42 @@ fn side_work(
     c: &game::world::Character,
     floor: &Floor,
     strategy: Strategy,
+    leads: bool,
 ) -> Option<Action> {
     let here = world.economy().stacks(Place::Ground {
         depth: c.depth,
         pos: c.pos,
     });
-    if !here.is_empty() {
+    let items_here = world.economy().items_at(Holder::Ground {
+        depth: c.depth,
+        pos: c.pos,
+    });
+    if !here.is_empty() || !items_here.is_empty() {
         return Some(Action::PickUp);
+    }
+    // Potions and scrolls on cells the party has seen nearby are worth the walk, for the leader
+    // (followers chasing loot around it would block its way; they pick up what they step on).
+    // Seen once, not in sight now: a goal that comes and goes with sight makes it walk to and
+    // fro.
+    let loot: Vec<Pos> = world
+        .economy()
+        .piles(c.depth)
+        .into_iter()
+        .filter(|p| p.chebyshev(c.pos) <= 8 && known_walkable(floor, *p))
+        .filter(|p| {
+            let held = world.economy().items_at(Holder::Ground {
+                depth: c.depth,
+                pos: *p,
+            });
+            held.iter()
+                .any(|i| matches!(i.kind, ItemKind::Consumable(_)))
+        })
+        .collect();
+    if leads
+        && !loot.is_empty()
+        && let Some(step) = walk(floor, c.pos, |p| loot.contains(&p))
+    {
+        return Some(step);
     }
     if strategy != Strategy::Craft {
         return None;

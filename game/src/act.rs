@@ -15,7 +15,7 @@ impl World {
             .player(&id)
             .and_then(|p| p.character.as_ref())
             .is_none_or(|c| c.is_downed());
-        let needs_standing = !matches!(action, Action::Move(_) | Action::Wait);
+        let needs_standing = !matches!(action, Action::Move(_) | Action::Wait | Action::Use(_));
         if downed && needs_standing {
             return self.tell(id, Notice::CrawlOnly);
         }
@@ -37,6 +37,7 @@ impl World {
             Action::Craft { recipe, stacks } => self.start_crafting(id, recipe, stacks),
             Action::Equip(item) => self.equip(id, item),
             Action::Unequip(slot) => self.unequip(id, slot),
+            Action::Use(item) => self.use_item(id, item),
         }
     }
 
@@ -51,9 +52,14 @@ impl World {
         self.character_place(id).map(|(depth, pos, _)| (depth, pos))
     }
 
-    /// The character is busy for `ms` from now.
+    /// The character is busy for `ms` from now (half that while hasted).
     pub(crate) fn busy(&mut self, id: PlayerId, ms: u32) {
-        let until = self.now() + self.ticks(ms);
+        let now = self.now();
+        let hasted = self
+            .player(&id)
+            .and_then(|p| p.character.as_ref())
+            .is_some_and(|c| c.hasted_until > now);
+        let until = now + self.ticks(if hasted { ms / 2 } else { ms });
         if let Some(c) = self.character_mut(&id) {
             c.ready_at = until;
         }
@@ -162,8 +168,6 @@ impl World {
             return;
         }
         let dest_depth = if down { depth + 1 } else { depth - 1 };
-        let name = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
-        self.cancel_trades_of(id, TradeEnd::LeftFloor(name));
         self.ensure_floor(dest_depth);
         let Some(dest_floor) = self.floor(dest_depth) else {
             return;
@@ -174,15 +178,9 @@ impl World {
             dest_floor.stairs_down.unwrap_or(dest_floor.stairs_up)
         };
         let dest = self.free_cell_near(dest_depth, arrival);
-        self.set_position(id, dest_depth, dest);
+        self.arrive(id, dest_depth, dest);
         self.busy(id, MOVE_MS);
         self.followed(id, (depth, pos), (dest_depth, dest), down);
-        let player = self.players_mut().get_mut(&id).expect("has a character");
-        let deeper = dest_depth > player.stats.deepest;
-        player.stats.deepest = player.stats.deepest.max(dest_depth);
-        if deeper {
-            self.note_fact(id, crate::fact::FactKind::Deepest { floor: dest_depth });
-        }
         let player = self.players_mut().get_mut(&id).expect("has a character");
         let name = player.name.clone();
         let stairs = EventKind::Stairs {
@@ -191,6 +189,22 @@ impl World {
             depth: dest_depth,
         };
         self.emit(self.party_scope(id), stairs);
+    }
+
+    /// `id`'s character arrives at `dest` on another floor `depth` (by stairs or Descent): its
+    /// trades end, and a new deepest floor is counted.
+    pub(crate) fn arrive(&mut self, id: PlayerId, depth: u8, dest: Pos) {
+        let name = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
+        self.cancel_trades_of(id, TradeEnd::LeftFloor(name));
+        self.set_position(id, depth, dest);
+        let Some(player) = self.players_mut().get_mut(&id) else {
+            return;
+        };
+        let deeper = depth > player.stats.deepest;
+        player.stats.deepest = player.stats.deepest.max(depth);
+        if deeper {
+            self.note_fact(id, crate::fact::FactKind::Deepest { floor: depth });
+        }
     }
 
     /// Monsters hunting `id` next to the stairs it took from `from` follow it to `to`: they

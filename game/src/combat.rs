@@ -78,6 +78,7 @@ impl World {
         self.fought(by);
         if killed {
             self.award_kill(by, kind, depth, pos);
+            self.drop_loot(monster, kind, depth, pos);
             let player = self.players_mut().get_mut(&by).expect("looked up above");
             player.stats.kills += 1;
             if let Some(c) = player.character.as_mut() {

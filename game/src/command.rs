@@ -116,6 +116,10 @@ impl World {
                 self.check_items(player, &[item])?;
                 Action::Equip(item)
             }
+            Action::Use(item) => {
+                self.check_items(player, &[item])?;
+                Action::Use(item)
+            }
             a @ (Action::Move(_)
             | Action::Wait
             | Action::Descend

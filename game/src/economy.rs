@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::class::Class;
+use crate::consumable::Consumable;
 use crate::craft::Recipe;
 use crate::geom::Pos;
 use crate::ids::PlayerId;
@@ -63,16 +64,19 @@ pub enum ItemKind {
     Gear(Recipe),
     /// The Heart of the Deep: carry it out of the dungeon to win.
     Heart,
+    /// A potion or scroll: used up when used.
+    Consumable(Consumable),
 }
 
-/// A crafted piece of gear, or the Heart.
+/// A crafted piece of gear, a potion or scroll, or the Heart.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
     pub id: ItemId,
     pub kind: ItemKind,
     /// 1..=1000 for gear.
     pub quality: u16,
-    /// "Kalomite Sword" — what it is called.
+    /// "Kalomite Sword" — what it is called (potions and scrolls: once known, see
+    /// [`World::item_name`](crate::World::item_name)).
     pub name: String,
     pub maker: String,
 }
@@ -153,6 +157,10 @@ pub enum Entry {
     HeartPlaced { item: Item, depth: u8, pos: Pos },
     /// A character carried the Heart out: the Heart is consumed and the victory recorded.
     Won { victory: Victory, heart: ItemId },
+    /// A potion or scroll appears on a floor: a new floor's loot, or a monster's drop.
+    Found { item: Item, depth: u8, pos: Pos },
+    /// A player used up an item it carries.
+    Used { player: PlayerId, item: ItemId },
 }
 
 /// Why an entry could not apply (the economy is unchanged).
@@ -277,7 +285,10 @@ impl Economy {
                 self.check_room(Place::Pack(record.b), &record.a_gives.stacks)?;
                 self.check_room(Place::Pack(record.a), &record.b_gives.stacks)
             }
-            Entry::HeartPlaced { item, .. } => self.check_new_item(item.id),
+            Entry::HeartPlaced { item, .. } | Entry::Found { item, .. } => {
+                self.check_new_item(item.id)
+            }
+            Entry::Used { player, item } => self.check_gives(Place::Pack(*player), &[], &[*item]),
             Entry::Won { victory, heart } => match self.items.get(heart) {
                 Some((Holder::Carried(p), _)) if *p == victory.player => Ok(()),
                 _ => Err(EconomyError::ItemMissing(*heart)),
@@ -383,7 +394,7 @@ impl Economy {
                 self.give(a, b, &record.a_gives.stacks, &record.a_gives.items);
                 self.give(b, a, &record.b_gives.stacks, &record.b_gives.items);
             }
-            Entry::HeartPlaced { item, depth, pos } => {
+            Entry::HeartPlaced { item, depth, pos } | Entry::Found { item, depth, pos } => {
                 self.items.insert(
                     item.id,
                     (
@@ -398,6 +409,9 @@ impl Economy {
             Entry::Won { victory, heart } => {
                 self.items.remove(heart);
                 self.victories.push(victory.clone());
+            }
+            Entry::Used { item, .. } => {
+                self.items.remove(item);
             }
         }
     }
@@ -557,6 +571,14 @@ impl Economy {
     /// Units of every spawn crafting consumed.
     pub fn spent(&self) -> &BTreeMap<SpawnId, u64> {
         &self.spent
+    }
+
+    /// Forgets every item on the ground of floor `depth`, as if it had never been there: for
+    /// fixtures that replace a generated floor with their own.
+    #[cfg(any(test, feature = "fixtures"))]
+    pub(crate) fn forget_ground_items(&mut self, depth: u8) {
+        self.items
+            .retain(|_, (h, _)| !matches!(h, Holder::Ground { depth: d, .. } if *d == depth));
     }
 
     /// The next unused item id.

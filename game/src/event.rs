@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::class::Class;
+use crate::consumable::Consumable;
 use crate::craft::Recipe;
 use crate::geom::Pos;
 use crate::ids::{PartyId, PlayerId};
@@ -64,6 +65,8 @@ pub enum Strike {
     Shoots,
     /// Frost Nova.
     Chills,
+    /// A Potion of Fire.
+    Flames,
 }
 
 /// An ability seen used.
@@ -214,6 +217,12 @@ pub enum Notice {
     TradeCancelled(TradeEnd),
     /// A party command that could not be done.
     Party(PartyProblem),
+    /// Only potions and scrolls are used.
+    NotUsable,
+    /// Potions and scrolls are not worn.
+    NotWorn,
+    /// A Potion of Descent on the deepest floor: the rock below is solid.
+    NothingBelow,
 }
 
 /// Why a party command did nothing.
@@ -368,5 +377,18 @@ pub enum EventKind {
         monster: MonsterKind,
         name: String,
         down: bool,
+    },
+    /// A character drank or read `kind`, which looked like `looks` (`newly`: the party did not
+    /// know it before; it does now).
+    Used {
+        name: String,
+        kind: Consumable,
+        looks: String,
+        newly: bool,
+    },
+    /// A character sank through the floor to `depth` (a Potion of Descent).
+    Sank {
+        name: String,
+        depth: u8,
     },
 }

@@ -18,6 +18,9 @@ impl World {
         let mut world = World::new(name, seed, tick_rate);
         world.core.next_entity = 1;
         world.floors.clear();
+        // The generated floor's potions and scrolls go with it.
+        world.core.economy.forget_ground_items(1);
+        world.core.next_item = 1;
         let mut floor = floor;
         floor.depth = 1;
         world.floors.insert(1, floor);
@@ -51,6 +54,33 @@ impl World {
             stacks: vec![],
             items: vec![heart],
         })
+    }
+
+    /// Puts a potion or scroll of `kind` in `player`'s pack (fixtures and tools): found at the
+    /// character's feet and picked up, as two economy entries. Its id, or `None` without a
+    /// character.
+    pub fn give_consumable(
+        &mut self,
+        player: PlayerId,
+        kind: crate::consumable::Consumable,
+    ) -> Option<crate::economy::ItemId> {
+        let (depth, pos) = self.place_of(player)?;
+        let item = crate::economy::Item {
+            id: self.new_item_id(),
+            kind: crate::economy::ItemKind::Consumable(kind),
+            quality: 0,
+            name: kind.name().to_owned(),
+            maker: String::new(),
+        };
+        let id = item.id;
+        let found = self.record(Entry::Found { item, depth, pos });
+        let moved = self.record(Entry::Moved {
+            from: crate::economy::Place::Ground { depth, pos },
+            to: crate::economy::Place::Pack(player),
+            stacks: vec![],
+            items: vec![id],
+        });
+        (found && moved).then_some(id)
     }
 
     /// Records an economy entry for fixtures and tools (e.g. ore in a pack). `false` if invalid.

@@ -33,8 +33,8 @@ pub fn normalize(stacks: &[Stack]) -> Vec<Stack> {
 }
 
 impl World {
-    /// Stacks and items as named for an event.
-    pub(crate) fn lots(&self, stacks: &[Stack], items: &[ItemId]) -> Lots {
+    /// Stacks and items as `viewer` names them, for a notice.
+    pub(crate) fn lots(&self, viewer: PlayerId, stacks: &[Stack], items: &[ItemId]) -> Lots {
         Lots {
             ore: stacks
                 .iter()
@@ -50,7 +50,7 @@ impl World {
             items: items
                 .iter()
                 .filter_map(|i| self.economy().item(*i))
-                .map(|(_, item)| item.name.clone())
+                .map(|(_, item)| self.item_name(viewer, item))
                 .collect(),
         }
     }
@@ -68,7 +68,7 @@ impl World {
         if stacks.is_empty() && items.is_empty() {
             return self.tell(id, Notice::NothingToPickUp);
         }
-        let what = self.lots(&stacks, &items);
+        let what = self.lots(id, &stacks, &items);
         if self.record(Entry::Moved {
             from: here,
             to: Place::Pack(id),
@@ -90,7 +90,7 @@ impl World {
             return;
         };
         let stacks = normalize(&goods.stacks);
-        let what = self.lots(&stacks, &goods.items);
+        let what = self.lots(id, &stacks, &goods.items);
         if self.record(Entry::Moved {
             from: Place::Pack(id),
             to: Place::Ground { depth, pos },
@@ -157,7 +157,7 @@ impl World {
             return None;
         }
         let stacks = normalize(&stacks);
-        let what = self.lots(&stacks, &[]);
+        let what = self.lots(id, &stacks, &[]);
         let moved = self.record(Entry::Moved {
             from,
             to,
@@ -180,6 +180,7 @@ impl World {
             Some((Holder::Carried(p), i)) if p == id => match i.kind {
                 ItemKind::Gear(recipe) => recipe.def().slot,
                 ItemKind::Heart => return self.tell(id, Notice::HeartNotWorn),
+                ItemKind::Consumable(_) => return self.tell(id, Notice::NotWorn),
             },
             _ => return self.tell(id, Notice::NotCarried),
         };
@@ -351,7 +352,7 @@ impl World {
             .unwrap_or_default();
         let maker = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
         let item = Item {
-            id: self.economy().next_item_id(),
+            id: self.new_item_id(),
             kind: ItemKind::Gear(recipe),
             quality,
             name: format!("{main} {}", recipe.def().name),
@@ -407,7 +408,7 @@ impl World {
             return;
         }
         let heart = Item {
-            id: self.economy().next_item_id(),
+            id: self.new_item_id(),
             kind: ItemKind::Heart,
             quality: 0,
             name: "the Heart of the Deep".into(),

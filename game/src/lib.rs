@@ -12,6 +12,7 @@ mod ai;
 pub mod class;
 mod combat;
 pub mod command;
+pub mod consumable;
 pub mod craft;
 pub mod economy;
 pub mod event;

@@ -143,6 +143,7 @@ impl World {
         party.members.insert(player);
         party.invited.remove(&player);
         self.party_index.insert(player, into);
+        self.pool_knowledge(player);
     }
 
     /// Phase 1: a party command.

@@ -20,6 +20,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::class::Class;
+use crate::consumable::Consumable;
 use crate::craft::{GearStats, Recipe};
 use crate::event::EventKind;
 use crate::geom::Pos;
@@ -29,7 +30,7 @@ use crate::ore::OreClass;
 use crate::world::{Action, TradeInput};
 
 /// Bumped on every incompatible change to these types.
-pub const PROTOCOL_VERSION: u32 = 13;
+pub const PROTOCOL_VERSION: u32 = 14;
 /// The ALPN for this protocol version.
 pub const ALPN: &[u8] = b"brogue/3";
 /// The version-agnostic ALPN every version keeps forever: on it the host only reads a
@@ -413,12 +414,23 @@ pub struct StackView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemView {
     pub id: u64,
+    /// As this player calls it (a potion or scroll by its look until the party knows it).
     pub name: String,
-    /// `None` for the Heart of the Deep.
+    /// `None` for the Heart of the Deep and for potions and scrolls.
     pub recipe: Option<Recipe>,
     pub quality: u16,
     pub stats: GearStats,
     pub equipped: bool,
+    /// A potion or scroll (used with [`Action::Use`](crate::Action::Use)).
+    pub usable: Option<UseView>,
+}
+
+/// A potion or scroll as its carrier knows it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UseView {
+    pub potion: bool,
+    /// `None` until the player's party has used one of its kind.
+    pub kind: Option<Consumable>,
 }
 
 /// What lies on a cell.
@@ -429,6 +441,10 @@ pub enum PileKind {
     Heart,
     /// A snare the party set.
     Snare,
+    /// Potions (and no gear).
+    Potion,
+    /// Scrolls (and no gear or potions).
+    Scroll,
 }
 
 /// A trade in progress, from this player's side.
@@ -504,6 +520,10 @@ pub struct SelfView {
     /// Level and experience ([`crate::progress`]).
     pub level: u8,
     pub xp: u32,
+    /// The tick a Potion of Speed wears off.
+    pub hasted_until: u64,
+    /// The tick its Scroll of Detection wears off.
+    pub detect_until: u64,
 }
 
 /// Bits of [`SelfView::ready`].
@@ -535,6 +555,16 @@ impl SelfView {
     /// Ticks of Shield Wall left, seen at `tick`.
     pub fn shield_wall(&self, tick: u64) -> u16 {
         Self::left(self.shield_wall_until, tick)
+    }
+
+    /// Ticks of haste left at `tick`.
+    pub fn hasted(&self, tick: u64) -> u16 {
+        Self::left(self.hasted_until, tick)
+    }
+
+    /// Ticks of detection left at `tick`.
+    pub fn detecting(&self, tick: u64) -> u16 {
+        Self::left(self.detect_until, tick)
     }
 
     /// The long action in progress and the ticks it has left, seen at `tick`.

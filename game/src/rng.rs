@@ -19,6 +19,14 @@ pub enum Stream {
     Spawns,
     /// Mining yields and crafting.
     Craft,
+    /// How potions and scrolls look in this world.
+    Looks,
+    /// The potions and scrolls a new floor at `depth` holds.
+    Loot { depth: u8 },
+    /// What the monster with this entity id drops when killed.
+    Drop { monster: u64 },
+    /// Where the Scroll of Teleportation with this item id takes its reader.
+    Teleport { item: u64 },
 }
 
 impl Stream {
@@ -29,6 +37,12 @@ impl Stream {
             Stream::Ai => *b"ai\0\0\0\0\0\0",
             Stream::Spawns => *b"spawns\0\0",
             Stream::Craft => *b"craft\0\0\0",
+            Stream::Looks => *b"looks\0\0\0",
+            Stream::Loot { depth } => [b'l', b'o', b'o', b't', 0, 0, 0, depth],
+            // Ids stay far below 2^56: the top byte tells the two apart from each other and
+            // from the tags above (whose top bytes are letters or zero).
+            Stream::Drop { monster } => (monster | 0xD1 << 56).to_le_bytes(),
+            Stream::Teleport { item } => (item | 0xD2 << 56).to_le_bytes(),
         }
     }
 }

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::economy::{Entry, Goods, Holder, Place, TradeRecord};
-use crate::event::{Lots, Notice, TradeEnd};
+use crate::event::{Notice, TradeEnd};
 use crate::ids::PlayerId;
 use crate::items::normalize;
 use crate::world::{TradeInput, World};
@@ -163,30 +163,28 @@ impl World {
             b_gives: t.offers[1].clone(),
         };
         let (a, b) = (record.a, record.b);
-        let done = Notice::TradeDone {
-            a: self.name_of(a),
-            a_gives: self.goods_lots(&record.a_gives),
-            b: self.name_of(b),
-            b_gives: self.goods_lots(&record.b_gives),
+        // Each side names the goods as it knows them (an unknown potion by its look).
+        let done = |w: &World, viewer: PlayerId| Notice::TradeDone {
+            a: w.name_of(a),
+            a_gives: w.lots(viewer, &record.a_gives.stacks, &record.a_gives.items),
+            b: w.name_of(b),
+            b_gives: w.lots(viewer, &record.b_gives.stacks, &record.b_gives.items),
         };
+        let done = [done(self, a), done(self, b)];
         self.trades_mut().remove(&trade);
         // Nothing changes hands: done, and nothing worth a line of history.
         let empty = record.a_gives.is_empty() && record.b_gives.is_empty();
         if empty || self.record(Entry::Traded(record)) {
             self.unequip_gone(a);
             self.unequip_gone(b);
-            for p in [a, b] {
-                self.tell(p, done.clone());
+            for (p, done) in [a, b].into_iter().zip(done) {
+                self.tell(p, done);
             }
         } else {
             for p in [a, b] {
                 self.tell(p, Notice::TradeFailed);
             }
         }
-    }
-
-    fn goods_lots(&self, goods: &Goods) -> Lots {
-        self.lots(&goods.stacks, &goods.items)
     }
 
     fn end_trade(&mut self, trade: u64, why: TradeEnd) {

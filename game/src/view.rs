@@ -31,7 +31,7 @@ use crate::ids::{PartyId, PlayerId};
 use crate::protocol::{
     ChannelView, Downed, EntityDelta, EntityKind, EntityView, ItemView, LogLine, MAX_LIST,
     MapPatch, MemberStatus, PackView, PartyMember, PileKind, SelfPatch, SelfView, SightPatch,
-    Snapshot, StackView, TradeView, Update, effect, ready,
+    Snapshot, StackView, TradeView, Update, UseView, effect, ready,
 };
 use crate::tile::Tile;
 use crate::world::{Channel, Life, World};
@@ -386,7 +386,7 @@ impl Tracker {
             self.sight_at = seq;
         }
         let entities = match depth {
-            Some(d) => visible_entities(world, d, sight),
+            Some(d) => visible_entities(world, d, sight, world.detects(player, d)),
             None => Vec::new(),
         };
         self.set_entities(entities, seq);
@@ -685,6 +685,8 @@ fn self_view(world: &World, player: PlayerId, c: &crate::world::Character) -> Se
         }),
         level: c.level(),
         xp: c.xp,
+        hasted_until: c.hasted_until.0,
+        detect_until: c.detect_until.0,
     }
 }
 
@@ -745,8 +747,14 @@ fn sight_runs(sight: &Grid<bool>) -> Vec<u16> {
     runs
 }
 
-/// Characters and monsters standing in the party's sight on floor `depth`, sorted by id.
-fn visible_entities(world: &World, depth: u8, sight: Option<&Grid<bool>>) -> Vec<EntityView> {
+/// Characters and monsters standing in the party's sight on floor `depth` (with `detecting`,
+/// every monster there), sorted by id.
+fn visible_entities(
+    world: &World,
+    depth: u8,
+    sight: Option<&Grid<bool>>,
+    detecting: bool,
+) -> Vec<EntityView> {
     let Some(sight) = sight else {
         return Vec::new();
     };
@@ -754,7 +762,8 @@ fn visible_entities(world: &World, depth: u8, sight: Option<&Grid<bool>>) -> Vec
     let now = world.tick();
     let mut out: Vec<EntityView> = Vec::new();
     if let Some(floor) = world.floor(depth) {
-        out.extend(floor.monsters.values().filter(|m| seen(m.pos)).map(|m| {
+        let shown = |m: &&crate::monster::Monster| detecting || seen(m.pos);
+        out.extend(floor.monsters.values().filter(shown).map(|m| {
             let mut effects = 0;
             if m.is_frozen(now) {
                 effects |= effect::FROZEN;
@@ -822,26 +831,38 @@ fn stack_views(world: &World, stacks: &[Stack]) -> Vec<StackView> {
         .collect()
 }
 
-fn item_views(world: &World, player: PlayerId, ids: &[crate::economy::ItemId]) -> Vec<ItemView> {
+/// Items `owner` holds (or offers), as `player` knows them.
+fn item_views(
+    world: &World,
+    player: PlayerId,
+    owner: PlayerId,
+    ids: &[crate::economy::ItemId],
+) -> Vec<ItemView> {
     let worn: Vec<crate::economy::ItemId> = world
-        .player(&player)
+        .player(&owner)
         .and_then(|p| p.character.as_ref())
         .map(|c| c.equipped.values().copied().collect())
         .unwrap_or_default();
     ids.iter()
         .filter_map(|id| {
             let (_, item) = world.economy().item(*id)?;
-            let recipe = match item.kind {
-                ItemKind::Gear(r) => Some(r),
-                ItemKind::Heart => None,
+            let (recipe, usable) = match item.kind {
+                ItemKind::Gear(r) => (Some(r), None),
+                ItemKind::Heart => (None, None),
+                ItemKind::Consumable(c) => {
+                    let kind = world.knows(player, c).then_some(c);
+                    let potion = c.is_potion();
+                    (None, Some(UseView { potion, kind }))
+                }
             };
             Some(ItemView {
                 id: item.id.0,
-                name: item.name.clone(),
+                name: world.item_name(player, item),
                 recipe,
                 quality: item.quality,
                 stats: recipe.map(|r| r.stats(item.quality)).unwrap_or_default(),
                 equipped: worn.contains(&item.id),
+                usable,
             })
         })
         .collect()
@@ -856,14 +877,20 @@ fn pack_view(world: &World, player: PlayerId) -> PackView {
         .collect();
     PackView {
         stacks: stack_views(world, &world.economy().stacks(Place::Pack(player))),
-        items: item_views(world, player, &ids),
+        items: item_views(world, player, player, &ids),
     }
 }
 
-fn goods_view(world: &World, player: PlayerId, goods: &crate::economy::Goods) -> PackView {
+/// What `owner` offers in a trade, as `player` knows it.
+fn goods_view(
+    world: &World,
+    player: PlayerId,
+    owner: PlayerId,
+    goods: &crate::economy::Goods,
+) -> PackView {
     PackView {
         stacks: stack_views(world, &goods.stacks),
-        items: item_views(world, player, &goods.items),
+        items: item_views(world, player, owner, &goods.items),
     }
 }
 
@@ -878,8 +905,8 @@ fn trade_view(world: &World, player: PlayerId) -> Option<TradeView> {
             .map(|p| p.name.clone())
             .unwrap_or_default(),
         phase: t.phase,
-        mine: goods_view(world, player, &t.offers[side]),
-        theirs: goods_view(world, other, &t.offers[1 - side]),
+        mine: goods_view(world, player, player, &t.offers[side]),
+        theirs: goods_view(world, player, other, &t.offers[1 - side]),
         i_accepted: t.accepted[side],
         they_accepted: t.accepted[1 - side],
     })
@@ -898,12 +925,17 @@ fn visible_piles(world: &World, depth: u8, sight: Option<&Grid<bool>>) -> Vec<(P
         .filter(seen)
         .map(|p| {
             let items = economy.items_at(Holder::Ground { depth, pos: p });
-            let kind = if items.iter().any(|i| i.kind == ItemKind::Heart) {
+            let has = |f: fn(ItemKind) -> bool| items.iter().any(|i| f(i.kind));
+            let kind = if has(|k| k == ItemKind::Heart) {
                 PileKind::Heart
+            } else if has(|k| matches!(k, ItemKind::Gear(_))) {
+                PileKind::Item
+            } else if has(|k| matches!(k, ItemKind::Consumable(c) if c.is_potion())) {
+                PileKind::Potion
             } else if items.is_empty() {
                 PileKind::Ore
             } else {
-                PileKind::Item
+                PileKind::Scroll
             };
             (p, kind)
         })

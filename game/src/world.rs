@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::ability::Target;
 use crate::class::Class;
 use crate::command::Checked;
+use crate::consumable::Consumable;
 use crate::craft::{GearStats, Recipe, Slot};
 use crate::economy::{Economy, Entry, Goods, Holder, ItemId, ItemKind, Place, Stack, TradeRecord};
 use crate::event::{Event, EventKind, Scope, TradeEnd};
@@ -29,7 +30,7 @@ use crate::tick::{Tick, TickRate};
 use crate::tile::Tile;
 
 mod legacy;
-pub use legacy::{WorldSaveV3, WorldSaveV4};
+pub use legacy::{WorldSaveV3, WorldSaveV4, WorldSaveV5};
 
 /// Longest display name, in characters.
 pub const MAX_NAME_CHARS: usize = 16;
@@ -71,6 +72,8 @@ pub enum Action {
     Equip(ItemId),
     /// Take off what is worn in a slot.
     Unequip(Slot),
+    /// Drink a potion or read a scroll from the pack (downed characters can too).
+    Use(ItemId),
 }
 
 /// Why a player is no longer connected.
@@ -196,6 +199,10 @@ pub struct Character {
     /// The last tick it dealt or took damage: it is in combat for
     /// [`COMBAT_MS`](crate::progress::COMBAT_MS) after.
     pub combat_at: Option<Tick>,
+    /// A Potion of Speed: every action takes half its time until then.
+    pub hasted_until: Tick,
+    /// A Scroll of Detect Monsters: its party sees every monster on its floor until then.
+    pub detect_until: Tick,
 }
 
 impl Character {
@@ -221,6 +228,8 @@ impl Character {
             born: now,
             xp: 0,
             combat_at: None,
+            hasted_until: Tick::ZERO,
+            detect_until: Tick::ZERO,
         }
     }
 
@@ -266,6 +275,8 @@ pub struct Player {
     /// The tick it last left (meaningful while not connected): a character that left in
     /// combat stays in the world a while ([`crate::progress::LINGER_MS`]).
     pub left_at: Tick,
+    /// The kinds of potion and scroll it knows (its party's: see [`crate::consumable`]).
+    pub known: BTreeSet<Consumable>,
 }
 
 /// Everything but the floors: small, saved every time.
@@ -297,6 +308,8 @@ pub struct Core {
     pub(crate) next_party: u32,
     /// Newcomers join the first party instead of starting alone.
     pub(crate) together: bool,
+    /// No item id below this is given again (a used potion's id stays retired).
+    pub(crate) next_item: u64,
 }
 
 impl Core {
@@ -442,6 +455,7 @@ impl World {
             parties: BTreeMap::new(),
             next_party: 1,
             together: true,
+            next_item: 1,
         };
         let mut world = World::from_core(core, BTreeMap::new());
         for class in crate::ore::OreClass::ALL {
@@ -667,7 +681,7 @@ impl World {
             .filter_map(|id| self.core.economy.item(*id))
             .filter_map(|(_, item)| match item.kind {
                 ItemKind::Gear(recipe) => Some(recipe.stats_for(item.quality, c.class)),
-                ItemKind::Heart => None,
+                ItemKind::Heart | ItemKind::Consumable(_) => None,
             })
             .fold(GearStats::default(), |a, b| a + b)
     }
@@ -777,9 +791,13 @@ impl World {
             queued: None,
             stats: PlayerStats::default(),
             left_at: Tick::ZERO,
+            known: BTreeSet::new(),
         });
         if player.connected {
             return;
+        }
+        if !returning {
+            self.pool_knowledge(id);
         }
         // Still absent here, so its own cell counts as free and anyone else's as taken.
         if !self.is_present(&self.core.players[&id]) {
@@ -1070,6 +1088,13 @@ impl World {
         }
     }
 
+    /// A new item's id: never one an item of this world had before.
+    pub(crate) fn new_item_id(&mut self) -> ItemId {
+        let id = self.core.economy.next_item_id().0.max(self.core.next_item);
+        self.core.next_item = id + 1;
+        ItemId(id)
+    }
+
     pub(crate) fn new_entity(&mut self) -> EntityId {
         let id = EntityId(self.core.next_entity);
         self.core.next_entity += 1;
@@ -1147,6 +1172,7 @@ impl World {
         if let Some(pos) = generated.heart {
             self.place_heart(depth, pos);
         }
+        self.scatter_loot(depth);
     }
 
     /// A new floor's monsters for the characters in the world when it is first entered: the

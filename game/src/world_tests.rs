@@ -44,6 +44,7 @@ pub(super) fn fixture(rows: &[&str], classes: &[Class]) -> Fx {
                         queued: None,
                         stats: PlayerStats::default(),
                         left_at: Tick::ZERO,
+                        known: BTreeSet::new(),
                     },
                 );
                 world.place_newcomer(id);
@@ -118,6 +119,16 @@ impl Fx {
         self.world.ascii(1)
     }
 
+    /// Changes every monster on floor 1.
+    pub(super) fn each_monster(&mut self, f: impl FnMut(&mut Monster)) {
+        self.world
+            .floor_mut(1)
+            .unwrap()
+            .monsters
+            .values_mut()
+            .for_each(f);
+    }
+
     /// Did the last tick emit an event matching `pred`?
     pub(super) fn happened(&self, pred: impl Fn(&EventKind) -> bool) -> bool {
         self.world.events().iter().any(|e| pred(&e.kind))
@@ -175,6 +186,8 @@ mod abilities;
 mod commands;
 #[path = "world_tests_economy.rs"]
 mod economy;
+#[path = "world_tests_items.rs"]
+mod items;
 #[path = "world_tests_pacing.rs"]
 mod pacing;
 #[path = "world_tests_parties.rs"]
@@ -657,6 +670,7 @@ fn combat_messages_reach_the_party_on_that_floor_only() {
             queued: None,
             stats: PlayerStats::default(),
             left_at: Tick::ZERO,
+            known: BTreeSet::new(),
         },
     );
     fx.players.push(pid(2));

@@ -42,12 +42,7 @@ fn a_kill_gives_its_experience_to_the_party_in_sight_only() {
         cmd: PartyCmd::Leave,
     })
     .run(1);
-    fx.world
-        .floor_mut(1)
-        .unwrap()
-        .monsters
-        .values_mut()
-        .for_each(|m| m.hp = 1);
+    fx.each_monster(|m| m.hp = 1);
     fx.act(0, Action::Move(E)).run(1);
     assert!(fx.happened(|k| matches!(k, EventKind::Struck { killed: true, .. })));
     let xp = MonsterKind::Rat.xp();

@@ -6,9 +6,11 @@
 use redb::TableDefinition;
 
 /// The layout this build reads and writes. 4: parties (the world's core and floors gained
-/// them). 5: experience and combat time (characters), the tick of leaving (players). Files of
-/// schema 3 and 4 are converted in place when opened for writing ([`crate::Store::open`]).
-pub const SCHEMA_VERSION: u64 = 5;
+/// them). 5: experience and combat time (characters), the tick of leaving (players). 6: potions
+/// and scrolls (what each player knows, haste and detection on characters, retired item ids).
+/// Files of schema 3, 4 and 5 are converted in place when opened for writing
+/// ([`crate::Store::open`]).
+pub const SCHEMA_VERSION: u64 = 6;
 
 /// `"schema_version"` → [`SCHEMA_VERSION`] of the file.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");

@@ -836,7 +836,8 @@ impl App {
         None
     }
 
-    /// The visible monsters, nearest first.
+    /// The monsters in sight, nearest first (a Scroll of Detection shows others too: they
+    /// are drawn, not targeted).
     fn enemies_in_sight(&self) -> Vec<(u64, Pos)> {
         let Some(me) = self.view.me.as_ref() else {
             return Vec::new();
@@ -845,7 +846,7 @@ impl App {
             .view
             .entities
             .iter()
-            .filter(|e| matches!(e.kind, EntityKind::Monster(_)))
+            .filter(|e| matches!(e.kind, EntityKind::Monster(_)) && self.view.in_sight(e.pos))
             .map(|e| (e.pos.chebyshev(me.pos), e.id, e.pos))
             .collect();
         enemies.sort();
@@ -1096,6 +1097,8 @@ mod tests {
             channel: None,
             level: 1,
             xp: 0,
+            hasted_until: 0,
+            detect_until: 0,
         }
     }
 

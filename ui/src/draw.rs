@@ -643,6 +643,14 @@ fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
             if me.ward > 0 {
                 status.push(format!("ward {}", me.ward));
             }
+            let hasted = me.hasted(app.view.tick);
+            if hasted > 0 {
+                status.push(format!("fast {:.0}s", secs(u32::from(hasted), rate)));
+            }
+            let detecting = me.detecting(app.view.tick);
+            if detecting > 0 {
+                status.push(format!("detect {:.0}s", secs(u32::from(detecting), rate)));
+            }
             if let Some((what, left)) = me.channel_left(app.view.tick) {
                 let what = crate::log::channel(&what);
                 status.push(format!("{what} {:.1}s", secs(u32::from(left), rate)));

@@ -89,7 +89,13 @@ fn stack_header(sort: Option<Sort>, compact: bool) -> Line<'static> {
 }
 
 fn item_line(i: &ItemView, selected: bool) -> Line<'static> {
-    let what = if i.recipe.is_none() {
+    let what = if let Some(u) = i.usable {
+        match (u.kind, u.potion) {
+            (Some(kind), _) => kind.effect().to_owned(),
+            (None, true) => "drink (e) to learn".to_owned(),
+            (None, false) => "read (e) to learn".to_owned(),
+        }
+    } else if i.recipe.is_none() {
         "carry it out of floor 1 to win".to_owned()
     } else {
         format!("q{} {}", i.quality, i.stats.describe())
@@ -193,7 +199,7 @@ pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, panel: &Panel) {
                     .map(|(i, it)| item_line(it, stacks.len() + i == *selected)),
             );
             lines.push(Line::styled(
-                "↑/↓ choose · s sort · d drop · e wear/take off · Esc close",
+                "↑/↓ choose · s sort · d drop · e wear/take off/use · Esc close",
                 theme::hint(),
             ));
             // The header, the stacks (or the empty note), a blank line, then the items.

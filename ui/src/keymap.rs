@@ -192,7 +192,7 @@ pub const GAME_KEYS: &[Binding] = &[
         keys: &[KeyCode::Char('i')],
         command: Command::Inventory,
         name: "inventory",
-        help: "inventory: sort, drop, wear",
+        help: "inventory: wear, drink, read",
     },
     Binding {
         keys: &[KeyCode::Char('c')],

@@ -55,6 +55,7 @@ pub fn tone(event: &EventKind) -> Tone {
         | E::Snared { .. }
         | E::TookHeart { .. }
         | E::LevelUp { .. }
+        | E::Used { newly: true, .. }
         | E::Crafted { .. }
         | E::Victory { .. }
         | E::Struck { killed: true, .. } => Tone::Good,
@@ -68,9 +69,12 @@ pub fn tone(event: &EventKind) -> Tone {
         | E::MonsterMissed { .. }
         | E::Ability { .. }
         | E::MonsterHealed { .. } => Tone::Combat,
-        E::Left { .. } | E::NewSpawn { .. } | E::Stairs { .. } | E::HeartReturned { .. } => {
-            Tone::Info
-        }
+        E::Left { .. }
+        | E::NewSpawn { .. }
+        | E::Stairs { .. }
+        | E::HeartReturned { .. }
+        | E::Used { .. }
+        | E::Sank { .. } => Tone::Info,
         E::Party(PartyNews::Joined { .. }) => Tone::Good,
         E::Party(_) => Tone::Info,
         E::Notice(n) => match n {
@@ -152,6 +156,20 @@ pub fn describe(event: &EventKind) -> String {
         E::HeartReturned { name } => {
             format!("{name} was away too long: the Heart of the Deep returns to floor 12.")
         }
+        E::Used {
+            name,
+            kind,
+            looks,
+            newly,
+        } => {
+            let verb = if kind.is_potion() { "drinks" } else { "reads" };
+            if *newly {
+                format!("{name} {verb} the {looks}: it is a {}!", kind.name())
+            } else {
+                format!("{name} {verb} a {}.", kind.name())
+            }
+        }
+        E::Sank { name, depth } => format!("{name} sinks through the floor to floor {depth}."),
         E::EnteredDungeon { name, class } => {
             format!("{name} enters the dungeon as a {}.", class.name())
         }
@@ -185,6 +203,7 @@ pub fn describe(event: &EventKind) -> String {
                 Strike::Burns => "burns",
                 Strike::Shoots => "shoots",
                 Strike::Chills => "chills",
+                Strike::Flames => "scorches",
             };
             let kills = if *killed { " and kills it!" } else { "." };
             let shatter = if *shattered { " It shatters!" } else { "" };
@@ -326,6 +345,11 @@ fn describe_notice(notice: &Notice) -> String {
         N::NotEnoughCarried => "You do not carry that much.".into(),
         N::NotEnoughInVault => "Your vault does not hold that much.".into(),
         N::HeartNotWorn => "The Heart is carried, not worn.".into(),
+        N::NotWorn => "Potions and scrolls are used (e), not worn.".into(),
+        N::NotUsable => "Only potions and scrolls can be used.".into(),
+        N::NothingBelow => {
+            "You sink a little, but the rock below is solid: no floor is deeper.".into()
+        }
         N::NotCarried => "You do not carry that.".into(),
         N::VeinExhausted => "This vein is exhausted.".into(),
         N::Mining { class } => format!("You mine the {} vein…", class.name()),

@@ -22,6 +22,8 @@ pub fn describe(view: &ClientView, p: Pos) -> String {
                 PileKind::Item => "an item lies here (g picks it up)",
                 PileKind::Heart => "the Heart of the Deep lies here!",
                 PileKind::Snare => "your party's snare is set here",
+                PileKind::Potion => "a potion lies here (g picks it up)",
+                PileKind::Scroll => "a scroll lies here (g picks it up)",
             }
             .to_owned(),
         );

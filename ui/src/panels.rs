@@ -267,6 +267,9 @@ impl App {
             }
             KeyCode::Char('e') => {
                 let item: &ItemView = chosen_item?;
+                if item.usable.is_some() {
+                    return Some(Intent::Act(Action::Use(ItemId(item.id))));
+                }
                 let recipe = item.recipe?;
                 Some(Intent::Act(if item.equipped {
                     Action::Unequip(recipe.def().slot)

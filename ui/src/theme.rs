@@ -92,6 +92,8 @@ pub fn pile(kind: game::protocol::PileKind) -> (char, Style) {
                 .add_modifier(Modifier::BOLD),
         ),
         PileKind::Snare => ('^', Style::new().fg(Color::LightGreen)),
+        PileKind::Potion => ('!', Style::new().fg(Color::LightMagenta)),
+        PileKind::Scroll => ('?', Style::new().fg(Color::White)),
     }
 }
 

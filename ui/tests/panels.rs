@@ -2,6 +2,7 @@
 //! host to do, and what the screens show.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use game::consumable::Consumable;
 use game::floor::Floor;
 use game::monster::MonsterKind;
 use game::ore::OreClass;
@@ -159,6 +160,42 @@ const ROOM: &[&str] = &[
     "#.......#",
     "#########",
 ];
+
+#[test]
+fn e_drinks_an_unknown_potion_and_the_inventory_then_names_its_kind() {
+    let mut g = Game::new(ROOM);
+    for _ in 0..2 {
+        g.world.give_consumable(ME, Consumable::Healing).unwrap();
+    }
+    g.sync();
+    let looks = g.world.look_of(Consumable::Healing);
+    g.key(KeyCode::Char('i'));
+    let screen = g.screen();
+    assert_eq!(screen.matches(looks.as_str()).count(), 2, "{screen}");
+    assert!(screen.contains("drink (e) to learn"), "{screen}");
+    // Two stacks of ore, then the potions: the first potion.
+    for _ in 0..2 {
+        g.key(KeyCode::Down);
+    }
+    let intent = g.key(KeyCode::Char('e'));
+    assert!(
+        matches!(intent, Some(Intent::Act(Action::Use(_)))),
+        "{intent:?}"
+    );
+    assert_eq!(g.run_app(intent, 5), 1);
+    let screen = g.screen();
+    assert!(
+        screen.contains(&format!(
+            "Ada drinks the {looks}: it is a Potion of Healing"
+        )),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Potion of Healing        half HP; revives"),
+        "{screen}"
+    );
+    assert!(!screen.contains("to learn"), "{screen}");
+}
 
 #[test]
 fn the_inventory_sorts_by_attribute_and_drops_the_chosen_stack() {
@@ -673,9 +710,17 @@ mod screens {
         ui::screens::check(&dir, name, screen);
     }
 
-    /// The mage's game, a rat in sight, some history.
+    /// The mage's game, a rat in sight, some history; an unknown potion and a known scroll
+    /// in the pack (the other scroll of its kind read).
     fn game() -> Game {
         let mut g = Game::new(TWO_ROOMS);
+        g.world.give_consumable(ME, Consumable::Speed).unwrap();
+        let read = g.world.give_consumable(ME, Consumable::Warding).unwrap();
+        g.world.give_consumable(ME, Consumable::Warding).unwrap();
+        g.sync();
+        g.run_app(Some(Intent::Act(Action::Use(read))), 1);
+        // A quiet tick: syncing again must not bring the reading's line twice.
+        g.tick(&[]);
         let me = g.me();
         g.world
             .spawn_monster(1, MonsterKind::Rat, Pos::new(me.x + 3, me.y))

@@ -5,6 +5,127 @@
 use super::*;
 use crate::floor::FloorV3;
 
+/// A character as schema 5 holds it: schema 4's and experience and combat time after it
+/// (postcard lays nested fields out as flat ones); before potions of speed and scrolls of
+/// detection.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct CharacterV5 {
+    base: CharacterV4,
+    xp: u32,
+    combat_at: Option<Tick>,
+}
+
+impl CharacterV5 {
+    /// Neither hasted nor detecting.
+    fn upgrade(self) -> Character {
+        let CharacterV5 {
+            base: c,
+            xp,
+            combat_at,
+        } = self;
+        Character {
+            id: c.id,
+            class: c.class,
+            hp: c.hp,
+            mana: c.mana,
+            depth: c.depth,
+            pos: c.pos,
+            life: c.life,
+            ready_at: c.ready_at,
+            kills: c.kills,
+            cooldowns: c.cooldowns,
+            shield_wall_until: c.shield_wall_until,
+            ward: c.ward,
+            ward_until: c.ward_until,
+            equipped: c.equipped,
+            impure: c.impure,
+            channel: c.channel,
+            born: c.born,
+            xp,
+            combat_at,
+            hasted_until: Tick::ZERO,
+            detect_until: Tick::ZERO,
+        }
+    }
+}
+
+/// A player as schema 5 holds it: before potions and scrolls.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct PlayerV5 {
+    name: String,
+    connected: bool,
+    character: Option<CharacterV5>,
+    last_seq: u32,
+    queued: Option<(u32, Action)>,
+    stats: PlayerStats,
+    left_at: Tick,
+}
+
+impl PlayerV5 {
+    /// Knowing no potion or scroll.
+    fn upgrade(self) -> Player {
+        Player {
+            name: self.name,
+            connected: self.connected,
+            character: self.character.map(CharacterV5::upgrade),
+            last_seq: self.last_seq,
+            queued: self.queued,
+            stats: self.stats,
+            left_at: self.left_at,
+            known: BTreeSet::new(),
+        }
+    }
+}
+
+/// A world save of schema 5: progression, before potions and scrolls.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WorldSaveV5 {
+    core: CoreV4<PlayerV5>,
+    floors: Vec<Floor>,
+}
+
+impl WorldSaveV5 {
+    /// The same world where nobody knows a potion or scroll and none lies anywhere yet
+    /// (floors already made keep what they hold; floors made from now on get their share).
+    pub fn upgrade(self) -> WorldSave {
+        let CoreV4 {
+            base: c,
+            parties,
+            next_party,
+            together,
+        } = self.core;
+        let core = Core {
+            players: c
+                .players
+                .into_iter()
+                .map(|(id, p)| (id, p.upgrade()))
+                .collect(),
+            name: c.name,
+            seed: c.seed,
+            tick_rate: c.tick_rate,
+            tick: c.tick,
+            combat_rng: c.combat_rng,
+            ai_rng: c.ai_rng,
+            spawn_rng: c.spawn_rng,
+            craft_rng: c.craft_rng,
+            next_entity: c.next_entity,
+            economy: c.economy,
+            next_rotation: c.next_rotation,
+            trades: c.trades,
+            next_trade: c.next_trade,
+            chat: c.chat,
+            parties,
+            next_party,
+            together,
+            next_item: 1,
+        };
+        WorldSave {
+            core,
+            floors: self.floors,
+        }
+    }
+}
+
 /// A character as schemas 3 and 4 hold it: before experience and combat time.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct CharacterV4 {
@@ -29,25 +150,9 @@ struct CharacterV4 {
 
 impl CharacterV4 {
     /// No experience yet; never in combat.
-    fn upgrade(self) -> Character {
-        Character {
-            id: self.id,
-            class: self.class,
-            hp: self.hp,
-            mana: self.mana,
-            depth: self.depth,
-            pos: self.pos,
-            life: self.life,
-            ready_at: self.ready_at,
-            kills: self.kills,
-            cooldowns: self.cooldowns,
-            shield_wall_until: self.shield_wall_until,
-            ward: self.ward,
-            ward_until: self.ward_until,
-            equipped: self.equipped,
-            impure: self.impure,
-            channel: self.channel,
-            born: self.born,
+    fn upgrade(self) -> CharacterV5 {
+        CharacterV5 {
+            base: self,
             xp: 0,
             combat_at: None,
         }
@@ -67,8 +172,8 @@ struct PlayerV4 {
 
 impl PlayerV4 {
     /// An absent player counts as having left at `now` (the save's tick).
-    fn upgrade(self, now: Tick) -> Player {
-        Player {
+    fn upgrade(self, now: Tick) -> PlayerV5 {
+        PlayerV5 {
             name: self.name,
             connected: self.connected,
             character: self.character.map(CharacterV4::upgrade),
@@ -82,9 +187,10 @@ impl PlayerV4 {
 
 /// The core as saves of schema 4 (parties, before progression) hold it: schema 3's and the
 /// parties after it (postcard writes a struct's fields one after the other, nested or not).
+/// Schema 5's is the same with its players (`CoreV4<PlayerV5>`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct CoreV4 {
-    base: CoreV3,
+struct CoreV4<P = PlayerV4> {
+    base: CoreV3<P>,
     parties: BTreeMap<PartyId, Party>,
     next_party: u32,
     together: bool,
@@ -101,47 +207,30 @@ impl WorldSaveV4 {
     /// The same world with characters at no experience, out of combat, and absent players
     /// counted as having left at the save's tick.
     pub fn upgrade(self) -> WorldSave {
+        let now = self.core.base.tick;
         let CoreV4 {
-            base: c,
+            base,
             parties,
             next_party,
             together,
         } = self.core;
-        let now = c.tick;
-        let core = Core {
-            players: c
-                .players
-                .into_iter()
-                .map(|(id, p)| (id, p.upgrade(now)))
-                .collect(),
-            name: c.name,
-            seed: c.seed,
-            tick_rate: c.tick_rate,
-            tick: c.tick,
-            combat_rng: c.combat_rng,
-            ai_rng: c.ai_rng,
-            spawn_rng: c.spawn_rng,
-            craft_rng: c.craft_rng,
-            next_entity: c.next_entity,
-            economy: c.economy,
-            next_rotation: c.next_rotation,
-            trades: c.trades,
-            next_trade: c.next_trade,
-            chat: c.chat,
+        let core = CoreV4 {
+            base: base.map_players(|p| p.upgrade(now)),
             parties,
             next_party,
             together,
         };
-        WorldSave {
+        WorldSaveV5 {
             core,
             floors: self.floors,
         }
+        .upgrade()
     }
 }
 
-/// The core as saves of schema 3 (before parties) hold it.
+/// The core as saves of schema 3 (before parties) hold it, with players of shape `P`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct CoreV3 {
+struct CoreV3<P = PlayerV4> {
     name: String,
     seed: u64,
     tick_rate: TickRate,
@@ -151,12 +240,35 @@ struct CoreV3 {
     spawn_rng: Rng,
     craft_rng: Rng,
     next_entity: u64,
-    players: BTreeMap<PlayerId, PlayerV4>,
+    players: BTreeMap<PlayerId, P>,
     economy: Economy,
     next_rotation: Tick,
     trades: BTreeMap<u64, crate::trade::Trade>,
     next_trade: u64,
     chat: VecDeque<ChatLine>,
+}
+
+impl<P> CoreV3<P> {
+    /// The same core with each player upgraded by `f`.
+    fn map_players<Q>(self, f: impl Fn(P) -> Q) -> CoreV3<Q> {
+        CoreV3 {
+            players: self.players.into_iter().map(|(id, p)| (id, f(p))).collect(),
+            name: self.name,
+            seed: self.seed,
+            tick_rate: self.tick_rate,
+            tick: self.tick,
+            combat_rng: self.combat_rng,
+            ai_rng: self.ai_rng,
+            spawn_rng: self.spawn_rng,
+            craft_rng: self.craft_rng,
+            next_entity: self.next_entity,
+            economy: self.economy,
+            next_rotation: self.next_rotation,
+            trades: self.trades,
+            next_trade: self.next_trade,
+            chat: self.chat,
+        }
+    }
 }
 
 /// A world save of schema 3, before parties: the whole world was one party.
