@@ -331,9 +331,10 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                 reach: args.reach.options(),
             };
             let hosting = Hosting::start(&options, &identity, &data_dir).await?;
+            let stop = args.headless.then(stop_signal).transpose()?;
             announce(&hosting)?;
-            if args.headless {
-                return headless(hosting).await;
+            if let Some(stop) = stop {
+                return headless(hosting, stop).await;
             }
             let me = player(args.character.name, args.character.class);
             finish(play::run(me, Start::Hosted(Box::new(hosting)), default_host).await?)
@@ -349,7 +350,8 @@ async fn run(cli: Cli) -> eyre::Result<()> {
                 reach: args.reach.options(),
                 ..default_host
             };
-            brogue::serve::run(&options, &identity, &data_dir, args.metrics, stop_signal()).await
+            let stop = stop_signal()?;
+            brogue::serve::run(&options, &identity, &data_dir, args.metrics, stop).await
         }
         Some(command @ (Command::Join(_) | Command::Watch(_))) => {
             let (code, lan, link, name, class, role) = match command {
@@ -583,30 +585,38 @@ fn central(args: &brogue::cli::CentralArgs) -> eyre::Result<Option<store::centra
         .transpose()?)
 }
 
-/// Resolves at SIGINT or SIGTERM.
-async fn stop_signal() -> std::io::Result<()> {
+/// Registers for SIGINT and SIGTERM at once and resolves at the first of them. Registered
+/// before the listening lines are printed: a tool that sends SIGTERM as soon as it has read them
+/// must find the host saving, not killed by the signal's default action (a lazy handler left that
+/// window open).
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = std::io::Result<()>>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
         let mut term = signal(SignalKind::terminate())?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r?,
-            _ = term.recv() => {}
-        }
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            Ok(())
+        })
     }
     #[cfg(not(unix))]
-    tokio::signal::ctrl_c().await?;
-    Ok(())
+    Ok(tokio::signal::ctrl_c())
 }
 
 /// Runs a host without a terminal until SIGINT or SIGTERM, then saves and says goodbye.
-async fn headless(mut hosting: Hosting) -> eyre::Result<()> {
+async fn headless(
+    mut hosting: Hosting,
+    stop: impl std::future::Future<Output = std::io::Result<()>>,
+) -> eyre::Result<()> {
     let mut invites = hosting.invites.clone();
     invites.borrow_and_update(); // already announced
     let mut reach = hosting.reachability.clone();
     reach.borrow_and_update();
     let mut spectators = hosting.spectators.clone();
-    let stop = stop_signal();
     tokio::pin!(stop);
     let mut alive = tokio::time::interval(Duration::from_secs(1));
     loop {

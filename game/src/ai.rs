@@ -21,6 +21,12 @@ const HEAL_MS: u32 = 4_000;
 /// A necromancer raises a skeleton this often, keeping at most this many.
 const SUMMON_MS: u32 = 8_000;
 const MAX_SKELETONS: usize = 3;
+/// The share (percent) of a new floor's monsters that sleep (guardians never do).
+pub const ASLEEP_PERCENT: u32 = 40;
+/// A sleeper looks about this often.
+const DOZE_MS: u32 = 500;
+/// Waking, a monster wakes the sleepers this close.
+pub const WAKE_RADIUS: i32 = 4;
 
 impl World {
     /// Phase 4. Monsters on floors without a character in the world are frozen: an empty floor
@@ -56,6 +62,14 @@ impl World {
         if m.is_frozen(now) {
             self.update_monster(depth, id, |m| m.next_act = m.effects.frozen_until);
             return;
+        }
+        if m.asleep {
+            if !self.disturbed(depth, &m) {
+                let doze = now + self.ticks(DOZE_MS);
+                self.update_monster(depth, id, |m| m.next_act = doze);
+                return;
+            }
+            self.wake(depth, id, None);
         }
         let stats = m.kind.stats();
         let target = self.choose_target(depth, &m);
@@ -123,6 +137,43 @@ impl World {
                 m.special_at = at;
             }
         });
+    }
+
+    /// Whether a sleeper wakes: a taunt reaches it, or a character in the world sees it from
+    /// half its notice range (at least 2 cells).
+    fn disturbed(&self, depth: u8, m: &Monster) -> bool {
+        let now = self.now();
+        if m.effects.taunted.is_some_and(|(_, until)| until > now) {
+            return true;
+        }
+        let near = i32::from(m.kind.stats().notice / 2).max(2);
+        self.present_players().any(|(id, p)| {
+            p.character
+                .as_ref()
+                .is_some_and(|c| c.depth == depth && c.pos.chebyshev(m.pos) <= near)
+                && self
+                    .sight_of(id)
+                    .and_then(|s| s.get(m.pos).copied())
+                    .unwrap_or(false)
+        })
+    }
+
+    /// Monster `id` wakes (caught asleep by `by`'s blow, or on its own), and so do the
+    /// sleepers within [`WAKE_RADIUS`] of where it is.
+    pub(crate) fn wake(&mut self, depth: u8, id: EntityId, by: Option<String>) {
+        let Some(floor) = self.floor_mut(depth) else {
+            return;
+        };
+        let Some((kind, at)) = floor.monsters.get(&id).map(|m| (m.kind, m.pos)) else {
+            return;
+        };
+        for m in floor.monsters.values_mut() {
+            if m.id == id || m.pos.chebyshev(at) <= WAKE_RADIUS {
+                m.asleep = false;
+            }
+        }
+        let woke = EventKind::Woke { monster: kind, by };
+        self.emit(Scope::Seen { depth, pos: at }, woke);
     }
 
     fn update_monster(&mut self, depth: u8, id: EntityId, f: impl FnOnce(&mut Monster)) {

@@ -2,12 +2,13 @@
 //!
 //! - a frozen monster hit by a Warrior **shatters**: double damage, and it thaws;
 //! - a **marked** monster takes half again as much damage from every source;
+//! - a monster caught **asleep** takes double damage (a sneak attack), and wakes;
 //! - **Shield Wall** halves damage to the warrior and to every ally next to them, downed or not;
 //! - a **Ward** absorbs damage before HP.
 //!
 //! Armour takes a share off each hit, not a flat amount ([`after_armour`]: 10 points halve
-//! it), and a hit always does at least 1. Order for monsters: armour, ×2 shatter, ×1.5 mark.
-//! For characters: armour, ½ Shield Wall (rounded up), then the Ward absorbs.
+//! it), and a hit always does at least 1. Order for monsters: armour, ×2 asleep, ×2 shatter,
+//! ×1.5 mark. For characters: armour, ½ Shield Wall (rounded up), then the Ward absorbs.
 //!
 //! A downed character's timer runs twice as fast while it is under attack (hit within the
 //! last [`UNDER_ATTACK_MS`]): [`DOWNED_MS`] is 16 s, so under attack it still lasts 8 s.
@@ -57,6 +58,11 @@ impl World {
         let m = floor.monsters.get_mut(&monster)?;
         let (kind, stats) = (m.kind, m.kind.stats());
         let mut damage = after_armour(roll, stats.armor);
+        // Caught asleep: a sneak attack.
+        let sneak = m.asleep;
+        if sneak {
+            damage = damage.saturating_mul(2);
+        }
         let shattered = warrior && m.is_frozen(now);
         if shattered {
             damage = damage.saturating_mul(2);
@@ -72,8 +78,12 @@ impl World {
         m.hp = m.hp.saturating_sub(damage);
         m.target = Some(by);
         let (pos, killed) = (m.pos, m.hp == 0);
+        if sneak {
+            // It and the sleepers near it wake (a kill is heard too).
+            self.wake(depth, monster, Some(name.clone()));
+        }
         if killed {
-            floor.monsters.remove(&monster);
+            self.floor_mut(depth)?.monsters.remove(&monster);
         }
         self.fought(by);
         if killed {

@@ -386,6 +386,11 @@ pub enum EventKind {
         looks: String,
         newly: bool,
     },
+    /// A monster woke: caught asleep by `by`'s blow (a sneak attack), or on its own.
+    Woke {
+        monster: MonsterKind,
+        by: Option<String>,
+    },
     /// A character sank through the floor to `depth` (a Potion of Descent).
     Sank {
         name: String,

@@ -114,6 +114,73 @@ pub struct Floor {
     pub traps: BTreeMap<Pos, PlayerId>,
 }
 
+/// A monster as saves of schemas 3 to 5 hold it: before sleep.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MonsterV5 {
+    id: EntityId,
+    kind: crate::monster::MonsterKind,
+    pos: Pos,
+    hp: u16,
+    next_act: crate::tick::Tick,
+    target: Option<PlayerId>,
+    last_seen: Option<Pos>,
+    effects: crate::monster::MonsterEffects,
+    home: Pos,
+    master: Option<EntityId>,
+    special_at: crate::tick::Tick,
+}
+
+impl MonsterV5 {
+    /// Awake.
+    fn upgrade(self) -> Monster {
+        Monster {
+            id: self.id,
+            kind: self.kind,
+            pos: self.pos,
+            hp: self.hp,
+            next_act: self.next_act,
+            target: self.target,
+            last_seen: self.last_seen,
+            effects: self.effects,
+            home: self.home,
+            master: self.master,
+            special_at: self.special_at,
+            asleep: false,
+        }
+    }
+}
+
+/// A floor as saves of schemas 4 and 5 hold it: its monsters before sleep.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FloorV5 {
+    depth: u8,
+    tiles: Grid<Tile>,
+    memories: BTreeMap<PartyId, Grid<Option<Tile>>>,
+    stairs_up: Pos,
+    stairs_down: Option<Pos>,
+    monsters: BTreeMap<EntityId, MonsterV5>,
+    traps: BTreeMap<Pos, PlayerId>,
+}
+
+impl FloorV5 {
+    /// The floor with every monster awake.
+    pub(crate) fn upgrade(self) -> Floor {
+        Floor {
+            depth: self.depth,
+            tiles: self.tiles,
+            memories: self.memories,
+            stairs_up: self.stairs_up,
+            stairs_down: self.stairs_down,
+            monsters: self
+                .monsters
+                .into_iter()
+                .map(|(id, m)| (id, m.upgrade()))
+                .collect(),
+            traps: self.traps,
+        }
+    }
+}
+
 /// A floor as saves of schema 3 (before parties) hold it: one memory for the whole world.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FloorV3 {
@@ -122,15 +189,15 @@ pub struct FloorV3 {
     remembered: Grid<Option<Tile>>,
     stairs_up: Pos,
     stairs_down: Option<Pos>,
-    monsters: BTreeMap<EntityId, Monster>,
+    monsters: BTreeMap<EntityId, MonsterV5>,
     traps: BTreeMap<Pos, PlayerId>,
 }
 
 impl FloorV3 {
     /// The floor, its one memory now `party`'s (none when the world has no party).
-    pub(crate) fn upgrade(self, party: Option<PartyId>) -> Floor {
+    pub(crate) fn upgrade(self, party: Option<PartyId>) -> FloorV5 {
         let seen = self.remembered.cells.iter().any(Option::is_some);
-        Floor {
+        FloorV5 {
             depth: self.depth,
             tiles: self.tiles,
             memories: party

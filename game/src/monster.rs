@@ -433,6 +433,9 @@ pub struct Monster {
     pub master: Option<EntityId>,
     /// When its special (heal, summon) is next ready.
     pub special_at: Tick,
+    /// Asleep: it only wakes (a character close by in sight, a hit, a taunt, a waking kin);
+    /// a hit on a sleeper is a sneak attack for double damage ([`crate::ai`]).
+    pub asleep: bool,
 }
 
 impl Monster {
@@ -449,6 +452,7 @@ impl Monster {
             home: pos,
             master: None,
             special_at: next_act,
+            asleep: false,
         }
     }
 

@@ -610,6 +610,7 @@ pub mod effect {
     pub const TAUNTED: u8 = 8;
     pub const SHIELD_WALL: u8 = 16;
     pub const WARD: u8 = 32;
+    pub const ASLEEP: u8 = 64;
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -27,6 +27,8 @@ pub enum Stream {
     Drop { monster: u64 },
     /// Where the Scroll of Teleportation with this item id takes its reader.
     Teleport { item: u64 },
+    /// Which of a new floor's monsters sleep.
+    Sleep { depth: u8 },
 }
 
 impl Stream {
@@ -39,6 +41,7 @@ impl Stream {
             Stream::Craft => *b"craft\0\0\0",
             Stream::Looks => *b"looks\0\0\0",
             Stream::Loot { depth } => [b'l', b'o', b'o', b't', 0, 0, 0, depth],
+            Stream::Sleep { depth } => [b's', b'l', b'e', b'e', b'p', 0, 0, depth],
             // Ids stay far below 2^56: the top byte tells the two apart from each other and
             // from the tags above (whose top bytes are letters or zero).
             Stream::Drop { monster } => (monster | 0xD1 << 56).to_le_bytes(),

@@ -777,6 +777,9 @@ fn visible_entities(
             if m.effects.taunted.is_some_and(|(_, until)| until > now) {
                 effects |= effect::TAUNTED;
             }
+            if m.asleep {
+                effects |= effect::ASLEEP;
+            }
             EntityView {
                 id: m.id.0,
                 pos: m.pos,

@@ -1157,12 +1157,15 @@ impl World {
         let mut floor = generated.floor;
         let first_act = self.core.tick;
         let spawns = self.scaled_spawns(&floor, generated.spawns);
+        // Which sleep draws from a stream of its own: the rest rolls as before.
+        let mut sleep = Rng::for_stream(self.core.seed, Stream::Sleep { depth });
         for (kind, pos) in spawns {
             let id = self.new_entity();
             let delay = self.core.ai_rng.below(10) as u64;
-            floor
-                .monsters
-                .insert(id, Monster::new(id, kind, pos, first_act + delay));
+            let mut monster = Monster::new(id, kind, pos, first_act + delay);
+            monster.asleep = kind.stats().role != crate::monster::Role::Guardian
+                && sleep.percent(crate::ai::ASLEEP_PERCENT);
+            floor.monsters.insert(id, monster);
         }
         self.floors.insert(depth, floor);
         self.record(Entry::VeinsFound {

@@ -377,3 +377,68 @@ fn a_character_left_in_combat_still_lights_its_party_s_view() {
     assert!(!sight.get(left_room).copied().unwrap_or(false));
     agree(&view, &fx.world, "after");
 }
+
+#[test]
+fn some_monsters_of_a_new_floor_sleep_until_a_character_comes_close() {
+    let world = World::new("w", 5, RATE);
+    let floor = world.floor(1).unwrap();
+    let asleep = floor.monsters.values().filter(|m| m.asleep).count();
+    assert!(
+        asleep > 0 && asleep < floor.monsters.len(),
+        "{asleep} of {}",
+        floor.monsters.len()
+    );
+
+    // A rat asleep in a long hall, a second one by it; the mage comes closer step by step.
+    let rows = [
+        "##################",
+        "#@..........r.r..#",
+        "##################",
+    ];
+    let mut fx = fixture(&rows, &[Class::Mage]);
+    fx.each_monster(|m| m.asleep = true);
+    fx.run(fx.world.ticks(2_000));
+    let rat = monster(&fx, MonsterKind::Rat);
+    assert!(
+        rat.asleep && rat.pos == Pos::new(12, 1),
+        "seen from afar, it sleeps on"
+    );
+    for _ in 0..8 {
+        fx.act(0, Action::Move(E));
+        fx.run(fx.world.ticks(MOVE_MS));
+    }
+    let floor = fx.world.floor(1).unwrap();
+    assert!(
+        floor.monsters.values().all(|m| !m.asleep),
+        "the near one woke and woke its kin"
+    );
+}
+
+#[test]
+fn a_blow_on_a_sleeper_does_double_and_wakes_it() {
+    let rows = ["######", "#@o..#", "######"];
+    let damage = |asleep: bool| {
+        let mut fx = fixture(&rows, &[Class::Warrior]);
+        fx.each_monster(|m| {
+            m.asleep = asleep;
+            m.hp = 200;
+        });
+        for _ in 0..20 {
+            fx.act(0, Action::Move(E)).run(1);
+            let hit = fx.world.events().iter().find_map(|e| match &e.kind {
+                EventKind::Struck { damage, .. } => Some(*damage),
+                _ => None,
+            });
+            if let Some(hit) = hit {
+                let caught = fx.happened(|k| matches!(k, EventKind::Woke { by: Some(_), .. }));
+                assert_eq!(caught, asleep);
+                assert!(!monster(&fx, MonsterKind::Orc).asleep);
+                return hit;
+            }
+            fx.run(fx.world.ticks(ATTACK_MS));
+        }
+        panic!("never hit");
+    };
+    // The same world, the same rolls: only the sleep differs.
+    assert_eq!(damage(true), 2 * damage(false));
+}

@@ -193,7 +193,9 @@ impl HostProcess {
             .status()
             .expect("run kill");
         assert!(status.success());
-        let saved = self.expect_line("saved: ");
+        // A loaded machine (CI beside other work) can take a while to save a debug build's
+        // world: the line is awaited longer than others, and returned as soon as it comes.
+        let saved = self.expect_line_within("saved: ", Duration::from_secs(30));
         let exit = self.child.wait().expect("wait for the host");
         (saved, exit)
     }

@@ -488,6 +488,9 @@ impl Widget for MapView<'_> {
             if e.effects & effect::MARKED != 0 {
                 style = style.add_modifier(Modifier::UNDERLINED);
             }
+            if e.effects & effect::ASLEEP != 0 {
+                style = style.add_modifier(Modifier::DIM);
+            }
             if e.effects & (effect::SHIELD_WALL | effect::WARD) != 0 {
                 style = style.bg(Color::DarkGray);
             }

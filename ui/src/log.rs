@@ -75,6 +75,8 @@ pub fn tone(event: &EventKind) -> Tone {
         | E::HeartReturned { .. }
         | E::Used { .. }
         | E::Sank { .. } => Tone::Info,
+        E::Woke { by: Some(_), .. } => Tone::Good,
+        E::Woke { .. } => Tone::Bad,
         E::Party(PartyNews::Joined { .. }) => Tone::Good,
         E::Party(_) => Tone::Info,
         E::Notice(n) => match n {
@@ -169,6 +171,11 @@ pub fn describe(event: &EventKind) -> String {
                 format!("{name} {verb} a {}.", kind.name())
             }
         }
+        E::Woke {
+            monster: m,
+            by: Some(name),
+        } => format!("{name} catches the {} asleep!", monster(*m)),
+        E::Woke { monster: m, .. } => format!("The {} wakes up!", monster(*m)),
         E::Sank { name, depth } => format!("{name} sinks through the floor to floor {depth}."),
         E::EnteredDungeon { name, class } => {
             format!("{name} enters the dungeon as a {}.", class.name())

@@ -55,6 +55,9 @@ fn creature(view: &ClientView, e: &game::protocol::EntityView) -> String {
     if e.effects & effect::FROZEN != 0 {
         effects.push("frozen");
     }
+    if e.effects & effect::ASLEEP != 0 {
+        effects.push("asleep: a hit does double");
+    }
     let state = |extra: &[&str]| {
         let all: Vec<&str> = effects
             .iter()

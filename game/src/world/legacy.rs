@@ -3,7 +3,7 @@
 //! today's [`WorldSave`]. Played on from there, the world follows today's rules.
 
 use super::*;
-use crate::floor::FloorV3;
+use crate::floor::{FloorV3, FloorV5};
 
 /// A character as schema 5 holds it: schema 4's and experience and combat time after it
 /// (postcard lays nested fields out as flat ones); before potions of speed and scrolls of
@@ -81,12 +81,13 @@ impl PlayerV5 {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct WorldSaveV5 {
     core: CoreV4<PlayerV5>,
-    floors: Vec<Floor>,
+    floors: Vec<FloorV5>,
 }
 
 impl WorldSaveV5 {
     /// The same world where nobody knows a potion or scroll and none lies anywhere yet
-    /// (floors already made keep what they hold; floors made from now on get their share).
+    /// (floors already made keep what they hold; floors made from now on get their share),
+    /// and every monster is awake (new floors' monsters may sleep).
     pub fn upgrade(self) -> WorldSave {
         let CoreV4 {
             base: c,
@@ -121,7 +122,7 @@ impl WorldSaveV5 {
         };
         WorldSave {
             core,
-            floors: self.floors,
+            floors: self.floors.into_iter().map(FloorV5::upgrade).collect(),
         }
     }
 }
@@ -200,7 +201,7 @@ struct CoreV4<P = PlayerV4> {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct WorldSaveV4 {
     core: CoreV4,
-    floors: Vec<Floor>,
+    floors: Vec<FloorV5>,
 }
 
 impl WorldSaveV4 {
