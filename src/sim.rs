@@ -6,8 +6,12 @@
 //! script: help a downed or hurt ally, use an ability whose target is in reach, hit what is
 //! adjacent, close on what the party sees, and otherwise follow the strategy — `dive` (find the
 //! stairs and go down), `clear` (explore the whole floor and kill what it finds first) or
-//! `craft` (`clear`, and mine the veins it finds and wear what it can craft). The party moves
-//! as one: the first living member leads and takes the stairs only once everyone is near; the
+//! `craft` (`clear`, and mine the veins it finds and wear what it can craft). Potions and
+//! scrolls: everyone picks up what it steps on and the leader fetches those on cells the party
+//! has seen; a character drinks a known Healing when downed or low in a fight (an unknown
+//! potion if it has none), a known Fire or Frost against two at once, and reads unknown
+//! scrolls (and a known Magic Mapping on an unexplored floor) when nothing is in sight. The
+//! party moves as one: the first living member leads and takes the stairs only once everyone is near; the
 //! others follow its floor. On floor 12 the party takes the Heart and carries it back out.
 //!
 //! A run is won by the first victory, and lost when the whole party is dead (a wipe) or at the
