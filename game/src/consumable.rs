@@ -188,10 +188,7 @@ impl MonsterKind {
     /// The chance (percent) that a kill drops a potion or scroll: uniques always do, bigger
     /// monsters more often than small ones.
     pub fn drop_chance(self) -> u32 {
-        let unique = [5, 9]
-            .iter()
-            .any(|d| MonsterKind::unique_at(*d) == Some(self));
-        if unique || self.stats().role == Role::Guardian {
+        if self.is_unique() || self.stats().role == Role::Guardian {
             return 100;
         }
         (3 + self.xp() / 10).min(20)
@@ -210,7 +207,7 @@ impl World {
     /// How `kind` looks in this world while unknown.
     pub fn look_of(&self, kind: Consumable) -> String {
         let i = Consumable::ALL.iter().position(|c| *c == kind).unwrap_or(0);
-        looks(self.core.seed)[i].clone()
+        self.looks[i].clone()
     }
 
     /// Whether `player` knows what `kind` is.

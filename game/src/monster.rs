@@ -388,6 +388,11 @@ impl MonsterKind {
         }
     }
 
+    /// Whether it is one of the floors' uniques ([`MonsterKind::unique_at`]).
+    pub fn is_unique(self) -> bool {
+        (1..=crate::floor::DEEPEST_FLOOR).any(|d| MonsterKind::unique_at(d) == Some(self))
+    }
+
     /// The kinds that appear on their own at `depth`, in table order.
     pub fn at_depth(depth: u8) -> Vec<MonsterKind> {
         MonsterKind::ALL

@@ -431,6 +431,9 @@ pub struct World {
     completed_trades: Vec<TradeRecord>,
     /// Leaderboard facts since the host last took them.
     facts: Vec<Fact>,
+    /// How each potion and scroll looks until known (from the seed, [`crate::consumable::looks`]),
+    /// worked out once: views name unknown items every time they are polled.
+    pub(crate) looks: [String; 9],
 }
 
 impl World {
@@ -467,7 +470,6 @@ impl World {
 
     fn from_core(core: Core, floors: BTreeMap<u8, Floor>) -> World {
         let mut world = World {
-            core,
             floors,
             sight: BTreeMap::new(),
             party_sight: BTreeMap::new(),
@@ -478,6 +480,8 @@ impl World {
             events: Vec::new(),
             completed_trades: Vec::new(),
             facts: Vec::new(),
+            looks: crate::consumable::looks(core.seed),
+            core,
         };
         world.reindex_parties();
         world.update_vision();
