@@ -278,6 +278,10 @@ pub struct SimArgs {
     /// stay out and a run is lost when the whole party is dead
     #[arg(long)]
     pub remake: bool,
+    /// The party ignores telegraphed specials (no dodging, no class answers): how much the
+    /// answers are worth
+    #[arg(long)]
+    pub no_answers: bool,
     /// Threads to run on [default: the machine's cores]
     #[arg(long)]
     pub threads: Option<usize>,

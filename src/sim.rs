@@ -3,7 +3,8 @@
 //!
 //! Each run is one world (seed `first_seed + i`) with one player per class in the party. Every
 //! tick, each character that is ready and has nothing queued gets an action from a small
-//! script: help a downed or hurt ally, use an ability whose target is in reach, hit what is
+//! script: answer a telegraphed special it sees coming ([`answer`]), help a downed or hurt
+//! ally, use an ability whose target is in reach, hit what is
 //! adjacent, close on what the party sees, and otherwise follow the strategy — `dive` (find the
 //! stairs and go down), `clear` (explore the whole floor and kill what it finds first) or
 //! `craft` (`clear`, and mine the veins it finds and wear what it can craft). Potions and
@@ -28,6 +29,7 @@ use game::economy::{Holder, ItemKind, Place};
 use game::event::{EventKind, Scope};
 use game::floor::{DEEPEST_FLOOR, Floor};
 use game::path::DistanceMap;
+use game::special::Special;
 use game::{Action, Class, Dir, Input, PlayerId, Pos, Stack, Tick, TickRate, Tile, World};
 use serde::Serialize;
 
@@ -100,6 +102,8 @@ pub struct Setup {
     /// A character that dies is made again at the entrance (as a player would); without it
     /// the dead stay out and the run is lost when nobody is left.
     pub remake: bool,
+    /// The script answers telegraphed specials ([`answer`]).
+    pub answers: bool,
 }
 
 /// Plays `seeds` runs (`first_seed..`) on up to `threads` threads and sums them up.
@@ -153,6 +157,7 @@ pub fn main(args: &crate::cli::SimArgs) -> color_eyre::eyre::Result<()> {
         strategy: args.strategy,
         limit_minutes: args.minutes,
         remake: args.remake,
+        answers: !args.no_answers,
     };
     let (summary, runs) = run(&setup, args.first_seed, args.seeds, threads);
     if args.json {
@@ -202,9 +207,9 @@ pub fn print(s: &Summary) {
     );
     println!(
         "floor   {}",
-        (1..=12).map(|f| format!("{f:>4}")).collect::<String>()
+        (1..=12).map(|f| format!("{f:>5}")).collect::<String>()
     );
-    let row = |v: &[u32]| v.iter().map(|n| format!("{n:>4}")).collect::<String>();
+    let row = |v: &[u32]| v.iter().map(|n| format!("{n:>5}")).collect::<String>();
     println!("downs   {}", row(&s.downs_per_floor));
     println!("deaths  {}", row(&s.deaths_per_floor));
     for (class, damage) in &s.damage_share {
@@ -304,7 +309,7 @@ struct Member {
 
 /// Plays one run of `party` on world seed `seed` for at most `limit_minutes` of game time.
 pub fn play(setup: &Setup, seed: u64) -> Run {
-    let (party, strategy) = (&setup.party, setup.strategy);
+    let party = &setup.party;
     let rate = TickRate::DEFAULT;
     let mut world = World::new(&format!("sim-{seed}"), seed, rate);
     let mut members: Vec<Member> = party
@@ -362,7 +367,7 @@ pub fn play(setup: &Setup, seed: u64) -> Run {
         }
         let leader = leader(&world, &members);
         for i in 0..members.len() {
-            let Some(action) = decide(&world, &members, i, leader, strategy) else {
+            let Some(action) = decide(&world, &members, i, leader, setup) else {
                 continue;
             };
             let m = &mut members[i];
@@ -462,8 +467,9 @@ fn decide(
     members: &[Member],
     i: usize,
     leader: Option<usize>,
-    strategy: Strategy,
+    setup: &Setup,
 ) -> Option<Action> {
+    let strategy = setup.strategy;
     let me = members[i].id;
     let player = world.player(&me)?;
     let c = player.character.as_ref()?;
@@ -492,6 +498,11 @@ fn decide(
         .filter_map(|m| character(world, m.id))
         .filter(|a| a.depth == c.depth)
         .collect();
+    if setup.answers
+        && let Some(action) = answer(world, floor, me, c, &allies, &seen)
+    {
+        return Some(action);
+    }
     if let Some(action) = ability(c, &foes, &allies, now) {
         return Some(action);
     }
@@ -582,6 +593,77 @@ fn decide(
         return stairs(floor, c.pos, true);
     }
     frontier
+}
+
+/// An answer to a telegraphed special the party sees coming, by class first: the mage
+/// freezes a monster winding up next to her, the warrior taunts one aimed at someone else
+/// and raises Shield Wall in a breath's cone, the ranger snares a charger's line, the healer
+/// wards whoever a breath or a curse is aimed at; and anyone in the threatened cells of a
+/// charge or a breath steps out of them.
+fn answer(
+    world: &World,
+    floor: &Floor,
+    me: PlayerId,
+    c: &game::world::Character,
+    allies: &[&game::world::Character],
+    seen: &dyn Fn(Pos) -> bool,
+) -> Option<Action> {
+    let now = world.tick();
+    let ready = |slot: usize| {
+        let def = c.class.abilities()[slot];
+        c.cooldowns[slot] <= now && c.mana >= def.mana
+    };
+    let cast = |slot: u8, target: Target| Some(Action::Ability { slot, target });
+    for m in floor.monsters.values().filter(|m| seen(m.pos)) {
+        let Some(w) = m.windup.as_ref() else {
+            continue;
+        };
+        let cells = world.special_cells(c.depth, m, w);
+        let aimed = character(world, w.target);
+        match c.class {
+            Class::Mage if m.pos.is_adjacent(c.pos) && ready(1) => {
+                return cast(1, Target::Auto);
+            }
+            Class::Warrior
+                if w.target != me
+                    && ready(0)
+                    && m.pos.chebyshev(c.pos) <= game::ability::TAUNT_RADIUS =>
+            {
+                return cast(0, Target::Auto);
+            }
+            Class::Warrior
+                if w.special == Special::Breath && cells.contains(&c.pos) && ready(2) =>
+            {
+                return cast(2, Target::Auto);
+            }
+            Class::Ranger if w.special == Special::Charge && ready(2) => {
+                let snare = cells
+                    .iter()
+                    .take_while(|p| **p != c.pos && !allies.iter().any(|a| a.pos == **p))
+                    .find(|p| p.chebyshev(c.pos) <= 5 && seen(**p));
+                if let Some(p) = snare {
+                    return cast(2, Target::Cell(*p));
+                }
+            }
+            Class::Healer if w.special != Special::Charge && ready(1) => {
+                if let Some(a) = aimed.filter(|a| a.pos.chebyshev(c.pos) <= 8 && a.ward == 0) {
+                    return cast(1, Target::Entity(a.id));
+                }
+            }
+            _ => {}
+        }
+        if w.special != Special::Curse && cells.contains(&c.pos) {
+            let taken = |p: Pos| floor.monster_at(p).is_some() || allies.iter().any(|a| a.pos == p);
+            let out = Dir::ALL.into_iter().find(|d| {
+                let p = c.pos.step(*d);
+                floor.tile(p).is_walkable() && !taken(p) && !cells.contains(&p)
+            });
+            if let Some(d) = out {
+                return Some(Action::Move(d));
+            }
+        }
+    }
+    None
 }
 
 /// A potion to drink now: for `healing`, a known Potion of Healing or else an unknown potion
@@ -852,6 +934,7 @@ mod tests {
             strategy: Strategy::Dive,
             limit_minutes: 4,
             remake: true,
+            answers: true,
         };
         let a = play(&setup, 3);
         let b = play(&setup, 3);
@@ -878,6 +961,7 @@ mod tests {
             strategy: Strategy::Dive,
             limit_minutes: 40,
             remake: false,
+            answers: true,
         };
         let wiped = play(&setup, 1);
         assert!(!wiped.won);

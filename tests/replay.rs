@@ -154,10 +154,11 @@ fn checks_to_its_end(file: &Path, replay: &Replay) {
     );
 }
 
-/// `tests/data/bots-release.brr` was made by a release build (three bots for six seconds on
-/// `brogue host --world film --seed 21`, then `brogue replay export --world film`); this build
-/// (a debug one under `cargo test`) must play it to the state it recorded. After a deliberate
-/// rule change, make it again the same way with `cargo build --release`.
+/// `tests/data/bots-release.brr` was made by an optimised build (three bots for six seconds on
+/// `brogue host --world film --seed 21`, then `brogue replay export --world film`; the current
+/// file by `cargo build --profile balance`, which is the release profile without LTO); this
+/// build (a debug one under `cargo test`) must play it to the state it recorded. After a
+/// deliberate rule change, make it again the same way with `--release` or `--profile balance`.
 #[test]
 fn a_replay_made_by_a_release_build_plays_the_same_in_this_build() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bots-release.brr");

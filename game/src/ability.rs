@@ -352,6 +352,7 @@ impl World {
         }
         let foes = u16::try_from(seen.len()).unwrap_or(u16::MAX);
         self.announce(id, AbilityUse::Taunt { foes });
+        self.turn_windups(depth, &seen, id);
         true
     }
 
@@ -439,11 +440,8 @@ impl World {
         for m in targets {
             let roll = self.combat_rng().range(1, 3) as u16 + bonus;
             let hit = self.hurt_monster(depth, m, roll, id, Strike::Chills);
-            if hit.is_some_and(|o| !o.killed)
-                && let Some(monster) = self.floor_mut(depth).and_then(|f| f.monsters.get_mut(&m))
-            {
-                monster.effects.frozen_until = until;
-                monster.next_act = monster.next_act.max(until);
+            if hit.is_some_and(|o| !o.killed) {
+                self.freeze_monster(depth, m, until);
             }
         }
         self.announce(id, AbilityUse::FrostNova);

@@ -196,6 +196,7 @@ impl World {
     pub(crate) fn arrive(&mut self, id: PlayerId, depth: u8, dest: Pos) {
         let name = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
         self.cancel_trades_of(id, TradeEnd::LeftFloor(name));
+        self.repopulate(depth, dest);
         self.set_position(id, depth, dest);
         let Some(player) = self.players_mut().get_mut(&id) else {
             return;
@@ -209,7 +210,7 @@ impl World {
 
     /// Monsters hunting `id` next to the stairs it took from `from` follow it to `to`: they
     /// arrive beside it a step later. Stairs are no escape from what is at your heels; the
-    /// frozen, the rooted and guardians stay.
+    /// frozen, the rooted, guardians and those winding up a special stay.
     fn followed(&mut self, id: PlayerId, from: (u8, Pos), to: (u8, Pos), down: bool) {
         let now = self.now();
         let Some(floor) = self.floor(from.0) else {
@@ -224,6 +225,7 @@ impl World {
                     && !m.is_frozen(now)
                     && !m.is_rooted(now)
                     && m.kind.stats().role != crate::monster::Role::Guardian
+                    && m.windup.is_none()
             })
             .map(|m| m.id)
             .collect();
@@ -318,7 +320,12 @@ impl World {
         let roll =
             self.combat_rng()
                 .range(i32::from(mstats.damage.0), i32::from(mstats.damage.1)) as u16;
-        self.hurt_character(target, roll, kind, ranged);
+        let blow = if ranged {
+            crate::special::Blow::Ranged
+        } else {
+            crate::special::Blow::Melee
+        };
+        self.hurt_character(target, roll, kind, blow);
         self.floor_mut(depth);
     }
 }

@@ -1,7 +1,8 @@
 //! Phase 4: monsters notice, chase, attack and wander on their own timers, each after its role:
 //! archers shoot from range, shamans heal their kin, necromancers raise skeletons, the Deep
 //! Warden keeps to the Heart. Frozen monsters wait; rooted ones cannot step; taunted ones hunt
-//! the warrior who taunted them.
+//! the warrior who taunted them. Those with a special wind it up first and let go a moment
+//! later ([`crate::special`]).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -38,6 +39,9 @@ impl World {
             .filter_map(|(_, p)| p.character.as_ref().map(|c| c.depth))
             .collect();
         for depth in active {
+            if let Some(floor) = self.floor_mut(depth) {
+                floor.visited_at = now;
+            }
             let due: Vec<EntityId> = self
                 .floor(depth)
                 .map(|f| {
@@ -63,6 +67,17 @@ impl World {
             self.update_monster(depth, id, |m| m.next_act = m.effects.frozen_until);
             return;
         }
+        if let Some(w) = m.windup {
+            // Wound up: it lets go when the moment comes, and does nothing else until then.
+            let busy = if w.at <= now {
+                self.let_go(depth, id, w)
+            } else {
+                0
+            };
+            let next = (now + self.ticks(busy)).max(w.at);
+            self.update_monster(depth, id, |m| m.next_act = m.next_act.max(next));
+            return;
+        }
         if m.asleep {
             if !self.disturbed(depth, &m) {
                 let doze = now + self.ticks(DOZE_MS);
@@ -85,6 +100,8 @@ impl World {
             next.last_seen = Some(tpos);
             if self.try_special(depth, &m, &mut next) {
                 // healed or summoned instead of fighting
+            } else if let Some(ms) = self.wind_up(depth, &m, tid, tpos) {
+                next.busy_ms = ms;
             } else if m.pos.is_adjacent(tpos) {
                 self.monster_attacks(depth, id, tid, false);
                 next.busy_ms = stats.attack_ms;
@@ -176,7 +193,7 @@ impl World {
         self.emit(Scope::Seen { depth, pos: at }, woke);
     }
 
-    fn update_monster(&mut self, depth: u8, id: EntityId, f: impl FnOnce(&mut Monster)) {
+    pub(crate) fn update_monster(&mut self, depth: u8, id: EntityId, f: impl FnOnce(&mut Monster)) {
         if let Some(m) = self
             .floor_mut(depth)
             .and_then(|fl| fl.monsters.get_mut(&id))
@@ -299,7 +316,7 @@ impl World {
 
     /// Moves a monster from `from` into `step`, or opens the door there, springing any snare.
     /// Returns its position.
-    fn monster_enter(&mut self, depth: u8, id: EntityId, from: Pos, step: Pos) -> Pos {
+    pub(crate) fn monster_enter(&mut self, depth: u8, id: EntityId, from: Pos, step: Pos) -> Pos {
         let tile = self
             .floor(depth)
             .map(|f| f.tile(step))

@@ -4,11 +4,13 @@
 //! - a **marked** monster takes half again as much damage from every source;
 //! - a monster caught **asleep** takes double damage (a sneak attack), and wakes;
 //! - **Shield Wall** halves damage to the warrior and to every ally next to them, downed or not;
-//! - a **Ward** absorbs damage before HP.
+//! - a **Ward** absorbs damage before HP, and a whole breath ([`crate::special`]) however
+//!   strong (it is spent).
 //!
 //! Armour takes a share off each hit, not a flat amount ([`after_armour`]: 10 points halve
 //! it), and a hit always does at least 1. Order for monsters: armour, ×2 asleep, ×2 shatter,
-//! ×1.5 mark. For characters: armour, ½ Shield Wall (rounded up), then the Ward absorbs.
+//! ×1.5 mark. For characters: armour (not against a breath or a curse), ½ Shield Wall
+//! (rounded up), then the Ward absorbs.
 //!
 //! A downed character's timer runs twice as fast while it is under attack (hit within the
 //! last [`UNDER_ATTACK_MS`]): [`DOWNED_MS`] is 16 s, so under attack it still lasts 8 s.
@@ -17,6 +19,7 @@ use crate::class::Class;
 use crate::event::{EventKind, Notice, Scope, Strike, TradeEnd};
 use crate::ids::{EntityId, PlayerId};
 use crate::monster::MonsterKind;
+use crate::special::{Blow, Special};
 use crate::world::{DOWNED_MS, Life, World};
 
 /// Armour points that halve a hit.
@@ -112,14 +115,14 @@ impl World {
         })
     }
 
-    /// A monster of kind `monster` hits `target`'s character for a rolled `roll`, in melee or
-    /// (`ranged`) from afar.
+    /// A monster of kind `monster` hits `target`'s character for a rolled `roll` with `blow`
+    /// (a breath is taken whole by a Ward, whatever is left of it).
     pub(crate) fn hurt_character(
         &mut self,
         target: PlayerId,
         roll: u16,
         monster: MonsterKind,
-        ranged: bool,
+        blow: Blow,
     ) -> u16 {
         let now = self.now();
         let armor = self.gear_of(&target).armor;
@@ -134,15 +137,30 @@ impl World {
         };
         let armor = c.class.stats().armor + armor;
         c.combat_at = Some(now);
-        let mut damage = after_armour(roll, armor);
+        // Armour does not stop fire, venom or a spell: only a blow.
+        let magic = matches!(
+            blow,
+            Blow::Special(Special::Breath) | Blow::Special(Special::Curse)
+        );
+        let mut damage = if magic {
+            roll.max(1)
+        } else {
+            after_armour(roll, armor)
+        };
         if covered {
             damage = damage.div_ceil(2);
         }
         if c.ward_until <= now {
             c.ward = 0;
         }
-        let absorbed = damage.min(c.ward);
-        c.ward -= absorbed;
+        let absorbed = if blow == Blow::Special(Special::Breath) && c.ward > 0 {
+            c.ward = 0;
+            damage
+        } else {
+            let absorbed = damage.min(c.ward);
+            c.ward -= absorbed;
+            absorbed
+        };
         damage -= absorbed;
         let interrupted = c.channel.take().is_some();
         if interrupted {
@@ -161,7 +179,7 @@ impl World {
                     let downed = EventKind::Downed {
                         name: name.clone(),
                         monster,
-                        ranged,
+                        blow,
                     };
                     self.emit(self.party_scope(target), downed);
                     self.cancel_trades_of(target, TradeEnd::Downed(name));
@@ -172,7 +190,7 @@ impl World {
         };
         let hit = EventKind::MonsterHit {
             monster,
-            ranged,
+            blow,
             name,
             damage,
             absorbed,

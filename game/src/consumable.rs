@@ -352,12 +352,7 @@ impl World {
             Consumable::Frost => {
                 let until = now + self.ticks(FREEZE_MS);
                 for m in self.monsters_near(id, FROST_RADIUS) {
-                    if let Some(monster) =
-                        self.floor_mut(depth).and_then(|f| f.monsters.get_mut(&m))
-                    {
-                        monster.effects.frozen_until = until;
-                        monster.next_act = monster.next_act.max(until);
-                    }
+                    self.freeze_monster(depth, m, until);
                 }
             }
             Consumable::Teleportation => self.teleport(id, depth, pos, item),

@@ -14,6 +14,7 @@ use crate::geom::Pos;
 use crate::ids::{PartyId, PlayerId};
 use crate::monster::MonsterKind;
 use crate::ore::OreClass;
+use crate::special::{Blow, Broken, Special};
 use crate::world::Departure;
 
 /// Who may learn of an event. The host filters per player, so an event is never a map hack.
@@ -304,7 +305,7 @@ pub enum EventKind {
     /// A monster hurt a character (`fallen`: it was already downed).
     MonsterHit {
         monster: MonsterKind,
-        ranged: bool,
+        blow: Blow,
         name: String,
         damage: u16,
         absorbed: u16,
@@ -314,7 +315,7 @@ pub enum EventKind {
     Downed {
         name: String,
         monster: MonsterKind,
-        ranged: bool,
+        blow: Blow,
     },
     Died {
         name: String,
@@ -395,5 +396,23 @@ pub enum EventKind {
     Sank {
         name: String,
         depth: u8,
+    },
+    /// A monster began a telegraphed special at `name`'s character, or (taunted) turned it on
+    /// them.
+    WindsUp {
+        monster: MonsterKind,
+        special: Special,
+        name: String,
+    },
+    /// A special let go (the hits it made follow as [`EventKind::MonsterHit`]s).
+    Unleashed {
+        monster: MonsterKind,
+        special: Special,
+    },
+    /// A wind-up came to nothing.
+    SpecialBroken {
+        monster: MonsterKind,
+        special: Special,
+        why: Broken,
     },
 }

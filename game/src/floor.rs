@@ -112,6 +112,79 @@ pub struct Floor {
     pub monsters: BTreeMap<EntityId, Monster>,
     /// Snares set by rangers: the first monster to step on one is rooted.
     pub traps: BTreeMap<Pos, PlayerId>,
+    /// The last tick a character in the world stood here (the floor is made on a first visit):
+    /// a floor left alone long enough fills up again a little ([`crate::world`]'s arrival).
+    pub visited_at: crate::tick::Tick,
+}
+
+/// A monster as saves of schema 6 hold it: before telegraphed specials.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MonsterV6 {
+    id: EntityId,
+    kind: crate::monster::MonsterKind,
+    pos: Pos,
+    hp: u16,
+    next_act: crate::tick::Tick,
+    target: Option<PlayerId>,
+    last_seen: Option<Pos>,
+    effects: crate::monster::MonsterEffects,
+    home: Pos,
+    master: Option<EntityId>,
+    special_at: crate::tick::Tick,
+    asleep: bool,
+}
+
+impl MonsterV6 {
+    /// Not winding anything up.
+    fn upgrade(self) -> Monster {
+        Monster {
+            id: self.id,
+            kind: self.kind,
+            pos: self.pos,
+            hp: self.hp,
+            next_act: self.next_act,
+            target: self.target,
+            last_seen: self.last_seen,
+            effects: self.effects,
+            home: self.home,
+            master: self.master,
+            special_at: self.special_at,
+            asleep: self.asleep,
+            windup: None,
+        }
+    }
+}
+
+/// A floor as saves of schema 6 hold it: before specials and repopulation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FloorV6 {
+    depth: u8,
+    tiles: Grid<Tile>,
+    memories: BTreeMap<PartyId, Grid<Option<Tile>>>,
+    stairs_up: Pos,
+    stairs_down: Option<Pos>,
+    monsters: BTreeMap<EntityId, MonsterV6>,
+    traps: BTreeMap<Pos, PlayerId>,
+}
+
+impl FloorV6 {
+    /// The floor as last visited `now` (the upgrade is no long absence).
+    pub(crate) fn upgrade(self, now: crate::tick::Tick) -> Floor {
+        Floor {
+            depth: self.depth,
+            tiles: self.tiles,
+            memories: self.memories,
+            stairs_up: self.stairs_up,
+            stairs_down: self.stairs_down,
+            monsters: self
+                .monsters
+                .into_iter()
+                .map(|(id, m)| (id, m.upgrade()))
+                .collect(),
+            traps: self.traps,
+            visited_at: now,
+        }
+    }
 }
 
 /// A monster as saves of schemas 3 to 5 hold it: before sleep.
@@ -132,8 +205,8 @@ pub struct MonsterV5 {
 
 impl MonsterV5 {
     /// Awake.
-    fn upgrade(self) -> Monster {
-        Monster {
+    fn upgrade(self) -> MonsterV6 {
+        MonsterV6 {
             id: self.id,
             kind: self.kind,
             pos: self.pos,
@@ -164,8 +237,8 @@ pub struct FloorV5 {
 
 impl FloorV5 {
     /// The floor with every monster awake.
-    pub(crate) fn upgrade(self) -> Floor {
-        Floor {
+    pub(crate) fn upgrade(self) -> FloorV6 {
+        FloorV6 {
             depth: self.depth,
             tiles: self.tiles,
             memories: self.memories,
@@ -223,6 +296,7 @@ impl Floor {
             stairs_down,
             monsters: BTreeMap::new(),
             traps: BTreeMap::new(),
+            visited_at: crate::tick::Tick::default(),
         }
     }
 

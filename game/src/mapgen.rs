@@ -335,6 +335,12 @@ fn far_cell(tiles: &Grid<Tile>, distances: &Grid<u32>, rng: &mut Rng) -> Pos {
     tail[rng.below(tail.len() as u32) as usize].1
 }
 
+/// How many monsters a floor is made with, packs and bands counted: floor 1 holds 10 (as
+/// before packs), floor 12 about 26, before scaling for the party.
+pub fn spawn_count(depth: u8) -> usize {
+    10 + 3 * usize::from(depth.max(1) - 1) / 2
+}
+
 fn spawns(
     tiles: &Grid<Tile>,
     distances: &Grid<u32>,
@@ -347,9 +353,7 @@ fn spawns(
         .filter(|p| tiles.get(*p) == Some(&Tile::Floor))
         .filter(|p| matches!(distances.get(*p), Some(d) if *d >= 10 && *d != u32::MAX))
         .collect();
-    // Packs and bands count: floor 1 holds 10 (as before packs), floor 12 about 26, before
-    // scaling for the party.
-    let count = (10 + 3 * usize::from(depth - 1) / 2).min(open.len());
+    let count = spawn_count(depth).min(open.len());
     let mut out: Vec<(MonsterKind, Pos)> = Vec::with_capacity(count);
     let mut tries = 0;
     while out.len() < count && tries < count * 20 {

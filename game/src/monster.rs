@@ -441,6 +441,8 @@ pub struct Monster {
     /// Asleep: it only wakes (a character close by in sight, a hit, a taunt, a waking kin);
     /// a hit on a sleeper is a sneak attack for double damage ([`crate::ai`]).
     pub asleep: bool,
+    /// Winding up a special attack ([`crate::special`]): shown to whoever sees it.
+    pub windup: Option<crate::special::Windup>,
 }
 
 impl Monster {
@@ -458,6 +460,7 @@ impl Monster {
             master: None,
             special_at: next_act,
             asleep: false,
+            windup: None,
         }
     }
 

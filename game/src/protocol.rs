@@ -30,7 +30,7 @@ use crate::ore::OreClass;
 use crate::world::{Action, TradeInput};
 
 /// Bumped on every incompatible change to these types.
-pub const PROTOCOL_VERSION: u32 = 14;
+pub const PROTOCOL_VERSION: u32 = 15;
 /// The ALPN for this protocol version.
 pub const ALPN: &[u8] = b"brogue/3";
 /// The version-agnostic ALPN every version keeps forever: on it the host only reads a
@@ -390,6 +390,8 @@ pub struct EntityDelta {
     pub kind: Option<EntityKind>,
     pub hp_pct: Option<u8>,
     pub effects: Option<u8>,
+    /// [`EntityView::aim`]: `Some(None)` when it stopped winding up.
+    pub aim: Option<Option<u16>>,
 }
 
 /// Ore and items a player carries.
@@ -600,6 +602,9 @@ pub struct EntityView {
     pub hp_pct: u8,
     /// [`effect`] flags.
     pub effects: u8,
+    /// A monster winding up its special ([`crate::special`]): the cell it aims at (a curse:
+    /// where its target stands). [`crate::special::area`] gives the cells it threatens.
+    pub aim: Option<Pos>,
 }
 
 /// Bits of [`EntityView::effects`].

@@ -116,8 +116,8 @@ impl<K: Ord + Clone, V: PartialEq + Clone> Keyed<K, V> {
 struct Seen {
     view: EntityView,
     appeared: u32,
-    /// pos, kind, hp_pct, effects.
-    fields: [u32; 4],
+    /// pos, kind, hp_pct, effects, aim.
+    fields: [u32; 5],
 }
 
 /// Host-side record of what one client has been sent.
@@ -485,6 +485,9 @@ impl Tracker {
                     if old.view.effects != view.effects {
                         f[3] = seq;
                     }
+                    if old.view.aim != view.aim {
+                        f[4] = seq;
+                    }
                     old.view = view;
                     old
                 }
@@ -493,7 +496,7 @@ impl Tracker {
                     Seen {
                         view,
                         appeared: seq,
-                        fields: [seq; 4],
+                        fields: [seq; 5],
                     }
                 }
             };
@@ -519,7 +522,7 @@ impl Tracker {
             let all = s.appeared > b;
             let field = |i: usize| all || s.fields[i] > b;
             let cell = field(0).then(|| cell_of(s.view.pos, self.width));
-            if !(1..4).any(field) {
+            if !(1..5).any(field) {
                 moved.extend(cell.map(|cell| (s.view.id, cell)));
                 continue;
             }
@@ -529,6 +532,7 @@ impl Tracker {
                 kind: field(1).then(|| s.view.kind.clone()),
                 hp_pct: field(2).then_some(s.view.hp_pct),
                 effects: field(3).then_some(s.view.effects),
+                aim: field(4).then(|| s.view.aim.map(|p| cell_of(p, self.width))),
             });
         }
         Snapshot {
@@ -780,12 +784,14 @@ fn visible_entities(
             if m.asleep {
                 effects |= effect::ASLEEP;
             }
+            let aim = m.windup.as_ref().map(|w| world.aim_of(depth, w));
             EntityView {
                 id: m.id.0,
                 pos: m.pos,
                 kind: EntityKind::Monster(m.kind),
                 hp_pct: percent(m.hp, m.kind.stats().max_hp),
                 effects,
+                aim,
             }
         }));
     }
@@ -812,6 +818,7 @@ fn visible_entities(
             } else {
                 0
             },
+            aim: None,
         })
     }));
     out.sort_by_key(|e| e.id);
@@ -1237,10 +1244,13 @@ impl ClientView {
                     if let Some(fx) = d.effects {
                         e.effects = fx;
                     }
+                    if let Some(aim) = d.aim {
+                        e.aim = aim.map(|cell| pos_at(cell, width));
+                    }
                 }
                 None => {
-                    if let (Some(cell), Some(kind), Some(hp_pct), Some(effects)) =
-                        (d.cell, d.kind, d.hp_pct, d.effects)
+                    if let (Some(cell), Some(kind), Some(hp_pct), Some(effects), Some(aim)) =
+                        (d.cell, d.kind, d.hp_pct, d.effects, d.aim)
                     {
                         self.entities.push(EntityView {
                             id: d.id,
@@ -1248,6 +1258,7 @@ impl ClientView {
                             kind,
                             hp_pct,
                             effects,
+                            aim: aim.map(|cell| pos_at(cell, width)),
                         });
                     }
                 }
@@ -1353,7 +1364,8 @@ impl ClientView {
         if let Some(i) = snap
             .entities
             .iter()
-            .filter_map(|d| d.cell)
+            .flat_map(|d| [d.cell, d.aim.flatten()])
+            .flatten()
             .chain(snap.moved.iter().map(|(_, cell)| *cell))
             .find(|i| outside(*i))
         {
@@ -1365,8 +1377,11 @@ impl ClientView {
         }
         // A creature the view does not hold must come whole.
         if let Some(d) = snap.entities.iter().find(|d| {
-            let whole =
-                d.cell.is_some() && d.kind.is_some() && d.hp_pct.is_some() && d.effects.is_some();
+            let whole = d.cell.is_some()
+                && d.kind.is_some()
+                && d.hp_pct.is_some()
+                && d.effects.is_some()
+                && d.aim.is_some();
             !whole && !held(d.id)
         }) {
             return Err(ViewError::UnknownEntity(d.id));

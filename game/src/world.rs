@@ -30,7 +30,7 @@ use crate::tick::{Tick, TickRate};
 use crate::tile::Tile;
 
 mod legacy;
-pub use legacy::{WorldSaveV3, WorldSaveV4, WorldSaveV5};
+pub use legacy::{WorldSaveV3, WorldSaveV4, WorldSaveV5, WorldSaveV6};
 
 /// Longest display name, in characters.
 pub const MAX_NAME_CHARS: usize = 16;
@@ -40,6 +40,12 @@ pub const DOWNED_MS: u32 = 16_000;
 /// How long an ally must stand next to a downed character to revive it.
 pub const REVIVE_MS: u32 = 3_000;
 pub const MOVE_MS: u32 = 200;
+/// A floor nobody stood on this long gains a monster ([`World::repopulate`]) …
+pub const REPOPULATE_MS: u32 = 10 * 60_000;
+/// … this many at most at once, …
+pub const REPOPULATE_MAX: usize = 3;
+/// … this far from whoever arrives.
+pub const REPOPULATE_AWAY: i32 = 10;
 /// A blow (a bump into a monster) takes this long: a class ability out-damages it.
 pub const ATTACK_MS: u32 = 400;
 /// Downed characters crawl at a third of walking speed.
@@ -905,6 +911,7 @@ impl World {
         }
         self.ensure_floor(1);
         let entrance = self.floors[&1].stairs_up;
+        self.repopulate(1, entrance);
         let pos = self.free_cell_near(1, entrance);
         let entity = self.new_entity();
         let tick = self.core.tick;
@@ -1160,6 +1167,7 @@ impl World {
         let generated = mapgen::generate(self.core.seed, depth);
         let mut floor = generated.floor;
         let first_act = self.core.tick;
+        floor.visited_at = first_act;
         let spawns = self.scaled_spawns(&floor, generated.spawns);
         // Which sleep draws from a stream of its own: the rest rolls as before.
         let mut sleep = Rng::for_stream(self.core.seed, Stream::Sleep { depth });
@@ -1180,6 +1188,71 @@ impl World {
             self.place_heart(depth, pos);
         }
         self.scatter_loot(depth);
+    }
+
+    /// Floor `depth`, as a character arrives at `near`: if nobody in the world has stood on it
+    /// for [`REPOPULATE_MS`] or more, it gains a monster (with its kin) for each such stretch,
+    /// [`REPOPULATE_MAX`] at most at once and never past the number it was made with
+    /// ([`mapgen::spawn_count`]): a cleared floor does not stay empty over long absences.
+    /// They come at least [`REPOPULATE_AWAY`] cells from `near`, awake or asleep as a new
+    /// floor's are.
+    pub(crate) fn repopulate(&mut self, depth: u8, near: Pos) {
+        let now = self.core.tick;
+        let here = self
+            .present_players()
+            .filter_map(|(_, p)| p.character.as_ref())
+            .any(|c| c.depth == depth);
+        let Some(floor) = self.floors.get(&depth) else {
+            return;
+        };
+        let stretches = (now.0.saturating_sub(floor.visited_at.0)) / self.ticks(REPOPULATE_MS);
+        let kinds = crate::monster::MonsterKind::at_depth(depth);
+        if here || stretches == 0 || kinds.is_empty() {
+            return;
+        }
+        let open: Vec<Pos> = floor
+            .tiles()
+            .positions()
+            .filter(|p| floor.tile(*p) == Tile::Floor && p.chebyshev(near) >= REPOPULATE_AWAY)
+            .collect();
+        if open.is_empty() {
+            return;
+        }
+        let wanted = (stretches as usize).min(REPOPULATE_MAX);
+        let mut added = 0;
+        for _ in 0..wanted * 10 {
+            let full = self.floors[&depth].monsters.len() >= mapgen::spawn_count(depth);
+            if added == wanted || full {
+                break;
+            }
+            let at = open[self.core.ai_rng.below(open.len() as u32) as usize];
+            if self.occupant(depth, at).is_some() {
+                continue;
+            }
+            let kind = kinds[self.core.ai_rng.below(kinds.len() as u32) as usize];
+            self.spawn_at(depth, kind, at);
+            for &kin in kind.escort(depth) {
+                let beside = self.free_cell_near(depth, at);
+                if beside != at {
+                    self.spawn_at(depth, kin, beside);
+                }
+            }
+            added += 1;
+        }
+        if let Some(floor) = self.floors.get_mut(&depth) {
+            floor.visited_at = now;
+        }
+    }
+
+    /// A monster of `kind` on floor `depth` at `pos`, awake or asleep as a new floor's are.
+    fn spawn_at(&mut self, depth: u8, kind: crate::monster::MonsterKind, pos: Pos) {
+        let id = self.new_entity();
+        let delay = self.core.ai_rng.below(10) as u64;
+        let mut monster = Monster::new(id, kind, pos, self.core.tick + delay);
+        monster.asleep = self.core.ai_rng.percent(crate::ai::ASLEEP_PERCENT);
+        if let Some(floor) = self.floors.get_mut(&depth) {
+            floor.monsters.insert(id, monster);
+        }
     }
 
     /// A new floor's monsters for the characters in the world when it is first entered: the

@@ -192,6 +192,8 @@ mod items;
 mod pacing;
 #[path = "world_tests_parties.rs"]
 mod parties;
+#[path = "world_tests_specials.rs"]
+mod specials;
 
 #[test]
 fn character_walks_one_cell_per_move() {

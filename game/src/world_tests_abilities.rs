@@ -145,11 +145,13 @@ fn a_ward_absorbs_damage_before_hp() {
     fx.character_mut(0).ward = 12;
     fx.character_mut(0).ward_until = until;
     // Warrior armour 2: a roll of 10 is 8 damage, all absorbed.
-    fx.world.hurt_character(me, 10, MonsterKind::Goblin, false);
+    fx.world
+        .hurt_character(me, 10, MonsterKind::Goblin, crate::special::Blow::Melee);
     assert_eq!(fx.character(0).unwrap().hp, 40);
     assert_eq!(fx.character(0).unwrap().ward, 4);
     // The next 8 break the ward (4) and the rest (4) reaches HP.
-    fx.world.hurt_character(me, 10, MonsterKind::Goblin, false);
+    fx.world
+        .hurt_character(me, 10, MonsterKind::Goblin, crate::special::Blow::Melee);
     assert_eq!(fx.character(0).unwrap().ward, 0);
     assert_eq!(fx.character(0).unwrap().hp, 36);
 }
@@ -194,22 +196,29 @@ fn shield_wall_halves_damage_for_adjacent_allies_even_a_downed_one() {
     };
     // Without the wall, a downed character takes the whole hit (it runs its timer double).
     assert_eq!(
-        fx.world.hurt_character(mage, 10, MonsterKind::Orc, false),
+        fx.world
+            .hurt_character(mage, 10, MonsterKind::Orc, crate::special::Blow::Melee),
         10
     );
     ability(&mut fx, 0, 2, Target::Auto); // Shield Wall
     assert_eq!(
-        fx.world.hurt_character(mage, 10, MonsterKind::Orc, false),
+        fx.world
+            .hurt_character(mage, 10, MonsterKind::Orc, crate::special::Blow::Melee),
         5,
         "the downed ally next to the wall takes half"
     );
     // The ranger, three cells away, is not covered; mage armour 0, ranger armour 1
     // (11 × 10/11 = 10).
-    fx.world.hurt_character(ranger, 11, MonsterKind::Orc, false);
+    fx.world
+        .hurt_character(ranger, 11, MonsterKind::Orc, crate::special::Blow::Melee);
     assert_eq!(fx.character(2).unwrap().hp, 28 - 10);
     // The warrior covers itself too (armour 2: 12 × 10/12 = 10, halved 5).
-    fx.world
-        .hurt_character(fx.players[0], 12, MonsterKind::Orc, false);
+    fx.world.hurt_character(
+        fx.players[0],
+        12,
+        MonsterKind::Orc,
+        crate::special::Blow::Melee,
+    );
     assert_eq!(fx.character(0).unwrap().hp, 40 - 5);
 }
 

@@ -189,8 +189,12 @@ fn damage_interrupts_crafting_and_keeps_the_ore() {
     )
     .run(5);
     let me = fx.players[0];
-    fx.world
-        .hurt_character(me, 5, crate::monster::MonsterKind::Rat, false);
+    fx.world.hurt_character(
+        me,
+        5,
+        crate::monster::MonsterKind::Rat,
+        crate::special::Blow::Melee,
+    );
     assert!(fx.character(0).unwrap().channel.is_none());
     fx.run(fx.world.ticks(CRAFT_MS));
     assert!(fx.world.economy().items_at(Holder::Carried(me)).is_empty());

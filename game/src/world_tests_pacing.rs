@@ -83,7 +83,8 @@ fn enough_experience_makes_a_level_with_more_hp_and_mana() {
 fn out_of_combat_a_character_is_whole_again_in_seconds_in_combat_only_slowly() {
     let mut fx = fixture(&["#####", "#@..#", "#####"], W1);
     let id = fx.players[0];
-    fx.world.hurt_character(id, 30, MonsterKind::Ogre, false);
+    fx.world
+        .hurt_character(id, 30, MonsterKind::Ogre, crate::special::Blow::Melee);
     let hurt = fx.character(0).unwrap().hp;
     assert!(hurt <= 20, "{hurt}");
     // In combat (5 s after the hit) it regains a point every 3 s at most.

@@ -7,10 +7,11 @@ use redb::TableDefinition;
 
 /// The layout this build reads and writes. 4: parties (the world's core and floors gained
 /// them). 5: experience and combat time (characters), the tick of leaving (players). 6: potions
-/// and scrolls (what each player knows, haste and detection on characters, retired item ids).
-/// Files of schema 3, 4 and 5 are converted in place when opened for writing
+/// and scrolls (what each player knows, haste and detection on characters, retired item ids),
+/// sleeping monsters. 7: monsters' wind-ups of telegraphed specials, the tick each floor was
+/// last visited. Files of schema 3 to 6 are converted in place when opened for writing
 /// ([`crate::Store::open`]).
-pub const SCHEMA_VERSION: u64 = 6;
+pub const SCHEMA_VERSION: u64 = 7;
 
 /// `"schema_version"` → [`SCHEMA_VERSION`] of the file.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");

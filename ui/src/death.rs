@@ -5,6 +5,7 @@
 
 use game::event::EventKind;
 use game::protocol::{PackView, SelfView};
+use game::special::Blow;
 use game::view::ClientView;
 
 /// "a rat", "an ogre".
@@ -53,11 +54,17 @@ impl Death {
                 EventKind::Downed {
                     name: n,
                     monster,
-                    ranged,
+                    blow,
                 } if *n == name => Some(format!(
                     "{}{}",
                     with_article(monster.stats().name),
-                    if *ranged { " (from afar)" } else { "" }
+                    match blow {
+                        Blow::Melee => String::new(),
+                        Blow::Ranged => " (from afar)".into(),
+                        Blow::Special(_) => monster
+                            .special()
+                            .map_or(String::new(), |d| format!(" ({})", d.noun)),
+                    }
                 )),
                 EventKind::MonsterHit {
                     name: n, monster, ..

@@ -498,6 +498,22 @@ impl Widget for MapView<'_> {
                 cell.set_char(glyph).set_style(style);
             }
         }
+        // Telegraphed specials: the cells about to be hit, on a red ground (whoever stands
+        // there too), and the monster winding up, reversed.
+        for e in &self.view.entities {
+            let (EntityKind::Monster(kind), Some(aim)) = (&e.kind, e.aim) else {
+                continue;
+            };
+            let cells = game::special::threatened(*kind, e.pos, aim, |p| self.view.tile(p));
+            for xy in cells.into_iter().filter_map(on_screen) {
+                if let Some(cell) = buf.cell_mut(xy) {
+                    cell.set_bg(Color::Red);
+                }
+            }
+            if let Some(cell) = on_screen(e.pos).and_then(|xy| buf.cell_mut(xy)) {
+                cell.modifier.insert(Modifier::REVERSED | Modifier::BOLD);
+            }
+        }
         if let Some(cell) = self
             .target
             .and_then(on_screen)

@@ -8,6 +8,7 @@ use game::event::{
 };
 use game::monster::MonsterKind;
 use game::protocol::ChannelView;
+use game::special::{Blow, Broken, Special};
 use game::world::Departure;
 
 /// How the message log colours a line.
@@ -63,7 +64,10 @@ pub fn tone(event: &EventKind) -> Tone {
         | E::Died { .. }
         | E::Summoned { .. }
         | E::MonsterHit { .. }
+        | E::WindsUp { .. }
+        | E::Unleashed { .. }
         | E::Follows { .. } => Tone::Bad,
+        E::SpecialBroken { .. } => Tone::Good,
         E::Struck { .. }
         | E::Missed { .. }
         | E::MonsterMissed { .. }
@@ -176,6 +180,42 @@ pub fn describe(event: &EventKind) -> String {
             by: Some(name),
         } => format!("{name} catches the {} asleep!", monster(*m)),
         E::Woke { monster: m, .. } => format!("The {} wakes up!", monster(*m)),
+        E::WindsUp {
+            monster: m,
+            special,
+            name,
+        } => format!(
+            "The {} gets ready to {} {name}! ({})",
+            monster(*m),
+            m.special().map_or("strike", |d| d.verb),
+            dodge(*special)
+        ),
+        E::Unleashed {
+            monster: m,
+            special: Special::Charge,
+        } => format!("The {} charges!", monster(*m)),
+        E::Unleashed { monster: m, .. } => {
+            format!("The {} lets its {} go!", monster(*m), special_noun(*m))
+        }
+        E::SpecialBroken {
+            monster: m, why, ..
+        } => match why {
+            Broken::Frozen => format!(
+                "The frost breaks the {}'s {}.",
+                monster(*m),
+                special_noun(*m)
+            ),
+            Broken::Rooted => format!(
+                "The snare holds the {}: its charge comes to nothing.",
+                monster(*m)
+            ),
+            Broken::LostSight => format!(
+                "The {}'s {} finds no target.",
+                monster(*m),
+                special_noun(*m)
+            ),
+            Broken::Nobody => format!("The {} charges into nothing and stumbles.", monster(*m)),
+        },
         E::Sank { name, depth } => format!("{name} sinks through the floor to floor {depth}."),
         E::EnteredDungeon { name, class } => {
             format!("{name} enters the dungeon as a {}.", class.name())
@@ -230,14 +270,14 @@ pub fn describe(event: &EventKind) -> String {
         } => format!("The {} misses {name}.", monster(*m)),
         E::MonsterHit {
             monster: m,
-            ranged,
+            blow,
             name,
             damage,
             absorbed,
             shield_wall,
             fallen,
         } => {
-            let source = source(*m, *ranged);
+            let source = source(*m, *blow);
             let mut text = if *fallen {
                 format!("The {source} strikes the fallen {name} ({damage}).")
             } else {
@@ -254,10 +294,10 @@ pub fn describe(event: &EventKind) -> String {
         E::Downed {
             name,
             monster: m,
-            ranged,
+            blow,
         } => format!(
             "{name} is downed by the {}! Stand next to them for 3 s to revive them.",
-            source(*m, *ranged)
+            source(*m, *blow)
         ),
         E::Died { name, class, depth } => format!(
             "{name} the {} has died on floor {depth}. What they carried lies there; their vault \
@@ -312,11 +352,24 @@ pub fn describe(event: &EventKind) -> String {
 }
 
 /// "orc", or "goblin archer's arrow".
-fn source(m: MonsterKind, ranged: bool) -> String {
-    if ranged {
-        format!("{}'s arrow", monster(m))
-    } else {
-        monster(m).to_owned()
+fn source(m: MonsterKind, blow: Blow) -> String {
+    match blow {
+        Blow::Melee => monster(m).to_owned(),
+        Blow::Ranged => format!("{}'s arrow", monster(m)),
+        Blow::Special(_) => format!("{}'s {}", monster(m), special_noun(m)),
+    }
+}
+
+fn special_noun(m: MonsterKind) -> &'static str {
+    m.special().map_or("attack", |d| d.noun)
+}
+
+/// What a player can do about a special, said when it winds up.
+fn dodge(special: Special) -> &'static str {
+    match special {
+        Special::Charge => "step off its line",
+        Special::Breath => "get out of the cone",
+        Special::Curse => "break its line of sight",
     }
 }
 
@@ -466,7 +519,7 @@ mod tests {
         assert_eq!(tone(&struck), Tone::Good);
         let hit = EventKind::MonsterHit {
             monster: MonsterKind::GoblinArcher,
-            ranged: true,
+            blow: game::special::Blow::Ranged,
             name: "Bo".into(),
             damage: 3,
             absorbed: 2,

@@ -80,11 +80,19 @@ fn creature(view: &ClientView, e: &game::protocol::EntityView) -> String {
                 Role::Summoner => "raises skeletons".to_owned(),
                 Role::Guardian => "guards its place".to_owned(),
             };
+            let special = kind.special();
+            let does = match special {
+                Some(d) => format!("{does}, warns before its {}", d.noun),
+                None => does,
+            };
+            let winding = special
+                .filter(|_| e.aim.is_some())
+                .map(|d| format!("about to let its {} go", d.noun));
             format!(
                 "a {} (health {}%{}): hits for {}–{}, {does}",
                 s.name,
                 e.hp_pct,
-                state(&[]),
+                state(&winding.as_deref().into_iter().collect::<Vec<_>>()),
                 s.damage.0,
                 s.damage.1
             )

@@ -224,7 +224,7 @@ fn death_says_who_killed_you_and_then_the_class_picker_says_you_died() {
         event: EventKind::Downed {
             name: "Ada".into(),
             monster: MonsterKind::Orc,
-            ranged: false,
+            blow: game::special::Blow::Melee,
         },
     });
     let died = game::protocol::Update {
@@ -559,4 +559,63 @@ fn mono_ascii_screens_have_no_colour_and_no_symbols_and_you_still_stand_out() {
     // The sidebar's health bar and the shrine are ASCII too.
     let screen = text(&buf).join("\n");
     assert!(screen.contains("HP ##########"), "{screen}");
+}
+
+#[test]
+fn a_telegraphed_charge_shows_its_line_in_red_and_the_charger_reversed() {
+    use game::protocol::{EntityKind, EntityView};
+    use ratatui::style::{Color, Modifier};
+    let mut app = in_game();
+    let me = app.view.me.as_ref().unwrap().pos;
+    let at = game::Pos::new(me.x + 3, me.y);
+    let ogre = |aim| EntityView {
+        id: 999,
+        pos: at,
+        kind: EntityKind::Monster(game::monster::MonsterKind::Ogre),
+        hp_pct: 100,
+        effects: 0,
+        aim,
+    };
+    // Where on the screen a floor cell is drawn: the '@' is the player's cell.
+    let before = render(&app, 80, 24);
+    let lines = text(&before);
+    let (sx, sy) = lines
+        .iter()
+        .enumerate()
+        .find_map(|(y, l)| {
+            l.chars()
+                .position(|c| c == '@')
+                .map(|x| (x as u16, y as u16))
+        })
+        .unwrap();
+    let screen = |p: game::Pos| {
+        (
+            (sx as i16 + p.x - me.x) as u16,
+            (sy as i16 + p.y - me.y) as u16,
+        )
+    };
+    let red = |buf: &Buffer, p| buf[screen(p)].bg == Color::Red;
+
+    app.view.entities.push(ogre(None));
+    let idle = render(&app, 80, 24);
+    assert!(!red(&idle, me) && !red(&idle, game::Pos::new(me.x + 1, me.y)));
+
+    app.view.entities.retain(|e| e.id != 999);
+    app.view.entities.push(ogre(Some(me)));
+    let buf = render(&app, 80, 24);
+    let line = game::special::threatened(game::monster::MonsterKind::Ogre, at, me, |p| {
+        app.view.tile(p)
+    });
+    assert!(line.contains(&me) && line.len() >= 3, "{line:?}");
+    // (The map is the left 52 columns at 80×24; the line may run past it.)
+    for p in line.iter().filter(|p| screen(**p).0 < 52) {
+        assert!(red(&buf, *p), "{p:?} on the line is not red");
+    }
+    assert!(
+        !red(&buf, game::Pos::new(me.x + 1, me.y + 1)),
+        "off the line"
+    );
+    assert!(!red(&buf, at), "the charger's own cell is not threatened");
+    assert!(buf[screen(at)].modifier.contains(Modifier::REVERSED));
+    assert_eq!(buf[screen(at)].symbol(), "O");
 }

@@ -3,7 +3,7 @@
 //! today's [`WorldSave`]. Played on from there, the world follows today's rules.
 
 use super::*;
-use crate::floor::{FloorV3, FloorV5};
+use crate::floor::{FloorV3, FloorV5, FloorV6};
 
 /// A character as schema 5 holds it: schema 4's and experience and combat time after it
 /// (postcard lays nested fields out as flat ones); before potions of speed and scrolls of
@@ -77,6 +77,26 @@ impl PlayerV5 {
     }
 }
 
+/// A world save of schema 6: potions, scrolls and sleep, before telegraphed specials and
+/// repopulation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WorldSaveV6 {
+    core: Core,
+    floors: Vec<FloorV6>,
+}
+
+impl WorldSaveV6 {
+    /// The same world with no monster winding up and every floor as if visited at the save's
+    /// tick (none fills up again right after the upgrade).
+    pub fn upgrade(self) -> WorldSave {
+        let now = self.core.tick;
+        WorldSave {
+            core: self.core,
+            floors: self.floors.into_iter().map(|f| f.upgrade(now)).collect(),
+        }
+    }
+}
+
 /// A world save of schema 5: progression, before potions and scrolls.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct WorldSaveV5 {
@@ -95,6 +115,7 @@ impl WorldSaveV5 {
             next_party,
             together,
         } = self.core;
+        let now = c.tick;
         let core = Core {
             players: c
                 .players
@@ -122,7 +143,11 @@ impl WorldSaveV5 {
         };
         WorldSave {
             core,
-            floors: self.floors.into_iter().map(FloorV5::upgrade).collect(),
+            floors: self
+                .floors
+                .into_iter()
+                .map(|f| f.upgrade().upgrade(now))
+                .collect(),
         }
     }
 }
