@@ -4,7 +4,8 @@
 //! Each run is one world (seed `first_seed + i`) with one player per class in the party. Every
 //! tick, each character that is ready and has nothing queued gets an action from a small
 //! script: answer a telegraphed special it sees coming ([`answer`]), help a downed or hurt
-//! ally, use an ability whose target is in reach, hit what is
+//! ally (pulling a downed one back when a monster stands over it), use an ability whose
+//! target is in reach, hit what is
 //! adjacent, close on what the party sees, and otherwise follow the strategy — `dive` (find the
 //! stairs and go down), `clear` (explore the whole floor and kill what it finds first) or
 //! `craft` (`clear`, and mine the veins it finds and wear what it can craft). Potions and
@@ -527,10 +528,14 @@ fn decide(
     if let Some((pos, _)) = foes.iter().find(|(_, d)| *d == 1) {
         return Dir::toward(c.pos, *pos).map(Action::Move);
     }
-    // A downed ally: stand next to it (standing allies revive).
+    // A downed ally: stand next to it (standing allies revive) — or, if a monster stands over
+    // it, step into its place (pulling it back) and face the monster.
     if let Some(a) = allies.iter().find(|a| a.is_downed()) {
         if a.pos.chebyshev(c.pos) > 1 {
             return walk(floor, c.pos, |p| p.is_adjacent(a.pos));
+        }
+        if foes.iter().any(|(f, _)| f.is_adjacent(a.pos)) {
+            return Dir::toward(c.pos, a.pos).map(Action::Move);
         }
         return None;
     }
@@ -567,7 +572,9 @@ fn decide(
         return Some(action);
     }
     match world.economy().heart() {
-        Some((Holder::Carried(p), _)) if p == me => return stairs(floor, c.pos, false),
+        Some((Holder::Carried(p), _)) if p == me => {
+            return stairs(floor, c.pos, false).or_else(|| frontier_step(floor, c.pos));
+        }
         Some((Holder::Ground { depth, pos }, _)) if depth == c.depth => {
             if pos == c.pos {
                 return Some(Action::PickUp);
@@ -590,7 +597,8 @@ fn decide(
         if !together {
             return None;
         }
-        return stairs(floor, c.pos, true);
+        // Stairs seen across a chasm or lava: the way round is still to be found.
+        return stairs(floor, c.pos, true).or(frontier);
     }
     frontier
 }

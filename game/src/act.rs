@@ -7,6 +7,14 @@ use crate::ids::{EntityId, PlayerId};
 use crate::tile::Tile;
 use crate::world::{ATTACK_MS, Action, CRAWL_MS, MOVE_MS, Occupant, World};
 
+/// A fall into a chasm hurts this much (never downing).
+pub const FALL_DAMAGE: (u16, u16) = (3, 8);
+
+/// How many times as long a step into `tile` takes: deep water is a swim.
+pub(crate) fn wading(tile: Tile) -> u32 {
+    if tile == Tile::DeepWater { 2 } else { 1 }
+}
+
 impl World {
     /// Starts `action` for `id`'s character. Actions that cannot happen (walking into a wall,
     /// stairs that are not there) cost no time.
@@ -98,13 +106,14 @@ impl World {
                 // Allies swap places, but only with one standing idle: not in the middle of a
                 // step or any other action, nothing queued to do this tick. Two walking the
                 // same way would otherwise swap forever and never advance. The one behind
-                // waits (its move is spent, no time) and steps once the way is free.
+                // waits (its move is spent, no time) and steps once the way is free. A downed
+                // ally is always swapped with: pulled back behind the one stepping up (in a
+                // corridor it would otherwise stand between its friends and the fight).
                 let now = self.now();
                 let other_idle = self.player(&other).is_some_and(|p| {
-                    p.queued.is_none()
-                        && p.character
-                            .as_ref()
-                            .is_some_and(|c| !c.is_downed() && c.ready_at <= now)
+                    p.character
+                        .as_ref()
+                        .is_some_and(|c| c.is_downed() || (p.queued.is_none() && c.ready_at <= now))
                 });
                 if !downed && other_idle {
                     self.set_position(other, depth, from);
@@ -119,13 +128,44 @@ impl World {
                 self.busy(id, MOVE_MS);
             }
             None if tile == Tile::Vein && !downed => self.start_mining(id, depth, target),
+            None if tile == Tile::Lava => self.tell(id, Notice::Lava),
+            None if tile == Tile::Chasm => self.fall(id, depth, target),
             None if tile.is_walkable() => {
                 self.set_position(id, depth, target);
-                self.busy(id, if downed { CRAWL_MS } else { MOVE_MS });
+                let step = if downed { CRAWL_MS } else { MOVE_MS };
+                self.busy(id, step * wading(tile));
                 self.describe_cell(id, depth, target, tile);
+                self.step_on(id, depth, target);
             }
             None => {}
         }
+    }
+
+    /// `id` walked into the chasm at `at` on floor `depth`: it falls to the floor below (the
+    /// deepest floor has no chasm), hurt by [`FALL_DAMAGE`] but never downed by it.
+    fn fall(&mut self, id: PlayerId, depth: u8, at: Pos) {
+        if depth >= crate::floor::DEEPEST_FLOOR {
+            return;
+        }
+        let roll = self
+            .combat_rng()
+            .range(i32::from(FALL_DAMAGE.0), i32::from(FALL_DAMAGE.1)) as u16;
+        let mut damage = 0;
+        if let Some(c) = self.character_mut(&id)
+            && !c.is_downed()
+        {
+            damage = roll.min(c.hp.saturating_sub(1));
+            c.hp -= damage;
+        }
+        self.drop_below(id, depth, at);
+        self.busy(id, MOVE_MS);
+        let name = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
+        let fell = EventKind::Fell {
+            name,
+            depth: depth + 1,
+            damage,
+        };
+        self.emit(self.party_scope(id), fell);
     }
 
     /// What the character finds where it steps.

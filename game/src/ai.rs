@@ -143,6 +143,10 @@ impl World {
                 next.pos = self.monster_enter(depth, id, m.pos, step);
             }
         }
+        if next.pos != m.pos {
+            let tile = self.floor(depth).map_or(Tile::Floor, |f| f.tile(next.pos));
+            next.busy_ms *= crate::act::wading(tile);
+        }
         let next_act = now + self.ticks(next.busy_ms);
         let special_at = next.special;
         self.update_monster(depth, id, |m| {

@@ -405,6 +405,15 @@ impl World {
         if depth >= DEEPEST_FLOOR {
             return self.tell(id, Notice::NothingBelow);
         }
+        self.drop_below(id, depth, pos);
+        let name = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
+        let below = depth + 1;
+        self.emit(self.party_scope(id), EventKind::Sank { name, depth: below });
+    }
+
+    /// Puts `id`'s character on the floor below `depth` (not the deepest), under `pos` as
+    /// near as it can: a Potion of Descent, a fall into a chasm.
+    pub(crate) fn drop_below(&mut self, id: PlayerId, depth: u8, pos: Pos) {
         let below = depth + 1;
         self.ensure_floor(below);
         // The free cell nearest the one above that joins the stairs up: never inside the rock
@@ -418,8 +427,6 @@ impl World {
             .min_by_key(|p| (p.chebyshev(pos), *p))
             .unwrap_or(floor.stairs_up);
         self.arrive(id, below, dest);
-        let name = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
-        self.emit(self.party_scope(id), EventKind::Sank { name, depth: below });
     }
 
     /// Teleportation: to a free cell far away on this floor (the farthest if none is

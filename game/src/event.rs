@@ -224,6 +224,8 @@ pub enum Notice {
     NotWorn,
     /// A Potion of Descent on the deepest floor: the rock below is solid.
     NothingBelow,
+    /// A step into lava was refused.
+    Lava,
 }
 
 /// Why a party command did nothing.
@@ -396,6 +398,23 @@ pub enum EventKind {
     Sank {
         name: String,
         depth: u8,
+    },
+    /// A character found a secret door or a trap (`tile`: what it turned out to be).
+    Found {
+        name: String,
+        tile: crate::tile::Tile,
+    },
+    /// A character stepped on a trap (`damage`: what a dart did).
+    TrapSprung {
+        name: String,
+        trap: crate::tile::Tile,
+        damage: u16,
+    },
+    /// A character walked into a chasm and fell to `depth`, hurt by `damage`.
+    Fell {
+        name: String,
+        depth: u8,
+        damage: u16,
     },
     /// A monster began a telegraphed special at `name`'s character, or (taunted) turned it on
     /// them.

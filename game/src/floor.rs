@@ -115,6 +115,10 @@ pub struct Floor {
     /// The last tick a character in the world stood here (the floor is made on a first visit):
     /// a floor left alone long enough fills up again a little ([`crate::world`]'s arrival).
     pub visited_at: crate::tick::Tick,
+    /// What is hidden here and what it really is: a secret door (the cell shows as wall until
+    /// found) or a trap (it shows as floor). Found by standing next to it a while, or a trap by
+    /// stepping on it ([`crate::World`]'s searching).
+    pub hidden: BTreeMap<Pos, Tile>,
 }
 
 /// A monster as saves of schema 6 hold it: before telegraphed specials.
@@ -183,6 +187,7 @@ impl FloorV6 {
                 .collect(),
             traps: self.traps,
             visited_at: now,
+            hidden: BTreeMap::new(),
         }
     }
 }
@@ -297,6 +302,7 @@ impl Floor {
             monsters: BTreeMap::new(),
             traps: BTreeMap::new(),
             visited_at: crate::tick::Tick::default(),
+            hidden: BTreeMap::new(),
         }
     }
 
@@ -414,7 +420,8 @@ impl Floor {
     }
 
     /// Parses an ASCII map: `#` wall, `.` floor, `+` closed door, `'` open door, `>` / `<` stairs,
-    /// `%` ore vein, `_` Vault Shrine.
+    /// `%` ore vein, `_` Vault Shrine, `~` shallow and `≈` deep water, `≋` lava, `:` chasm,
+    /// `=` bridge, `¡` `†` `¤` found traps ([`Tile::picture`]).
     /// Any other character is floor, so fixtures can mark places with letters. For tests and tools.
     pub fn from_ascii(depth: u8, rows: &[&str]) -> Floor {
         let height = rows.len() as u16;
@@ -439,6 +446,14 @@ impl Floor {
                     }
                     '%' => Tile::Vein,
                     '_' => Tile::Shrine,
+                    '~' => Tile::ShallowWater,
+                    '≈' => Tile::DeepWater,
+                    '≋' => Tile::Lava,
+                    ':' => Tile::Chasm,
+                    '=' => Tile::Bridge,
+                    '¡' => Tile::TrapAlarm,
+                    '†' => Tile::TrapDart,
+                    '¤' => Tile::TrapNet,
                     _ => Tile::Floor,
                 };
                 tiles.set(p, tile);

@@ -32,6 +32,7 @@ pub mod progress;
 pub mod protocol;
 pub mod replay;
 pub mod rng;
+mod secrets;
 pub mod special;
 pub mod text;
 pub mod tick;

@@ -23,6 +23,7 @@ pub const HEART_AWAY_MS: u32 = 5 * 60_000;
 impl World {
     /// Phase 5.
     pub(crate) fn update_life(&mut self) {
+        self.search();
         let now = self.now();
         let revive_ticks = self.ticks(REVIVE_MS);
         let hp_every = self.ticks(HP_REGEN_MS);

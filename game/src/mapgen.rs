@@ -1,5 +1,5 @@
 //! Floor generation: a pure function of (world seed, depth). Rooms and corridors on upper floors,
-//! caves from floor 7 down. Every walkable cell is reachable from the up stairs.
+//! caves from floor 7 down (chambers joined by narrow tunnels). Every walkable cell is reachable from the up stairs.
 
 use std::collections::VecDeque;
 
@@ -56,12 +56,195 @@ pub fn generate(seed: u64, depth: u8) -> Generated {
             add_escort(&tiles, &mut spawns, unique, depth, lair);
         }
     }
+    let mut keep: Vec<Pos> = spawns.iter().map(|(_, p)| *p).collect();
+    keep.extend([Some(up), down, heart].into_iter().flatten());
+    terrain(&mut tiles, seed, depth, up, &keep);
+    let hidden = secrets(&mut tiles, seed, depth, up, &keep);
+    let mut floor = Floor::new(depth, tiles, up, down);
+    floor.hidden = hidden;
     Generated {
-        floor: Floor::new(depth, tiles, up, down),
+        floor,
         spawns,
         veins,
         heart,
     }
+}
+
+/// Lakes (deep water ringed by shallow) from floor 2, a chasm on floors 3–11, lava pools
+/// from floor 7: blobs grown over open floor, away from stairs, doors, veins, the shrine and
+/// every creature and thing placed. Drawn last, from a stream of their own, so they move
+/// nothing else. A blob nobody can walk through (lava, a chasm) that would cut any walkable
+/// cell off from the up stairs gets a bridge across (a chasm) or is not made.
+fn terrain(tiles: &mut Grid<Tile>, seed: u64, depth: u8, up: Pos, keep: &[Pos]) {
+    let mut rng = Rng::for_stream(seed, Stream::Terrain { depth });
+    let lakes = if depth >= 2 { 1 + depth / 6 } else { 0 };
+    for _ in 0..lakes {
+        let size = rng.range(8, 20) as usize;
+        if let Some(blob) = blob(tiles, up, keep, size, &mut rng) {
+            for &p in &blob {
+                let shore = Dir::ALL.iter().any(|d| !blob.contains(&p.step(*d)));
+                tiles.set(
+                    p,
+                    if shore {
+                        Tile::ShallowWater
+                    } else {
+                        Tile::DeepWater
+                    },
+                );
+            }
+        }
+    }
+    if (3..DEEPEST_FLOOR).contains(&depth) && rng.percent(60) {
+        let size = rng.range(10, 24) as usize;
+        if let Some(blob) = blob(tiles, up, keep, size, &mut rng) {
+            impassable(tiles, up, &blob, Tile::Chasm);
+        }
+    }
+    if depth >= FIRST_CAVE_FLOOR {
+        for _ in 0..1 + (depth - FIRST_CAVE_FLOOR) / 3 {
+            let size = rng.range(6, 14) as usize;
+            if let Some(blob) = blob(tiles, up, keep, size, &mut rng) {
+                impassable(tiles, up, &blob, Tile::Lava);
+            }
+        }
+    }
+}
+
+/// Secret doors and hidden traps, from a stream of their own after everything else. A closed
+/// door becomes secret (a wall until found) one time in five, if every walkable cell stays
+/// reachable without it: a secret door hides a shortcut, never the only way. From floor 2,
+/// `1 + depth / 4` traps lie hidden on open floor away from the up stairs and from anything
+/// placed: darts and nets, and alarms from floor 3 (more of them deeper).
+fn secrets(
+    tiles: &mut Grid<Tile>,
+    seed: u64,
+    depth: u8,
+    up: Pos,
+    keep: &[Pos],
+) -> std::collections::BTreeMap<Pos, Tile> {
+    let mut rng = Rng::for_stream(seed, Stream::Secrets { depth });
+    let mut hidden = std::collections::BTreeMap::new();
+    let doors: Vec<Pos> = tiles
+        .positions()
+        .filter(|p| tiles.get(*p) == Some(&Tile::DoorClosed))
+        .collect();
+    for p in doors {
+        if rng.percent(20) {
+            tiles.set(p, Tile::Wall);
+            if connected(tiles, up) {
+                hidden.insert(p, Tile::DoorClosed);
+            } else {
+                tiles.set(p, Tile::DoorClosed);
+            }
+        }
+    }
+    if depth < 2 {
+        return hidden;
+    }
+    // Alarms from floor 3, more of them deeper.
+    let open: Vec<Pos> = tiles
+        .positions()
+        .filter(|p| tiles.get(*p) == Some(&Tile::Floor) && p.chebyshev(up) >= 6)
+        .filter(|p| keep.iter().all(|k| k.chebyshev(*p) > 1))
+        .collect();
+    for _ in 0..1 + depth / 4 {
+        let Some(&p) = rng.pick(&open) else {
+            break;
+        };
+        let trap = match rng.below(10) {
+            n if depth >= 3 && n < 1 + u32::from(depth) / 4 => Tile::TrapAlarm,
+            n if n < 7 => Tile::TrapDart,
+            _ => Tile::TrapNet,
+        };
+        hidden.insert(p, trap);
+    }
+    hidden
+}
+
+/// Makes `blob` of `tile` (nobody walks in) if every walkable cell stays reachable from `up`;
+/// a chasm that would cut the floor gets a bridge along its first cell's row or column.
+fn impassable(tiles: &mut Grid<Tile>, up: Pos, blob: &[Pos], tile: Tile) {
+    let before = tiles.clone();
+    for &p in blob {
+        tiles.set(p, tile);
+    }
+    if connected(tiles, up) {
+        return;
+    }
+    if tile == Tile::Chasm {
+        let seed = blob[0];
+        for across in [|p: &Pos, s: Pos| p.y == s.y, |p: &Pos, s: Pos| p.x == s.x] {
+            let mut bridged = tiles.clone();
+            for p in blob.iter().filter(|p| across(p, seed)) {
+                bridged.set(*p, Tile::Bridge);
+            }
+            if connected(&bridged, up) {
+                *tiles = bridged;
+                return;
+            }
+        }
+    }
+    *tiles = before;
+}
+
+/// Whether every walkable cell (or closed door) is reachable from `up`.
+fn connected(tiles: &Grid<Tile>, up: Pos) -> bool {
+    let passable = |t: Tile| t.is_walkable() || t == Tile::DoorClosed;
+    let mut seen = Grid::new(tiles.width(), tiles.height(), false);
+    seen.set(up, true);
+    let mut queue = VecDeque::from([up]);
+    let mut reached = 1;
+    while let Some(p) = queue.pop_front() {
+        for d in Dir::ALL {
+            let n = p.step(d);
+            if tiles.get(n).is_some_and(|t| passable(*t)) && seen.get(n) == Some(&false) {
+                seen.set(n, true);
+                reached += 1;
+                queue.push_back(n);
+            }
+        }
+    }
+    let all = tiles
+        .positions()
+        .filter(|p| tiles.get(*p).is_some_and(|t| passable(*t)))
+        .count();
+    reached == all
+}
+
+/// Up to `size` open floor cells grown at random from one whose neighbours are all open floor,
+/// at least 5 cells from `up`, none of them on or next to anything but floor (stairs, doors,
+/// veins, the shrine) or on or next to a cell of `keep`. `None` if no place is found.
+fn blob(tiles: &Grid<Tile>, up: Pos, keep: &[Pos], size: usize, rng: &mut Rng) -> Option<Vec<Pos>> {
+    let open = |p: Pos| {
+        tiles.get(p) == Some(&Tile::Floor)
+            && Dir::ALL
+                .iter()
+                .all(|d| matches!(tiles.get(p.step(*d)), Some(Tile::Floor | Tile::Wall)))
+            && keep.iter().all(|k| k.chebyshev(p) > 1)
+            && p.chebyshev(up) >= 5
+    };
+    let starts: Vec<Pos> = tiles
+        .positions()
+        .filter(|p| {
+            open(*p)
+                && Dir::ALL
+                    .iter()
+                    .all(|d| tiles.get(p.step(*d)) == Some(&Tile::Floor))
+        })
+        .collect();
+    let start = *rng.pick(&starts)?;
+    let mut cells = vec![start];
+    for _ in 0..size * 8 {
+        if cells.len() >= size {
+            break;
+        }
+        let from = cells[rng.below(cells.len() as u32) as usize];
+        let next = from.step(Dir::ALL[rng.below(8) as usize]);
+        if open(next) && !cells.contains(&next) {
+            cells.push(next);
+        }
+    }
+    Some(cells)
 }
 
 /// Turns some walls that face open floor into ore veins of this depth's classes.
@@ -234,51 +417,96 @@ fn place_doors(tiles: &mut Grid<Tile>, room: &Room, rng: &mut Rng) {
     }
 }
 
+/// Cave floors: six chambers (three across, two down), each a cellular-automaton cave in its
+/// own part of the floor with rock between them, joined by tunnels two cells wide — a chamber
+/// is open ground, the way between two is a chokepoint. Every pair of neighbouring chambers is
+/// joined in a row, the two rows by two to four tunnels.
 fn caves(rng: &mut Rng) -> (Grid<Tile>, Pos) {
+    let (w, h) = (FLOOR_WIDTH as i16, FLOOR_HEIGHT as i16);
+    let mut tiles = Grid::new(FLOOR_WIDTH, FLOOR_HEIGHT, Tile::Wall);
+    let (cols, rows) = (3i16, 2i16);
+    let (sw, sh) = ((w - 2) / cols, (h - 2) / rows);
+    let mut chambers: Vec<Vec<Pos>> = Vec::new();
+    for row in 0..rows {
+        for col in 0..cols {
+            // A 2-cell band of rock on each side of the sector keeps chambers apart.
+            let room = Room {
+                x: 1 + col * sw + 2,
+                y: 1 + row * sh + 2,
+                w: sw - 4,
+                h: sh - 4,
+            };
+            chambers.push(chamber(&mut tiles, room, rng));
+        }
+    }
+    let at = |row: i16, col: i16| (row * cols + col) as usize;
+    let tunnel = |tiles: &mut Grid<Tile>, a: usize, b: usize, rng: &mut Rng| {
+        let from = chambers[a][rng.below(chambers[a].len() as u32) as usize];
+        let to = chambers[b][rng.below(chambers[b].len() as u32) as usize];
+        // Two cells wide: a narrow way, not a single file.
+        corridor(tiles, from, to, rng);
+        let beside = |p: Pos| Pos::new(p.x + 1, p.y + 1);
+        corridor(tiles, beside(from), beside(to), rng);
+    };
+    for row in 0..rows {
+        for col in 0..cols - 1 {
+            tunnel(&mut tiles, at(row, col), at(row, col + 1), rng);
+        }
+    }
+    let downs = rng.range(2, 4) as i16;
+    let mut joined = Vec::new();
+    for _ in 0..downs {
+        let col = rng.below(cols as u32) as i16;
+        if !joined.contains(&col) {
+            joined.push(col);
+            tunnel(&mut tiles, at(0, col), at(1, col), rng);
+        }
+    }
+    let all: Vec<Pos> = chambers.concat();
+    let up = all[rng.below(all.len() as u32) as usize];
+    (tiles, up)
+}
+
+/// A cave carved inside `room` (cellular automaton: 45 % rock, five rounds), keeping only its
+/// largest connected part, which is returned (retried until it fills a third of the room).
+fn chamber(tiles: &mut Grid<Tile>, room: Room, rng: &mut Rng) -> Vec<Pos> {
+    let inner: Vec<Pos> = (room.y..room.y + room.h)
+        .flat_map(|y| (room.x..room.x + room.w).map(move |x| Pos::new(x, y)))
+        .collect();
     loop {
-        let mut tiles = Grid::new(FLOOR_WIDTH, FLOOR_HEIGHT, Tile::Wall);
-        let inner: Vec<Pos> = tiles
-            .positions()
-            .filter(|p| {
-                p.x > 0 && p.y > 0 && p.x < FLOOR_WIDTH as i16 - 1 && p.y < FLOOR_HEIGHT as i16 - 1
-            })
-            .collect();
+        let mut cave = Grid::new(FLOOR_WIDTH, FLOOR_HEIGHT, Tile::Wall);
         for &p in &inner {
             if !rng.percent(45) {
-                tiles.set(p, Tile::Floor);
+                cave.set(p, Tile::Floor);
             }
         }
         for round in 0..5 {
-            let before = tiles.clone();
+            let before = cave.clone();
             for &p in &inner {
                 let walls = Dir::ALL
                     .iter()
                     .filter(|d| before.get(p.step(**d)) != Some(&Tile::Floor))
                     .count();
                 let wall = walls >= 5 || (round < 2 && walls == 0);
-                tiles.set(p, if wall { Tile::Wall } else { Tile::Floor });
+                cave.set(p, if wall { Tile::Wall } else { Tile::Floor });
             }
         }
-        // Keep only the largest connected cave.
         let mut best: Vec<Pos> = Vec::new();
         let mut seen = Grid::new(FLOOR_WIDTH, FLOOR_HEIGHT, false);
         for &p in &inner {
-            if tiles.get(p) == Some(&Tile::Floor) && !seen.get(p).copied().unwrap_or(true) {
-                let region = flood(&tiles, p, &mut seen);
+            if cave.get(p) == Some(&Tile::Floor) && !seen.get(p).copied().unwrap_or(true) {
+                let region = flood(&cave, p, &mut seen);
                 if region.len() > best.len() {
                     best = region;
                 }
             }
         }
-        if best.len() < inner.len() / 3 {
-            continue;
+        if best.len() >= inner.len() / 3 {
+            for &p in &best {
+                tiles.set(p, Tile::Floor);
+            }
+            return best;
         }
-        let mut kept = Grid::new(FLOOR_WIDTH, FLOOR_HEIGHT, Tile::Wall);
-        for &p in &best {
-            kept.set(p, Tile::Floor);
-        }
-        let up = best[rng.below(best.len() as u32) as usize];
-        return (kept, up);
     }
 }
 
@@ -546,5 +774,157 @@ mod tests {
             })
             .sum();
         assert!(doors > 4, "only {doors} doors in four floors");
+    }
+}
+
+#[cfg(test)]
+mod terrain_tests {
+    use super::*;
+
+    #[test]
+    fn deeper_floors_have_water_chasms_and_lava_that_cut_nothing_off() {
+        let mut seen = std::collections::BTreeMap::new();
+        for seed in 0..8 {
+            for depth in 1..=DEEPEST_FLOOR {
+                let g = generate(seed, depth);
+                let f = &g.floor;
+                let count = |t: Tile| f.tiles().cells().iter().filter(|c| **c == t).count();
+                for t in [
+                    Tile::ShallowWater,
+                    Tile::DeepWater,
+                    Tile::Lava,
+                    Tile::Chasm,
+                    Tile::Bridge,
+                ] {
+                    *seen.entry(t).or_insert(0) += count(t);
+                }
+                if depth == 1 {
+                    assert_eq!(count(Tile::ShallowWater) + count(Tile::Chasm), 0);
+                }
+                if depth < FIRST_CAVE_FLOOR {
+                    assert_eq!(count(Tile::Lava), 0, "seed {seed} depth {depth}");
+                }
+                if depth == DEEPEST_FLOOR {
+                    assert_eq!(count(Tile::Chasm), 0, "no floor below to fall to");
+                }
+                assert!(
+                    connected(f.tiles(), f.stairs_up),
+                    "seed {seed} depth {depth}"
+                );
+                // Nothing placed stands in it, and what is to be used stays on dry land.
+                for (_, p) in &g.spawns {
+                    assert_eq!(f.tile(*p), Tile::Floor);
+                }
+                if let Some(h) = g.heart {
+                    assert_eq!(f.tile(h), Tile::Floor);
+                }
+            }
+        }
+        for (t, n) in seen {
+            assert!(n > 0, "no {t:?} on 96 floors");
+        }
+    }
+
+    #[test]
+    fn a_chasm_that_would_split_a_floor_is_bridged_or_not_made() {
+        // A corridor two rooms hang on: a chasm across it must leave a way over.
+        let rows = [
+            "##########",
+            "#<.......#",
+            "#........#",
+            "#........#",
+            "##########",
+        ];
+        let floor = Floor::from_ascii(1, &rows);
+        let mut tiles = floor.tiles().clone();
+        let cut: Vec<Pos> = (1..4).map(|y| Pos::new(5, y)).collect();
+        impassable(&mut tiles, floor.stairs_up, &cut, Tile::Chasm);
+        assert!(connected(&tiles, floor.stairs_up));
+        assert_eq!(
+            tiles.get(Pos::new(5, 1)),
+            Some(&Tile::Bridge),
+            "across its first cell"
+        );
+        // Lava is never bridged: the floor stays as it was.
+        let mut tiles = floor.tiles().clone();
+        impassable(&mut tiles, floor.stairs_up, &cut, Tile::Lava);
+        assert_eq!(&tiles, floor.tiles());
+    }
+}
+
+#[cfg(test)]
+mod cave_tests {
+    use super::*;
+
+    #[test]
+    fn caves_are_chambers_joined_by_chokepoints() {
+        for seed in 0..6 {
+            let g = generate(seed, FIRST_CAVE_FLOOR);
+            let t = g.floor.tiles();
+            let open = t.cells().iter().filter(|c| c.is_walkable()).count();
+            let all = usize::from(FLOOR_WIDTH) * usize::from(FLOOR_HEIGHT);
+            // The old single cave was 81–85 % of the inside open.
+            assert!(open * 100 < all * 60, "seed {seed}: {open} of {all} open");
+            // Between two chambers lies rock, crossed only by their tunnels (two cells wide,
+            // one or two cells more where a tunnel turns): few walkable cells on the lines
+            // between the six parts of the floor.
+            let walkable = |p: Pos| t.get(p).is_some_and(|c| c.is_walkable());
+            let (sw, sh) = ((FLOOR_WIDTH as i16 - 2) / 3, (FLOOR_HEIGHT as i16 - 2) / 2);
+            for x in [1 + sw, 1 + 2 * sw] {
+                let open = (0..FLOOR_HEIGHT as i16)
+                    .filter(|y| walkable(Pos::new(x, *y)))
+                    .count();
+                assert!((2..=8).contains(&open), "seed {seed}: {open} open at x {x}");
+            }
+            let y = 1 + sh;
+            let open = (0..FLOOR_WIDTH as i16)
+                .filter(|x| walkable(Pos::new(*x, y)))
+                .count();
+            assert!(
+                (2..=12).contains(&open),
+                "seed {seed}: {open} open at y {y}"
+            );
+            assert!(connected(t, g.floor.stairs_up));
+        }
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    #[test]
+    fn secret_doors_hide_shortcuts_only_and_traps_lie_on_open_floor() {
+        let (mut doors, mut traps) = (0, 0);
+        for seed in 0..8 {
+            for depth in 1..=DEEPEST_FLOOR {
+                let g = generate(seed, depth);
+                let f = &g.floor;
+                // The floor is whole with every secret door still shut as rock.
+                assert!(
+                    connected(f.tiles(), f.stairs_up),
+                    "seed {seed} depth {depth}"
+                );
+                for (p, t) in &f.hidden {
+                    match t {
+                        Tile::DoorClosed => {
+                            assert_eq!(f.tile(*p), Tile::Wall);
+                            doors += 1;
+                        }
+                        t if t.is_trap() => {
+                            assert_eq!(f.tile(*p), Tile::Floor);
+                            assert!(depth >= 2 && p.chebyshev(f.stairs_up) >= 6);
+                            assert!(g.spawns.iter().all(|(_, s)| s.chebyshev(*p) > 1));
+                            traps += 1;
+                        }
+                        t => panic!("{t:?} hidden"),
+                    }
+                }
+            }
+        }
+        assert!(
+            doors > 10 && traps > 100,
+            "{doors} secret doors, {traps} traps"
+        );
     }
 }

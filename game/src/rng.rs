@@ -29,6 +29,10 @@ pub enum Stream {
     Teleport { item: u64 },
     /// Which of a new floor's monsters sleep.
     Sleep { depth: u8 },
+    /// Water, lava and chasms of the floor at `depth`.
+    Terrain { depth: u8 },
+    /// Secret doors and hidden traps of the floor at `depth`.
+    Secrets { depth: u8 },
 }
 
 impl Stream {
@@ -42,6 +46,8 @@ impl Stream {
             Stream::Looks => *b"looks\0\0\0",
             Stream::Loot { depth } => [b'l', b'o', b'o', b't', 0, 0, 0, depth],
             Stream::Sleep { depth } => [b's', b'l', b'e', b'e', b'p', 0, 0, depth],
+            Stream::Terrain { depth } => [b't', b'e', b'r', b'r', 0, 0, 0, depth],
+            Stream::Secrets { depth } => [b's', b'e', b'c', b'r', 0, 0, 0, depth],
             // Ids stay far below 2^56: the top byte tells the two apart from each other and
             // from the tags above (whose top bytes are letters or zero).
             Stream::Drop { monster } => (monster | 0xD1 << 56).to_le_bytes(),

@@ -15,17 +15,67 @@ pub enum Tile {
     Vein,
     /// A Vault Shrine: deposit and withdraw ore standing on or next to it.
     Shrine,
+    // Added with issue 13 (appended: saves name tiles by their index).
+    /// Wading: as floor.
+    ShallowWater,
+    /// Swimming: every step there takes twice as long, for monsters too.
+    DeepWater,
+    /// Nobody walks into it (a character is stopped and told); sight crosses it.
+    Lava,
+    /// A drop to the floor below: a character who walks in falls (and is hurt a little);
+    /// monsters keep away. Sight crosses it.
+    Chasm,
+    /// A way across a chasm: as floor.
+    Bridge,
+    /// Traps, once found (hidden ones are floor until then, see `Floor::hidden`): stepping on
+    /// one springs it. An alarm wakes and calls the monsters around …
+    TrapAlarm,
+    /// … a dart hurts …
+    TrapDart,
+    /// … a net holds the one caught for a moment.
+    TrapNet,
 }
 
 impl Tile {
     /// Can a creature stand here?
     pub const fn is_walkable(self) -> bool {
-        !matches!(self, Tile::Wall | Tile::DoorClosed | Tile::Vein)
+        !matches!(
+            self,
+            Tile::Wall | Tile::DoorClosed | Tile::Vein | Tile::Lava | Tile::Chasm
+        )
     }
 
     /// Does this tile stop line of sight?
     pub const fn blocks_sight(self) -> bool {
         matches!(self, Tile::Wall | Tile::DoorClosed | Tile::Vein)
+    }
+
+    /// Its character in ASCII pictures of floors (tests and fixtures:
+    /// [`crate::floor::Floor::from_ascii`], [`crate::World::ascii`]).
+    pub const fn picture(self) -> char {
+        match self {
+            Tile::Wall => '#',
+            Tile::Floor => '.',
+            Tile::DoorClosed => '+',
+            Tile::DoorOpen => '\'',
+            Tile::StairsDown => '>',
+            Tile::StairsUp => '<',
+            Tile::Vein => '%',
+            Tile::Shrine => '_',
+            Tile::ShallowWater => '~',
+            Tile::DeepWater => '≈',
+            Tile::Lava => '≋',
+            Tile::Chasm => ':',
+            Tile::Bridge => '=',
+            Tile::TrapAlarm => '¡',
+            Tile::TrapDart => '†',
+            Tile::TrapNet => '¤',
+        }
+    }
+
+    /// A trap (found)?
+    pub const fn is_trap(self) -> bool {
+        matches!(self, Tile::TrapAlarm | Tile::TrapDart | Tile::TrapNet)
     }
 
     /// A stable one-byte code for the wire (`0` means "unknown").
@@ -39,6 +89,14 @@ impl Tile {
             Tile::StairsUp => 6,
             Tile::Vein => 7,
             Tile::Shrine => 8,
+            Tile::ShallowWater => 9,
+            Tile::DeepWater => 10,
+            Tile::Lava => 11,
+            Tile::Chasm => 12,
+            Tile::Bridge => 13,
+            Tile::TrapAlarm => 14,
+            Tile::TrapDart => 15,
+            Tile::TrapNet => 16,
         }
     }
 
@@ -53,6 +111,14 @@ impl Tile {
             6 => Tile::StairsUp,
             7 => Tile::Vein,
             8 => Tile::Shrine,
+            9 => Tile::ShallowWater,
+            10 => Tile::DeepWater,
+            11 => Tile::Lava,
+            12 => Tile::Chasm,
+            13 => Tile::Bridge,
+            14 => Tile::TrapAlarm,
+            15 => Tile::TrapDart,
+            16 => Tile::TrapNet,
             _ => return None,
         })
     }
@@ -73,6 +139,14 @@ mod tests {
             Tile::StairsUp,
             Tile::Vein,
             Tile::Shrine,
+            Tile::ShallowWater,
+            Tile::DeepWater,
+            Tile::Lava,
+            Tile::Chasm,
+            Tile::Bridge,
+            Tile::TrapAlarm,
+            Tile::TrapDart,
+            Tile::TrapNet,
         ] {
             assert_eq!(Tile::from_code(tile.code()), Some(tile));
         }

@@ -510,16 +510,7 @@ impl World {
         let mut rows: Vec<Vec<char>> = (0..floor.height())
             .map(|y| {
                 (0..floor.width())
-                    .map(|x| match floor.tile(Pos::new(x as i16, y as i16)) {
-                        Tile::Wall => '#',
-                        Tile::Floor => '.',
-                        Tile::DoorClosed => '+',
-                        Tile::DoorOpen => '\'',
-                        Tile::StairsDown => '>',
-                        Tile::StairsUp => '<',
-                        Tile::Vein => '%',
-                        Tile::Shrine => '_',
-                    })
+                    .map(|x| floor.tile(Pos::new(x as i16, y as i16)).picture())
                     .collect()
             })
             .collect();

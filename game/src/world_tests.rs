@@ -194,6 +194,8 @@ mod pacing;
 mod parties;
 #[path = "world_tests_specials.rs"]
 mod specials;
+#[path = "world_tests_terrain.rs"]
+mod terrain;
 
 #[test]
 fn character_walks_one_cell_per_move() {
@@ -274,6 +276,34 @@ fn allies_swap_places_instead_of_blocking() {
     fx.act(0, Move(E)).run(1);
     assert_eq!(fx.character(0).unwrap().pos, Pos::new(2, 1));
     assert_eq!(fx.character(1).unwrap().pos, Pos::new(1, 1));
+}
+
+#[test]
+fn stepping_into_a_downed_ally_pulls_it_back_even_while_it_crawls() {
+    let mut fx = fixture(
+        &["######", "#@@g.#", "######"],
+        &[Class::Warrior, Class::Mage],
+    );
+    fx.character_mut(1).hp = 1;
+    fx.world.hurt_character(
+        fx.players[1],
+        50,
+        MonsterKind::Goblin,
+        crate::special::Blow::Melee,
+    );
+    assert!(fx.character(1).unwrap().is_downed());
+    // Crawling away (mid-action) does not stop it.
+    fx.act(1, Move(W)).act(0, Move(E)).run(1);
+    assert_eq!(
+        fx.character(0).unwrap().pos,
+        Pos::new(2, 1),
+        "the warrior steps up"
+    );
+    assert_eq!(
+        fx.character(1).unwrap().pos,
+        Pos::new(1, 1),
+        "the mage is pulled back"
+    );
 }
 
 #[test]

@@ -148,6 +148,9 @@ fn ascii(symbol: &str) -> Option<&'static str> {
         }
         "█" => "#",
         "Ω" => "_",
+        // Deep water and lava: told apart from shallow water and each other without colour.
+        "≈" => "\"",
+        "≋" => ";",
         "♥" => "$",
         "▸" | "→" | "▶" => ">",
         "◂" | "←" => "<",

@@ -9,6 +9,7 @@ use game::event::{
 use game::monster::MonsterKind;
 use game::protocol::ChannelView;
 use game::special::{Blow, Broken, Special};
+use game::tile::Tile;
 use game::world::Departure;
 
 /// How the message log colours a line.
@@ -79,6 +80,8 @@ pub fn tone(event: &EventKind) -> Tone {
         | E::HeartReturned { .. }
         | E::Used { .. }
         | E::Sank { .. } => Tone::Info,
+        E::Fell { .. } | E::TrapSprung { .. } => Tone::Bad,
+        E::Found { .. } => Tone::Good,
         E::Woke { by: Some(_), .. } => Tone::Good,
         E::Woke { .. } => Tone::Bad,
         E::Party(PartyNews::Joined { .. }) => Tone::Good,
@@ -217,6 +220,29 @@ pub fn describe(event: &EventKind) -> String {
             Broken::Nobody => format!("The {} charges into nothing and stumbles.", monster(*m)),
         },
         E::Sank { name, depth } => format!("{name} sinks through the floor to floor {depth}."),
+        E::Fell {
+            name,
+            depth,
+            damage,
+        } => format!("{name} falls into the chasm and lands on floor {depth} ({damage})."),
+        E::Found {
+            name,
+            tile: Tile::DoorClosed,
+        } => format!("{name} finds a secret door!"),
+        E::Found { name, tile } => format!("{name} spots {}.", trap_name(*tile)),
+        E::TrapSprung {
+            name,
+            trap: Tile::TrapAlarm,
+            ..
+        } => format!("{name} steps on an alarm trap: a bell rings out, and things stir!"),
+        E::TrapSprung {
+            name,
+            trap: Tile::TrapDart,
+            damage,
+        } => format!("{name} steps on a dart trap ({damage})."),
+        E::TrapSprung { name, .. } => {
+            format!("{name} steps on a net trap and is caught for a moment.")
+        }
         E::EnteredDungeon { name, class } => {
             format!("{name} enters the dungeon as a {}.", class.name())
         }
@@ -360,6 +386,15 @@ fn source(m: MonsterKind, blow: Blow) -> String {
     }
 }
 
+fn trap_name(tile: Tile) -> &'static str {
+    match tile {
+        Tile::TrapAlarm => "an alarm trap",
+        Tile::TrapDart => "a dart trap",
+        Tile::TrapNet => "a net trap",
+        _ => "something hidden",
+    }
+}
+
 fn special_noun(m: MonsterKind) -> &'static str {
     m.special().map_or("attack", |d| d.noun)
 }
@@ -407,6 +442,7 @@ fn describe_notice(notice: &Notice) -> String {
         N::HeartNotWorn => "The Heart is carried, not worn.".into(),
         N::NotWorn => "Potions and scrolls are used (e), not worn.".into(),
         N::NotUsable => "Only potions and scrolls can be used.".into(),
+        N::Lava => "That is lava: nobody walks into it.".into(),
         N::NothingBelow => {
             "You sink a little, but the rock below is solid: no floor is deeper.".into()
         }

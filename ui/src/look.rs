@@ -37,6 +37,14 @@ pub fn describe(view: &ClientView, p: Pos) -> String {
         Tile::StairsUp => "stairs up (<)",
         Tile::Vein => "an ore vein (walk into it to mine)",
         Tile::Shrine => "a Vault Shrine (v banks ore here)",
+        Tile::ShallowWater => "shallow water",
+        Tile::DeepWater => "deep water (every step takes twice as long)",
+        Tile::Lava => "lava (nobody can walk in it)",
+        Tile::Chasm => "a chasm (walk in to drop to the floor below, and get hurt)",
+        Tile::Bridge => "a bridge",
+        Tile::TrapAlarm => "an alarm trap (it calls the monsters around; it springs once)",
+        Tile::TrapDart => "a dart trap (it hurts; it springs once)",
+        Tile::TrapNet => "a net trap (it holds you a moment; it springs once)",
     };
     parts.push(ground.to_owned());
     let mut line = parts.join("; ");

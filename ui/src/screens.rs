@@ -29,6 +29,15 @@ pub fn text(app: &App, width: u16, height: u16) -> String {
         + "\n"
 }
 
+/// Where `glyph` first appears on a screen from [`text`] (column, row), reading row by row.
+pub fn find(screen: &str, glyph: char) -> Option<(u16, u16)> {
+    screen.lines().enumerate().find_map(|(y, l)| {
+        l.chars()
+            .position(|c| c == glyph)
+            .map(|x| (x as u16, y as u16))
+    })
+}
+
 /// Panics unless `screen` is what `dir/name.txt` holds (writes it first under
 /// `BROGUE_BLESS`).
 pub fn check(dir: &Path, name: &str, screen: &str) {

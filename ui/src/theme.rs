@@ -16,6 +16,14 @@ pub fn tile(tile: Tile, lit: bool) -> (char, Style) {
         Tile::StairsUp => ('<', Color::LightCyan),
         Tile::Vein => ('%', Color::Rgb(205, 133, 63)),
         Tile::Shrine => ('Ω', Color::LightMagenta),
+        Tile::ShallowWater => ('~', Color::Cyan),
+        Tile::DeepWater => ('≈', Color::Blue),
+        Tile::Lava => ('≋', Color::LightRed),
+        Tile::Chasm => (':', Color::Magenta),
+        Tile::Bridge => ('=', Color::Yellow),
+        Tile::TrapAlarm => ('^', Color::Yellow),
+        Tile::TrapDart => ('^', Color::LightRed),
+        Tile::TrapNet => ('^', Color::LightCyan),
     };
     let style = if lit {
         Style::new().fg(color)

@@ -729,6 +729,53 @@ mod screens {
         g
     }
 
+    /// Water, lava, a chasm with its bridge, a found trap, and a salamander winding up its
+    /// breath at the mage: the whole screen at 80×24 (text), and the cone on a red ground.
+    #[test]
+    fn terrain_and_a_telegraphed_breath_at_80x24() {
+        let mut g = Game::new(&[
+            "#####################",
+            "#~~≈≈~..........::::#",
+            "#~≈≈~...<.......====#",
+            "#.~~......≋≋....::::#",
+            "#.........≋≋....¡...#",
+            "#####################",
+        ]);
+        let me = g.me();
+        g.world
+            .spawn_monster(1, MonsterKind::Salamander, Pos::new(me.x + 3, me.y))
+            .unwrap();
+        let mut winding = false;
+        for _ in 0..20 {
+            g.tick(&[]);
+            if g.app.view.entities.iter().any(|e| e.aim.is_some()) {
+                winding = true;
+                break;
+            }
+        }
+        assert!(winding, "the salamander never wound up");
+        let screen = screen_at(&g, 80, 24);
+        check("terrain-80x24", &screen);
+        assert!(screen.contains("gets ready to breathe fire at Ada! (get out of the cone)"));
+        // The cone is drawn on a red ground, Ada's cell included.
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let mut app = g.app.clone();
+        (app.cols, app.rows) = (80, 24);
+        terminal.draw(|f| ui::draw(f, &app)).unwrap();
+        let buf = terminal.backend().buffer();
+        let reds = (0..24u16)
+            .flat_map(|y| (0..80u16).map(move |x| (x, y)))
+            .filter(|xy| buf[*xy].bg == ratatui::style::Color::Red)
+            .count();
+        assert!(reds >= 3, "{reds} cells on red");
+        let at = ui::screens::find(&screen, '@').unwrap();
+        assert_eq!(
+            buf[at].bg,
+            ratatui::style::Color::Red,
+            "Ada stands in the cone"
+        );
+    }
+
     #[test]
     fn every_main_screen_at_80x24_and_200x60() {
         let mut g = game();

@@ -579,15 +579,7 @@ fn a_telegraphed_charge_shows_its_line_in_red_and_the_charger_reversed() {
     // Where on the screen a floor cell is drawn: the '@' is the player's cell.
     let before = render(&app, 80, 24);
     let lines = text(&before);
-    let (sx, sy) = lines
-        .iter()
-        .enumerate()
-        .find_map(|(y, l)| {
-            l.chars()
-                .position(|c| c == '@')
-                .map(|x| (x as u16, y as u16))
-        })
-        .unwrap();
+    let (sx, sy) = ui::screens::find(&lines.join("\n"), '@').unwrap();
     let screen = |p: game::Pos| {
         (
             (sx as i16 + p.x - me.x) as u16,
