@@ -46,23 +46,24 @@ impl World {
                 })
                 .unwrap_or_default();
             for p in near {
-                if self.ai_rng().percent(SEARCH_PERCENT) {
-                    self.reveal(id, depth, p);
+                if self.ai_rng().percent(SEARCH_PERCENT)
+                    && let Some(tile) = self.reveal(depth, p)
+                {
+                    let name = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
+                    self.emit(
+                        Scope::Seen { depth, pos: p },
+                        EventKind::Found { name, tile },
+                    );
                 }
             }
         }
     }
 
-    /// `by` finds what hides at `p`: it shows from now on. Returns what it is.
-    fn reveal(&mut self, by: PlayerId, depth: u8, p: Pos) -> Option<Tile> {
+    /// What hides at `p` shows from now on. Returns what it is.
+    fn reveal(&mut self, depth: u8, p: Pos) -> Option<Tile> {
         let floor = self.floor_mut(depth)?;
         let tile = floor.hidden.remove(&p)?;
         floor.set_tile(p, tile);
-        let name = self.player(&by).map(|p| p.name.clone()).unwrap_or_default();
-        self.emit(
-            Scope::Seen { depth, pos: p },
-            EventKind::Found { name, tile },
-        );
         Some(tile)
     }
 
@@ -72,7 +73,8 @@ impl World {
             return;
         };
         let trap = match floor.hidden.get(&p) {
-            Some(t) if t.is_trap() => self.reveal(id, depth, p),
+            // Found by springing it: the log says so once ("steps on"), not also "spots".
+            Some(t) if t.is_trap() => self.reveal(depth, p),
             _ => Some(floor.tile(p)).filter(|t| t.is_trap()),
         };
         let Some(trap) = trap else {
