@@ -159,7 +159,7 @@ impl MonsterV6 {
     }
 }
 
-/// A floor as saves of schema 6 hold it: before specials and repopulation.
+/// A floor as saves of schema 6 hold it: before specials, repopulation and hidden things.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FloorV6 {
     depth: u8,
