@@ -462,6 +462,22 @@ fn leader(world: &World, members: &[Member]) -> Option<usize> {
     })
 }
 
+/// The talent the script chooses at `tier`: the one that strengthens what it uses most (it
+/// never aims Blink).
+fn talent_pick(class: Class, tier: u8) -> u8 {
+    let plan: [u8; 3] = match class {
+        // Brutal Cleave, Battle Rhythm, Stalwart.
+        Class::Warrior => [0, 1, 1],
+        // Pyromancy, Glacier, Quickcast.
+        Class::Mage => [0, 1, 0],
+        // Sniper, Rapid Fire, Keen Eye.
+        Class::Ranger => [0, 0, 0],
+        // Mending, Quick Ward, Lifeline.
+        Class::Healer => [0, 1, 0],
+    };
+    plan[usize::from(tier)]
+}
+
 /// What member `i` does now, if anything.
 fn decide(
     world: &World,
@@ -477,6 +493,10 @@ fn decide(
     let now = world.tick();
     if c.ready_at > now || player.queued.is_some() || c.channel.is_some() {
         return None;
+    }
+    if let Some(tier) = c.talent_due() {
+        let pick = talent_pick(c.class, tier);
+        return Some(Action::Learn { tier, pick });
     }
     if c.is_downed() {
         // A potion of healing stands it up; an unknown potion might be one.
@@ -618,8 +638,8 @@ fn answer(
 ) -> Option<Action> {
     let now = world.tick();
     let ready = |slot: usize| {
-        let def = c.class.abilities()[slot];
-        c.cooldowns[slot] <= now && c.mana >= def.mana
+        let mana = c.class.abilities()[slot].mana;
+        c.cooldowns[slot] <= now && c.mana >= mana
     };
     let cast = |slot: u8, target: Target| Some(Action::Ability { slot, target });
     for m in floor.monsters.values().filter(|m| seen(m.pos)) {
@@ -723,7 +743,7 @@ fn ability(
     allies: &[&game::world::Character],
     now: Tick,
 ) -> Option<Action> {
-    let defs = c.class.abilities();
+    let defs: Vec<_> = (0..3).filter_map(|slot| c.ability(slot)).collect();
     let hurt = |a: &game::world::Character| a.hp * 10 < a.max_hp() * 6;
     let adjacent = foes.iter().filter(|(_, d)| *d == 1).count();
     for (slot, def) in defs.iter().enumerate() {

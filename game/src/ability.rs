@@ -8,6 +8,7 @@ use crate::class::Class;
 use crate::event::{AbilityUse, EventKind, Notice, Scope, Strike, Wanted};
 use crate::geom::{Dir, Pos};
 use crate::ids::{EntityId, PlayerId};
+use crate::talent::{Boost, TAUNT_REACH, potent};
 use crate::world::{Life, World};
 
 /// What an ability is aimed at.
@@ -188,6 +189,18 @@ impl Class {
     }
 }
 
+impl crate::world::Character {
+    /// Ability `slot` of its class as its talents make it: a [`Boost::Quick`] halves the
+    /// cooldown (the other boosts act where the ability does).
+    pub fn ability(&self, slot: u8) -> Option<AbilityDef> {
+        let mut def = self.class.abilities().get(usize::from(slot)).copied()?;
+        if self.has_boost(slot, Boost::Quick) {
+            def.cooldown_ms /= 2;
+        }
+        Some(def)
+    }
+}
+
 impl World {
     /// Uses ability `slot` of `id`'s character. Anything that stops it (cooldown, mana, no
     /// target) is told to the player and costs nothing.
@@ -195,7 +208,7 @@ impl World {
         let Some(c) = self.player(&id).and_then(|p| p.character.as_ref()) else {
             return;
         };
-        let Some(def) = c.class.abilities().get(usize::from(slot)).copied() else {
+        let Some(def) = c.ability(slot) else {
             return;
         };
         let now = self.now();
@@ -214,7 +227,8 @@ impl World {
             (Class::Warrior, 0) => self.taunt(id),
             (Class::Warrior, 1) => self.cleave(id),
             (Class::Warrior, 2) => {
-                let until = now + self.ticks(crate::ability::SHIELD_WALL_MS);
+                let bulwark = u32::from(c.has_boost(2, Boost::Potent)) + 1;
+                let until = now + self.ticks(SHIELD_WALL_MS * bulwark);
                 self.with_character(id, |c| c.shield_wall_until = until);
                 self.announce(id, AbilityUse::ShieldWall);
                 true
@@ -332,12 +346,18 @@ impl World {
             return false;
         };
         let until = self.now() + self.ticks(TAUNT_MS);
+        let radius = TAUNT_RADIUS
+            + if self.boosted(id, 0, Boost::Reach) {
+                TAUNT_REACH
+            } else {
+                0
+            };
         let seen: Vec<EntityId> = self
             .floor(depth)
             .map(|f| {
                 f.monsters
                     .values()
-                    .filter(|m| m.pos.chebyshev(from) <= TAUNT_RADIUS && self.sees(id, m.pos))
+                    .filter(|m| m.pos.chebyshev(from) <= radius && self.sees(id, m.pos))
                     .map(|m| m.id)
                     .collect()
             })
@@ -380,8 +400,9 @@ impl World {
         let Some((depth, _)) = self.place_of(id) else {
             return false;
         };
+        let brutal = self.boosted(id, 1, Boost::Potent);
         for m in targets {
-            let roll = self.melee_roll(id);
+            let roll = potent(self.melee_roll(id), brutal);
             self.hurt_monster(depth, m, roll, id, Strike::Cleaves);
         }
         true
@@ -421,13 +442,27 @@ impl World {
         };
         let roll =
             self.combat_rng().range(i32::from(lo), i32::from(hi)) as u16 + bonus + self.power(id);
+        let roll = potent(roll, self.boosted(id, 0, Boost::Potent));
         let depth = self.place_of(id).map_or(0, |(d, _)| d);
         self.hurt_monster(depth, m, roll, id, how);
         true
     }
 
     fn frost_nova(&mut self, id: PlayerId) -> bool {
-        let targets = self.adjacent_monsters(id);
+        let mut targets = self.adjacent_monsters(id);
+        if self.boosted(id, 1, Boost::Reach)
+            && let Some((depth, from)) = self.place_of(id)
+        {
+            // Glacier: two cells round, what the mage sees.
+            let farther = self.floor(depth).map(|f| {
+                f.monsters
+                    .values()
+                    .filter(|m| m.pos.chebyshev(from) == 2 && self.sees(id, m.pos))
+                    .map(|m| m.id)
+                    .collect::<Vec<_>>()
+            });
+            targets.extend(farther.unwrap_or_default());
+        }
         if targets.is_empty() {
             self.tell(id, Notice::NoTarget(Wanted::Adjacent));
             return false;
@@ -436,7 +471,8 @@ impl World {
             return false;
         };
         let bonus = self.gear_of(&id).spell / 2;
-        let until = self.now() + self.ticks(FREEZE_MS);
+        let deep = u32::from(self.boosted(id, 1, Boost::Potent)) + 1;
+        let until = self.now() + self.ticks(FREEZE_MS * deep);
         for m in targets {
             let roll = self.combat_rng().range(1, 3) as u16 + bonus;
             let hit = self.hurt_monster(depth, m, roll, id, Strike::Chills);
@@ -516,7 +552,8 @@ impl World {
         let Some(mid) = self.enemy_target(id, target, range) else {
             return false;
         };
-        let until = self.now() + self.ticks(MARK_MS);
+        let hunters = u32::from(self.boosted(id, 1, Boost::Potent)) + 1;
+        let until = self.now() + self.ticks(MARK_MS * hunters);
         let depth = self.place_of(id).map_or(0, |(d, _)| d);
         let monster = match self.floor_mut(depth).and_then(|f| f.monsters.get_mut(&mid)) {
             Some(m) => {
@@ -553,6 +590,7 @@ impl World {
         };
         let bonus = self.gear_of(&id).heal;
         let amount = self.combat_rng().range(12, 20) as u16 + bonus + self.power(id);
+        let amount = potent(amount, self.boosted(id, 0, Boost::Potent));
         let healer = self.player(&id).map(|p| p.name.clone()).unwrap_or_default();
         let mut healed = 0;
         let mut name = String::new();
@@ -581,7 +619,10 @@ impl World {
         let Some(ally) = self.ally_target(id, target, range, false) else {
             return false;
         };
-        let points = WARD_POINTS + self.gear_of(&id).heal;
+        let points = potent(
+            WARD_POINTS + self.gear_of(&id).heal,
+            self.boosted(id, 1, Boost::Potent),
+        );
         let until = self.now() + self.ticks(WARD_MS);
         self.with_character(ally, |c| {
             c.ward = points;
@@ -611,9 +652,10 @@ impl World {
             self.tell(id, Notice::NoTarget(Wanted::DownedAlly));
             return false;
         };
+        let full = self.boosted(id, 2, Boost::Potent);
         self.with_character(ally, |c| {
             c.life = Life::Alive;
-            c.hp = c.max_hp() / 2;
+            c.hp = if full { c.max_hp() } else { c.max_hp() / 2 };
         });
         let name = self
             .player(&ally)

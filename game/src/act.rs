@@ -23,7 +23,10 @@ impl World {
             .player(&id)
             .and_then(|p| p.character.as_ref())
             .is_none_or(|c| c.is_downed());
-        let needs_standing = !matches!(action, Action::Move(_) | Action::Wait | Action::Use(_));
+        let needs_standing = !matches!(
+            action,
+            Action::Move(_) | Action::Wait | Action::Use(_) | Action::Learn { .. }
+        );
         if downed && needs_standing {
             return self.tell(id, Notice::CrawlOnly);
         }
@@ -46,6 +49,7 @@ impl World {
             Action::Equip(item) => self.equip(id, item),
             Action::Unequip(slot) => self.unequip(id, slot),
             Action::Use(item) => self.use_item(id, item),
+            Action::Learn { tier, pick } => self.choose_talent(id, tier, pick),
         }
     }
 

@@ -11,6 +11,7 @@ use crate::event::{EventKind, Scope};
 use crate::geom::{Dir, Pos};
 use crate::ids::{EntityId, PlayerId};
 use crate::monster::{Monster, MonsterKind, Role};
+use crate::talent::Boost;
 use crate::tile::Tile;
 use crate::world::World;
 
@@ -334,12 +335,10 @@ impl World {
         if !tile.is_walkable() || self.occupant(depth, step).is_some() {
             return from;
         }
-        let sprung = self
-            .floor_mut(depth)
-            .and_then(|f| f.traps.remove(&step))
-            .is_some();
-        if sprung {
-            let until = self.now() + self.ticks(ROOT_MS);
+        let setter = self.floor_mut(depth).and_then(|f| f.traps.remove(&step));
+        if let Some(setter) = setter {
+            let deadfall = self.boosted(setter, 2, Boost::Potent);
+            let until = self.now() + self.ticks(ROOT_MS * if deadfall { 2 } else { 1 });
             let mut monster = None;
             self.update_monster(depth, id, |m| {
                 m.effects.rooted_until = until;

@@ -80,6 +80,9 @@ pub enum Invalid {
     /// An item the player does not carry (or named twice).
     #[error("item {0} is not carried by this player")]
     NotCarried(u64),
+    /// Talents are picks 0..=1 of tiers 0..=2.
+    #[error("talent {pick} of tier {tier} does not exist (two a tier, three tiers)")]
+    Talent { tier: u8, pick: u8 },
     /// A trade that does not exist or that the player is not in.
     #[error("no trade {0} of this player")]
     UnknownTrade(u64),
@@ -119,6 +122,12 @@ impl World {
             Action::Use(item) => {
                 self.check_items(player, &[item])?;
                 Action::Use(item)
+            }
+            Action::Learn { tier, pick } => {
+                if c.class.talent(tier, pick).is_none() {
+                    return Err(Invalid::Talent { tier, pick });
+                }
+                Action::Learn { tier, pick }
             }
             a @ (Action::Move(_)
             | Action::Wait

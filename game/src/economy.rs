@@ -202,6 +202,43 @@ pub struct Economy {
     mined: BTreeMap<SpawnId, u64>,
     /// Units of each spawn crafting consumed (the only way ore leaves it).
     spent: BTreeMap<SpawnId, u64>,
+    /// Of the units each pack or ground pile holds, how many came out of a Legacy Vault (never
+    /// more than it holds). The taint follows the units through drops and trades, leaves with
+    /// them first (whoever hands ore on hands the withdrawn units first), and goes into
+    /// whatever they are crafted into.
+    withdrawn: BTreeMap<Place, BTreeMap<SpawnId, u32>>,
+    /// Items crafted from withdrawn ore.
+    tainted: BTreeSet<ItemId>,
+}
+
+/// An economy as save schemas up to 7 hold it: before the withdrawn taint.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EconomyV7 {
+    spawns: Spawns,
+    ore: BTreeMap<Place, BTreeMap<SpawnId, u32>>,
+    veins: BTreeMap<(u8, Pos), Vein>,
+    items: BTreeMap<ItemId, (Holder, Item)>,
+    victories: Vec<Victory>,
+    mined: BTreeMap<SpawnId, u64>,
+    spent: BTreeMap<SpawnId, u64>,
+}
+
+impl EconomyV7 {
+    /// The same economy with no unit withdrawn and no item tainted: what came out of a vault
+    /// before the upgrade is not told apart (the characters who withdrew stay impure).
+    pub fn upgrade(self) -> Economy {
+        Economy {
+            spawns: self.spawns,
+            ore: self.ore,
+            veins: self.veins,
+            items: self.items,
+            victories: self.victories,
+            mined: self.mined,
+            spent: self.spent,
+            withdrawn: BTreeMap::new(),
+            tainted: BTreeSet::new(),
+        }
+    }
 }
 
 /// A spawn whose units do not add up: mined ≠ held + spent.
@@ -382,9 +419,13 @@ impl Economy {
                 self.give(*from, *to, stacks, items);
             }
             Entry::Crafted { player, used, item } => {
+                let mut withdrawn = 0;
                 for s in used {
-                    self.take(Place::Pack(*player), s.spawn, s.units);
+                    withdrawn += self.take(Place::Pack(*player), s.spawn, s.units);
                     *self.spent.entry(s.spawn).or_default() += u64::from(s.units);
+                }
+                if withdrawn > 0 {
+                    self.tainted.insert(item.id);
                 }
                 self.items
                     .insert(item.id, (Holder::Carried(*player), item.clone()));
@@ -408,19 +449,36 @@ impl Economy {
             }
             Entry::Won { victory, heart } => {
                 self.items.remove(heart);
+                self.tainted.remove(heart);
                 self.victories.push(victory.clone());
             }
             Entry::Used { item, .. } => {
                 self.items.remove(item);
+                self.tainted.remove(item);
             }
         }
     }
 
-    /// Moves checked goods from one place to another.
+    /// Moves checked goods from one place to another. Units out of a vault are withdrawn;
+    /// withdrawn units leave a place first and stay withdrawn, except into a vault.
     fn give(&mut self, from: Place, to: Place, stacks: &[Stack], items: &[ItemId]) {
         for s in stacks {
-            self.take(from, s.spawn, s.units);
+            let withdrawn = match from {
+                Place::Vault(_) => {
+                    self.take(from, s.spawn, s.units);
+                    s.units
+                }
+                _ => self.take(from, s.spawn, s.units),
+            };
             self.add(to, s.spawn, s.units);
+            if withdrawn > 0 && !matches!(to, Place::Vault(_)) {
+                *self
+                    .withdrawn
+                    .entry(to)
+                    .or_default()
+                    .entry(s.spawn)
+                    .or_default() += withdrawn;
+            }
         }
         if let Some(to) = to.holder() {
             for id in items {
@@ -437,10 +495,23 @@ impl Economy {
         }
     }
 
-    /// Removes checked units.
-    fn take(&mut self, place: Place, spawn: SpawnId, units: u32) {
+    /// Removes checked units; returns how many of them were withdrawn (those go first).
+    fn take(&mut self, place: Place, spawn: SpawnId, units: u32) -> u32 {
+        let mut withdrawn = 0;
+        if let Some(marks) = self.withdrawn.get_mut(&place) {
+            if let Some(w) = marks.get_mut(&spawn) {
+                withdrawn = units.min(*w);
+                *w -= withdrawn;
+                if *w == 0 {
+                    marks.remove(&spawn);
+                }
+            }
+            if marks.is_empty() {
+                self.withdrawn.remove(&place);
+            }
+        }
         let Some(stacks) = self.ore.get_mut(&place) else {
-            return;
+            return withdrawn;
         };
         if let Some(has) = stacks.get_mut(&spawn) {
             *has -= units;
@@ -451,9 +522,34 @@ impl Economy {
         if stacks.is_empty() {
             self.ore.remove(&place);
         }
+        withdrawn
     }
 
     // ----- reading -----
+
+    /// How many of the units of `spawn` at `place` came out of a vault.
+    pub fn withdrawn(&self, place: Place, spawn: SpawnId) -> u32 {
+        self.withdrawn
+            .get(&place)
+            .and_then(|s| s.get(&spawn))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Whether `item` was crafted from withdrawn ore.
+    pub fn is_tainted(&self, item: ItemId) -> bool {
+        self.tainted.contains(&item)
+    }
+
+    /// Whether `place` holds withdrawn ore or a tainted item.
+    pub fn holds_taint(&self, place: Place) -> bool {
+        self.withdrawn.contains_key(&place)
+            || place.holder().is_some_and(|h| {
+                self.tainted
+                    .iter()
+                    .any(|id| self.items.get(id).is_some_and(|(at, _)| *at == h))
+            })
+    }
 
     pub fn units(&self, place: Place, spawn: SpawnId) -> u32 {
         self.ore

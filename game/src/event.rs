@@ -226,6 +226,11 @@ pub enum Notice {
     NothingBelow,
     /// A step into lava was refused.
     Lava,
+    /// The character took ore withdrawn from a Legacy Vault (or gear made from it) from the
+    /// ground or a trade: it is impure now.
+    Tainted,
+    /// A talent that cannot be chosen (yet).
+    NoTalent(crate::talent::NotLearned),
 }
 
 /// Why a party command did nothing.
@@ -433,5 +438,12 @@ pub enum EventKind {
         monster: MonsterKind,
         special: Special,
         why: Broken,
+    },
+    /// A character chose talent `pick` of `tier` ([`Class::talent`]).
+    Learned {
+        name: String,
+        class: Class,
+        tier: u8,
+        pick: u8,
     },
 }

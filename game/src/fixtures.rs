@@ -83,6 +83,12 @@ impl World {
         (found && moved).then_some(id)
     }
 
+    /// Adds experience to `player`'s character as kills would (levels, growth, the party told).
+    /// For fixtures and tools.
+    pub fn give_xp(&mut self, player: PlayerId, xp: u32) {
+        self.gain_xp(player, xp);
+    }
+
     /// Records an economy entry for fixtures and tools (e.g. ore in a pack). `false` if invalid.
     pub fn grant(&mut self, entry: Entry) -> bool {
         self.record(entry)

@@ -34,6 +34,7 @@ pub mod replay;
 pub mod rng;
 mod secrets;
 pub mod special;
+pub mod talent;
 pub mod text;
 pub mod tick;
 pub mod tile;

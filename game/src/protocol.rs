@@ -30,7 +30,7 @@ use crate::ore::OreClass;
 use crate::world::{Action, TradeInput};
 
 /// Bumped on every incompatible change to these types.
-pub const PROTOCOL_VERSION: u32 = 15;
+pub const PROTOCOL_VERSION: u32 = 16;
 /// The ALPN for this protocol version.
 pub const ALPN: &[u8] = b"brogue/3";
 /// The version-agnostic ALPN every version keeps forever: on it the host only reads a
@@ -410,6 +410,9 @@ pub struct StackView {
     /// OQ CD DR HR MA PE SR UT.
     pub attrs: [u16; 8],
     pub units: u32,
+    /// Of `units`, how many came out of a Legacy Vault: whoever takes them can no longer win a
+    /// Pure Victory.
+    pub withdrawn: u32,
 }
 
 /// An item a player carries.
@@ -425,6 +428,8 @@ pub struct ItemView {
     pub equipped: bool,
     /// A potion or scroll (used with [`Action::Use`](crate::Action::Use)).
     pub usable: Option<UseView>,
+    /// Crafted from ore withdrawn from a vault (see [`StackView::withdrawn`]).
+    pub tainted: bool,
 }
 
 /// A potion or scroll as its carrier knows it.
@@ -526,6 +531,8 @@ pub struct SelfView {
     pub hasted_until: u64,
     /// The tick its Scroll of Detection wears off.
     pub detect_until: u64,
+    /// The talent chosen at each tier (pick 0 or 1; [`crate::talent`]).
+    pub talents: [Option<u8>; 3],
 }
 
 /// Bits of [`SelfView::ready`].

@@ -406,7 +406,11 @@ impl Tracker {
             update.pack = Some(pack.clone());
             self.pack = Some(pack);
         }
-        let vault = stack_views(world, &world.economy().stacks(Place::Vault(player)));
+        let vault = stack_views(
+            world,
+            Place::Vault(player),
+            &world.economy().stacks(Place::Vault(player)),
+        );
         if self.vault.as_ref() != Some(&vault) {
             update.vault = Some(vault.clone());
             self.vault = Some(vault);
@@ -691,6 +695,7 @@ fn self_view(world: &World, player: PlayerId, c: &crate::world::Character) -> Se
         xp: c.xp,
         hasted_until: c.hasted_until.0,
         detect_until: c.detect_until.0,
+        talents: c.talents,
     }
 }
 
@@ -825,7 +830,8 @@ fn visible_entities(
     out
 }
 
-fn stack_views(world: &World, stacks: &[Stack]) -> Vec<StackView> {
+/// Views of `stacks` held at `place` (withdrawn units are counted there; they leave first).
+fn stack_views(world: &World, place: Place, stacks: &[Stack]) -> Vec<StackView> {
     stacks
         .iter()
         .filter_map(|s| {
@@ -836,6 +842,7 @@ fn stack_views(world: &World, stacks: &[Stack]) -> Vec<StackView> {
                 class: spawn.class,
                 attrs: spawn.attrs.0,
                 units: s.units,
+                withdrawn: world.economy().withdrawn(place, s.spawn).min(s.units),
             })
         })
         .collect()
@@ -873,6 +880,7 @@ fn item_views(
                 stats: recipe.map(|r| r.stats(item.quality)).unwrap_or_default(),
                 equipped: worn.contains(&item.id),
                 usable,
+                tainted: world.economy().is_tainted(item.id),
             })
         })
         .collect()
@@ -886,7 +894,11 @@ fn pack_view(world: &World, player: PlayerId) -> PackView {
         .map(|i| i.id)
         .collect();
     PackView {
-        stacks: stack_views(world, &world.economy().stacks(Place::Pack(player))),
+        stacks: stack_views(
+            world,
+            Place::Pack(player),
+            &world.economy().stacks(Place::Pack(player)),
+        ),
         items: item_views(world, player, player, &ids),
     }
 }
@@ -899,7 +911,7 @@ fn goods_view(
     goods: &crate::economy::Goods,
 ) -> PackView {
     PackView {
-        stacks: stack_views(world, &goods.stacks),
+        stacks: stack_views(world, Place::Pack(owner), &goods.stacks),
         items: item_views(world, player, owner, &goods.items),
     }
 }

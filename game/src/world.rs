@@ -30,7 +30,7 @@ use crate::tick::{Tick, TickRate};
 use crate::tile::Tile;
 
 mod legacy;
-pub use legacy::{WorldSaveV3, WorldSaveV4, WorldSaveV5, WorldSaveV6};
+pub use legacy::{WorldSaveV3, WorldSaveV4, WorldSaveV5, WorldSaveV6, WorldSaveV7};
 
 /// Longest display name, in characters.
 pub const MAX_NAME_CHARS: usize = 16;
@@ -80,6 +80,8 @@ pub enum Action {
     Unequip(Slot),
     /// Drink a potion or read a scroll from the pack (downed characters can too).
     Use(ItemId),
+    /// Choose talent `pick` (0 or 1) of `tier` (0..=2) ([`crate::talent`]): takes no time.
+    Learn { tier: u8, pick: u8 },
 }
 
 /// Why a player is no longer connected.
@@ -209,6 +211,8 @@ pub struct Character {
     pub hasted_until: Tick,
     /// A Scroll of Detect Monsters: its party sees every monster on its floor until then.
     pub detect_until: Tick,
+    /// The talent chosen at each tier ([`crate::talent::TALENT_LEVELS`]): 0 or 1.
+    pub talents: [Option<u8>; 3],
 }
 
 impl Character {
@@ -236,6 +240,7 @@ impl Character {
             combat_at: None,
             hasted_until: Tick::ZERO,
             detect_until: Tick::ZERO,
+            talents: [None; 3],
         }
     }
 
@@ -1078,16 +1083,38 @@ impl World {
     /// Applies an economy entry. `false` (and nothing changes) when the entry does not apply;
     /// callers only build entries they have checked. A completed trade also enters the history
     /// the host takes with [`World::take_trades`].
+    ///
+    /// A pack that receives ore withdrawn from a vault, or an item made from it, from anywhere
+    /// but its own vault (a pickup, a trade) makes its character impure: the taint follows
+    /// the ore (a withdrawal itself is told by [`World::withdraw`]).
     pub(crate) fn record(&mut self, entry: Entry) -> bool {
-        match self.core.economy.apply(&entry) {
-            Ok(()) => {
-                if let Entry::Traded(record) = entry {
-                    self.completed_trades.push(record);
-                }
-                true
-            }
-            Err(_) => false,
+        if self.core.economy.apply(&entry).is_err() {
+            return false;
         }
+        let receivers = match &entry {
+            Entry::Moved {
+                from,
+                to: Place::Pack(p),
+                ..
+            } if !matches!(from, Place::Vault(_)) => vec![*p],
+            Entry::Traded(record) => vec![record.a, record.b],
+            _ => vec![],
+        };
+        for p in receivers {
+            if !self.core.economy.holds_taint(Place::Pack(p)) {
+                continue;
+            }
+            let newly = self
+                .character_mut(&p)
+                .is_some_and(|c| !std::mem::replace(&mut c.impure, true));
+            if newly {
+                self.tell(p, crate::event::Notice::Tainted);
+            }
+        }
+        if let Entry::Traded(record) = entry {
+            self.completed_trades.push(record);
+        }
+        true
     }
 
     /// A new item's id: never one an item of this world had before.

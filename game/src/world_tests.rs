@@ -194,6 +194,8 @@ mod pacing;
 mod parties;
 #[path = "world_tests_specials.rs"]
 mod specials;
+#[path = "world_tests_talents.rs"]
+mod talents;
 #[path = "world_tests_terrain.rs"]
 mod terrain;
 

@@ -637,3 +637,114 @@ fn blinking_at_the_edge_of_the_coordinate_range_fails_without_overflow() {
         assert_eq!(fx.character(0).unwrap().pos, start);
     }
 }
+
+/// Ore out of a vault carries the taint wherever it goes: through a trade, onto the ground and
+/// into whatever is crafted from it; whoever takes it can no longer win a Pure Victory, and it
+/// leaves a pack before the pack's own ore does (no laundering by handing on pure ore).
+#[test]
+fn withdrawn_ore_taints_whoever_takes_it_through_trades_drops_and_crafting() {
+    let mut fx = fixture(
+        &["#######", "#_@@@.#", "#######"],
+        &[Class::Warrior, Class::Mage, Class::Ranger],
+    );
+    let (a, b, c) = (fx.players[0], fx.players[1], fx.players[2]);
+    let iron = give(&mut fx, 0, OreClass::Iron, 20);
+    fx.act(
+        0,
+        Action::Deposit(vec![Stack {
+            spawn: iron,
+            units: 12,
+        }]),
+    )
+    .run(4);
+    fx.act(
+        0,
+        Action::Withdraw(vec![Stack {
+            spawn: iron,
+            units: 10,
+        }]),
+    )
+    .run(4);
+    let economy = |fx: &Fx| fx.world.economy().clone();
+    assert_eq!(economy(&fx).units(Place::Pack(a), iron), 18);
+    assert_eq!(economy(&fx).withdrawn(Place::Pack(a), iron), 10);
+    assert!(fx.character(0).unwrap().impure);
+
+    // A trades 10 units to B: the withdrawn ones go first, so A keeps 8 pure and B is impure.
+    let b_entity = fx.character(1).unwrap().id;
+    trade_input(&mut fx, 0, TradeInput::Open { with: b_entity });
+    let id = fx.world.trade_of(&a).expect("open").id;
+    let goods = Goods {
+        stacks: vec![Stack {
+            spawn: iron,
+            units: 10,
+        }],
+        items: vec![],
+    };
+    trade_input(&mut fx, 0, TradeInput::Offer { trade: id, goods });
+    let phase = fx.world.trade_of(&a).unwrap().phase;
+    assert!(!fx.character(1).unwrap().impure);
+    trade_input(&mut fx, 0, TradeInput::Accept { trade: id, phase });
+    trade_input(&mut fx, 1, TradeInput::Accept { trade: id, phase });
+    assert!(fx.world.trade_of(&a).is_none(), "the trade completed");
+    assert_eq!(economy(&fx).withdrawn(Place::Pack(a), iron), 0);
+    assert_eq!(economy(&fx).withdrawn(Place::Pack(b), iron), 10);
+    assert!(fx.character(1).unwrap().impure);
+    assert!(fx.told(&Notice::Tainted));
+
+    // B crafts a sword from it: the sword is tainted.
+    let recipe = Recipe::Sword;
+    let units = recipe.def().units;
+    fx.act(
+        1,
+        Action::Craft {
+            recipe,
+            stacks: vec![Stack { spawn: iron, units }],
+        },
+    );
+    let craft = fx.world.ticks(CRAFT_MS) + 2;
+    fx.run(craft);
+    let sword = fx
+        .world
+        .economy()
+        .items_at(Holder::Carried(b))
+        .iter()
+        .find(|i| matches!(i.kind, ItemKind::Gear(Recipe::Sword)))
+        .map(|i| i.id)
+        .expect("a sword was crafted");
+    assert!(fx.world.economy().is_tainted(sword));
+
+    // B drops the sword and what ore is left; C (pure) picks them up and is impure.
+    let here = fx.character(1).unwrap().pos;
+    let left = fx.world.economy().units(Place::Pack(b), iron);
+    let drop = Goods {
+        stacks: vec![Stack {
+            spawn: iron,
+            units: left,
+        }],
+        items: vec![sword],
+    };
+    fx.act(1, Action::Drop(drop)).run(4);
+    let ground = Place::Ground {
+        depth: 1,
+        pos: here,
+    };
+    assert_eq!(
+        economy(&fx).withdrawn(ground, iron),
+        10 - units.min(10),
+        "what was not crafted stays withdrawn on the ground"
+    );
+    fx.world.set_position(b, 1, Pos::new(5, 1));
+    fx.world.set_position(c, 1, here);
+    assert!(!fx.character(2).unwrap().impure);
+    fx.act(2, Action::PickUp).run(4);
+    assert!(
+        fx.character(2).unwrap().impure,
+        "the tainted sword was taken"
+    );
+    assert!(fx.world.economy().is_tainted(sword));
+
+    // What A kept is its own mined ore: nothing in its pack is marked.
+    assert!(!fx.world.economy().holds_taint(Place::Pack(a)));
+    assert!(fx.world.economy().conservation().is_empty());
+}

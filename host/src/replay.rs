@@ -20,7 +20,8 @@ pub const MAGIC: &[u8] = b"brogue-replay\n";
 /// 3: experience, combat time, armour by share (protocol 13, save schema 5).
 /// 4: potions and scrolls (protocol 14, save schema 6).
 /// 5: telegraphed specials, repopulation (protocol 15, save schema 7).
-pub const FORMAT: u32 = 5;
+/// 6: talents, the withdrawn taint (protocol 16, save schema 8).
+pub const FORMAT: u32 = 6;
 /// Ticks between two state hashes in a file.
 pub const MARK_EVERY: u64 = 20;
 /// The most bytes a file may unpack to (a busy day of a world is far less): a hostile file

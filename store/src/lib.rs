@@ -386,7 +386,7 @@ impl Store {
                 path: self.path.clone(),
                 found: v,
             }),
-            Some(v @ (3..=6)) if matches!(self.db, Db::Read(_)) => Err(StoreError::NeedsUpgrade {
+            Some(v @ (3..=7)) if matches!(self.db, Db::Read(_)) => Err(StoreError::NeedsUpgrade {
                 path: self.path.clone(),
                 found: v,
             }),
@@ -394,6 +394,7 @@ impl Store {
             Some(4) => self.upgrade::<game::world::WorldSaveV4>(game::world::WorldSaveV4::upgrade),
             Some(5) => self.upgrade::<game::world::WorldSaveV5>(game::world::WorldSaveV5::upgrade),
             Some(6) => self.upgrade::<game::world::WorldSaveV6>(game::world::WorldSaveV6::upgrade),
+            Some(7) => self.upgrade::<game::world::WorldSaveV7>(game::world::WorldSaveV7::upgrade),
             Some(v) if v < SCHEMA_VERSION => Err(StoreError::TooOld {
                 path: self.path.clone(),
                 found: v,
@@ -425,16 +426,19 @@ impl Store {
     /// today's rules from its newest checkpoint; a crashed world's journal after it is played
     /// by today's rules on load). The journal, trades and the rest keep their shape (inputs
     /// only gained variants).
-    /// - 3 → 4 → 5 → 7 (parties): a together world whose players are all in one party
+    /// - 3 → 4 → 5 → 7 → 8 (parties): a together world whose players are all in one party
     ///   ([`game::world::WorldSaveV3::upgrade`]);
-    /// - 4 → 5 → 7 (experience, combat time, the tick of leaving): characters at no experience
+    /// - 4 → 5 → 7 → 8 (experience, combat time, the tick of leaving): characters at no experience
     ///   and out of combat, absent players counted as having left at the checkpoint
     ///   ([`game::world::WorldSaveV4::upgrade`]);
-    /// - 5 → 7 (potions and scrolls): nobody knows any kind yet, nobody is hasted or detecting;
+    /// - 5 → 7 → 8 (potions and scrolls): nobody knows any kind yet, nobody is hasted or detecting;
     ///   floors already made hold none, floors made from now on do
     ///   ([`game::world::WorldSaveV5::upgrade`]), every monster awake;
-    /// - 6 → 7 (telegraphed specials, repopulation): no monster is winding up, every floor
-    ///   counts as visited at the checkpoint ([`game::world::WorldSaveV6::upgrade`]).
+    /// - 6 → 7 → 8 (telegraphed specials, repopulation): no monster is winding up, every floor
+    ///   counts as visited at the checkpoint ([`game::world::WorldSaveV6::upgrade`]);
+    /// - 7 → 8 (talents, the withdrawn taint): nobody chose a talent yet (one already reached
+    ///   is due), no ore or item is marked as out of a vault; characters who withdrew stay
+    ///   impure ([`game::world::WorldSaveV7::upgrade`]).
     fn upgrade<Old: serde::de::DeserializeOwned>(
         &self,
         upgrade: fn(Old) -> game::WorldSave,

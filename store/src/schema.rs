@@ -9,9 +9,10 @@ use redb::TableDefinition;
 /// them). 5: experience and combat time (characters), the tick of leaving (players). 6: potions
 /// and scrolls (what each player knows, haste and detection on characters, retired item ids),
 /// sleeping monsters. 7: monsters' wind-ups of telegraphed specials, the tick each floor was
-/// last visited, each floor's hidden secret doors and traps. Files of schema 3 to 6 are converted in place when opened for writing
-/// ([`crate::Store::open`]).
-pub const SCHEMA_VERSION: u64 = 7;
+/// last visited, each floor's hidden secret doors and traps. 8: talents (characters), ore
+/// withdrawn from a vault and items made from it (the economy). Files of schema 3 to 7 are
+/// converted in place when opened for writing ([`crate::Store::open`]).
+pub const SCHEMA_VERSION: u64 = 8;
 
 /// `"schema_version"` → [`SCHEMA_VERSION`] of the file.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");

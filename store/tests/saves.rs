@@ -472,7 +472,8 @@ fn facts_wait_in_the_outbox_only_when_asked_and_leave_once_confirmed() {
 
 /// Saves written by older brogues (`tests/data/schema3.redb`: before parties;
 /// `tests/data/schema4.redb`: before experience; `tests/data/schema5.redb`: before potions and
-/// scrolls; `tests/data/schema6.redb`: before telegraphed specials (made with ded0dbc); each a
+/// scrolls; `tests/data/schema6.redb`: before telegraphed specials (made with ded0dbc);
+/// `tests/data/schema7.redb`: before talents and the withdrawn taint (made with 5622699); each a
 /// world `w` where three bots played for
 /// eight seconds, made with that release's `brogue host` and `brogue bots`) are converted in
 /// place when opened for writing: the world keeps its players, characters, party and tick; a
@@ -485,6 +486,7 @@ fn saves_of_older_schemas_are_upgraded_in_place_and_play_on() {
         (4, "schema4.redb"),
         (5, "schema5.redb"),
         (6, "schema6.redb"),
+        (7, "schema7.redb"),
     ];
     for (schema, fixture) in fixtures {
         let dir = tempfile::tempdir().unwrap();
@@ -534,7 +536,7 @@ fn saves_of_older_schemas_are_upgraded_in_place_and_play_on() {
         }
         // Before schema 6: nobody knows a potion or scroll, nobody is hasted.
         assert!(
-            schema == 6
+            schema >= 6
                 || players.iter().all(|(_, p)| {
                     p.known.is_empty()
                         && p.character
@@ -543,10 +545,18 @@ fn saves_of_older_schemas_are_upgraded_in_place_and_play_on() {
                 })
         );
         assert_eq!(world.parties().count(), 1, "schema {schema}: together");
-        // Nobody is winding up a special; every floor counts as visited at the checkpoint.
-        assert!(world.floors().all(
-            |f| f.visited_at == world.tick() && f.monsters.values().all(|m| m.windup.is_none())
-        ));
+        // Before schema 7: nobody is winding up a special; every floor counts as visited at
+        // the checkpoint.
+        assert!(
+            schema == 7
+                || world.floors().all(|f| f.visited_at == world.tick()
+                    && f.monsters.values().all(|m| m.windup.is_none()))
+        );
+        // Nobody chose a talent; nothing is marked as out of a vault.
+        assert!(players.iter().all(|(id, p)| {
+            p.character.as_ref().is_some_and(|c| c.talents == [None; 3])
+                && !world.economy().holds_taint(game::economy::Place::Pack(*id))
+        }));
         // It plays on: a bot comes back, walks, and the world moves.
         let (id, p) = &players[0];
         let before = world.state_hash();

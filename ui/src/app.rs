@@ -759,6 +759,12 @@ impl App {
                 None
             }
             Command::Inventory => self.open(Panel::inventory()),
+            Command::Talents => {
+                let first = self.view.me.as_ref().map_or(0, |me| {
+                    game::talent::due(me.level, &me.talents).map_or(0, |t| usize::from(t) * 2)
+                });
+                self.open(Panel::Talents { selected: first })
+            }
             Command::Craft => self.open(Panel::craft()),
             Command::Vault => {
                 if self.view.me.as_ref().is_some_and(|m| m.at_shrine) {
@@ -1099,6 +1105,7 @@ mod tests {
             xp: 0,
             hasted_until: 0,
             detect_until: 0,
+            talents: [None; 3],
         }
     }
 

@@ -677,6 +677,9 @@ fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
             if me.at_shrine {
                 status.push("shrine: v".into());
             }
+            if game::talent::due(me.level, &me.talents).is_some() {
+                status.push("talent: T".into());
+            }
             if me.impure {
                 status.push("impure".into());
             }

@@ -54,6 +54,12 @@ fn stack_line(
     if let Some(extra) = extra {
         spans.push(Span::styled(extra, theme::title()));
     }
+    if s.withdrawn > 0 {
+        spans.push(Span::styled(
+            format!(" {} from a vault", s.withdrawn),
+            Style::new().fg(Color::LightYellow),
+        ));
+    }
     Line::from(spans)
 }
 
@@ -97,6 +103,8 @@ fn item_line(i: &ItemView, selected: bool) -> Line<'static> {
         }
     } else if i.recipe.is_none() {
         "carry it out of floor 1 to win".to_owned()
+    } else if i.tainted {
+        format!("q{} {} · vault ore", i.quality, i.stats.describe())
     } else {
         format!("q{} {}", i.quality, i.stats.describe())
     };
@@ -168,6 +176,48 @@ fn boxed_list(
     }
     let bottom = Rect::new(inner.x, inner.y + rows, inner.width, key_rows);
     frame.render_widget(Paragraph::new(keys).wrap(Wrap { trim: false }), bottom);
+}
+
+/// The talents panel: each tier's heading, its two talents (chosen ✓, the other struck out
+/// of reach), then the keys.
+fn talent_lines(me: &game::protocol::SelfView, selected: usize) -> Vec<Line<'static>> {
+    use game::talent::TALENT_LEVELS;
+    let mut lines = Vec::new();
+    for (tier, pair) in (0u8..).zip(me.class.talents()) {
+        let level = TALENT_LEVELS[usize::from(tier)];
+        let chosen = me.talents[usize::from(tier)];
+        let (heading, style) = match chosen {
+            Some(_) => (format!("Level {level}: chosen"), theme::hint()),
+            None if me.level >= level => (
+                format!("Level {level}: choose one (for good)"),
+                Style::new().fg(Color::LightYellow),
+            ),
+            None => (format!("Level {level}: not reached yet"), theme::hint()),
+        };
+        lines.push(Line::styled(heading, style));
+        for (pick, t) in (0u8..).zip(pair) {
+            let row = usize::from(tier) * 2 + usize::from(pick);
+            let mark = match chosen {
+                Some(p) if p == pick => "✓",
+                _ => " ",
+            };
+            let style = if chosen.is_some_and(|p| p != pick) {
+                theme::hint()
+            } else {
+                Style::new()
+            };
+            let style = style.patch(selected_style(row == selected));
+            lines.push(Line::styled(
+                format!("{mark} {:<14} {}", t.name, t.what),
+                style,
+            ));
+        }
+    }
+    lines.push(Line::styled(
+        "↑/↓ choose · Enter learn · Esc close",
+        theme::hint(),
+    ));
+    lines
 }
 
 /// Draws `panel` over the map area.
@@ -413,6 +463,12 @@ pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, panel: &Panel) {
                 }
             };
             boxed_list(frame, area, " Trade ", lines, focus, 1);
+        }
+        Panel::Talents { selected } => {
+            let Some(me) = view.me.as_ref() else { return };
+            let lines = talent_lines(me, *selected);
+            let focus = *selected / 2 * 3 + 1 + *selected % 2;
+            boxed_list(frame, area, " Talents ", lines, focus, 1);
         }
         Panel::Chat(_) | Panel::Aim { .. } | Panel::Look { .. } => {}
     }

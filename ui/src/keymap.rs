@@ -22,6 +22,7 @@ pub enum Command {
     Ability(u8),
     CycleTarget,
     Inventory,
+    Talents,
     Craft,
     Vault,
     Trade,
@@ -193,6 +194,12 @@ pub const GAME_KEYS: &[Binding] = &[
         command: Command::Inventory,
         name: "inventory",
         help: "inventory: wear, drink, read",
+    },
+    Binding {
+        keys: &[KeyCode::Char('T')],
+        command: Command::Talents,
+        name: "talents",
+        help: "talents (levels 4, 8, 12)",
     },
     Binding {
         keys: &[KeyCode::Char('c')],

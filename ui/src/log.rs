@@ -9,6 +9,7 @@ use game::event::{
 use game::monster::MonsterKind;
 use game::protocol::ChannelView;
 use game::special::{Blow, Broken, Special};
+use game::talent::NotLearned;
 use game::tile::Tile;
 use game::world::Departure;
 
@@ -57,6 +58,7 @@ pub fn tone(event: &EventKind) -> Tone {
         | E::Snared { .. }
         | E::TookHeart { .. }
         | E::LevelUp { .. }
+        | E::Learned { .. }
         | E::Used { newly: true, .. }
         | E::Crafted { .. }
         | E::Victory { .. }
@@ -154,6 +156,15 @@ pub fn describe(event: &EventKind) -> String {
         } => format!("{name} leaves; their character waits here, safe."),
         E::Left { name, .. } => format!("{name} lost connection; their character waits, safe."),
         E::LevelUp { name, level } => format!("{name} reaches level {level}!"),
+        E::Learned {
+            name,
+            class,
+            tier,
+            pick,
+        } => match class.talent(*tier, *pick) {
+            Some(t) => format!("{name} learns {}: {}.", t.name, t.what),
+            None => format!("{name} learns a talent."),
+        },
         E::Follows {
             monster: m,
             name,
@@ -443,6 +454,12 @@ fn describe_notice(notice: &Notice) -> String {
         N::NotWorn => "Potions and scrolls are used (e), not worn.".into(),
         N::NotUsable => "Only potions and scrolls can be used.".into(),
         N::Lava => "That is lava: nobody walks into it.".into(),
+        N::NoTalent(NotLearned::TooLow { level }) => {
+            format!("That talent opens at level {level}.")
+        }
+        N::NoTalent(NotLearned::Chosen) => {
+            "You chose a talent of that tier already: a choice is for good.".into()
+        }
         N::NothingBelow => {
             "You sink a little, but the rock below is solid: no floor is deeper.".into()
         }
@@ -467,6 +484,9 @@ fn describe_notice(notice: &Notice) -> String {
             };
             format!("You withdraw {}.{note}", lots(goods))
         }
+        N::Tainted => "That came out of a Legacy Vault: this character can no longer win a \
+                       Pure Victory."
+            .into(),
         N::Mined { lot: l, exhausted } => {
             let end = if *exhausted {
                 " The vein is exhausted."

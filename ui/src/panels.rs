@@ -77,6 +77,10 @@ pub enum Panel {
     Look {
         cursor: Pos,
     },
+    /// The class's talents, row `tier * 2 + pick`.
+    Talents {
+        selected: usize,
+    },
 }
 
 impl Panel {
@@ -178,6 +182,19 @@ impl App {
                 None
             }
             Panel::Trade { selected } => self.trade_panel_key(key, selected),
+            Panel::Talents { selected } => {
+                if step(selected, 6, key.code) {
+                    None
+                } else if key.code == KeyCode::Enter {
+                    let intent = self.talent_key(*selected);
+                    if intent.is_some() {
+                        return intent; // chosen: the panel closes
+                    }
+                    None
+                } else {
+                    None
+                }
+            }
             Panel::Chat(input) => match key.code {
                 KeyCode::Enter => {
                     let text = input.value().trim().to_owned();
@@ -229,6 +246,25 @@ impl App {
         };
         self.panel = Some(panel);
         intent
+    }
+
+    /// Enter on talent row `row`: learns it when its tier is the one due, else says why not.
+    fn talent_key(&mut self, row: usize) -> Option<Intent> {
+        let me = self.view.me.as_ref()?;
+        let (tier, pick) = ((row / 2) as u8, (row % 2) as u8);
+        let level = game::talent::TALENT_LEVELS[usize::from(tier)];
+        if let Some(chosen) = me.talents[usize::from(tier)] {
+            let name = me.class.talent(tier, chosen).map_or("", |t| t.name);
+            self.notice = Some(format!(
+                "You chose {name} at level {level}: a choice is for good."
+            ));
+            return None;
+        }
+        if me.level < level {
+            self.notice = Some(format!("That talent opens at level {level}."));
+            return None;
+        }
+        Some(Intent::Act(Action::Learn { tier, pick }))
     }
 
     fn inventory_key(

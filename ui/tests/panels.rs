@@ -776,6 +776,52 @@ mod screens {
         );
     }
 
+    /// A level-8 mage: the sidebar says a talent is due, `T` shows the tiers at 80×24, Enter
+    /// learns the one chosen (the log says so), the next due tier comes next, and a tier not
+    /// reached yet says when it opens.
+    #[test]
+    fn t_shows_the_talents_and_enter_learns_the_chosen_one() {
+        let mut g = Game::new(ROOM);
+        g.world.give_xp(ME, game::progress::xp_for(8));
+        g.tick(&[]);
+        assert!(screen_at(&g, 80, 24).contains("talent: T"));
+        assert_eq!(g.key(KeyCode::Char('T')), None);
+        check("talents-80x24", &screen_at(&g, 80, 24));
+        let intent = g.key(KeyCode::Enter);
+        assert_eq!(
+            intent,
+            Some(Intent::Act(Action::Learn { tier: 0, pick: 0 }))
+        );
+        assert!(g.app.panel.is_none(), "the panel closes once chosen");
+        g.run_app(intent, 2);
+        assert!(g.screen().contains("Ada learns Pyromancy"));
+        // The next due tier is where the cursor starts; ↓ picks its second talent.
+        g.key(KeyCode::Char('T'));
+        g.key(KeyCode::Down);
+        let intent = g.key(KeyCode::Enter);
+        assert_eq!(
+            intent,
+            Some(Intent::Act(Action::Learn { tier: 1, pick: 1 }))
+        );
+        g.run_app(intent, 2);
+        assert_eq!(
+            g.app.view.me.as_ref().unwrap().talents,
+            [Some(0), Some(1), None]
+        );
+        assert!(!screen_at(&g, 80, 24).contains("talent: T"));
+        // Tier 3 opens at level 12; tier 1 was chosen for good.
+        g.key(KeyCode::Char('T'));
+        for _ in 0..4 {
+            g.key(KeyCode::Down);
+        }
+        assert_eq!(g.key(KeyCode::Enter), None);
+        assert!(g.screen().contains("That talent opens at level 12."));
+        g.key(KeyCode::Up);
+        g.key(KeyCode::Up);
+        assert_eq!(g.key(KeyCode::Enter), None);
+        assert!(g.screen().contains("You chose Glacier at level 8"));
+    }
+
     #[test]
     fn every_main_screen_at_80x24_and_200x60() {
         let mut g = game();

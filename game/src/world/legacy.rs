@@ -3,25 +3,30 @@
 //! today's [`WorldSave`]. Played on from there, the world follows today's rules.
 
 use super::*;
+use crate::economy::EconomyV7;
 use crate::floor::{FloorV3, FloorV5, FloorV6};
 
-/// A character as schema 5 holds it: schema 4's and experience and combat time after it
-/// (postcard lays nested fields out as flat ones); before potions of speed and scrolls of
-/// detection.
+/// A character as schemas 6 and 7 hold it: schema 5's and the speed and detection timers
+/// after it; before talents.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct CharacterV5 {
-    base: CharacterV4,
-    xp: u32,
-    combat_at: Option<Tick>,
+struct CharacterV7 {
+    base: CharacterV5,
+    hasted_until: Tick,
+    detect_until: Tick,
 }
 
-impl CharacterV5 {
-    /// Neither hasted nor detecting.
+impl CharacterV7 {
+    /// No talent chosen yet: one reached already is due at once (the sidebar says so).
     fn upgrade(self) -> Character {
-        let CharacterV5 {
-            base: c,
-            xp,
-            combat_at,
+        let CharacterV7 {
+            base:
+                CharacterV5 {
+                    base: c,
+                    xp,
+                    combat_at,
+                },
+            hasted_until,
+            detect_until,
         } = self;
         Character {
             id: c.id,
@@ -43,6 +48,129 @@ impl CharacterV5 {
             born: c.born,
             xp,
             combat_at,
+            hasted_until,
+            detect_until,
+            talents: [None; 3],
+        }
+    }
+}
+
+/// A player as schemas 6 and 7 hold it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct PlayerV7 {
+    name: String,
+    connected: bool,
+    character: Option<CharacterV7>,
+    last_seq: u32,
+    queued: Option<(u32, Action)>,
+    stats: PlayerStats,
+    left_at: Tick,
+    known: BTreeSet<Consumable>,
+}
+
+impl PlayerV7 {
+    fn upgrade(self) -> Player {
+        Player {
+            name: self.name,
+            connected: self.connected,
+            character: self.character.map(CharacterV7::upgrade),
+            last_seq: self.last_seq,
+            queued: self.queued,
+            stats: self.stats,
+            left_at: self.left_at,
+            known: self.known,
+        }
+    }
+}
+
+/// The core as schemas 6 and 7 hold it: before talents and the withdrawn taint.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct CoreV7 {
+    name: String,
+    seed: u64,
+    tick_rate: TickRate,
+    tick: Tick,
+    combat_rng: Rng,
+    ai_rng: Rng,
+    spawn_rng: Rng,
+    craft_rng: Rng,
+    next_entity: u64,
+    players: BTreeMap<PlayerId, PlayerV7>,
+    economy: EconomyV7,
+    next_rotation: Tick,
+    trades: BTreeMap<u64, crate::trade::Trade>,
+    next_trade: u64,
+    chat: VecDeque<ChatLine>,
+    parties: BTreeMap<PartyId, Party>,
+    next_party: u32,
+    together: bool,
+    next_item: u64,
+}
+
+impl CoreV7 {
+    fn upgrade(self) -> Core {
+        Core {
+            name: self.name,
+            seed: self.seed,
+            tick_rate: self.tick_rate,
+            tick: self.tick,
+            combat_rng: self.combat_rng,
+            ai_rng: self.ai_rng,
+            spawn_rng: self.spawn_rng,
+            craft_rng: self.craft_rng,
+            next_entity: self.next_entity,
+            players: self
+                .players
+                .into_iter()
+                .map(|(id, p)| (id, p.upgrade()))
+                .collect(),
+            economy: self.economy.upgrade(),
+            next_rotation: self.next_rotation,
+            trades: self.trades,
+            next_trade: self.next_trade,
+            chat: self.chat,
+            parties: self.parties,
+            next_party: self.next_party,
+            together: self.together,
+            next_item: self.next_item,
+        }
+    }
+}
+
+/// A world save of schema 7: specials, terrain and repopulation, before talents and the
+/// withdrawn taint.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WorldSaveV7 {
+    core: CoreV7,
+    floors: Vec<Floor>,
+}
+
+impl WorldSaveV7 {
+    /// The same world where nobody chose a talent yet and no ore or item is marked as out of
+    /// a vault (characters who withdrew stay impure).
+    pub fn upgrade(self) -> WorldSave {
+        WorldSave {
+            core: self.core.upgrade(),
+            floors: self.floors,
+        }
+    }
+}
+
+/// A character as schema 5 holds it: schema 4's and experience and combat time after it
+/// (postcard lays nested fields out as flat ones); before potions of speed and scrolls of
+/// detection.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct CharacterV5 {
+    base: CharacterV4,
+    xp: u32,
+    combat_at: Option<Tick>,
+}
+
+impl CharacterV5 {
+    /// Neither hasted nor detecting.
+    fn upgrade(self) -> CharacterV7 {
+        CharacterV7 {
+            base: self,
             hasted_until: Tick::ZERO,
             detect_until: Tick::ZERO,
         }
@@ -63,8 +191,8 @@ struct PlayerV5 {
 
 impl PlayerV5 {
     /// Knowing no potion or scroll.
-    fn upgrade(self) -> Player {
-        Player {
+    fn upgrade(self) -> PlayerV7 {
+        PlayerV7 {
             name: self.name,
             connected: self.connected,
             character: self.character.map(CharacterV5::upgrade),
@@ -81,19 +209,21 @@ impl PlayerV5 {
 /// repopulation.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct WorldSaveV6 {
-    core: Core,
+    core: CoreV7,
     floors: Vec<FloorV6>,
 }
 
 impl WorldSaveV6 {
     /// The same world with no monster winding up and every floor as if visited at the save's
-    /// tick (none fills up again right after the upgrade).
+    /// tick (none fills up again right after the upgrade), then as [`WorldSaveV7::upgrade`]
+    /// makes it.
     pub fn upgrade(self) -> WorldSave {
         let now = self.core.tick;
-        WorldSave {
+        WorldSaveV7 {
             core: self.core,
             floors: self.floors.into_iter().map(|f| f.upgrade(now)).collect(),
         }
+        .upgrade()
     }
 }
 
@@ -116,7 +246,7 @@ impl WorldSaveV5 {
             together,
         } = self.core;
         let now = c.tick;
-        let core = Core {
+        let core = CoreV7 {
             players: c
                 .players
                 .into_iter()
@@ -141,7 +271,7 @@ impl WorldSaveV5 {
             together,
             next_item: 1,
         };
-        WorldSave {
+        WorldSaveV7 {
             core,
             floors: self
                 .floors
@@ -149,6 +279,7 @@ impl WorldSaveV5 {
                 .map(|f| f.upgrade().upgrade(now))
                 .collect(),
         }
+        .upgrade()
     }
 }
 
@@ -267,7 +398,7 @@ struct CoreV3<P = PlayerV4> {
     craft_rng: Rng,
     next_entity: u64,
     players: BTreeMap<PlayerId, P>,
-    economy: Economy,
+    economy: EconomyV7,
     next_rotation: Tick,
     trades: BTreeMap<u64, crate::trade::Trade>,
     next_trade: u64,
