@@ -174,7 +174,7 @@ impl World {
                 .as_ref()
                 .is_some_and(|c| c.depth == depth && c.pos.chebyshev(m.pos) <= near)
                 && self
-                    .sight_of(id)
+                    .line_of_sight(id)
                     .and_then(|s| s.get(m.pos).copied())
                     .unwrap_or(false)
         })
@@ -297,7 +297,7 @@ impl World {
             .present_players()
             .filter_map(|(id, p)| {
                 let c = p.character.as_ref()?;
-                let sees = self.sight_of(id)?.get(m.pos).copied().unwrap_or(false);
+                let sees = self.line_of_sight(id)?.get(m.pos).copied().unwrap_or(false);
                 (c.depth == depth && sees).then_some((
                     c.is_downed(),
                     c.pos.chebyshev(m.pos),

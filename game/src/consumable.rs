@@ -124,7 +124,7 @@ impl Consumable {
     }
 
     /// A kind drawn by weight.
-    fn draw(rng: &mut Rng) -> Consumable {
+    pub(crate) fn draw(rng: &mut Rng) -> Consumable {
         let total: u32 = Consumable::ALL.iter().map(|c| c.weight()).sum();
         let mut roll = rng.below(total);
         for c in Consumable::ALL {
@@ -247,7 +247,7 @@ impl World {
         }
     }
 
-    fn new_consumable(&mut self, kind: Consumable) -> Item {
+    pub(crate) fn new_consumable(&mut self, kind: Consumable) -> Item {
         Item {
             id: self.new_item_id(),
             kind: ItemKind::Consumable(kind),

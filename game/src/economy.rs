@@ -66,6 +66,8 @@ pub enum ItemKind {
     Heart,
     /// A potion or scroll: used up when used.
     Consumable(Consumable),
+    /// Opens one locked door (used up when it does), on any floor.
+    Key,
 }
 
 /// A crafted piece of gear, a potion or scroll, or the Heart.

@@ -229,6 +229,8 @@ pub enum Notice {
     /// The character took ore withdrawn from a Legacy Vault (or gear made from it) from the
     /// ground or a trade: it is impure now.
     Tainted,
+    /// A locked door, and no key in the pack.
+    Locked,
     /// A talent that cannot be chosen (yet).
     NoTalent(crate::talent::NotLearned),
 }
@@ -438,6 +440,10 @@ pub enum EventKind {
         monster: MonsterKind,
         special: Special,
         why: Broken,
+    },
+    /// A character opened a locked door with a key.
+    Unlocked {
+        name: String,
     },
     /// A character chose talent `pick` of `tier` ([`Class::talent`]).
     Learned {

@@ -83,6 +83,13 @@ impl World {
         (found && moved).then_some(id)
     }
 
+    /// Puts a key on the ground at `pos` of floor `depth` (fixtures and tools).
+    pub fn place_key(&mut self, depth: u8, pos: Pos) -> Option<crate::economy::ItemId> {
+        let item = self.new_key();
+        let id = item.id;
+        self.record(Entry::Found { item, depth, pos }).then_some(id)
+    }
+
     /// Adds experience to `player`'s character as kills would (levels, growth, the party told).
     /// For fixtures and tools.
     pub fn give_xp(&mut self, player: PlayerId, xp: u32) {

@@ -454,6 +454,8 @@ impl Floor {
                     '¡' => Tile::TrapAlarm,
                     '†' => Tile::TrapDart,
                     '¤' => Tile::TrapNet,
+                    '‡' => Tile::DoorLocked,
+                    '☼' => Tile::Brazier,
                     _ => Tile::Floor,
                 };
                 tiles.set(p, tile);

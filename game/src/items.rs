@@ -180,7 +180,7 @@ impl World {
             Some((Holder::Carried(p), i)) if p == id => match i.kind {
                 ItemKind::Gear(recipe) => recipe.def().slot,
                 ItemKind::Heart => return self.tell(id, Notice::HeartNotWorn),
-                ItemKind::Consumable(_) => return self.tell(id, Notice::NotWorn),
+                ItemKind::Consumable(_) | ItemKind::Key => return self.tell(id, Notice::NotWorn),
             },
             _ => return self.tell(id, Notice::NotCarried),
         };

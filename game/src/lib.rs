@@ -23,6 +23,7 @@ pub mod geom;
 pub mod ids;
 mod items;
 mod life;
+pub mod light;
 pub mod mapgen;
 pub mod monster;
 pub mod ore;
@@ -39,6 +40,7 @@ pub mod text;
 pub mod tick;
 pub mod tile;
 pub mod trade;
+mod vault;
 pub mod view;
 pub mod world;
 

@@ -22,7 +22,22 @@ pub struct Generated {
     pub spawns: Vec<(MonsterKind, Pos)>,
     pub veins: Vec<(Pos, Vein)>,
     pub heart: Option<Pos>,
+    /// The floor's vault, if it has one (its door is locked).
+    pub vault: Option<Vault>,
 }
+
+/// A vault: cells reached only through one door, which is locked. The world puts loot inside
+/// and a key elsewhere on the floor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vault {
+    pub door: Pos,
+    pub inside: Vec<Pos>,
+}
+
+/// The first floor that is dark ([`crate::light`]): its braziers light what is seen far off.
+pub const FIRST_DARK_FLOOR: u8 = 10;
+/// How many cells a vault holds, at least and at most.
+pub const VAULT_CELLS: std::ops::RangeInclusive<usize> = 6..=60;
 
 /// Generates floor `depth` of the world with `seed`.
 pub fn generate(seed: u64, depth: u8) -> Generated {
@@ -60,6 +75,9 @@ pub fn generate(seed: u64, depth: u8) -> Generated {
     keep.extend([Some(up), down, heart].into_iter().flatten());
     terrain(&mut tiles, seed, depth, up, &keep);
     let hidden = secrets(&mut tiles, seed, depth, up, &keep);
+    let vault = vault(&mut tiles, seed, depth, up, &keep);
+    keep.extend(hidden.keys());
+    braziers(&mut tiles, seed, depth, up, &keep);
     let mut floor = Floor::new(depth, tiles, up, down);
     floor.hidden = hidden;
     Generated {
@@ -67,6 +85,108 @@ pub fn generate(seed: u64, depth: u8) -> Generated {
         spawns,
         veins,
         heart,
+        vault,
+    }
+}
+
+/// The cells reachable from `up`, doors (closed or locked) passed.
+fn reach(tiles: &Grid<Tile>, up: Pos) -> Grid<bool> {
+    let passable = |t: Tile| t.is_walkable() || matches!(t, Tile::DoorClosed | Tile::DoorLocked);
+    let mut seen = Grid::new(tiles.width(), tiles.height(), false);
+    seen.set(up, true);
+    let mut queue = VecDeque::from([up]);
+    while let Some(p) = queue.pop_front() {
+        for d in Dir::ALL {
+            let n = p.step(d);
+            if tiles.get(n).is_some_and(|t| passable(*t)) && seen.get(n) == Some(&false) {
+                seen.set(n, true);
+                queue.push_back(n);
+            }
+        }
+    }
+    seen
+}
+
+/// A vault on a rooms floor from floor 2, from a stream of its own after everything else:
+/// among the doors behind which lie [`VAULT_CELLS`] cells reached by no other way (a room at a
+/// dead end, or a few), with nothing placed there (no stairs, shrine, creature or Heart), one
+/// is chosen and locked. A secret door into it, if there is one, stays a secret way in.
+fn vault(tiles: &mut Grid<Tile>, seed: u64, depth: u8, up: Pos, keep: &[Pos]) -> Option<Vault> {
+    if !(2..FIRST_CAVE_FLOOR).contains(&depth) {
+        return None;
+    }
+    let mut rng = Rng::for_stream(seed, Stream::Vault { depth });
+    let doors: Vec<Pos> = tiles
+        .positions()
+        .filter(|p| matches!(tiles.get(*p), Some(Tile::DoorClosed | Tile::DoorOpen)))
+        .collect();
+    let mut options = Vec::new();
+    for door in doors {
+        let was = tiles.get(door).copied()?;
+        tiles.set(door, Tile::Wall);
+        let reached = reach(tiles, up);
+        tiles.set(door, was);
+        let inside: Vec<Pos> = tiles
+            .positions()
+            .filter(|p| tiles.get(*p).is_some_and(|t| t.is_walkable()))
+            .filter(|p| reached.get(*p) == Some(&false))
+            .collect();
+        let empty = inside.iter().all(|p| {
+            matches!(
+                tiles.get(*p),
+                Some(Tile::Floor | Tile::ShallowWater | Tile::DeepWater | Tile::Bridge)
+            ) && !keep.contains(p)
+        });
+        let floor_cells = inside
+            .iter()
+            .filter(|p| tiles.get(**p) == Some(&Tile::Floor))
+            .count();
+        if VAULT_CELLS.contains(&inside.len()) && empty && floor_cells >= 3 {
+            options.push(Vault { door, inside });
+        }
+    }
+    let chosen = options
+        .get(rng.below(options.len().max(1) as u32) as usize)?
+        .clone();
+    tiles.set(chosen.door, Tile::DoorLocked);
+    Some(chosen)
+}
+
+/// Braziers on a dark floor ([`FIRST_DARK_FLOOR`] and deeper), from a stream of their own
+/// after everything else: one two or three cells from the up stairs (nobody arrives in the
+/// dark), then `3 + (depth − 10)` more on open ground, eight cells apart or more. Each stands
+/// among eight open cells, so none ever closes a way.
+fn braziers(tiles: &mut Grid<Tile>, seed: u64, depth: u8, up: Pos, keep: &[Pos]) {
+    if depth < FIRST_DARK_FLOOR {
+        return;
+    }
+    let mut rng = Rng::for_stream(seed, Stream::Light { depth });
+    let open = |tiles: &Grid<Tile>, p: Pos| {
+        tiles.get(p) == Some(&Tile::Floor)
+            && Dir::ALL
+                .iter()
+                .all(|d| tiles.get(p.step(*d)) == Some(&Tile::Floor))
+            && keep.iter().all(|k| k.chebyshev(p) > 1)
+    };
+    let near_stairs: Vec<Pos> = tiles
+        .positions()
+        .filter(|p| (2..=3).contains(&p.chebyshev(up)) && open(tiles, *p))
+        .collect();
+    let mut placed: Vec<Pos> = Vec::new();
+    if let Some(&p) = rng.pick(&near_stairs) {
+        tiles.set(p, Tile::Brazier);
+        placed.push(p);
+    }
+    for _ in 0..3 + (depth - FIRST_DARK_FLOOR) {
+        let cells: Vec<Pos> = tiles
+            .positions()
+            .filter(|p| open(tiles, *p) && placed.iter().all(|b| b.chebyshev(*p) >= 8))
+            .collect();
+        let Some(&p) = rng.pick(&cells) else {
+            break;
+        };
+        tiles.set(p, Tile::Brazier);
+        placed.push(p);
     }
 }
 
@@ -187,28 +307,15 @@ fn impassable(tiles: &mut Grid<Tile>, up: Pos, blob: &[Pos], tile: Tile) {
     *tiles = before;
 }
 
-/// Whether every walkable cell (or closed door) is reachable from `up`.
+/// Whether every walkable cell (or closed or locked door) is reachable from `up`.
 fn connected(tiles: &Grid<Tile>, up: Pos) -> bool {
-    let passable = |t: Tile| t.is_walkable() || t == Tile::DoorClosed;
-    let mut seen = Grid::new(tiles.width(), tiles.height(), false);
-    seen.set(up, true);
-    let mut queue = VecDeque::from([up]);
-    let mut reached = 1;
-    while let Some(p) = queue.pop_front() {
-        for d in Dir::ALL {
-            let n = p.step(d);
-            if tiles.get(n).is_some_and(|t| passable(*t)) && seen.get(n) == Some(&false) {
-                seen.set(n, true);
-                reached += 1;
-                queue.push_back(n);
-            }
-        }
-    }
-    let all = tiles
-        .positions()
-        .filter(|p| tiles.get(*p).is_some_and(|t| passable(*t)))
-        .count();
-    reached == all
+    let reached = reach(tiles, up);
+    tiles.positions().all(|p| {
+        let passable = tiles
+            .get(p)
+            .is_some_and(|t| t.is_walkable() || matches!(t, Tile::DoorClosed | Tile::DoorLocked));
+        !passable || reached.get(p) == Some(&true)
+    })
 }
 
 /// Up to `size` open floor cells grown at random from one whose neighbours are all open floor,
@@ -892,6 +999,67 @@ mod cave_tests {
 #[cfg(test)]
 mod secret_tests {
     use super::*;
+
+    #[test]
+    fn vaults_lock_the_only_door_to_empty_rooms_and_dark_floors_have_braziers() {
+        let mut vaults = 0;
+        for seed in 0..8 {
+            for depth in 1..=DEEPEST_FLOOR {
+                let g = generate(seed, depth);
+                let f = &g.floor;
+                let locked: Vec<Pos> = f
+                    .tiles()
+                    .positions()
+                    .filter(|p| f.tile(*p) == Tile::DoorLocked)
+                    .collect();
+                match &g.vault {
+                    Some(v) => {
+                        assert!((2..FIRST_CAVE_FLOOR).contains(&depth));
+                        assert_eq!(locked, vec![v.door], "seed {seed} depth {depth}");
+                        assert!(VAULT_CELLS.contains(&v.inside.len()));
+                        // Shut as rock, the door cuts off exactly the inside (secret doors
+                        // stay rock here too).
+                        let mut shut = f.tiles().clone();
+                        shut.set(v.door, Tile::Wall);
+                        let reached = reach(&shut, f.stairs_up);
+                        let cut: Vec<Pos> = shut
+                            .positions()
+                            .filter(|p| shut.get(*p).is_some_and(|t| t.is_walkable()))
+                            .filter(|p| reached.get(*p) == Some(&false))
+                            .collect();
+                        assert_eq!(cut, v.inside);
+                        assert!(v.inside.iter().all(|p| {
+                            g.spawns.iter().all(|(_, s)| s != p)
+                                && Some(*p) != f.stairs_down
+                                && Some(*p) != g.heart
+                        }));
+                        vaults += 1;
+                    }
+                    None => assert!(locked.is_empty()),
+                }
+                let braziers: Vec<Pos> = f
+                    .tiles()
+                    .positions()
+                    .filter(|p| f.tile(*p) == Tile::Brazier)
+                    .collect();
+                if depth >= FIRST_DARK_FLOOR {
+                    assert!(
+                        braziers.len() >= 3,
+                        "seed {seed} depth {depth}: {braziers:?}"
+                    );
+                    assert!(
+                        braziers.iter().any(|b| b.chebyshev(f.stairs_up) <= 3),
+                        "seed {seed} depth {depth}: nothing lights the stairs up"
+                    );
+                } else {
+                    assert!(braziers.is_empty());
+                }
+                assert!(connected(f.tiles(), f.stairs_up));
+            }
+        }
+        // Most rooms floors have one: 8 seeds × floors 2–6.
+        assert!(vaults >= 20, "{vaults} vaults in 40 rooms floors");
+    }
 
     #[test]
     fn secret_doors_hide_shortcuts_only_and_traps_lie_on_open_floor() {

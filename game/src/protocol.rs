@@ -430,6 +430,8 @@ pub struct ItemView {
     pub usable: Option<UseView>,
     /// Crafted from ore withdrawn from a vault (see [`StackView::withdrawn`]).
     pub tainted: bool,
+    /// A key: walking into a locked door with it opens the door.
+    pub key: bool,
 }
 
 /// A potion or scroll as its carrier knows it.
@@ -452,6 +454,8 @@ pub enum PileKind {
     Potion,
     /// Scrolls (and no gear or potions).
     Scroll,
+    /// A key (and no gear).
+    Key,
 }
 
 /// A trade in progress, from this player's side.

@@ -33,6 +33,12 @@ pub enum Stream {
     Terrain { depth: u8 },
     /// Secret doors and hidden traps of the floor at `depth`.
     Secrets { depth: u8 },
+    /// The vault of the floor at `depth`: which room locks, its key and its loot.
+    Vault { depth: u8 },
+    /// The braziers of a dark floor at `depth`.
+    Light { depth: u8 },
+    /// Where the key of the vault at `depth` lies, and the vault's potions and scrolls.
+    VaultLoot { depth: u8 },
 }
 
 impl Stream {
@@ -48,6 +54,9 @@ impl Stream {
             Stream::Sleep { depth } => [b's', b'l', b'e', b'e', b'p', 0, 0, depth],
             Stream::Terrain { depth } => [b't', b'e', b'r', b'r', 0, 0, 0, depth],
             Stream::Secrets { depth } => [b's', b'e', b'c', b'r', 0, 0, 0, depth],
+            Stream::Vault { depth } => [b'v', b'a', b'u', b'l', b't', 0, 0, depth],
+            Stream::Light { depth } => [b'l', b'i', b'g', b'h', b't', 0, 0, depth],
+            Stream::VaultLoot { depth } => [b'v', b'l', b'o', b'o', b't', 0, 0, depth],
             // Ids stay far below 2^56: the top byte tells the two apart from each other and
             // from the tags above (whose top bytes are letters or zero).
             Stream::Drop { monster } => (monster | 0xD1 << 56).to_le_bytes(),

@@ -426,7 +426,7 @@ impl World {
             .and_then(|p| p.character.as_ref())
             .is_some_and(|c| c.depth == depth && c.pos.chebyshev(m.pos) <= def.range)
             && self
-                .sight_of(&w.target)
+                .line_of_sight(&w.target)
                 .and_then(|s| s.get(m.pos).copied())
                 .unwrap_or(false);
         if !seen {

@@ -34,6 +34,11 @@ pub enum Tile {
     TrapDart,
     /// … a net holds the one caught for a moment.
     TrapNet,
+    /// A door that opens only to a character carrying a key (which it uses up); a vault's.
+    DoorLocked,
+    /// Fire in an iron bowl: it lights the cells around it on a dark floor. Nobody walks
+    /// into it; sight crosses it.
+    Brazier,
 }
 
 impl Tile {
@@ -41,13 +46,22 @@ impl Tile {
     pub const fn is_walkable(self) -> bool {
         !matches!(
             self,
-            Tile::Wall | Tile::DoorClosed | Tile::Vein | Tile::Lava | Tile::Chasm
+            Tile::Wall
+                | Tile::DoorClosed
+                | Tile::Vein
+                | Tile::Lava
+                | Tile::Chasm
+                | Tile::DoorLocked
+                | Tile::Brazier
         )
     }
 
     /// Does this tile stop line of sight?
     pub const fn blocks_sight(self) -> bool {
-        matches!(self, Tile::Wall | Tile::DoorClosed | Tile::Vein)
+        matches!(
+            self,
+            Tile::Wall | Tile::DoorClosed | Tile::Vein | Tile::DoorLocked
+        )
     }
 
     /// Its character in ASCII pictures of floors (tests and fixtures:
@@ -70,6 +84,8 @@ impl Tile {
             Tile::TrapAlarm => '¡',
             Tile::TrapDart => '†',
             Tile::TrapNet => '¤',
+            Tile::DoorLocked => '‡',
+            Tile::Brazier => '☼',
         }
     }
 
@@ -97,6 +113,8 @@ impl Tile {
             Tile::TrapAlarm => 14,
             Tile::TrapDart => 15,
             Tile::TrapNet => 16,
+            Tile::DoorLocked => 17,
+            Tile::Brazier => 18,
         }
     }
 
@@ -119,6 +137,8 @@ impl Tile {
             14 => Tile::TrapAlarm,
             15 => Tile::TrapDart,
             16 => Tile::TrapNet,
+            17 => Tile::DoorLocked,
+            18 => Tile::Brazier,
             _ => return None,
         })
     }
@@ -147,6 +167,8 @@ mod tests {
             Tile::TrapAlarm,
             Tile::TrapDart,
             Tile::TrapNet,
+            Tile::DoorLocked,
+            Tile::Brazier,
         ] {
             assert_eq!(Tile::from_code(tile.code()), Some(tile));
         }

@@ -865,7 +865,7 @@ fn item_views(
             let (_, item) = world.economy().item(*id)?;
             let (recipe, usable) = match item.kind {
                 ItemKind::Gear(r) => (Some(r), None),
-                ItemKind::Heart => (None, None),
+                ItemKind::Heart | ItemKind::Key => (None, None),
                 ItemKind::Consumable(c) => {
                     let kind = world.knows(player, c).then_some(c);
                     let potion = c.is_potion();
@@ -881,6 +881,7 @@ fn item_views(
                 equipped: worn.contains(&item.id),
                 usable,
                 tainted: world.economy().is_tainted(item.id),
+                key: item.kind == ItemKind::Key,
             })
         })
         .collect()
@@ -952,6 +953,8 @@ fn visible_piles(world: &World, depth: u8, sight: Option<&Grid<bool>>) -> Vec<(P
                 PileKind::Heart
             } else if has(|k| matches!(k, ItemKind::Gear(_))) {
                 PileKind::Item
+            } else if has(|k| k == ItemKind::Key) {
+                PileKind::Key
             } else if has(|k| matches!(k, ItemKind::Consumable(c) if c.is_potion())) {
                 PileKind::Potion
             } else if items.is_empty() {

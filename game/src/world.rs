@@ -429,6 +429,12 @@ pub struct World {
     /// Per party and floor, whether [`crate::view::derive_sight`] over the party's memory
     /// gives exactly its sight (then clients work it out instead of being sent it).
     sight_derivable: BTreeMap<(PartyId, u8), bool>,
+    /// On a dark floor, each character's line of sight (what monsters see it from: they see
+    /// in the dark); elsewhere it is its sight.
+    los: BTreeMap<PlayerId, Grid<bool>>,
+    /// Per floor, the cells its braziers light (`None`: not a dark floor), worked out when a
+    /// character first looks there ([`crate::light`]).
+    light: BTreeMap<u8, Option<Grid<bool>>>,
     /// Per party and floor, the cells its memory changed at in the last tick's vision phase.
     remembered_now: BTreeMap<(PartyId, u8), Vec<u32>>,
     /// Which party each player is in (from `core.parties`).
@@ -485,6 +491,8 @@ impl World {
             sight: BTreeMap::new(),
             party_sight: BTreeMap::new(),
             sight_derivable: BTreeMap::new(),
+            light: BTreeMap::new(),
+            los: BTreeMap::new(),
             remembered_now: BTreeMap::new(),
             party_index: BTreeMap::new(),
             memory_merged: BTreeSet::new(),
@@ -650,6 +658,12 @@ impl World {
             .map_or(0, |c| c.class.stats().sight + self.gear_of(player).sight)
     }
 
+    /// The cells from which a monster sees `player`'s character: its line of sight, which on
+    /// a dark floor reaches past what the character itself sees ([`crate::light`]).
+    pub fn line_of_sight(&self, player: &PlayerId) -> Option<&Grid<bool>> {
+        self.los.get(player).or_else(|| self.sight.get(player))
+    }
+
     /// What one player's character sees right now (empty when not connected).
     pub fn sight_of(&self, player: &PlayerId) -> Option<&Grid<bool>> {
         self.sight.get(player)
@@ -687,7 +701,7 @@ impl World {
             .filter_map(|id| self.core.economy.item(*id))
             .filter_map(|(_, item)| match item.kind {
                 ItemKind::Gear(recipe) => Some(recipe.stats_for(item.quality, c.class)),
-                ItemKind::Heart | ItemKind::Consumable(_) => None,
+                ItemKind::Heart | ItemKind::Consumable(_) | ItemKind::Key => None,
             })
             .fold(GearStats::default(), |a, b| a + b)
     }
@@ -985,6 +999,7 @@ impl World {
     /// union per party and floor, and each party's memory.
     fn update_vision(&mut self) {
         self.sight.clear();
+        self.los.clear();
         self.remembered_now.clear();
         let viewers: Vec<(PlayerId, PartyId, u8, Pos, u16)> = self
             .present_players()
@@ -1013,14 +1028,42 @@ impl World {
                 continue;
             };
             let mut sight = Grid::new(floor.width(), floor.height(), false);
+            let mut los = Grid::new(floor.width(), floor.height(), false);
+            let lit = self
+                .light
+                .entry(depth)
+                .or_insert_with(|| crate::light::lit_cells(floor));
+            let glowing: Vec<Pos> = match lit {
+                Some(_) => floor
+                    .monsters
+                    .values()
+                    .filter(|m| m.windup.is_some() || m.target.is_some())
+                    .map(|m| m.pos)
+                    .collect(),
+                None => Vec::new(),
+            };
             fov::compute(
                 origin,
                 radius,
                 |p| floor.tile(p).blocks_sight(),
                 |p| {
-                    sight.set(p, true);
+                    let shown = match lit {
+                        None => true,
+                        Some(lit) => {
+                            los.set(p, true);
+                            p.chebyshev(origin) <= crate::light::DARK_SIGHT
+                                || lit.get(p) == Some(&true)
+                                || glowing.contains(&p)
+                        }
+                    };
+                    if shown {
+                        sight.set(p, true);
+                    }
                 },
             );
+            if lit.is_some() {
+                self.los.insert(id, los);
+            }
             let party = self
                 .party_sight
                 .entry((party_id, depth))
@@ -1206,6 +1249,9 @@ impl World {
             self.place_heart(depth, pos);
         }
         self.scatter_loot(depth);
+        if let Some(vault) = &generated.vault {
+            self.stock_vault(depth, vault);
+        }
     }
 
     /// Floor `depth`, as a character arrives at `near`: if nobody in the world has stood on it

@@ -141,6 +141,15 @@ impl Fx {
 }
 
 /// The first monster of `kind` on floor 1 (as it is now).
+/// The monster `id` on floor 1, to change for a test.
+pub(super) fn monster_mut(fx: &mut Fx, id: crate::ids::EntityId) -> &mut Monster {
+    fx.world
+        .floors
+        .get_mut(&1)
+        .and_then(|f| f.monsters.get_mut(&id))
+        .expect("the monster is on floor 1")
+}
+
 pub(super) fn monster(fx: &Fx, kind: MonsterKind) -> Monster {
     fx.world
         .floor(1)

@@ -127,3 +127,134 @@ fn standing_next_to_a_secret_door_finds_it_in_a_few_seconds() {
     fx.act(0, Move(E)).run(1);
     assert_eq!(fx.world.floor(1).unwrap().tile(door), Tile::DoorOpen);
 }
+
+#[test]
+fn a_locked_door_opens_only_to_a_key_which_it_uses_up() {
+    let mut fx = fixture(&["#######", "#.@‡..#", "#######"], W1);
+    let door = Pos::new(3, 1);
+    fx.act(0, Move(E)).run(1);
+    assert!(fx.told(&Notice::Locked));
+    assert_eq!(fx.world.floor(1).unwrap().tile(door), Tile::DoorLocked);
+    assert_eq!(fx.character(0).unwrap().pos, Pos::new(2, 1));
+    // A monster never opens it.
+    assert_eq!(
+        fx.world.path_step(1, Pos::new(4, 1), Pos::new(1, 1), true),
+        None
+    );
+
+    let key = fx.world.place_key(1, Pos::new(1, 1)).unwrap();
+    fx.act(0, Move(W)).run(4);
+    fx.act(0, Action::PickUp).run(4);
+    assert!(fx.world.economy().item(key).is_some());
+    fx.act(0, Move(E)).run(4);
+    fx.act(0, Move(E)).run(1);
+    assert_eq!(fx.world.floor(1).unwrap().tile(door), Tile::DoorOpen);
+    assert!(fx.world.economy().item(key).is_none(), "the key is used up");
+    assert!(fx.happened(|k| matches!(k, EventKind::Unlocked { .. })));
+    fx.act(0, Move(E)).run(4);
+    assert_eq!(fx.character(0).unwrap().pos, door);
+    assert!(fx.world.economy().conservation().is_empty());
+}
+
+#[test]
+fn a_new_floor_stocks_its_vault_inside_and_hides_its_key_outside() {
+    let mut checked = 0;
+    for seed in 0..6 {
+        let mut world = World::new("vaults", seed, RATE);
+        for depth in 2..crate::mapgen::FIRST_CAVE_FLOOR {
+            world.ensure_floor(depth);
+            let Some(vault) = crate::mapgen::generate(seed, depth).vault else {
+                continue;
+            };
+            let economy = world.economy();
+            let on_floor: Vec<(Pos, crate::economy::ItemKind)> = economy
+                .piles(depth)
+                .into_iter()
+                .flat_map(|pos| {
+                    economy
+                        .items_at(crate::economy::Holder::Ground { depth, pos })
+                        .into_iter()
+                        .map(move |i| (pos, i.kind))
+                })
+                .collect();
+            let keys: Vec<Pos> = on_floor
+                .iter()
+                .filter(|(_, k)| *k == crate::economy::ItemKind::Key)
+                .map(|(p, _)| *p)
+                .collect();
+            assert_eq!(keys.len(), 1, "seed {seed} depth {depth}");
+            assert!(!vault.inside.contains(&keys[0]));
+            let inside = on_floor
+                .iter()
+                .filter(|(p, _)| vault.inside.contains(p))
+                .count();
+            // Its own loot, and now and then some of the floor's.
+            assert!(inside >= crate::vault::vault_loot(depth), "{inside}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "{checked} vaults");
+}
+
+#[test]
+fn a_dark_floor_shows_only_what_is_near_lit_or_hunting() {
+    // A brazier makes the floor dark. The warrior sees 3 cells; the brazier's light at the far
+    // end; not the cells between.
+    let mut fx = fixture(
+        &[
+            "###################",
+            "#@................#",
+            "#..............☼..#",
+            "#.................#",
+            "###################",
+        ],
+        W1,
+    );
+    let me = fx.players[0];
+    fx.run(1);
+    let sees = |fx: &Fx, x: i16, y: i16| {
+        fx.world
+            .sight_of(&me)
+            .and_then(|s| s.get(Pos::new(x, y)).copied())
+            .unwrap_or(false)
+    };
+    // Sight 7 for a warrior: (4, 1) is near, (7, 1) is within sight but dark.
+    assert!(sees(&fx, 4, 1));
+    assert!(!sees(&fx, 6, 1));
+    // Move toward the brazier: lit cells show from beyond the dark sight.
+    for _ in 0..8 {
+        fx.act(0, Move(E)).run(4);
+    }
+    assert_eq!(fx.character(0).unwrap().pos, Pos::new(9, 1));
+    assert!(sees(&fx, 13, 2), "lit by the brazier, 4 cells away");
+    assert!(sees(&fx, 15, 2), "the brazier");
+    // An ogre asleep in the dark is unseen; once it hunts the warrior it is heard coming
+    // (seen), and its wind-up glows.
+    let ogre = fx
+        .world
+        .spawn_monster(1, MonsterKind::Ogre, Pos::new(2, 3))
+        .unwrap();
+    monster_mut(&mut fx, ogre).asleep = true;
+    fx.run(1);
+    assert!(!sees(&fx, 2, 3), "asleep in the dark");
+    assert!(
+        fx.world.line_of_sight(&me).unwrap().get(Pos::new(2, 3)) == Some(&true),
+        "but in the warrior's line of sight: monsters see in the dark"
+    );
+    monster_mut(&mut fx, ogre).asleep = false;
+    let (mut heard, mut glowed) = (false, false);
+    for _ in 0..100 {
+        fx.run(1);
+        let m = fx.world.floor(1).unwrap().monsters[&ogre].clone();
+        if m.target.is_some() && m.pos.chebyshev(Pos::new(9, 1)) > 3 {
+            assert!(sees(&fx, m.pos.x, m.pos.y), "a hunter is heard coming");
+            heard = true;
+        }
+        if m.windup.is_some() {
+            assert!(sees(&fx, m.pos.x, m.pos.y), "a wind-up glows in the dark");
+            glowed = true;
+            break;
+        }
+    }
+    assert!(heard && glowed, "heard {heard}, glowed {glowed}");
+}

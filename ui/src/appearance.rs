@@ -151,6 +151,9 @@ fn ascii(symbol: &str) -> Option<&'static str> {
         // Deep water and lava: told apart from shallow water and each other without colour.
         "≈" => "\"",
         "≋" => ";",
+        // A locked door and a brazier.
+        "‡" => "&",
+        "☼" => "{",
         "♥" => "$",
         "▸" | "→" | "▶" => ">",
         "◂" | "←" => "<",

@@ -101,6 +101,8 @@ fn item_line(i: &ItemView, selected: bool) -> Line<'static> {
             (None, true) => "drink (e) to learn".to_owned(),
             (None, false) => "read (e) to learn".to_owned(),
         }
+    } else if i.key {
+        "walk into a locked door to open it".to_owned()
     } else if i.recipe.is_none() {
         "carry it out of floor 1 to win".to_owned()
     } else if i.tainted {

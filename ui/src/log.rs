@@ -59,6 +59,7 @@ pub fn tone(event: &EventKind) -> Tone {
         | E::TookHeart { .. }
         | E::LevelUp { .. }
         | E::Learned { .. }
+        | E::Unlocked { .. }
         | E::Used { newly: true, .. }
         | E::Crafted { .. }
         | E::Victory { .. }
@@ -156,6 +157,7 @@ pub fn describe(event: &EventKind) -> String {
         } => format!("{name} leaves; their character waits here, safe."),
         E::Left { name, .. } => format!("{name} lost connection; their character waits, safe."),
         E::LevelUp { name, level } => format!("{name} reaches level {level}!"),
+        E::Unlocked { name } => format!("{name} unlocks the door with a key."),
         E::Learned {
             name,
             class,
@@ -484,6 +486,7 @@ fn describe_notice(notice: &Notice) -> String {
             };
             format!("You withdraw {}.{note}", lots(goods))
         }
+        N::Locked => "The door is locked: a key opens it (a floor with a vault hides one).".into(),
         N::Tainted => "That came out of a Legacy Vault: this character can no longer win a \
                        Pure Victory."
             .into(),

@@ -24,6 +24,7 @@ pub fn describe(view: &ClientView, p: Pos) -> String {
                 PileKind::Snare => "your party's snare is set here",
                 PileKind::Potion => "a potion lies here (g picks it up)",
                 PileKind::Scroll => "a scroll lies here (g picks it up)",
+                PileKind::Key => "a key lies here: it opens a locked door (g picks it up)",
             }
             .to_owned(),
         );
@@ -45,6 +46,8 @@ pub fn describe(view: &ClientView, p: Pos) -> String {
         Tile::TrapAlarm => "an alarm trap (it calls the monsters around; it springs once)",
         Tile::TrapDart => "a dart trap (it hurts; it springs once)",
         Tile::TrapNet => "a net trap (it holds you a moment; it springs once)",
+        Tile::DoorLocked => "a locked door (a key opens it: walk into it carrying one)",
+        Tile::Brazier => "a brazier (it lights the dark around it)",
     };
     parts.push(ground.to_owned());
     let mut line = parts.join("; ");

@@ -24,6 +24,8 @@ pub fn tile(tile: Tile, lit: bool) -> (char, Style) {
         Tile::TrapAlarm => ('^', Color::Yellow),
         Tile::TrapDart => ('^', Color::LightRed),
         Tile::TrapNet => ('^', Color::LightCyan),
+        Tile::DoorLocked => ('‡', Color::LightYellow),
+        Tile::Brazier => ('☼', Color::LightYellow),
     };
     let style = if lit {
         Style::new().fg(color)
@@ -102,6 +104,7 @@ pub fn pile(kind: game::protocol::PileKind) -> (char, Style) {
         PileKind::Snare => ('^', Style::new().fg(Color::LightGreen)),
         PileKind::Potion => ('!', Style::new().fg(Color::LightMagenta)),
         PileKind::Scroll => ('?', Style::new().fg(Color::White)),
+        PileKind::Key => ('-', Style::new().fg(Color::LightYellow)),
     }
 }
 

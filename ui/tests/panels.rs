@@ -729,6 +729,44 @@ mod screens {
         g
     }
 
+    /// A dark floor (it has a brazier): the mage sees three cells round, then the brazier's
+    /// light farther on, not the dark between; a locked door by the stairs and a key at her
+    /// feet. The whole screen at 80×24; then the key opens the door.
+    #[test]
+    fn a_dark_floor_a_locked_door_and_a_key_at_80x24() {
+        let mut g = Game::new(&[
+            "########################",
+            "#..........☼...........#",
+            "#..<...................#",
+            "#......................#",
+            "###‡####################",
+            "#.....#",
+            "#######",
+        ]);
+        let me = g.me();
+        g.world.place_key(1, me).unwrap();
+        g.tick(&[]);
+        let screen = screen_at(&g, 80, 24);
+        check("dark-80x24", &screen);
+        // The wall four cells off is dark; the brazier's light shows farther on.
+        assert!(screen.contains("###‡### ####"), "near, dark, lit");
+        assert!(screen.contains('☼'), "the brazier shows from afar");
+        assert!(screen.contains('‡'), "the locked door by the stairs");
+        g.run_app(Some(Intent::Act(Action::PickUp)), 5);
+        for _ in 0..2 {
+            for _ in 0..10 {
+                g.tick(&[]);
+            }
+            let intent = g.key(KeyCode::Char('j'));
+            g.run_app(intent, 10);
+        }
+        let shown = g.screen();
+        assert!(
+            shown.contains("Ada unlocks the door with a key."),
+            "{shown}"
+        );
+    }
+
     /// Water, lava, a chasm with its bridge, a found trap, and a salamander winding up its
     /// breath at the mage: the whole screen at 80×24 (text), and the cone on a red ground.
     #[test]
