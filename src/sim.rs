@@ -462,6 +462,12 @@ fn leader(world: &World, members: &[Member]) -> Option<usize> {
     })
 }
 
+/// The farthest (steps by the known way) the script goes for loot, or to close on a monster.
+const LOOT_STEPS: u16 = 12;
+
+/// How much better (quality, 1..=1000) a piece must come out for the script to re-forge it.
+const REFORGE_GAIN: u16 = 100;
+
 /// The talent the script chooses at `tier`: the one that strengthens what it uses most (it
 /// never aims Blink).
 fn talent_pick(class: Class, tier: u8) -> u8 {
@@ -524,7 +530,15 @@ fn decide(
     {
         return Some(action);
     }
-    if let Some(action) = ability(c, &foes, &allies, now) {
+    // Abilities aim at what the caster itself sees (the world refuses the rest): a foe only
+    // the party sees would have it cast, be refused and cast again, and never move.
+    let own_sight = world.sight_of(&me);
+    let in_own_sight: Vec<(Pos, i32)> = foes
+        .iter()
+        .copied()
+        .filter(|(p, _)| own_sight.and_then(|s| s.get(*p)).copied().unwrap_or(false))
+        .collect();
+    if let Some(action) = ability(c, &in_own_sight, &allies, now) {
         return Some(action);
     }
     let adjacent = foes.iter().filter(|(_, d)| *d == 1).count();
@@ -559,9 +573,17 @@ fn decide(
         }
         return None;
     }
-    // Close on what the party sees.
-    if let Some((pos, _)) = foes.iter().filter(|(_, d)| *d <= 8).min_by_key(|(_, d)| *d) {
-        return walk(floor, c.pos, |p| p == *pos);
+    // Close on what the party sees: awake monsters, and sleepers only once near (one seen
+    // from a single cell far off would have the leader step toward it, lose sight of it, turn
+    // back to what it was doing and see it again, for ever).
+    let asleep = |p: Pos| floor.monsters.values().any(|m| m.pos == p && m.asleep);
+    if let Some((pos, _)) = foes
+        .iter()
+        .filter(|(p, d)| *d <= 8 && (*d <= 3 || !asleep(*p)))
+        .min_by_key(|(_, d)| *d)
+        && let Some(step) = walk_within(floor, c.pos, |p| p == *pos, LOOT_STEPS)
+    {
+        return Some(step);
     }
     // Follow the leader's floor.
     let lead = leader.and_then(|l| character(world, members[l].id));
@@ -808,21 +830,41 @@ fn side_work(
         .economy()
         .piles(c.depth)
         .into_iter()
-        .filter(|p| p.chebyshev(c.pos) <= 8 && known_walkable(floor, *p))
+        .filter(|p| known_walkable(floor, *p))
         .filter(|p| {
             let held = world.economy().items_at(Holder::Ground {
                 depth: c.depth,
                 pos: *p,
             });
             held.iter()
-                .any(|i| matches!(i.kind, ItemKind::Consumable(_)))
+                .any(|i| matches!(i.kind, ItemKind::Consumable(_) | ItemKind::Key))
         })
         .collect();
     if leads
         && !loot.is_empty()
-        && let Some(step) = walk(floor, c.pos, |p| loot.contains(&p))
+        && let Some(step) = walk_within(floor, c.pos, |p| loot.contains(&p), LOOT_STEPS)
     {
         return Some(step);
+    }
+    // With a key, the leader opens the vaults it knows of (their loot is then in reach).
+    let has_key = world
+        .economy()
+        .items_at(Holder::Carried(me))
+        .iter()
+        .any(|i| i.kind == ItemKind::Key);
+    if leads && has_key {
+        let grid = memory(floor);
+        let locked: Vec<Pos> = grid
+            .positions()
+            .filter(|p| grid.get(*p).copied().flatten() == Some(Tile::DoorLocked))
+            .collect();
+        let beside = |p: Pos, d: Pos| p.chebyshev(d) == 1 && (p.x == d.x || p.y == d.y);
+        if let Some(door) = locked.iter().find(|d| beside(c.pos, **d)) {
+            return Dir::toward(c.pos, *door).map(Action::Move);
+        }
+        if let Some(step) = walk(floor, c.pos, |p| locked.iter().any(|d| beside(p, *d))) {
+            return Some(step);
+        }
     }
     if strategy != Strategy::Craft {
         return None;
@@ -845,44 +887,68 @@ fn side_work(
             return Some(Action::Equip(item.id));
         }
     }
-    // Craft what is missing from the kit (the class's weapon, armour, a shield) once each,
-    // from the first stack that affords it; mine known veins while something is missing.
+    // The kit: the class's weapon, armour, a shield. Craft a piece that is missing, or one
+    // clearly better than the one carried (re-forged from harder ore found deeper), from the
+    // stack that makes it best; mine known veins while a piece is missing or falls short of
+    // what this floor's ore would make.
     let pack = world.economy().stacks(Place::Pack(me));
-    let missing: Vec<game::craft::Recipe> = game::craft::Recipe::ALL
+    let kit: Vec<game::craft::Recipe> = game::craft::Recipe::ALL
         .into_iter()
         .filter(|r| {
             let def = r.def();
-            let wanted = match def.slot {
+            match def.slot {
                 game::craft::Slot::Weapon => def.for_class == Some(c.class),
                 game::craft::Slot::Armour | game::craft::Slot::Shield => true,
                 game::craft::Slot::Lantern => false,
-            };
-            wanted && !items.iter().any(|i| i.kind == ItemKind::Gear(*r))
+            }
         })
         .collect();
-    let tier = |s: &Stack| {
-        let spawn = world.economy().spawns.get(s.spawn);
-        spawn.map_or(0, |spawn| spawn.class.tier())
+    let carried_quality = |r: game::craft::Recipe| {
+        items
+            .iter()
+            .filter(|i| i.kind == ItemKind::Gear(r))
+            .map(|i| i.quality)
+            .max()
     };
-    for recipe in &missing {
+    for recipe in &kit {
         let def = recipe.def();
         let units = def.units;
-        let usable = pack
+        let best = pack
             .iter()
-            .filter(|s| s.units >= units && tier(s) >= def.min_tier);
-        // The hardest ore that affords it.
-        if let Some(stack) = usable.max_by_key(|s| tier(s)) {
+            .filter(|s| s.units >= units)
+            .filter_map(|s| {
+                let spawn = world.economy().spawns.get(s.spawn)?;
+                let q = game::craft::quality(*recipe, &[(spawn.attrs, units)])?;
+                (spawn.class.tier() >= def.min_tier).then_some((q, s.spawn))
+            })
+            .max();
+        let now = carried_quality(*recipe);
+        if let Some((q, spawn)) = best
+            && now.is_none_or(|n| q >= n + REFORGE_GAIN)
+        {
             return Some(Action::Craft {
                 recipe: *recipe,
-                stacks: vec![Stack {
-                    spawn: stack.spawn,
-                    units,
-                }],
+                stacks: vec![Stack { spawn, units }],
             });
         }
     }
+    // What this floor's veins would make (they yield their classes' current spawns).
+    let from_veins = |r: game::craft::Recipe| {
+        game::ore::OreClass::at_depth(c.depth)
+            .into_iter()
+            .filter(|class| class.tier() >= r.def().min_tier)
+            .filter_map(|class| world.economy().spawns.current(class))
+            .filter_map(|spawn| game::craft::quality(r, &[(spawn.attrs, r.def().units)]))
+            .max()
+    };
+    let short = kit.iter().any(|r| match carried_quality(*r) {
+        None => true,
+        // The leader alone goes for upgrades (followers chasing veins would pull the party
+        // apart).
+        Some(q) => leads && from_veins(*r).is_some_and(|v| v >= q + REFORGE_GAIN),
+    });
     let carried: u32 = pack.iter().map(|s| s.units).sum();
-    if !missing.is_empty() && carried < 40 {
+    if short && carried < 40 {
         let vein = |p: Pos| memory(floor).get(p).copied().flatten() == Some(Tile::Vein);
         if let Some(dir) = Dir::ALL.into_iter().find(|d| vein(c.pos.step(*d))) {
             return Some(Action::Move(dir));
@@ -914,6 +980,13 @@ fn known_walkable(floor: &Floor, p: Pos) -> bool {
 
 /// A step toward the nearest known cell where `goal` holds.
 fn walk(floor: &Floor, from: Pos, goal: impl Fn(Pos) -> bool) -> Option<Action> {
+    walk_within(floor, from, goal, u16::MAX)
+}
+
+/// A step toward the nearest known cell where `goal` holds, if it is at most `steps` away by
+/// the known way. (A limit by the way, not as the crow flies: a goal a few cells off through a
+/// wall but far round it would draw the walker round and out of range, then back, for ever.)
+fn walk_within(floor: &Floor, from: Pos, goal: impl Fn(Pos) -> bool, steps: u16) -> Option<Action> {
     let grid = memory(floor);
     let goals = grid
         .positions()
@@ -921,6 +994,9 @@ fn walk(floor: &Floor, from: Pos, goal: impl Fn(Pos) -> bool) -> Option<Action> 
     let map = DistanceMap::new(grid.width(), grid.height(), goals, |p| {
         known_walkable(floor, p)
     });
+    if map.at(from).is_none_or(|d| d > steps) {
+        return None;
+    }
     map.downhill(from, |_| true).map(Action::Move)
 }
 
