@@ -3,14 +3,16 @@
 //!
 //! Each run is one world (seed `first_seed + i`) with one player per class in the party. Every
 //! tick, each character that is ready and has nothing queued gets an action from a small
-//! script: answer a telegraphed special it sees coming ([`answer`]), help a downed or hurt
-//! ally (pulling a downed one back when a monster stands over it), use an ability whose
-//! target is in reach, hit what is
-//! adjacent, close on what the party sees, and otherwise follow the strategy — `dive` (find the
-//! stairs and go down), `clear` (explore the whole floor and kill what it finds first) or
-//! `craft` (`clear`, and mine the veins it finds and wear what it can craft). Potions and
-//! scrolls: everyone picks up what it steps on and the leader fetches those on cells the party
-//! has seen; a character drinks a known Healing when downed or low in a fight (an unknown
+//! script: choose a talent when one is due ([`talent_pick`]), answer a telegraphed special it
+//! sees coming ([`answer`]), help a downed or hurt ally (pulling a downed one back when a
+//! monster stands over it), use an ability whose target it sees itself and has in reach, hit
+//! what is adjacent, close on what the party sees within 12 steps (a sleeper only within 3
+//! cells), and otherwise follow the strategy — `dive` (find the stairs and go down), `clear`
+//! (explore the whole floor and kill what it finds first) or `craft` (`clear`, and mine the
+//! veins it finds, craft the class's weapon, armour and a shield, and craft a piece again when
+//! the pack's ore makes it 100 quality better). Potions, scrolls and keys: everyone picks up
+//! what it steps on and the leader fetches those within 12 steps on cells the party has seen,
+//! and opens the vaults it knows with a key; a character drinks a known Healing when downed or low in a fight (an unknown
 //! potion if it has none), a known Fire or Frost against two at once, and reads unknown
 //! scrolls (and a known Magic Mapping on an unexplored floor) when nothing is in sight. The
 //! party moves as one: the first living member leads and takes the stairs only once everyone is near; the

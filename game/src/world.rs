@@ -1028,11 +1028,14 @@ impl World {
                 continue;
             };
             let mut sight = Grid::new(floor.width(), floor.height(), false);
-            let mut los = Grid::new(floor.width(), floor.height(), false);
             let lit = self
                 .light
                 .entry(depth)
                 .or_insert_with(|| crate::light::lit_cells(floor));
+            // Only a dark floor needs the line of sight apart from what is seen.
+            let mut los = lit
+                .as_ref()
+                .map(|_| Grid::new(floor.width(), floor.height(), false));
             let glowing: Vec<Pos> = match lit {
                 Some(_) => floor
                     .monsters
@@ -1050,7 +1053,9 @@ impl World {
                     let shown = match lit {
                         None => true,
                         Some(lit) => {
-                            los.set(p, true);
+                            if let Some(los) = los.as_mut() {
+                                los.set(p, true);
+                            }
                             p.chebyshev(origin) <= crate::light::DARK_SIGHT
                                 || lit.get(p) == Some(&true)
                                 || glowing.contains(&p)
@@ -1061,7 +1066,7 @@ impl World {
                     }
                 },
             );
-            if lit.is_some() {
+            if let Some(los) = los {
                 self.los.insert(id, los);
             }
             let party = self
