@@ -83,56 +83,50 @@ impl PlayerV7 {
     }
 }
 
-/// The core as schemas 6 and 7 hold it: before talents and the withdrawn taint.
+/// The core as schemas 6 and 7 hold it: schema 5's (with their players) and the next item id
+/// after it; before talents and the withdrawn taint.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct CoreV7 {
-    name: String,
-    seed: u64,
-    tick_rate: TickRate,
-    tick: Tick,
-    combat_rng: Rng,
-    ai_rng: Rng,
-    spawn_rng: Rng,
-    craft_rng: Rng,
-    next_entity: u64,
-    players: BTreeMap<PlayerId, PlayerV7>,
-    economy: EconomyV7,
-    next_rotation: Tick,
-    trades: BTreeMap<u64, crate::trade::Trade>,
-    next_trade: u64,
-    chat: VecDeque<ChatLine>,
-    parties: BTreeMap<PartyId, Party>,
-    next_party: u32,
-    together: bool,
+    base: CoreV4<PlayerV7>,
     next_item: u64,
 }
 
 impl CoreV7 {
     fn upgrade(self) -> Core {
+        let CoreV7 {
+            base:
+                CoreV4 {
+                    base: c,
+                    parties,
+                    next_party,
+                    together,
+                },
+            next_item,
+        } = self;
         Core {
-            name: self.name,
-            seed: self.seed,
-            tick_rate: self.tick_rate,
-            tick: self.tick,
-            combat_rng: self.combat_rng,
-            ai_rng: self.ai_rng,
-            spawn_rng: self.spawn_rng,
-            craft_rng: self.craft_rng,
-            next_entity: self.next_entity,
-            players: self
+            name: c.name,
+            seed: c.seed,
+            tick_rate: c.tick_rate,
+            tick: c.tick,
+            combat_rng: c.combat_rng,
+            ai_rng: c.ai_rng,
+            spawn_rng: c.spawn_rng,
+            craft_rng: c.craft_rng,
+            next_entity: c.next_entity,
+            players: c
                 .players
                 .into_iter()
                 .map(|(id, p)| (id, p.upgrade()))
                 .collect(),
-            economy: self.economy.upgrade(),
-            next_rotation: self.next_rotation,
-            trades: self.trades,
-            next_trade: self.next_trade,
-            chat: self.chat,
-            parties: self.parties,
-            next_party: self.next_party,
-            together: self.together,
-            next_item: self.next_item,
+            economy: c.economy.upgrade(),
+            next_rotation: c.next_rotation,
+            trades: c.trades,
+            next_trade: c.next_trade,
+            chat: c.chat,
+            parties,
+            next_party,
+            together,
+            next_item,
         }
     }
 }
@@ -218,7 +212,7 @@ impl WorldSaveV6 {
     /// tick (none fills up again right after the upgrade), then as [`WorldSaveV7::upgrade`]
     /// makes it.
     pub fn upgrade(self) -> WorldSave {
-        let now = self.core.tick;
+        let now = self.core.base.base.tick;
         WorldSaveV7 {
             core: self.core,
             floors: self.floors.into_iter().map(|f| f.upgrade(now)).collect(),
@@ -240,35 +234,19 @@ impl WorldSaveV5 {
     /// and every monster is awake (new floors' monsters may sleep).
     pub fn upgrade(self) -> WorldSave {
         let CoreV4 {
-            base: c,
+            base,
             parties,
             next_party,
             together,
         } = self.core;
-        let now = c.tick;
+        let now = base.tick;
         let core = CoreV7 {
-            players: c
-                .players
-                .into_iter()
-                .map(|(id, p)| (id, p.upgrade()))
-                .collect(),
-            name: c.name,
-            seed: c.seed,
-            tick_rate: c.tick_rate,
-            tick: c.tick,
-            combat_rng: c.combat_rng,
-            ai_rng: c.ai_rng,
-            spawn_rng: c.spawn_rng,
-            craft_rng: c.craft_rng,
-            next_entity: c.next_entity,
-            economy: c.economy,
-            next_rotation: c.next_rotation,
-            trades: c.trades,
-            next_trade: c.next_trade,
-            chat: c.chat,
-            parties,
-            next_party,
-            together,
+            base: CoreV4 {
+                base: base.map_players(PlayerV5::upgrade),
+                parties,
+                next_party,
+                together,
+            },
             next_item: 1,
         };
         WorldSaveV7 {
