@@ -62,6 +62,9 @@ pub struct Run {
     /// Downs and deaths on each floor (index 0 = floor 1).
     pub downs: Vec<u32>,
     pub deaths: Vec<u32>,
+    /// The game minute a character first stood on each floor (index 0 = floor 1; `None`:
+    /// never reached).
+    pub reached: Vec<Option<f64>>,
     /// Damage to monsters and healing done, by class.
     pub damage: BTreeMap<Class, u64>,
     pub healing: BTreeMap<Class, u64>,
@@ -344,6 +347,7 @@ pub fn play(setup: &Setup, seed: u64) -> Run {
         top_level: 1,
         downs: vec![0; floors],
         deaths: vec![0; floors],
+        reached: vec![None; floors],
         damage: BTreeMap::new(),
         healing: BTreeMap::new(),
     };
@@ -426,6 +430,10 @@ pub fn play(setup: &Setup, seed: u64) -> Run {
         for m in &members {
             if let Some(c) = character(&world, m.id) {
                 run.deepest = run.deepest.max(c.depth);
+                let first = &mut run.reached[usize::from(c.depth.clamp(1, DEEPEST_FLOOR) - 1)];
+                if first.is_none() {
+                    *first = Some(now.0 as f64 / f64::from(rate.hz()) / 60.0);
+                }
                 run.top_level = run.top_level.max(c.level());
             }
         }

@@ -233,7 +233,7 @@ impl World {
                 self.announce(id, AbilityUse::ShieldWall);
                 true
             }
-            (Class::Mage, 0) => self.bolt(id, target, def, (10, 17), Strike::Burns),
+            (Class::Mage, 0) => self.bolt(id, target, def, (8, 13), Strike::Burns),
             (Class::Mage, 1) => self.frost_nova(id),
             (Class::Mage, 2) => self.blink(id, target, def),
             (Class::Ranger, 0) => self.bolt(id, target, def, (10, 17), Strike::Shoots),

@@ -137,6 +137,8 @@ impl World {
         };
         let armor = c.class.stats().armor + armor;
         c.combat_at = Some(now);
+        // The same kind hits harder deeper.
+        let roll = crate::monster::deepen(roll, c.depth);
         // Armour does not stop fire, venom or a spell: only a blow.
         let magic = matches!(
             blow,

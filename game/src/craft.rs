@@ -193,20 +193,20 @@ impl Recipe {
         let q = quality;
         let mut s = GearStats::default();
         match self {
-            Recipe::Sword => s.melee = q / 120 + 1,
-            Recipe::Axe => s.melee = q / 110 + 1,
-            Recipe::Dagger => s.melee = q / 150 + 1,
+            Recipe::Sword => s.melee = q / 70 + 2,
+            Recipe::Axe => s.melee = q / 63 + 2,
+            Recipe::Dagger => s.melee = q / 86 + 2,
             Recipe::Staff => {
-                s.spell = q / 80 + 1;
+                s.spell = q / 46 + 2;
                 s.melee = 1;
             }
-            Recipe::Bow => s.shot = q / 70 + 1,
+            Recipe::Bow => s.shot = q / 40 + 2,
             Recipe::Mace => {
-                s.heal = q / 90 + 1;
-                s.melee = q / 200 + 1;
+                s.heal = q / 51 + 2;
+                s.melee = q / 114 + 2;
             }
-            Recipe::Armour => s.armor = q / 150 + 1,
-            Recipe::Shield => s.armor = q / 250 + 1,
+            Recipe::Armour => s.armor = q / 86 + 2,
+            Recipe::Shield => s.armor = q / 143 + 2,
             Recipe::Lantern => s.sight = q / 300 + 1,
         }
         s

@@ -405,6 +405,19 @@ impl MonsterKind {
     }
 }
 
+/// How much harder every monster hits per floor below the first, in percent: the same kind
+/// hits a quarter harder a floor deeper (twice as hard on floor 5, ×3.75 on floor 12).
+/// Armour crafted from deeper ore is what answers it; a party that dives without crafting
+/// meets floor 9 in the clothes it started in.
+pub const DEEPER_BLOW_PERCENT: u32 = 25;
+
+/// A monster's rolled `roll` as it lands on floor `depth` (blows, shots, charges, breaths
+/// and curses alike), before armour.
+pub fn deepen(roll: u16, depth: u8) -> u16 {
+    let scale = 100 + DEEPER_BLOW_PERCENT * u32::from(depth.max(1) - 1);
+    (u32::from(roll) * scale / 100).min(u32::from(u16::MAX)) as u16
+}
+
 /// Timed conditions on a monster (ticks at which they end).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MonsterEffects {

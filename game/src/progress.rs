@@ -1,9 +1,10 @@
 //! Progression and pacing: experience and levels, combat time and what it changes
 //! (regeneration out of combat, characters that leave while in combat).
 //!
-//! - A kill gives its experience ([`MonsterKind::xp`]) to the killer and to every member of
-//!   the killer's party who stands on that floor, is up, and sees the kill (not divided: a
-//!   party levels together).
+//! - A kill's experience ([`MonsterKind::xp`] × [`XP_SHARED`]) is divided evenly (rounded
+//!   up) between the killer and every member of the killer's party who stands on that floor,
+//!   is up, and sees the kill. A floor holds more monsters for more characters (a third of the
+//!   generated number each), so a character levels about as fast alone as in a party.
 //! - Levels run 1 to [`MAX_LEVEL`]; each brings the class's HP and mana growth
 //!   ([`Class::growth`]) and heals that much; every two levels add a point to each ability's
 //!   damage and healing, half that to a blow (`World::power`).
@@ -22,6 +23,8 @@ use crate::world::{Character, Player, World};
 
 /// The highest level.
 pub const MAX_LEVEL: u8 = 15;
+/// A kill's experience is this many times [`MonsterKind::xp`], divided among those who gain it.
+pub const XP_SHARED: u32 = 2;
 /// Experience from level 1 to level 2; each next level needs one step more than the last.
 pub const XP_STEP: u32 = 80;
 /// A character is in combat this long after it last dealt or took damage.
@@ -115,7 +118,7 @@ impl World {
     }
 
     /// `killer` killed a `kind` at `pos` on floor `depth`: it and its party there who see it
-    /// gain the kill's experience.
+    /// share the kill's experience.
     pub(crate) fn award_kill(&mut self, killer: PlayerId, kind: MonsterKind, depth: u8, pos: Pos) {
         let party = self.party_of(&killer);
         let gainers: Vec<PlayerId> = self
@@ -134,8 +137,9 @@ impl World {
             })
             .map(|(id, _)| *id)
             .collect();
+        let xp = (XP_SHARED * kind.xp()).div_ceil(gainers.len().max(1) as u32);
         for id in gainers {
-            self.gain_xp(id, kind.xp());
+            self.gain_xp(id, xp);
         }
     }
 

@@ -1325,9 +1325,10 @@ impl World {
     }
 
     /// A new floor's monsters for the characters in the world when it is first entered: the
-    /// generated number suits two; one meets five sixths of them, and each character past two
-    /// brings a sixth more, as kin of a generated monster placed beside it (up to eight
-    /// characters: twice as many).
+    /// generated number suits two, and each character brings a third of it (one meets two
+    /// thirds; four, five thirds; eight, three times as many), the extra ones as kin of a
+    /// generated monster placed beside it. With experience divided among those who gain it
+    /// ([`World::award_kill`]), a character levels about as fast alone as in a party.
     fn scaled_spawns(
         &mut self,
         floor: &Floor,
@@ -1339,7 +1340,7 @@ impl World {
             .count();
         let players = players.clamp(1, 8);
         let base = spawns.len();
-        let wanted = base * (4 + players) / 6;
+        let wanted = base * (players + 1) / 3;
         spawns.truncate(wanted);
         let mut taken: BTreeSet<Pos> = spawns.iter().map(|(_, p)| *p).collect();
         for _ in base..wanted {

@@ -6,7 +6,7 @@ use super::*;
 use crate::combat::after_armour;
 use crate::economy::Holder;
 use crate::party::PartyCmd;
-use crate::progress::{XP_STEP, level_for, xp_for};
+use crate::progress::{XP_SHARED, XP_STEP, level_for, xp_for};
 
 fn leave(fx: &mut Fx, n: usize) {
     let player = fx.players[n];
@@ -30,7 +30,7 @@ fn present(fx: &Fx, n: usize) -> bool {
 }
 
 #[test]
-fn a_kill_gives_its_experience_to_the_party_in_sight_only() {
+fn a_kill_shares_its_experience_with_the_party_in_sight_only() {
     // P0 kills the rat; P1 (same party) sees it; P2 stands behind a wall in the other room;
     // P3 sees it but has left the party.
     let mut fx = fixture(
@@ -45,7 +45,8 @@ fn a_kill_gives_its_experience_to_the_party_in_sight_only() {
     fx.each_monster(|m| m.hp = 1);
     fx.act(0, Action::Move(E)).run(1);
     assert!(fx.happened(|k| matches!(k, EventKind::Struck { killed: true, .. })));
-    let xp = MonsterKind::Rat.xp();
+    // Twice the kill's worth, divided between the two who gain it.
+    let xp = (XP_SHARED * MonsterKind::Rat.xp()).div_ceil(2);
     let got: Vec<u32> = (0..4).map(|n| fx.character(n).unwrap().xp).collect();
     assert_eq!(
         got,
@@ -285,14 +286,18 @@ fn a_new_floor_holds_more_monsters_for_more_characters() {
         world.ensure_floor(2);
         world.floor(2).unwrap().monsters.len()
     };
-    assert_eq!(count(1), base * 5 / 6, "one character meets five sixths");
+    assert_eq!(count(1), base * 2 / 3, "one character meets two thirds");
     assert_eq!(count(2), base);
     let four = count(4);
     assert!(
-        four > base && four <= base * 8 / 6,
+        four > base && four <= base * 5 / 3,
         "{four} for four, {base} for two"
     );
-    assert!(count(8) > four);
+    let eight = count(8);
+    assert!(
+        eight > four && eight <= base * 3,
+        "{eight} for eight, {base} for two"
+    );
 }
 
 #[test]
@@ -442,4 +447,32 @@ fn a_blow_on_a_sleeper_does_double_and_wakes_it() {
     };
     // The same world, the same rolls: only the sleep differs.
     assert_eq!(damage(true), 2 * damage(false));
+}
+
+#[test]
+fn the_same_blow_lands_harder_deeper() {
+    use crate::monster::{DEEPER_BLOW_PERCENT, deepen};
+    use crate::special::Blow;
+    assert_eq!(deepen(8, 1), 8, "floor 1 is the table's number");
+    assert_eq!(
+        deepen(8, 5),
+        8 * (100 + 4 * DEEPER_BLOW_PERCENT as u16) / 100
+    );
+    assert!((2..=12).all(|d| deepen(10, d) > deepen(10, d - 1)));
+    let mut fx = fixture(&["#####", "#@..#", "#####"], &[Class::Mage]);
+    let id = fx.players[0];
+    let taken = |fx: &mut Fx, depth: u8| {
+        // What the blow reads is the floor the character stands on; nothing else runs.
+        fx.character_mut(0).depth = depth;
+        let before = fx.character(0).unwrap().hp;
+        fx.world
+            .hurt_character(id, 4, MonsterKind::Goblin, Blow::Melee);
+        let after = fx.character(0).unwrap().hp;
+        fx.character_mut(0).hp = before;
+        before - after
+    };
+    // A mage wears no armour: the roll lands whole, deepened.
+    assert_eq!(taken(&mut fx, 1), 4);
+    assert_eq!(taken(&mut fx, 5), deepen(4, 5));
+    assert_eq!(taken(&mut fx, 9), deepen(4, 9));
 }

@@ -21,7 +21,10 @@ pub const MAGIC: &[u8] = b"brogue-replay\n";
 /// 4: potions and scrolls (protocol 14, save schema 6).
 /// 5: telegraphed specials, repopulation (protocol 15, save schema 7).
 /// 6: talents, the withdrawn taint (protocol 16, save schema 8).
-pub const FORMAT: u32 = 6;
+/// 7: rules only — monsters hit harder deeper, crafted gear gives 1.75 times as much,
+///    experience is divided, a floor holds a third of its monsters per character, Firebolt
+///    8–13 (BALANCE change 14).
+pub const FORMAT: u32 = 7;
 /// Ticks between two state hashes in a file.
 pub const MARK_EVERY: u64 = 20;
 /// The most bytes a file may unpack to (a busy day of a world is far less): a hostile file

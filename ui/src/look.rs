@@ -99,13 +99,15 @@ fn creature(view: &ClientView, e: &game::protocol::EntityView) -> String {
             let winding = special
                 .filter(|_| e.aim.is_some())
                 .map(|d| format!("about to let its {} go", d.noun));
+            // What it hits for here: the same kind hits harder deeper.
+            let depth = view.me.as_ref().map_or(1, |me| me.depth);
             format!(
                 "a {} (health {}%{}): hits for {}–{}, {does}",
                 s.name,
                 e.hp_pct,
                 state(&winding.as_deref().into_iter().collect::<Vec<_>>()),
-                s.damage.0,
-                s.damage.1
+                game::monster::deepen(s.damage.0, depth),
+                game::monster::deepen(s.damage.1, depth)
             )
         }
         EntityKind::Character {
