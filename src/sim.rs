@@ -2,21 +2,22 @@
 //! no network, no host), and the runs are summed up for balance work (docs/BALANCE.md).
 //!
 //! Each run is one world (seed `first_seed + i`) with one player per class in the party. Every
-//! tick, each character that is ready and has nothing queued gets an action from a small
-//! script: choose a talent when one is due ([`talent_pick`]), answer a telegraphed special it
-//! sees coming ([`answer`]), help a downed or hurt ally (pulling a downed one back when a
-//! monster stands over it), use an ability whose target it sees itself and has in reach, hit
-//! what is adjacent, close on what the party sees within 12 steps (a sleeper only within 3
-//! cells), and otherwise follow the strategy — `dive` (find the stairs and go down), `clear`
-//! (explore the whole floor and kill what it finds first) or `craft` (`clear`, and mine the
-//! veins it finds, craft the class's weapon, armour and a shield, and craft a piece again when
-//! the pack's ore makes it 100 quality better). Potions, scrolls and keys: everyone picks up
-//! what it steps on and the leader fetches those within 12 steps on cells the party has seen,
-//! and opens the vaults it knows with a key; a character drinks a known Healing when downed or low in a fight (an unknown
-//! potion if it has none), a known Fire or Frost against two at once, and reads unknown
-//! scrolls (and a known Magic Mapping on an unexplored floor) when nothing is in sight. The
-//! party moves as one: the first living member leads and takes the stairs only once everyone is near; the
-//! others follow its floor. On floor 12 the party takes the Heart and carries it back out.
+//! tick, each character that is ready and has nothing queued gets an action from a small script:
+//! choose a talent when one is due ([`talent_pick`]), answer a telegraphed special it sees coming
+//! ([`answer`]), help a downed or hurt ally (pulling a downed one back when a monster stands over
+//! it), use an ability whose target it sees itself and has in reach, hit what is adjacent, alone
+//! and with nothing in sight rest until HP and mana are full, close on what the party sees within
+//! 12 steps (a sleeper only within 3 cells), and otherwise follow the strategy — `dive` (find the
+//! stairs and go down), `clear` (explore the whole floor and kill what it finds first) or `craft`
+//! (`clear`, and mine the veins it finds, craft the class's weapon, armour and a shield, and craft
+//! a piece again when the pack's ore makes it 100 quality better). Potions, scrolls and keys:
+//! everyone picks up what it steps on and the leader fetches those within 12 steps on cells the
+//! party has seen, and opens the vaults it knows with a key; a character drinks a known Healing
+//! when downed or low in a fight (an unknown potion if it has none), a known Fire or Frost against
+//! two at once, and reads unknown scrolls (and a known Magic Mapping on an unexplored floor) when
+//! nothing is in sight. The party moves as one: the first living member leads and takes the stairs
+//! only once everyone is near; the others follow its floor. On floor 12 the party takes the Heart
+//! and carries it back out.
 //!
 //! A run is won by the first victory, and lost when the whole party is dead (a wipe) or at the
 //! time limit. With `--remake` a character that dies is made again at the entrance (a player
@@ -301,6 +302,7 @@ pub fn summarize(setup: &Setup, runs: &[Run]) -> Summary {
 }
 
 /// One member of the scripted party.
+#[derive(Clone)]
 struct Member {
     id: PlayerId,
     class: Class,
@@ -582,6 +584,11 @@ fn decide(
             return Dir::toward(c.pos, a.pos).map(Action::Move);
         }
         return None;
+    }
+    // Alone, rest to full before going on, as a careful player would: nobody covers a lone
+    // character, and out of combat HP and mana come back within seconds.
+    if members.len() == 1 && foes.is_empty() && (c.hp < c.max_hp() || c.mana < c.max_mana()) {
+        return Some(Action::Wait);
     }
     // Close on what the party sees: awake monsters, and sleepers only once near (one seen
     // from a single cell far off would have the leader step toward it, lose sight of it, turn
@@ -1066,6 +1073,90 @@ mod tests {
         assert_eq!(s.deaths, 2 * a.deaths.iter().sum::<u32>());
         let total: f64 = s.damage_share.values().sum();
         assert!((total - 1.0).abs() < 0.01, "{:?}", s.damage_share);
+    }
+
+    #[test]
+    fn a_lone_character_rests_to_full_and_one_in_a_party_goes_on() {
+        let setup = Setup {
+            party: vec![Class::Mage],
+            strategy: Strategy::Dive,
+            limit_minutes: 1,
+            remake: false,
+            answers: true,
+        };
+        let member = |n: u8| Member {
+            id: PlayerId([n; 32]),
+            class: Class::Mage,
+            name: format!("Mage{n}"),
+            seq: 0,
+            banned: Vec::new(),
+            last: None,
+            made: true,
+        };
+        let mut world = World::new("rest", 1, TickRate::DEFAULT);
+        let (me, friend) = (member(1), member(2));
+        world.handle_tick(&[
+            Input::Connect {
+                player: me.id,
+                name: me.name.clone(),
+            },
+            Input::CreateCharacter {
+                player: me.id,
+                class: Class::Mage,
+            },
+        ]);
+        // A rat in sight: the mage burns it (mana spent), and nothing is left in sight.
+        let at = character(&world, me.id).unwrap().pos;
+        let sight = world.sight_of(&me.id).unwrap().clone();
+        let free = (2..5)
+            .flat_map(|d| Dir::ALL.into_iter().map(move |dir| (d, dir)))
+            .map(|(d, dir)| (0..d).fold(at, |p, _| p.step(dir)))
+            .find(|p| {
+                world.floor(1).unwrap().tile(*p) == Tile::Floor && sight.get(*p) == Some(&true)
+            })
+            .expect("a free cell in sight near the entrance");
+        world
+            .spawn_monster(1, game::monster::MonsterKind::Rat, free)
+            .unwrap();
+        let cast = world
+            .check_action(
+                me.id,
+                Action::Ability {
+                    slot: 0,
+                    target: Target::Auto,
+                },
+            )
+            .unwrap();
+        world.handle_tick(&[Input::Act {
+            player: me.id,
+            seq: 1,
+            action: cast,
+        }]);
+        let burnt = world
+            .events()
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Struck { killed: true, .. }));
+        assert!(burnt, "the rat burnt");
+        for _ in 0..10 {
+            world.handle_tick(&[]);
+        }
+        let sight = world.sight_of(&me.id).unwrap();
+        let seen = world.floor(1).unwrap().monsters.values();
+        assert_eq!(
+            seen.filter(|m| sight.get(m.pos) == Some(&true)).count(),
+            0,
+            "floor 1's own monsters stand far from the stairs"
+        );
+        let c = character(&world, me.id).unwrap();
+        assert!(c.mana < c.max_mana(), "a Firebolt spent mana");
+        let alone = [me.clone()];
+        assert_eq!(
+            decide(&world, &alone, 0, Some(0), &setup),
+            Some(Action::Wait)
+        );
+        // With a friend in the party (its character not made yet), it goes on instead.
+        let two = [me, friend];
+        assert_ne!(decide(&world, &two, 0, Some(0), &setup), Some(Action::Wait));
     }
 
     #[test]
