@@ -8,9 +8,9 @@
 //!   strong (it is spent).
 //!
 //! Armour takes a share off each hit, not a flat amount ([`after_armour`]: 10 points halve
-//! it), and a hit always does at least 1. Order for monsters: armour, ×2 asleep, ×2 shatter,
-//! ×1.5 mark. For characters: armour (not against a breath or a curse), ½ Shield Wall
-//! (rounded up), then the Ward absorbs.
+//! it), and a hit always does at least 1. Order for monsters: armour, ½ for a harm it resists
+//! ([`MonsterKind::resists`], rounded up), ×2 asleep, ×2 shatter, ×1.5 mark. For characters:
+//! armour (not against a breath or a curse), ½ Shield Wall (rounded up), then the Ward absorbs.
 //!
 //! A downed character's timer runs twice as fast while it is under attack (hit within the
 //! last [`UNDER_ATTACK_MS`]): [`DOWNED_MS`] is 16 s, so under attack it still lasts 8 s.
@@ -60,7 +60,7 @@ impl World {
         let floor = self.floor_mut(depth)?;
         let m = floor.monsters.get_mut(&monster)?;
         let (kind, stats) = (m.kind, m.kind.stats());
-        let mut damage = after_armour(roll, stats.armor);
+        let mut damage = kind.after_resistance(after_armour(roll, stats.armor), how.harm());
         // Caught asleep: a sneak attack.
         let sneak = m.asleep;
         if sneak {

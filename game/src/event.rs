@@ -70,6 +70,19 @@ pub enum Strike {
     Flames,
 }
 
+impl Strike {
+    /// What it is made of, for the monsters that resist some harms.
+    pub fn harm(self) -> crate::monster::Harm {
+        use crate::monster::Harm;
+        match self {
+            Strike::Hits | Strike::Cleaves => Harm::Blade,
+            Strike::Shoots => Harm::Shot,
+            Strike::Burns | Strike::Flames => Harm::Fire,
+            Strike::Chills => Harm::Frost,
+        }
+    }
+}
+
 /// An ability seen used.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AbilityUse {
@@ -451,5 +464,11 @@ pub enum EventKind {
         class: Class,
         tier: u8,
         pick: u8,
+    },
+    /// The deep sent a `monster` (with its kin) after the Heart, onto floor `depth`
+    /// ([`crate::heart`]).
+    Hunted {
+        monster: MonsterKind,
+        depth: u8,
     },
 }

@@ -20,6 +20,7 @@ pub mod fact;
 pub mod floor;
 pub mod fov;
 pub mod geom;
+mod heart;
 pub mod ids;
 mod items;
 mod life;

@@ -405,6 +405,63 @@ impl MonsterKind {
     }
 }
 
+/// What a character's strike is made of, for the monsters that shrug some of it off
+/// ([`MonsterKind::resists`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Harm {
+    /// Weapons in hand: a bump, a Cleave.
+    Blade,
+    /// Arrows: an Aimed Shot.
+    Shot,
+    /// Firebolt, a Potion of Fire.
+    Fire,
+    /// Frost Nova.
+    Frost,
+}
+
+impl Harm {
+    /// What it is called where a player reads it: "shrugs off half of {noun}".
+    pub fn noun(self) -> &'static str {
+        match self {
+            Harm::Blade => "blades",
+            Harm::Shot => "arrows",
+            Harm::Fire => "fire",
+            Harm::Frost => "frost",
+        }
+    }
+}
+
+/// The share of a resisted harm a monster takes, in percent (rounded up, at least 1).
+pub const RESISTED_PERCENT: u16 = 50;
+
+impl MonsterKind {
+    /// The harms it takes only [`RESISTED_PERCENT`] of: each of these is some class's moment
+    /// (arrows and fire barely mark a golem, so a warrior breaks it, best once a mage froze it;
+    /// blades and arrows pass through a wraith, which burns and freezes).
+    pub const fn resists(self) -> &'static [Harm] {
+        use Harm::*;
+        use MonsterKind::*;
+        match self {
+            Skeleton => &[Shot],
+            Golem => &[Shot, Fire],
+            Wraith => &[Blade, Shot],
+            Salamander | Imp => &[Fire],
+            _ => &[],
+        }
+    }
+
+    /// What is left of `damage` of `harm` on it.
+    pub fn after_resistance(self, damage: u16, harm: Harm) -> u16 {
+        if self.resists().contains(&harm) {
+            (u32::from(damage) * u32::from(RESISTED_PERCENT))
+                .div_ceil(100)
+                .max(1) as u16
+        } else {
+            damage
+        }
+    }
+}
+
 /// How much harder every monster hits per floor below the first, in percent: the same kind
 /// hits a quarter harder a floor deeper (twice as hard on floor 5, ×3.75 on floor 12).
 /// Armour crafted from deeper ore is what answers it; a party that dives without crafting

@@ -1314,7 +1314,12 @@ impl World {
     }
 
     /// A monster of `kind` on floor `depth` at `pos`, awake or asleep as a new floor's are.
-    fn spawn_at(&mut self, depth: u8, kind: crate::monster::MonsterKind, pos: Pos) {
+    pub(crate) fn spawn_at(
+        &mut self,
+        depth: u8,
+        kind: crate::monster::MonsterKind,
+        pos: Pos,
+    ) -> EntityId {
         let id = self.new_entity();
         let delay = self.core.ai_rng.below(10) as u64;
         let mut monster = Monster::new(id, kind, pos, self.core.tick + delay);
@@ -1322,6 +1327,7 @@ impl World {
         if let Some(floor) = self.floors.get_mut(&depth) {
             floor.monsters.insert(id, monster);
         }
+        id
     }
 
     /// A new floor's monsters for the characters in the world when it is first entered: the

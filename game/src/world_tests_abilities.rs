@@ -60,6 +60,66 @@ fn damage_to_monsters_follows_armour_then_shatter_then_mark() {
 }
 
 #[test]
+fn some_monsters_shrug_off_half_of_a_harm() {
+    // Rolls chosen to leave 20 after each one's armour: a golem (6 armour) 32, a wraith (1)
+    // 22, a salamander (2) 24, an orc (2) 24.
+    let mut fx = fixture(&["#########", "#@X.W.l.o#", "#########"], &[Class::Warrior]);
+    let me = fx.players[0];
+    use crate::event::Strike::*;
+    let cases = [
+        (
+            MonsterKind::Golem,
+            32,
+            [(Hits, 20), (Shoots, 10), (Burns, 10), (Flames, 10)],
+        ),
+        (
+            MonsterKind::Wraith,
+            22,
+            [(Hits, 10), (Cleaves, 10), (Shoots, 10), (Burns, 20)],
+        ),
+        (
+            MonsterKind::Salamander,
+            24,
+            [(Hits, 20), (Shoots, 20), (Burns, 10), (Chills, 20)],
+        ),
+        (
+            MonsterKind::Orc,
+            24,
+            [(Hits, 20), (Shoots, 20), (Burns, 20), (Chills, 20)],
+        ),
+    ];
+    for (kind, roll, strikes) in cases {
+        let id = monster(&fx, kind).id;
+        for (how, expect) in strikes {
+            fx.world
+                .floors
+                .get_mut(&1)
+                .unwrap()
+                .monsters
+                .get_mut(&id)
+                .unwrap()
+                .hp = 500;
+            let out = fx.world.hurt_monster(1, id, roll, me, how).unwrap();
+            assert_eq!(out.damage, expect, "{kind:?} {how:?}");
+        }
+    }
+    // A warrior's blow on a frozen wraith: half for the blade, then doubled by the shatter.
+    let wraith = monster(&fx, MonsterKind::Wraith).id;
+    let now = fx.world.tick();
+    let m = fx
+        .world
+        .floors
+        .get_mut(&1)
+        .unwrap()
+        .monsters
+        .get_mut(&wraith)
+        .unwrap();
+    m.effects.frozen_until = now + 100;
+    let out = fx.world.hurt_monster(1, wraith, 22, me, Hits).unwrap();
+    assert_eq!((out.damage, out.shattered), (20, true));
+}
+
+#[test]
 fn frost_nova_then_a_warrior_blow_shatters_in_play() {
     let mut fx = fixture(
         &["#######", "#@o@..#", "#######"],

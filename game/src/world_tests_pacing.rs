@@ -233,6 +233,94 @@ fn the_heart_returns_to_the_deepest_floor_when_its_carrier_stays_away() {
 }
 
 #[test]
+fn the_deep_climbs_after_the_heart() {
+    use crate::heart::{HUNT_AWAY, HUNT_MS};
+    let corridor = [
+        "##############################",
+        "#@...........................#",
+        "##############################",
+    ];
+    let mut fx = fixture(&corridor, W1);
+    let me = fx.players[0];
+    let hunt = fx.world.ticks(HUNT_MS);
+    let hunted = |fx: &Fx| fx.happened(|k| matches!(k, EventKind::Hunted { depth: 1, .. }));
+    // Without the Heart nothing comes.
+    let mut told = false;
+    for _ in 0..hunt + 1 {
+        fx.run(1);
+        told |= hunted(&fx);
+    }
+    assert!(!told && fx.world.floor(1).unwrap().monsters.is_empty());
+    // With it, one comes within the next stretch (floor 3's kinds, with its kin), awake, far
+    // from the carrier and making for it.
+    assert!(fx.world.give_heart(me));
+    let at = fx.character(0).unwrap().pos;
+    for _ in 0..hunt {
+        fx.run(1);
+        told |= hunted(&fx);
+        if told {
+            break;
+        }
+    }
+    assert!(told, "nothing came");
+    let sent: Vec<Monster> = fx
+        .world
+        .floor(1)
+        .unwrap()
+        .monsters
+        .values()
+        .cloned()
+        .collect();
+    assert!(!sent.is_empty());
+    let deeper = MonsterKind::at_depth(3);
+    assert!(sent.iter().any(|m| deeper.contains(&m.kind)), "{sent:?}");
+    for m in &sent {
+        assert!(!m.asleep);
+        assert!(
+            m.pos.chebyshev(at) >= HUNT_AWAY,
+            "{:?} came out at {:?}",
+            m.kind,
+            m.pos
+        );
+        assert_eq!(m.last_seen, Some(at));
+    }
+    // It reaches the carrier.
+    let mut close = false;
+    for _ in 0..fx.world.ticks(8_000) {
+        fx.run(1);
+        close |= fx
+            .world
+            .floor(1)
+            .unwrap()
+            .monsters
+            .values()
+            .any(|m| m.pos.chebyshev(fx.character(0).unwrap().pos) <= 1);
+    }
+    assert!(close, "it never came near");
+}
+
+#[test]
+fn nothing_more_comes_for_the_heart_while_six_are_awake() {
+    // Six rats walled off where they cannot reach the carrier.
+    let rows = [
+        "##############################",
+        "#@...........................#",
+        "##############################",
+        "#rrrrrr#######################",
+        "##############################",
+    ];
+    let mut fx = fixture(&rows, W1);
+    assert!(fx.world.give_heart(fx.players[0]));
+    let mut told = false;
+    for _ in 0..2 * fx.world.ticks(crate::heart::HUNT_MS) {
+        fx.run(1);
+        told |= fx.happened(|k| matches!(k, EventKind::Hunted { .. }));
+    }
+    assert!(!told);
+    assert_eq!(fx.world.floor(1).unwrap().monsters.len(), 6);
+}
+
+#[test]
 fn another_class_s_weapon_gives_half() {
     use crate::craft::Recipe;
     let sword = Recipe::Sword.stats(500);

@@ -24,7 +24,9 @@ pub const MAGIC: &[u8] = b"brogue-replay\n";
 /// 7: rules only — monsters hit harder deeper, crafted gear gives 1.75 times as much,
 ///    experience is divided, a floor holds a third of its monsters per character, Firebolt
 ///    8–13 (BALANCE change 14).
-pub const FORMAT: u32 = 7;
+/// 8: some monsters resist a harm; the deep climbs after the Heart (protocol 17, BALANCE
+///    change 16).
+pub const FORMAT: u32 = 8;
 /// Ticks between two state hashes in a file.
 pub const MARK_EVERY: u64 = 20;
 /// The most bytes a file may unpack to (a busy day of a world is far less): a hostile file

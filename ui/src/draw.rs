@@ -770,6 +770,33 @@ fn party_line(m: &PartyMember) -> Line<'static> {
     ])
 }
 
+/// `line` (one style) broken at spaces into lines at most `width` wide, at most `most` of them
+/// (the last cut off if it still does not fit).
+fn wrap(line: Line<'static>, width: usize, most: usize) -> Vec<Line<'static>> {
+    let style = line
+        .spans
+        .first()
+        .map_or(line.style, |s| line.style.patch(s.style));
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    let fits = |t: &str| Line::raw(t.to_owned()).width() <= width;
+    let mut out: Vec<String> = vec![String::new()];
+    for word in text.split(' ') {
+        let full = out.len() == most;
+        let last = out.last_mut().expect("never empty");
+        let joined = if last.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{last} {word}")
+        };
+        if fits(&joined) || last.is_empty() || full {
+            *last = joined;
+        } else {
+            out.push(word.to_owned());
+        }
+    }
+    out.into_iter().map(|t| Line::styled(t, style)).collect()
+}
+
 fn draw_log(frame: &mut Frame, area: Rect, app: &App) {
     let view = &app.view;
     let block = Block::new().borders(Borders::TOP);
@@ -818,7 +845,12 @@ fn draw_log(frame: &mut Frame, area: Rect, app: &App) {
             theme::title(),
         ));
     }
-    let rows = inner.height as usize - usize::from(footer.is_some());
+    // A footer longer than the pane (a look at a monster with a special and a resistance)
+    // goes on over a second and third line rather than being cut off.
+    let footer: Vec<Line> = footer
+        .map(|f| wrap(f, usize::from(inner.width), 3))
+        .unwrap_or_default();
+    let rows = (inner.height as usize).saturating_sub(footer.len());
     let folded = crate::log::folded(&view.log);
     let skip = folded.len().saturating_sub(rows);
     let mut lines: Vec<Line> = folded
@@ -826,9 +858,7 @@ fn draw_log(frame: &mut Frame, area: Rect, app: &App) {
         .skip(skip)
         .map(|(text, tone)| Line::styled(sanitize(&text, 300), theme::tone(tone)))
         .collect();
-    if let Some(f) = footer {
-        lines.push(f);
-    }
+    lines.extend(footer);
     frame.render_widget(Paragraph::new(lines), inner);
     if let Some(Panel::Chat(input)) = &app.panel {
         let row = Rect::new(inner.x, inner.y + inner.height - 1, inner.width, 1);

@@ -70,7 +70,8 @@ pub fn tone(event: &EventKind) -> Tone {
         | E::MonsterHit { .. }
         | E::WindsUp { .. }
         | E::Unleashed { .. }
-        | E::Follows { .. } => Tone::Bad,
+        | E::Follows { .. }
+        | E::Hunted { .. } => Tone::Bad,
         E::SpecialBroken { .. } => Tone::Good,
         E::Struck { .. }
         | E::Missed { .. }
@@ -174,6 +175,15 @@ pub fn describe(event: &EventKind) -> String {
         } => {
             let way = if *down { "down" } else { "up" };
             format!("The {} follows {name} {way} the stairs!", monster(*m))
+        }
+        E::Hunted { monster: m, depth } => {
+            let name = monster(*m);
+            let a = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            format!("The Heart calls to the deep: {a} {name} climbs onto floor {depth} after it!")
         }
         E::HeartReturned { name } => {
             format!("{name} was away too long: the Heart of the Deep returns to floor 12.")
@@ -293,8 +303,14 @@ pub fn describe(event: &EventKind) -> String {
             };
             let kills = if *killed { " and kills it!" } else { "." };
             let shatter = if *shattered { " It shatters!" } else { "" };
+            let harm = how.harm();
+            let resists = if !*killed && m.resists().contains(&harm) {
+                format!(" It shrugs off half the {}.", harm.noun())
+            } else {
+                String::new()
+            };
             format!(
-                "{name} {verb} the {} ({damage}){kills}{shatter}",
+                "{name} {verb} the {} ({damage}){kills}{resists}{shatter}",
                 monster(*m)
             )
         }
@@ -560,6 +576,40 @@ mod tests {
     use super::*;
     use game::craft::Recipe;
     use game::ore::OreClass;
+
+    #[test]
+    fn a_resisted_strike_and_the_heart_s_hunters_are_told() {
+        let shot = |monster, killed| EventKind::Struck {
+            name: "Ada".into(),
+            how: Strike::Shoots,
+            monster,
+            damage: 4,
+            killed,
+            shattered: false,
+        };
+        assert_eq!(
+            describe(&shot(MonsterKind::Golem, false)),
+            "Ada shoots the golem (4). It shrugs off half the arrows."
+        );
+        assert_eq!(
+            describe(&shot(MonsterKind::Golem, true)),
+            "Ada shoots the golem (4) and kills it!"
+        );
+        assert_eq!(
+            describe(&shot(MonsterKind::Orc, false)),
+            "Ada shoots the orc (4)."
+        );
+        let hunted = |monster| EventKind::Hunted { monster, depth: 3 };
+        assert_eq!(
+            describe(&hunted(MonsterKind::Ogre)),
+            "The Heart calls to the deep: an ogre climbs onto floor 3 after it!"
+        );
+        assert_eq!(
+            describe(&hunted(MonsterKind::Troll)),
+            "The Heart calls to the deep: a troll climbs onto floor 3 after it!"
+        );
+        assert_eq!(tone(&hunted(MonsterKind::Troll)), Tone::Bad);
+    }
 
     #[test]
     fn events_read_as_sentences_with_their_numbers() {

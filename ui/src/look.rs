@@ -96,6 +96,17 @@ fn creature(view: &ClientView, e: &game::protocol::EntityView) -> String {
                 Some(d) => format!("{does}, warns before its {}", d.noun),
                 None => does,
             };
+            let resists: Vec<&str> = kind.resists().iter().map(|h| h.noun()).collect();
+            let does = match resists.as_slice() {
+                [] => does,
+                [one] => format!("{does}, shrugs off half the {one}"),
+                [first @ .., last] => {
+                    format!(
+                        "{does}, shrugs off half the {} and {last}",
+                        first.join(", ")
+                    )
+                }
+            };
             let winding = special
                 .filter(|_| e.aim.is_some())
                 .map(|d| format!("about to let its {} go", d.noun));

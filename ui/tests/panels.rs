@@ -566,6 +566,30 @@ fn look_describes_a_monster_and_enter_walks_to_a_looked_at_cell() {
 }
 
 #[test]
+fn look_says_what_a_monster_shrugs_off() {
+    let mut g = Game::new(ROOM);
+    let me = g.me();
+    g.world
+        .spawn_monster(1, MonsterKind::Golem, Pos::new(me.x + 2, me.y))
+        .unwrap();
+    g.sync();
+    g.key(KeyCode::Char(';'));
+    g.keys("ll");
+    // Longer than the log pane is wide: it goes on over a second line.
+    let screen = g.screen();
+    let mut lines: Vec<&str> = screen
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let footer = lines.split_off(lines.len() - 2).join("\n");
+    assert_eq!(
+        footer,
+        "A golem (health 100%): hits for 6–12, fights up close, shrugs off half the\narrows and fire; floor."
+    );
+}
+
+#[test]
 fn keys_pressed_while_an_action_is_under_way_keep_the_newest_for_next() {
     let mut g = Game::new(TWO_ROOMS);
     let start = g.me();

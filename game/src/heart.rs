@@ -1,0 +1,112 @@
+//! The deep climbs after the Heart. While a character in the world carries the Heart of the
+//! Deep, every [`HUNT_MS`] a monster of a floor [`HUNT_DEEPER`] below the carrier's (with its
+//! pack or band) comes out on the carrier's floor, at least [`HUNT_AWAY`] cells from everyone,
+//! awake and making for the carrier; and every awake monster there with nobody in sight goes
+//! where the carrier is. The climb out is a fight, not a walk back along a cleared way, and a
+//! second Heart is earned the same way. Nothing comes while the floor already holds
+//! [`HUNT_AWAKE`] awake monsters.
+
+use crate::economy::Holder;
+use crate::event::{EventKind, Scope};
+use crate::floor::DEEPEST_FLOOR;
+use crate::geom::Pos;
+use crate::monster::MonsterKind;
+use crate::tile::Tile;
+use crate::world::World;
+
+/// How often the deep sends another after the Heart.
+pub const HUNT_MS: u32 = 15_000;
+/// Those it sends are of the floor this many below the carrier's.
+pub const HUNT_DEEPER: u8 = 2;
+/// They come out at least this far from every character.
+pub const HUNT_AWAY: i32 = 10;
+/// No more come while this many monsters on the floor are awake.
+pub const HUNT_AWAKE: usize = 6;
+/// How often the awake monsters of the carrier's floor are told where it is.
+const CALL_MS: u32 = 1_000;
+
+impl World {
+    /// Phase 5: the Heart's pull ([module docs](self)).
+    pub(crate) fn heart_hunt(&mut self) {
+        let now = self.now().0;
+        if !now.is_multiple_of(self.ticks(CALL_MS)) {
+            return;
+        }
+        let Some((Holder::Carried(carrier), _)) = self.economy().heart() else {
+            return;
+        };
+        let Some(player) = self.player(&carrier).filter(|p| self.is_present(p)) else {
+            return;
+        };
+        let Some((depth, at)) = player.character.as_ref().map(|c| (c.depth, c.pos)) else {
+            return;
+        };
+        let Some(floor) = self.floor_mut(depth) else {
+            return;
+        };
+        let mut awake = 0;
+        for m in floor.monsters.values_mut().filter(|m| !m.asleep) {
+            awake += 1;
+            if m.target.is_none() {
+                m.last_seen = Some(at);
+            }
+        }
+        if now.is_multiple_of(self.ticks(HUNT_MS)) && awake < HUNT_AWAKE {
+            self.send_hunter(depth, at);
+        }
+    }
+
+    /// One monster of a deeper floor, with its kin, coming out on floor `depth` for the Heart
+    /// at `at`.
+    fn send_hunter(&mut self, depth: u8, at: Pos) {
+        let kinds = MonsterKind::at_depth((depth + HUNT_DEEPER).min(DEEPEST_FLOOR));
+        let people: Vec<Pos> = self
+            .present_players()
+            .filter_map(|(_, p)| p.character.as_ref())
+            .filter(|c| c.depth == depth)
+            .map(|c| c.pos)
+            .collect();
+        let Some(floor) = self.floor(depth) else {
+            return;
+        };
+        let open: Vec<Pos> = floor
+            .tiles()
+            .positions()
+            .filter(|p| floor.tile(*p) == Tile::Floor)
+            .filter(|p| people.iter().all(|q| q.chebyshev(*p) >= HUNT_AWAY))
+            .collect();
+        if open.is_empty() || kinds.is_empty() {
+            return;
+        }
+        for _ in 0..10 {
+            let from = open[self.ai_rng().below(open.len() as u32) as usize];
+            if self.occupant(depth, from).is_some() {
+                continue;
+            }
+            let kind = kinds[self.ai_rng().below(kinds.len() as u32) as usize];
+            let mut sent = vec![self.spawn_at(depth, kind, from)];
+            for &kin in kind.escort(depth) {
+                let beside = self.free_cell_near(depth, from);
+                if beside != from {
+                    sent.push(self.spawn_at(depth, kin, beside));
+                }
+            }
+            if let Some(floor) = self.floor_mut(depth) {
+                for id in sent {
+                    if let Some(m) = floor.monsters.get_mut(&id) {
+                        m.asleep = false;
+                        m.last_seen = Some(at);
+                    }
+                }
+            }
+            self.emit(
+                Scope::Everyone,
+                EventKind::Hunted {
+                    monster: kind,
+                    depth,
+                },
+            );
+            return;
+        }
+    }
+}
