@@ -964,7 +964,20 @@ fn side_work(
         // apart).
         Some(q) => leads && from_veins(*r).is_some_and(|v| v >= q + REFORGE_GAIN),
     });
-    let carried: u32 = pack.iter().map(|s| s.units).sum();
+    // Enough of this floor's ore to forge a piece or two; ore of the floors above (kept, not
+    // dropped) does not count against it, or a pack full of copper would stop all mining.
+    let fresh = game::ore::OreClass::at_depth(c.depth);
+    let carried: u32 = pack
+        .iter()
+        .filter(|s| {
+            world
+                .economy()
+                .spawns
+                .get(s.spawn)
+                .is_some_and(|spawn| fresh.contains(&spawn.class))
+        })
+        .map(|s| s.units)
+        .sum();
     if short && carried < 40 {
         let vein = |p: Pos| memory(floor).get(p).copied().flatten() == Some(Tile::Vein);
         if let Some(dir) = Dir::ALL.into_iter().find(|d| vein(c.pos.step(*d))) {
