@@ -964,10 +964,25 @@ fn side_work(
         // apart).
         Some(q) => leads && from_veins(*r).is_some_and(|v| v >= q + REFORGE_GAIN),
     });
-    // Enough of this floor's ore to forge a piece or two; ore of the floors above (kept, not
-    // dropped) does not count against it, or a pack full of copper would stop all mining.
-    let fresh = game::ore::OreClass::at_depth(c.depth);
-    let carried: u32 = pack
+    if short && fresh_units(world, me, c.depth) < 40 {
+        let vein = |p: Pos| memory(floor).get(p).copied().flatten() == Some(Tile::Vein);
+        if let Some(dir) = Dir::ALL.into_iter().find(|d| vein(c.pos.step(*d))) {
+            return Some(Action::Move(dir));
+        }
+        let near_vein = |p: Pos| Dir::ALL.into_iter().any(|d| vein(p.step(d)));
+        return walk(floor, c.pos, near_vein);
+    }
+    None
+}
+
+/// Units `me` carries of the ore classes floor `depth`'s veins give: the script mines until it
+/// has enough of them to forge a piece or two. Ore of the floors above (kept, not dropped)
+/// does not count, or a pack full of copper would stop all mining (BALANCE change 17).
+fn fresh_units(world: &World, me: PlayerId, depth: u8) -> u32 {
+    let fresh = game::ore::OreClass::at_depth(depth);
+    world
+        .economy()
+        .stacks(Place::Pack(me))
         .iter()
         .filter(|s| {
             world
@@ -977,16 +992,7 @@ fn side_work(
                 .is_some_and(|spawn| fresh.contains(&spawn.class))
         })
         .map(|s| s.units)
-        .sum();
-    if short && carried < 40 {
-        let vein = |p: Pos| memory(floor).get(p).copied().flatten() == Some(Tile::Vein);
-        if let Some(dir) = Dir::ALL.into_iter().find(|d| vein(c.pos.step(*d))) {
-            return Some(Action::Move(dir));
-        }
-        let near_vein = |p: Pos| Dir::ALL.into_iter().any(|d| vein(p.step(d)));
-        return walk(floor, c.pos, near_vein);
-    }
-    None
+        .sum()
 }
 
 /// What the party remembers of `floor`. A simulated party is the world's one party (the sim's
@@ -1170,6 +1176,24 @@ mod tests {
         // With a friend in the party (its character not made yet), it goes on instead.
         let two = [me, friend];
         assert_ne!(decide(&world, &two, 0, Some(0), &setup), Some(Action::Wait));
+    }
+
+    #[test]
+    fn only_ore_this_floor_gives_counts_against_what_the_script_mines() {
+        use game::ore::OreClass;
+        let me = PlayerId([1; 32]);
+        let mut world = World::new("ore", 1, TickRate::DEFAULT);
+        world.handle_tick(&[Input::Connect {
+            player: me,
+            name: "Ada".into(),
+        }]);
+        world.give_ore(me, OreClass::Copper, 30).unwrap();
+        world.give_ore(me, OreClass::Silver, 20).unwrap();
+        // Floor 1's veins give Copper and Iron, floor 3's Iron and Silver, floor 7's neither.
+        assert_eq!(OreClass::at_depth(1), [OreClass::Copper, OreClass::Iron]);
+        assert_eq!(fresh_units(&world, me, 1), 30);
+        assert_eq!(fresh_units(&world, me, 3), 20);
+        assert_eq!(fresh_units(&world, me, 7), 0);
     }
 
     #[test]
