@@ -8,10 +8,19 @@ use game::protocol::{PackView, SelfView};
 use game::special::Blow;
 use game::view::ClientView;
 
-/// "a rat", "an ogre".
-fn with_article(name: &str) -> String {
-    let vowel = name.starts_with(['a', 'e', 'i', 'o', 'u']);
-    format!("{} {name}", if vowel { "an" } else { "a" })
+/// "a rat", "an ogre", "the Deep Warden", "Grisk the Goblin King".
+pub(crate) fn with_article(name: &str) -> String {
+    if name.contains(" the ") {
+        return name.to_owned();
+    }
+    let article = if name.starts_with(char::is_uppercase) {
+        "the"
+    } else if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {name}")
 }
 
 /// A character's death, as the client saw it.
@@ -143,5 +152,21 @@ impl Death {
             "\nThe vault keeps what was banked; a new character can fetch what dropped.\n",
         );
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_article;
+
+    #[test]
+    fn monsters_are_named_with_the_right_article() {
+        assert_eq!(with_article("rat"), "a rat");
+        assert_eq!(with_article("orc"), "an orc");
+        assert_eq!(with_article("Deep Warden"), "the Deep Warden");
+        assert_eq!(
+            with_article("Grisk the Goblin King"),
+            "Grisk the Goblin King"
+        );
     }
 }

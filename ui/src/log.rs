@@ -176,15 +176,10 @@ pub fn describe(event: &EventKind) -> String {
             let way = if *down { "down" } else { "up" };
             format!("The {} follows {name} {way} the stairs!", monster(*m))
         }
-        E::Hunted { monster: m, depth } => {
-            let name = monster(*m);
-            let a = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
-                "an"
-            } else {
-                "a"
-            };
-            format!("The Heart calls to the deep: {a} {name} climbs onto floor {depth} after it!")
-        }
+        E::Hunted { monster: m, depth } => format!(
+            "The Heart calls to the deep: {} climbs onto floor {depth} after it!",
+            crate::death::with_article(monster(*m))
+        ),
         E::HeartReturned { name } => {
             format!("{name} was away too long: the Heart of the Deep returns to floor 12.")
         }

@@ -113,8 +113,8 @@ fn creature(view: &ClientView, e: &game::protocol::EntityView) -> String {
             // What it hits for here: the same kind hits harder deeper.
             let depth = view.me.as_ref().map_or(1, |me| me.depth);
             format!(
-                "a {} (health {}%{}): hits for {}–{}, {does}",
-                s.name,
+                "{} (health {}%{}): hits for {}–{}, {does}",
+                crate::death::with_article(s.name),
                 e.hp_pct,
                 state(&winding.as_deref().into_iter().collect::<Vec<_>>()),
                 game::monster::deepen(s.damage.0, depth),

@@ -590,6 +590,45 @@ fn look_says_what_a_monster_shrugs_off() {
 }
 
 #[test]
+fn look_says_what_a_monster_hits_for_on_the_floor_you_stand_on() {
+    let mut g = Game::new(ROOM);
+    // Two Potions of Descent: floor 3.
+    for seq in 1..=2 {
+        let potion = g.world.give_consumable(ME, Consumable::Descent).unwrap();
+        let action = g.world.check_action(ME, Action::Use(potion)).unwrap();
+        g.tick(&[Input::Act {
+            player: ME,
+            seq,
+            action,
+        }]);
+        for _ in 0..5 {
+            g.tick(&[]);
+        }
+    }
+    assert_eq!(g.app.view.me.as_ref().unwrap().depth, 3);
+    let me = g.me();
+    let floor = g.world.floor(3).unwrap();
+    let (key, at) = [('l', 1, 0), ('h', -1, 0), ('j', 0, 1), ('k', 0, -1)]
+        .into_iter()
+        .map(|(key, dx, dy)| (key, Pos::new(me.x + dx, me.y + dy)))
+        .find(|(_, p)| floor.tile(*p) == game::Tile::Floor && floor.monster_at(*p).is_none())
+        .expect("a free cell beside the landing");
+    g.world.spawn_monster(3, MonsterKind::Orc, at).unwrap();
+    g.sync();
+    g.key(KeyCode::Char(';'));
+    g.key(KeyCode::Char(key));
+    let screen = g.screen();
+    let footer = screen.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    // An orc's 3–7 a quarter harder for each of the two floors above: 4–10.
+    let orc = MonsterKind::Orc.stats();
+    assert_eq!(orc.damage, (3, 7));
+    assert!(
+        footer.starts_with("An orc (health 100%): hits for 4–10, fights up close"),
+        "{footer}"
+    );
+}
+
+#[test]
 fn keys_pressed_while_an_action_is_under_way_keep_the_newest_for_next() {
     let mut g = Game::new(TWO_ROOMS);
     let start = g.me();
