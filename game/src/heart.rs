@@ -7,9 +7,10 @@
 //! [`HUNT_AWAKE`] awake monsters.
 
 use crate::economy::Holder;
-use crate::event::{EventKind, Scope};
+use crate::event::EventKind;
 use crate::floor::DEEPEST_FLOOR;
 use crate::geom::Pos;
+use crate::ids::PlayerId;
 use crate::monster::MonsterKind;
 use crate::tile::Tile;
 use crate::world::World;
@@ -52,13 +53,13 @@ impl World {
             }
         }
         if now.is_multiple_of(self.ticks(HUNT_MS)) && awake < HUNT_AWAKE {
-            self.send_hunter(depth, at);
+            self.send_hunter(carrier, depth, at);
         }
     }
 
     /// One monster of a deeper floor, with its kin, coming out on floor `depth` for the Heart
-    /// at `at`.
-    fn send_hunter(&mut self, depth: u8, at: Pos) {
+    /// `carrier` holds at `at`; the carrier's party is told.
+    fn send_hunter(&mut self, carrier: PlayerId, depth: u8, at: Pos) {
         let kinds = MonsterKind::at_depth((depth + HUNT_DEEPER).min(DEEPEST_FLOOR));
         let people: Vec<Pos> = self
             .present_players()
@@ -100,7 +101,7 @@ impl World {
                 }
             }
             self.emit(
-                Scope::Everyone,
+                self.party_scope(carrier),
                 EventKind::Hunted {
                     monster: kind,
                     depth,

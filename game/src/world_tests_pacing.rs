@@ -263,6 +263,17 @@ fn the_deep_climbs_after_the_heart() {
         }
     }
     assert!(told, "nothing came");
+    // The carrier's party is told, not every party in the world.
+    let scope = fx
+        .world
+        .events()
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::Hunted { .. }))
+        .map(|e| e.scope.clone());
+    assert!(
+        matches!(scope, Some(Scope::Party(_) | Scope::Player(_))),
+        "{scope:?}"
+    );
     let sent: Vec<Monster> = fx
         .world
         .floor(1)
