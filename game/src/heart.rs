@@ -1,10 +1,10 @@
 //! The deep climbs after the Heart. While a character in the world carries the Heart of the
 //! Deep, every [`HUNT_MS`] a monster of a floor [`HUNT_DEEPER`] below the carrier's (with its
-//! pack or band) comes out on the carrier's floor, at least [`HUNT_AWAY`] cells from everyone,
-//! awake and making for the carrier; and every awake monster there with nobody in sight goes
-//! where the carrier is. The climb out is a fight, not a walk back along a cleared way, and a
-//! second Heart is earned the same way. Nothing comes while the floor already holds
-//! [`HUNT_AWAKE`] awake monsters.
+//! pack or band) comes out on the carrier's floor, at least [`HUNT_AWAY`] cells from everyone
+//! and at most [`HUNT_NEAR`] steps from the carrier, awake and making for it; and every awake
+//! monster there with nobody in sight goes where the carrier is. The climb out is a fight, not
+//! a walk back along a cleared way, and a second Heart is earned the same way. Nothing comes
+//! while the floor already holds [`HUNT_AWAKE`] awake monsters.
 
 use crate::economy::Holder;
 use crate::event::EventKind;
@@ -12,6 +12,7 @@ use crate::floor::DEEPEST_FLOOR;
 use crate::geom::Pos;
 use crate::ids::PlayerId;
 use crate::monster::MonsterKind;
+use crate::path::DistanceMap;
 use crate::tile::Tile;
 use crate::world::World;
 
@@ -19,8 +20,10 @@ use crate::world::World;
 pub const HUNT_MS: u32 = 15_000;
 /// Those it sends are of the floor this many below the carrier's.
 pub const HUNT_DEEPER: u8 = 2;
-/// They come out at least this far from every character.
+/// They come out at least this far from every character…
 pub const HUNT_AWAY: i32 = 10;
+/// …and at most this many steps from the carrier.
+pub const HUNT_NEAR: u16 = 16;
 /// No more come while this many monsters on the floor are awake.
 pub const HUNT_AWAKE: usize = 6;
 /// How often the awake monsters of the carrier's floor are told where it is.
@@ -70,10 +73,19 @@ impl World {
         let Some(floor) = self.floor(depth) else {
             return;
         };
+        // Cells a monster can walk from to the carrier (not a locked vault, not across lava),
+        // near enough that it finds the way: a monster's path search looks at a few hundred
+        // cells, and one placed beyond that would wander instead of coming.
+        let passable = |p: Pos| {
+            let t = floor.tile(p);
+            t.is_walkable() || t == Tile::DoorClosed
+        };
+        let steps = DistanceMap::new(floor.width(), floor.height(), [at], passable);
         let open: Vec<Pos> = floor
             .tiles()
             .positions()
             .filter(|p| floor.tile(*p) == Tile::Floor)
+            .filter(|p| steps.at(*p).is_some_and(|d| d <= HUNT_NEAR))
             .filter(|p| people.iter().all(|q| q.chebyshev(*p) >= HUNT_AWAY))
             .collect();
         if open.is_empty() || kinds.is_empty() {
