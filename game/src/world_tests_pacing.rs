@@ -234,7 +234,7 @@ fn the_heart_returns_to_the_deepest_floor_when_its_carrier_stays_away() {
 
 #[test]
 fn the_deep_climbs_after_the_heart() {
-    use crate::heart::{HUNT_AWAY, HUNT_MS};
+    use crate::heart::{HUNT_AWAY, HUNT_MS, HUNT_NEAR};
     let corridor = [
         "##############################",
         "#@...........................#",
@@ -289,6 +289,13 @@ fn the_deep_climbs_after_the_heart() {
         assert!(!m.asleep);
         assert!(
             m.pos.chebyshev(at) >= HUNT_AWAY,
+            "{:?} came out at {:?}",
+            m.kind,
+            m.pos
+        );
+        // Near enough to find the way (its kin a step or two beside it).
+        assert!(
+            m.pos.chebyshev(at) <= i32::from(HUNT_NEAR) + 3,
             "{:?} came out at {:?}",
             m.kind,
             m.pos
