@@ -1,5 +1,6 @@
 //! Light: a floor with braziers is dark ([`crate::mapgen::FIRST_DARK_FLOOR`] and deeper make
-//! them). There a character sees only [`DARK_SIGHT`] cells around it, and beyond that only the
+//! them). There a character sees only [`DARK_SIGHT`] cells around it (farther with a lantern:
+//! [`dark_sight`]), and beyond that only the
 //! cells a brazier lights ([`LIGHT_RADIUS`] cells of the brazier's own view) and the monsters
 //! that hunt someone (they are heard coming, and an archer's shots give it away) or wind up a
 //! special (its wind-up glows: a telegraph is never hidden in the dark): the dark hides the
@@ -15,6 +16,20 @@ use crate::tile::Tile;
 pub const DARK_SIGHT: i32 = 3;
 /// How far a brazier's light reaches.
 pub const LIGHT_RADIUS: u16 = 4;
+/// A worn lantern lights this many cells around its bearer, plus its own light (the
+/// lantern's `sight`, 1–4 by quality): 4–7 where a character without one sees 3. What it
+/// lights the bearer sees, so its party does.
+pub const LANTERN_LIGHT: i32 = 3;
+
+/// How far a character sees around itself on a dark floor, wearing gear that gives `light`
+/// (only a lantern does).
+pub fn dark_sight(light: u16) -> i32 {
+    if light == 0 {
+        DARK_SIGHT
+    } else {
+        LANTERN_LIGHT + i32::from(light)
+    }
+}
 
 /// The cells `floor`'s braziers light, or `None` when it has none (it is not dark).
 pub fn lit_cells(floor: &Floor) -> Option<Grid<bool>> {

@@ -1001,17 +1001,19 @@ impl World {
         self.sight.clear();
         self.los.clear();
         self.remembered_now.clear();
-        let viewers: Vec<(PlayerId, PartyId, u8, Pos, u16)> = self
+        // Each with how far it sees, and how far in the dark (farther with a lantern).
+        let viewers: Vec<(PlayerId, PartyId, u8, Pos, u16, i32)> = self
             .present_players()
             .filter_map(|(id, p)| {
                 let c = p.character.as_ref()?;
                 let party = self.party_of(id)?;
-                Some((*id, party, c.depth, c.pos, self.sight_radius(id)))
+                let dark = crate::light::dark_sight(self.gear_of(id).sight);
+                Some((*id, party, c.depth, c.pos, self.sight_radius(id), dark))
             })
             .collect();
         // Who looks from where, per party and floor (what a client derives sight from).
         let mut lookouts: BTreeMap<(PartyId, u8), Vec<(Pos, u16)>> = BTreeMap::new();
-        for &(_, party, depth, origin, radius) in &viewers {
+        for &(_, party, depth, origin, radius, _) in &viewers {
             let radius = radius.min(u16::from(u8::MAX));
             lookouts
                 .entry((party, depth))
@@ -1023,7 +1025,7 @@ impl World {
         for grid in self.party_sight.values_mut() {
             grid.fill(false);
         }
-        for &(id, party_id, depth, origin, radius) in &viewers {
+        for &(id, party_id, depth, origin, radius, dark) in &viewers {
             let Some(floor) = self.floors.get_mut(&depth) else {
                 continue;
             };
@@ -1056,7 +1058,7 @@ impl World {
                             if let Some(los) = los.as_mut() {
                                 los.set(p, true);
                             }
-                            p.chebyshev(origin) <= crate::light::DARK_SIGHT
+                            p.chebyshev(origin) <= dark
                                 || lit.get(p) == Some(&true)
                                 || glowing.contains(&p)
                         }

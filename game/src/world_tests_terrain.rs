@@ -258,3 +258,50 @@ fn a_dark_floor_shows_only_what_is_near_lit_or_hunting() {
     }
     assert!(heard && glowed, "heard {heard}, glowed {glowed}");
 }
+
+#[test]
+fn a_lantern_lights_the_dark_around_its_bearer() {
+    use crate::craft::{CRAFT_MS, Recipe, Slot};
+    use crate::economy::Stack;
+    let mut fx = fixture(
+        &[
+            "####################",
+            "#@.................#",
+            "#................☼.#",
+            "####################",
+        ],
+        W1,
+    );
+    let me = fx.players[0];
+    fx.run(1);
+    let sees = |fx: &Fx, x: i16| {
+        fx.world
+            .sight_of(&me)
+            .and_then(|s| s.get(Pos::new(x, 1)).copied())
+            .unwrap_or(false)
+    };
+    // Without light: three cells.
+    assert!(sees(&fx, 4) && !sees(&fx, 5));
+    // A lantern, crafted and worn at once.
+    let spawn = fx
+        .world
+        .give_ore(me, crate::ore::OreClass::Iron, 5)
+        .unwrap();
+    let stacks = vec![Stack { spawn, units: 5 }];
+    let recipe = Recipe::Lantern;
+    fx.act(0, Action::Craft { recipe, stacks });
+    fx.run(fx.world.ticks(CRAFT_MS) + 2);
+    assert!(
+        fx.character(0)
+            .unwrap()
+            .equipped
+            .contains_key(&Slot::Lantern)
+    );
+    let light = fx.world.gear_of(&me).sight;
+    assert!(light >= 1);
+    let reach = crate::light::LANTERN_LIGHT + i32::from(light);
+    assert!(reach > crate::light::DARK_SIGHT);
+    let edge = 1 + reach as i16;
+    assert!(sees(&fx, edge), "lit by the lantern, {reach} cells");
+    assert!(!sees(&fx, edge + 1), "dark beyond its light");
+}
