@@ -282,6 +282,10 @@ pub struct SimArgs {
     /// answers are worth
     #[arg(long)]
     pub no_answers: bool,
+    /// After the first victory, play on until a member who has not won carries the next Heart
+    /// out (a character wins once), and report the time between the two
+    #[arg(long)]
+    pub second: bool,
     /// Threads to run on [default: the machine's cores]
     #[arg(long)]
     pub threads: Option<usize>,

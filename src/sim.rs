@@ -20,7 +20,8 @@
 //! and carries it back out.
 //!
 //! A run is won by the first victory, and lost when the whole party is dead (a wipe) or at the
-//! time limit. With `--remake` a character that dies is made again at the entrance (a player
+//! time limit. With `--second` it plays on until a member who has not won carries the next
+//! Heart out (whoever has not won leads, and one who has won leaves the Heart where it lies). With `--remake` a character that dies is made again at the entrance (a player
 //! would) and walks down to the party, so only the time limit ends a run. What the script does
 //! is in the open here so a tuning change can be judged by the numbers it moves, not by how
 //! the script plays.
@@ -66,6 +67,9 @@ pub struct Run {
     /// The game minute a character first stood on each floor (index 0 = floor 1; `None`:
     /// never reached).
     pub reached: Vec<Option<f64>>,
+    /// With [`Setup::second`]: game minutes from the first victory to the second (`None`:
+    /// there was none within the limit).
+    pub second: Option<f64>,
     /// Damage to monsters and healing done, by class.
     pub damage: BTreeMap<Class, u64>,
     pub healing: BTreeMap<Class, u64>,
@@ -81,6 +85,10 @@ pub struct Summary {
     pub win_rate: f64,
     /// Median game minutes of the won runs (`null` without a win).
     pub median_minutes: Option<f64>,
+    /// With `--second`: runs with a second victory, and the median minutes from the first to
+    /// it (`null` without one).
+    pub second_wins: usize,
+    pub median_second_minutes: Option<f64>,
     /// Character deaths over all runs.
     pub deaths: u32,
     /// Over all runs, per floor (index 0 = floor 1).
@@ -111,6 +119,9 @@ pub struct Setup {
     pub remake: bool,
     /// The script answers telegraphed specials ([`answer`]).
     pub answers: bool,
+    /// After the first victory, play on until a member who has not won carries the next Heart
+    /// out (a character wins once).
+    pub second: bool,
 }
 
 /// Plays `seeds` runs (`first_seed..`) on up to `threads` threads and sums them up.
@@ -165,6 +176,7 @@ pub fn main(args: &crate::cli::SimArgs) -> color_eyre::eyre::Result<()> {
         limit_minutes: args.minutes,
         remake: args.remake,
         answers: !args.no_answers,
+        second: args.second,
     };
     let (summary, runs) = run(&setup, args.first_seed, args.seeds, threads);
     if args.json {
@@ -212,6 +224,15 @@ pub fn print(s: &Summary) {
         s.median_deepest,
         s.median_level
     );
+    if s.second_wins > 0 || s.median_second_minutes.is_some() {
+        let second = s
+            .median_second_minutes
+            .map_or("-".to_owned(), |m| format!("{m:.1} min"));
+        println!(
+            "second victory in {}/{} runs, median {second} after the first",
+            s.second_wins, s.runs
+        );
+    }
     println!(
         "floor   {}",
         (1..=12).map(|f| format!("{f:>5}")).collect::<String>()
@@ -277,6 +298,7 @@ pub fn summarize(setup: &Setup, runs: &[Run]) -> Summary {
     }
     let wins = runs.iter().filter(|r| r.won).count();
     let won_minutes = runs.iter().filter(|r| r.won).map(|r| r.minutes).collect();
+    let seconds: Vec<f64> = runs.iter().filter_map(|r| r.second).collect();
     Summary {
         party: party.clone(),
         strategy: setup.strategy,
@@ -289,6 +311,8 @@ pub fn summarize(setup: &Setup, runs: &[Run]) -> Summary {
             wins as f64 / runs.len() as f64
         },
         median_minutes: median(won_minutes).map(|m| (m * 10.0).round() / 10.0),
+        second_wins: seconds.len(),
+        median_second_minutes: median(seconds).map(|m| (m * 10.0).round() / 10.0),
         deaths: deaths.iter().sum(),
         downs_per_floor: downs,
         deaths_per_floor: deaths,
@@ -350,12 +374,15 @@ pub fn play(setup: &Setup, seed: u64) -> Run {
         downs: vec![0; floors],
         deaths: vec![0; floors],
         reached: vec![None; floors],
+        second: None,
         damage: BTreeMap::new(),
         healing: BTreeMap::new(),
     };
     let class_of: BTreeMap<String, Class> =
         members.iter().map(|m| (m.name.clone(), m.class)).collect();
     let limit = rate.ticks(setup.limit_minutes.saturating_mul(60_000));
+    let minute = |t: Tick| t.0 as f64 / f64::from(rate.hz()) / 60.0;
+    let mut victories: Vec<f64> = Vec::new();
     while world.tick().0 < limit {
         let now = world.tick();
         let mut standing = 0;
@@ -416,7 +443,7 @@ pub fn play(setup: &Setup, seed: u64) -> Run {
                 EventKind::Died { depth, .. } => {
                     run.deaths[usize::from(depth.clamp(&1, &DEEPEST_FLOOR) - 1)] += 1;
                 }
-                EventKind::Victory { .. } => run.won = true,
+                EventKind::Victory { .. } => victories.push(minute(now)),
                 EventKind::Notice(_) => {
                     // The action just tried did not go: do not try it again for a second.
                     if let Scope::Player(p) = e.scope
@@ -439,11 +466,13 @@ pub fn play(setup: &Setup, seed: u64) -> Run {
                 run.top_level = run.top_level.max(c.level());
             }
         }
-        if run.won {
+        if victories.len() >= if setup.second { 2 } else { 1 } {
             break;
         }
     }
-    run.minutes = world.tick().0 as f64 / f64::from(rate.hz()) / 60.0;
+    run.won = !victories.is_empty();
+    run.minutes = victories.first().copied().unwrap_or(minute(world.tick()));
+    run.second = victories.get(1).map(|t| t - victories[0]);
     run
 }
 
@@ -463,15 +492,29 @@ fn leader(world: &World, members: &[Member]) -> Option<usize> {
         Some((Holder::Carried(p), _)) => members.iter().position(|m| m.id == p),
         _ => None,
     };
+    // Whoever has not won goes first (a character wins once, so only they can carry the next
+    // Heart out).
     carrier.or_else(|| {
         members
             .iter()
             .enumerate()
-            .filter_map(|(i, m)| Some((i, character(world, m.id)?)))
-            .filter(|(_, c)| !c.is_downed())
-            .max_by_key(|(i, c)| (c.depth, std::cmp::Reverse(*i)))
-            .map(|(i, _)| i)
+            .filter_map(|(i, m)| Some((i, character(world, m.id)?, m.id)))
+            .filter(|(_, c, _)| !c.is_downed())
+            .max_by_key(|(i, c, id)| (!has_won(world, *id), c.depth, std::cmp::Reverse(*i)))
+            .map(|(i, _, _)| i)
     })
+}
+
+/// Whether `id`'s character has won (it cannot win again).
+fn has_won(world: &World, id: PlayerId) -> bool {
+    let Some(c) = character(world, id) else {
+        return false;
+    };
+    world
+        .economy()
+        .victories()
+        .iter()
+        .any(|v| v.player == id && v.tick >= c.born)
 }
 
 /// The farthest (steps by the known way) the script goes for loot, or to close on a monster.
@@ -634,7 +677,7 @@ fn decide(
         Some((Holder::Carried(p), _)) if p == me => {
             return stairs(floor, c.pos, false).or_else(|| frontier_step(floor, c.pos));
         }
-        Some((Holder::Ground { depth, pos }, _)) if depth == c.depth => {
+        Some((Holder::Ground { depth, pos }, _)) if depth == c.depth && !has_won(world, me) => {
             if pos == c.pos {
                 return Some(Action::PickUp);
             }
@@ -836,7 +879,9 @@ fn side_work(
         depth: c.depth,
         pos: c.pos,
     });
-    if !here.is_empty() || !items_here.is_empty() {
+    // One who has won leaves the Heart for one who has not.
+    let leave = items_here.iter().any(|i| i.kind == ItemKind::Heart) && has_won(world, me);
+    if (!here.is_empty() || !items_here.is_empty()) && !leave {
         return Some(Action::PickUp);
     }
     // Potions and scrolls on cells the party has seen nearby are worth the walk, for the leader
@@ -1075,6 +1120,7 @@ mod tests {
             limit_minutes: 4,
             remake: true,
             answers: true,
+            second: false,
         };
         let a = play(&setup, 3);
         let b = play(&setup, 3);
@@ -1102,6 +1148,7 @@ mod tests {
             limit_minutes: 1,
             remake: false,
             answers: true,
+            second: false,
         };
         let member = |n: u8| Member {
             id: PlayerId([n; 32]),
@@ -1179,6 +1226,49 @@ mod tests {
     }
 
     #[test]
+    fn after_a_victory_one_who_has_not_won_leads() {
+        let rows = ["#####", "#.<.#", "#####"];
+        let floor = game::floor::Floor::from_ascii(1, &rows);
+        let mut world = World::with_first_floor("second", 3, TickRate::DEFAULT, floor);
+        let member = |n: u8| Member {
+            id: PlayerId([n; 32]),
+            class: Class::Warrior,
+            name: format!("Warrior{n}"),
+            seq: 0,
+            banned: Vec::new(),
+            last: None,
+            made: true,
+        };
+        let members = [member(1), member(2)];
+        for m in &members {
+            world.handle_tick(&[
+                Input::Connect {
+                    player: m.id,
+                    name: m.name.clone(),
+                },
+                Input::CreateCharacter {
+                    player: m.id,
+                    class: m.class,
+                },
+            ]);
+        }
+        // Nobody has won: the first leads.
+        assert_eq!(leader(&world, &members), Some(0));
+        // The first carries a Heart out.
+        let first = members[0].id;
+        assert!(world.give_heart(first));
+        let up = world.check_action(first, Action::Ascend).unwrap();
+        world.handle_tick(&[Input::Act {
+            player: first,
+            seq: 1,
+            action: up,
+        }]);
+        world.handle_tick(&[]);
+        assert!(has_won(&world, first) && !has_won(&world, members[1].id));
+        assert_eq!(leader(&world, &members), Some(1), "the one who has not won");
+    }
+
+    #[test]
     fn only_ore_this_floor_gives_counts_against_what_the_script_mines() {
         use game::ore::OreClass;
         let me = PlayerId([1; 32]);
@@ -1204,6 +1294,7 @@ mod tests {
             limit_minutes: 40,
             remake: false,
             answers: true,
+            second: false,
         };
         let wiped = play(&setup, 1);
         assert!(!wiped.won);

@@ -471,4 +471,7 @@ pub enum EventKind {
         monster: MonsterKind,
         depth: u8,
     },
+    /// A new Heart of the Deep formed on floor 12, [`crate::heart::REGROW_MS`] after the last
+    /// victory.
+    HeartFormed,
 }

@@ -28,6 +28,9 @@ pub const HUNT_NEAR: u16 = 16;
 pub const HUNT_AWAKE: usize = 6;
 /// How often the awake monsters of the carrier's floor are told where it is.
 const CALL_MS: u32 = 1_000;
+/// A new Heart forms on the deepest floor this long after a victory (with a Deep Warden, if
+/// none is left): a second victory takes at least this long.
+pub const REGROW_MS: u32 = 30 * 60_000;
 
 impl World {
     /// Phase 5: the Heart's pull ([module docs](self)).
@@ -57,6 +60,29 @@ impl World {
         }
         if now.is_multiple_of(self.ticks(HUNT_MS)) && awake < HUNT_AWAKE {
             self.send_hunter(carrier, depth, at);
+        }
+    }
+
+    /// Phase 5: [`REGROW_MS`] after the latest victory, a new Heart (and a Deep Warden, if none
+    /// is left) on its place on floor 12. Read from the victories the economy keeps, so it
+    /// needs nothing saved of its own; looked at once a second.
+    pub(crate) fn regrow_heart(&mut self) {
+        let now = self.now();
+        if !now.0.is_multiple_of(self.ticks(CALL_MS)) || self.economy().heart().is_some() {
+            return;
+        }
+        let Some(last) = self.economy().victories().last().map(|v| v.tick) else {
+            return;
+        };
+        if now < last + self.ticks(REGROW_MS) || self.floor(DEEPEST_FLOOR).is_none() {
+            return;
+        }
+        let Some(home) = crate::mapgen::generate(self.seed(), DEEPEST_FLOOR).heart else {
+            return;
+        };
+        self.place_heart(DEEPEST_FLOOR, home);
+        if self.economy().heart().is_some() {
+            self.emit(crate::event::Scope::Everyone, EventKind::HeartFormed);
         }
     }
 

@@ -489,13 +489,7 @@ impl World {
         }
         self.note_fact(id, FactKind::Victory { pure, run_ticks });
         self.emit(Scope::Everyone, EventKind::Victory { name, pure });
-        // The Heart returns to floor 12 (or will be placed when someone first gets there).
-        let home = self
-            .floor(crate::floor::DEEPEST_FLOOR)
-            .map(|_| crate::mapgen::generate(self.seed(), crate::floor::DEEPEST_FLOOR).heart);
-        if let Some(Some(pos)) = home {
-            self.place_heart(crate::floor::DEEPEST_FLOOR, pos);
-        }
+        // A new Heart forms on floor 12 later ([`World::regrow_heart`]).
         true
     }
 }

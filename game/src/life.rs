@@ -96,6 +96,7 @@ impl World {
         self.regenerate_monsters();
         self.return_heart();
         self.heart_hunt();
+        self.regrow_heart();
     }
 
     /// The Heart goes back to its place on the deepest floor when its carrier has been away

@@ -302,7 +302,18 @@ fn carrying_the_heart_out_is_a_victory_pure_unless_the_vault_was_touched() {
     let stats = &fx.world.player(&me).unwrap().stats;
     assert_eq!((stats.victories, stats.pure_victories), (1, 1));
     assert_eq!(fx.world.economy().victories().len(), 1);
-    // A new Heart waits on floor 12.
+    // A new Heart forms on floor 12 half an hour later (looked at once a second), and
+    // everyone is told.
+    assert!(fx.world.economy().heart().is_none());
+    let regrow = fx.world.ticks(crate::heart::REGROW_MS);
+    fx.run(regrow - fx.world.ticks(1_000));
+    assert!(fx.world.economy().heart().is_none(), "formed early");
+    let mut formed = false;
+    for _ in 0..fx.world.ticks(2_000) {
+        fx.run(1);
+        formed |= fx.happened(|k| matches!(k, EventKind::HeartFormed));
+    }
+    assert!(formed, "nobody was told");
     let (holder, again) = fx.world.economy().heart().map(|(h, i)| (h, i.id)).unwrap();
     assert!(matches!(holder, Holder::Ground { depth: 12, .. }));
     assert_ne!(again, heart);
@@ -334,10 +345,8 @@ fn carrying_the_heart_out_is_a_victory_pure_unless_the_vault_was_touched() {
     assert!(fx.happened(|k| matches!(k, EventKind::Victory { pure: false, .. })));
     let stats = &fx.world.player(&friend).unwrap().stats;
     assert_eq!((stats.victories, stats.pure_victories), (1, 0));
-    assert!(matches!(
-        fx.world.economy().heart(),
-        Some((Holder::Ground { depth: 12, .. }, _))
-    ));
+    // The next Heart is half an hour away again.
+    assert!(fx.world.economy().heart().is_none());
 }
 
 fn trade_input(fx: &mut Fx, player: usize, trade: TradeInput) {

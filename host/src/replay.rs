@@ -25,7 +25,8 @@ pub const MAGIC: &[u8] = b"brogue-replay\n";
 ///    experience is divided, a floor holds a third of its monsters per character, Firebolt
 ///    8–13 (BALANCE change 14).
 /// 8: some monsters resist a harm; the deep climbs after the Heart (protocol 17, BALANCE
-///    change 16); a worn lantern lights the dark.
+///    change 16); a worn lantern lights the dark; a new Heart forms 30 minutes after a
+///    victory.
 pub const FORMAT: u32 = 8;
 /// Ticks between two state hashes in a file.
 pub const MARK_EVERY: u64 = 20;

@@ -82,6 +82,7 @@ pub fn tone(event: &EventKind) -> Tone {
         | E::NewSpawn { .. }
         | E::Stairs { .. }
         | E::HeartReturned { .. }
+        | E::HeartFormed
         | E::Used { .. }
         | E::Sank { .. } => Tone::Info,
         E::Fell { .. } | E::TrapSprung { .. } => Tone::Bad,
@@ -180,6 +181,9 @@ pub fn describe(event: &EventKind) -> String {
             "The Heart calls to the deep: {} climbs onto floor {depth} after it!",
             crate::death::with_article(monster(*m))
         ),
+        E::HeartFormed => {
+            "A new Heart of the Deep has formed on floor 12, and a Deep Warden guards it.".into()
+        }
         E::HeartReturned { name } => {
             format!("{name} was away too long: the Heart of the Deep returns to floor 12.")
         }
