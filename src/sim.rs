@@ -1140,6 +1140,19 @@ mod tests {
         assert!((total - 1.0).abs() < 0.01, "{:?}", s.damage_share);
     }
 
+    /// Scripted member `n` (its player id all `n`), its character already made.
+    fn member(n: u8, class: Class) -> Member {
+        Member {
+            id: PlayerId([n; 32]),
+            class,
+            name: format!("{}{n}", class.name()),
+            seq: 0,
+            banned: Vec::new(),
+            last: None,
+            made: true,
+        }
+    }
+
     #[test]
     fn a_lone_character_rests_to_full_and_one_in_a_party_goes_on() {
         let setup = Setup {
@@ -1150,15 +1163,7 @@ mod tests {
             answers: true,
             second: false,
         };
-        let member = |n: u8| Member {
-            id: PlayerId([n; 32]),
-            class: Class::Mage,
-            name: format!("Mage{n}"),
-            seq: 0,
-            banned: Vec::new(),
-            last: None,
-            made: true,
-        };
+        let member = |n: u8| member(n, Class::Mage);
         let mut world = World::new("rest", 1, TickRate::DEFAULT);
         let (me, friend) = (member(1), member(2));
         world.handle_tick(&[
@@ -1230,15 +1235,7 @@ mod tests {
         let rows = ["#####", "#.<.#", "#####"];
         let floor = game::floor::Floor::from_ascii(1, &rows);
         let mut world = World::with_first_floor("second", 3, TickRate::DEFAULT, floor);
-        let member = |n: u8| Member {
-            id: PlayerId([n; 32]),
-            class: Class::Warrior,
-            name: format!("Warrior{n}"),
-            seq: 0,
-            banned: Vec::new(),
-            last: None,
-            made: true,
-        };
+        let member = |n: u8| member(n, Class::Warrior);
         let members = [member(1), member(2)];
         for m in &members {
             world.handle_tick(&[

@@ -77,7 +77,7 @@ impl World {
         if now < last + self.ticks(REGROW_MS) || self.floor(DEEPEST_FLOOR).is_none() {
             return;
         }
-        let Some(home) = crate::mapgen::generate(self.seed(), DEEPEST_FLOOR).heart else {
+        let Some(home) = self.heart_home() else {
             return;
         };
         self.place_heart(DEEPEST_FLOOR, home);
@@ -123,13 +123,7 @@ impl World {
                 continue;
             }
             let kind = kinds[self.ai_rng().below(kinds.len() as u32) as usize];
-            let mut sent = vec![self.spawn_at(depth, kind, from)];
-            for &kin in kind.escort(depth) {
-                let beside = self.free_cell_near(depth, from);
-                if beside != from {
-                    sent.push(self.spawn_at(depth, kin, beside));
-                }
-            }
+            let sent = self.spawn_band(depth, kind, from);
             if let Some(floor) = self.floor_mut(depth) {
                 for id in sent {
                     if let Some(m) = floor.monsters.get_mut(&id) {

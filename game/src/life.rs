@@ -119,7 +119,7 @@ impl World {
         }
         let name = p.name.clone();
         let deepest = crate::floor::DEEPEST_FLOOR;
-        let Some(home) = crate::mapgen::generate(self.seed(), deepest).heart else {
+        let Some(home) = self.heart_home() else {
             return;
         };
         let moved = self.record(Entry::Moved {

@@ -420,7 +420,7 @@ pub enum Harm {
 }
 
 impl Harm {
-    /// What it is called where a player reads it: "shrugs off half of {noun}".
+    /// What it is called where a player reads it: "shrugs off half the {noun}".
     pub fn noun(self) -> &'static str {
         match self {
             Harm::Blade => "blades",

@@ -1301,13 +1301,7 @@ impl World {
                 continue;
             }
             let kind = kinds[self.core.ai_rng.below(kinds.len() as u32) as usize];
-            self.spawn_at(depth, kind, at);
-            for &kin in kind.escort(depth) {
-                let beside = self.free_cell_near(depth, at);
-                if beside != at {
-                    self.spawn_at(depth, kin, beside);
-                }
-            }
+            self.spawn_band(depth, kind, at);
             added += 1;
         }
         if let Some(floor) = self.floors.get_mut(&depth) {
@@ -1315,13 +1309,31 @@ impl World {
         }
     }
 
-    /// A monster of `kind` on floor `depth` at `pos`, awake or asleep as a new floor's are.
-    pub(crate) fn spawn_at(
+    /// A monster of `kind` at `pos` on floor `depth` with its pack or band
+    /// ([`crate::monster::MonsterKind::escort`]) beside it; their ids, the leader's first.
+    pub(crate) fn spawn_band(
         &mut self,
         depth: u8,
         kind: crate::monster::MonsterKind,
         pos: Pos,
-    ) -> EntityId {
+    ) -> Vec<EntityId> {
+        let mut band = vec![self.spawn_at(depth, kind, pos)];
+        for &kin in kind.escort(depth) {
+            let beside = self.free_cell_near(depth, pos);
+            if beside != pos {
+                band.push(self.spawn_at(depth, kin, beside));
+            }
+        }
+        band
+    }
+
+    /// Where the Heart of the Deep lies when it is at home on the deepest floor.
+    pub(crate) fn heart_home(&self) -> Option<Pos> {
+        mapgen::generate(self.seed(), crate::floor::DEEPEST_FLOOR).heart
+    }
+
+    /// A monster of `kind` on floor `depth` at `pos`, awake or asleep as a new floor's are.
+    fn spawn_at(&mut self, depth: u8, kind: crate::monster::MonsterKind, pos: Pos) -> EntityId {
         let id = self.new_entity();
         let delay = self.core.ai_rng.below(10) as u64;
         let mut monster = Monster::new(id, kind, pos, self.core.tick + delay);

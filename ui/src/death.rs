@@ -8,21 +8,6 @@ use game::protocol::{PackView, SelfView};
 use game::special::Blow;
 use game::view::ClientView;
 
-/// "a rat", "an ogre", "the Deep Warden", "Grisk the Goblin King".
-pub(crate) fn with_article(name: &str) -> String {
-    if name.contains(" the ") {
-        return name.to_owned();
-    }
-    let article = if name.starts_with(char::is_uppercase) {
-        "the"
-    } else if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
-    };
-    format!("{article} {name}")
-}
-
 /// A character's death, as the client saw it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Death {
@@ -66,7 +51,7 @@ impl Death {
                     blow,
                 } if *n == name => Some(format!(
                     "{}{}",
-                    with_article(monster.stats().name),
+                    crate::log::with_article(monster.stats().name),
                     match blow {
                         Blow::Melee => String::new(),
                         Blow::Ranged => " (from afar)".into(),
@@ -77,7 +62,7 @@ impl Death {
                 )),
                 EventKind::MonsterHit {
                     name: n, monster, ..
-                } if *n == name => Some(with_article(monster.stats().name)),
+                } if *n == name => Some(crate::log::with_article(monster.stats().name)),
                 _ => None,
             })
             .unwrap_or_else(|| "something unseen".into());
@@ -152,21 +137,5 @@ impl Death {
             "\nThe vault keeps what was banked; a new character can fetch what dropped.\n",
         );
         text
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::with_article;
-
-    #[test]
-    fn monsters_are_named_with_the_right_article() {
-        assert_eq!(with_article("rat"), "a rat");
-        assert_eq!(with_article("orc"), "an orc");
-        assert_eq!(with_article("Deep Warden"), "the Deep Warden");
-        assert_eq!(
-            with_article("Grisk the Goblin King"),
-            "Grisk the Goblin King"
-        );
     }
 }

@@ -99,6 +99,21 @@ pub fn tone(event: &EventKind) -> Tone {
     }
 }
 
+/// "a rat", "an ogre", "the Deep Warden", "Grisk the Goblin King".
+pub(crate) fn with_article(name: &str) -> String {
+    if name.contains(" the ") {
+        return name.to_owned();
+    }
+    let article = if name.starts_with(char::is_uppercase) {
+        "the"
+    } else if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {name}")
+}
+
 fn monster(kind: MonsterKind) -> &'static str {
     kind.stats().name
 }
@@ -179,7 +194,7 @@ pub fn describe(event: &EventKind) -> String {
         }
         E::Hunted { monster: m, depth } => format!(
             "The Heart calls to the deep: {} climbs onto floor {depth} after it!",
-            crate::death::with_article(monster(*m))
+            with_article(monster(*m))
         ),
         E::HeartFormed => {
             "A new Heart of the Deep has formed on floor 12, and a Deep Warden guards it.".into()
@@ -575,6 +590,17 @@ mod tests {
     use super::*;
     use game::craft::Recipe;
     use game::ore::OreClass;
+
+    #[test]
+    fn monsters_are_named_with_the_right_article() {
+        assert_eq!(with_article("rat"), "a rat");
+        assert_eq!(with_article("orc"), "an orc");
+        assert_eq!(with_article("Deep Warden"), "the Deep Warden");
+        assert_eq!(
+            with_article("Grisk the Goblin King"),
+            "Grisk the Goblin King"
+        );
+    }
 
     #[test]
     fn a_resisted_strike_and_the_heart_s_hunters_are_told() {

@@ -114,7 +114,7 @@ fn creature(view: &ClientView, e: &game::protocol::EntityView) -> String {
             let depth = view.me.as_ref().map_or(1, |me| me.depth);
             format!(
                 "{} (health {}%{}): hits for {}–{}, {does}",
-                crate::death::with_article(s.name),
+                crate::log::with_article(s.name),
                 e.hp_pct,
                 state(&winding.as_deref().into_iter().collect::<Vec<_>>()),
                 game::monster::deepen(s.damage.0, depth),
