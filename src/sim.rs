@@ -21,7 +21,8 @@
 //!
 //! A run is won by the first victory, and lost when the whole party is dead (a wipe) or at the
 //! time limit. With `--second` it plays on until a member who has not won carries the next
-//! Heart out (whoever has not won leads, and one who has won leaves the Heart where it lies). With `--remake` a character that dies is made again at the entrance (a player
+//! Heart out (whoever has not won leads, and one who has won leaves the Heart where it lies).
+//! With `--remake` a character that dies is made again at the entrance (a player
 //! would) and walks down to the party, so only the time limit ends a run. What the script does
 //! is in the open here so a tuning change can be judged by the numbers it moves, not by how
 //! the script plays.
@@ -224,7 +225,7 @@ pub fn print(s: &Summary) {
         s.median_deepest,
         s.median_level
     );
-    if s.second_wins > 0 || s.median_second_minutes.is_some() {
+    if s.second_wins > 0 {
         let second = s
             .median_second_minutes
             .map_or("-".to_owned(), |m| format!("{m:.1} min"));
@@ -461,7 +462,7 @@ pub fn play(setup: &Setup, seed: u64) -> Run {
                 run.deepest = run.deepest.max(c.depth);
                 let first = &mut run.reached[usize::from(c.depth.clamp(1, DEEPEST_FLOOR) - 1)];
                 if first.is_none() {
-                    *first = Some(now.0 as f64 / f64::from(rate.hz()) / 60.0);
+                    *first = Some(minute(now));
                 }
                 run.top_level = run.top_level.max(c.level());
             }
