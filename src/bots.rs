@@ -547,7 +547,7 @@ impl Brain {
         // Next to a vein: mine it; else walk to one.
         if let Some(d) = Dir::ALL
             .iter()
-            .find(|d| view.tile(me.pos.step(**d)) == Some(Tile::Vein))
+            .find(|d| view.tile(me.pos.step(**d)).is_some_and(Tile::is_vein))
         {
             self.path.clear();
             return Some(Choice::Act(Action::Move(*d)));
@@ -555,7 +555,7 @@ impl Brain {
         let by_vein = |v: &ClientView, p: Pos| {
             Dir::ALL
                 .iter()
-                .any(|d| v.tile(p.step(*d)) == Some(Tile::Vein))
+                .any(|d| v.tile(p.step(*d)).is_some_and(Tile::is_vein))
         };
         self.walk_to(view, me.pos, by_vein)
     }

@@ -995,10 +995,17 @@ fn side_work(
             });
         }
     }
-    // What this floor's veins would make (they yield their classes' current spawns).
+    // What this floor's veins would make (they yield their classes' current spawns), a lode
+    // the party has seen included.
+    let grid = memory(floor);
+    let lode_known = grid
+        .positions()
+        .any(|p| grid.get(p).copied().flatten() == Some(Tile::Lode));
+    let classes = ore_classes(c.depth, lode_known);
     let from_veins = |r: game::craft::Recipe| {
-        game::ore::OreClass::at_depth(c.depth)
-            .into_iter()
+        classes
+            .iter()
+            .copied()
             .filter(|class| class.tier() >= r.def().min_tier)
             .filter_map(|class| world.economy().spawns.current(class))
             .filter_map(|spawn| game::craft::quality(r, &[(spawn.attrs, r.def().units)]))
@@ -1010,22 +1017,40 @@ fn side_work(
         // apart).
         Some(q) => leads && from_veins(*r).is_some_and(|v| v >= q + REFORGE_GAIN),
     });
-    if short && fresh_units(world, me, c.depth) < 40 {
-        let vein = |p: Pos| memory(floor).get(p).copied().flatten() == Some(Tile::Vein);
-        if let Some(dir) = Dir::ALL.into_iter().find(|d| vein(c.pos.step(*d))) {
-            return Some(Action::Move(dir));
-        }
-        let near_vein = |p: Pos| Dir::ALL.into_iter().any(|d| vein(p.step(d)));
-        return walk(floor, c.pos, near_vein);
+    if short && fresh_units(world, me, &classes) < 40 {
+        // The lode first (its band in the way is fought on the walk there), then the rest.
+        let mine = |tile: Tile| {
+            let vein = |p: Pos| grid.get(p).copied().flatten() == Some(tile);
+            if let Some(dir) = Dir::ALL.into_iter().find(|d| vein(c.pos.step(*d))) {
+                return Some(Action::Move(dir));
+            }
+            walk(floor, c.pos, |p| {
+                Dir::ALL.into_iter().any(|d| vein(p.step(d)))
+            })
+        };
+        return lode_known
+            .then(|| mine(Tile::Lode))
+            .flatten()
+            .or_else(|| mine(Tile::Vein));
     }
     None
 }
 
-/// Units `me` carries of the ore classes floor `depth`'s veins give: the script mines until it
-/// has enough of them to forge a piece or two. Ore of the floors above (kept, not dropped)
+/// The ore classes the script mines for on floor `depth`: its veins', and its lode's once seen.
+fn ore_classes(depth: u8, lode_known: bool) -> Vec<game::ore::OreClass> {
+    let lode = lode_known.then(|| game::mapgen::lode_class(depth));
+    let mut classes: Vec<_> = game::ore::OreClass::at_depth(depth)
+        .into_iter()
+        .chain(lode)
+        .collect();
+    classes.dedup();
+    classes
+}
+
+/// Units `me` carries of the `fresh` ore classes (what this floor's veins and lode give,
+/// [`ore_classes`]): the script mines until it has enough of them to forge a piece or two. Ore of the floors above (kept, not dropped)
 /// does not count, or a pack full of copper would stop all mining (BALANCE change 17).
-fn fresh_units(world: &World, me: PlayerId, depth: u8) -> u32 {
-    let fresh = game::ore::OreClass::at_depth(depth);
+fn fresh_units(world: &World, me: PlayerId, fresh: &[game::ore::OreClass]) -> u32 {
     world
         .economy()
         .stacks(Place::Pack(me))
@@ -1279,9 +1304,12 @@ mod tests {
         world.give_ore(me, OreClass::Silver, 20).unwrap();
         // Floor 1's veins give Copper and Iron, floor 3's Iron and Silver, floor 7's neither.
         assert_eq!(OreClass::at_depth(1), [OreClass::Copper, OreClass::Iron]);
-        assert_eq!(fresh_units(&world, me, 1), 30);
-        assert_eq!(fresh_units(&world, me, 3), 20);
-        assert_eq!(fresh_units(&world, me, 7), 0);
+        assert_eq!(fresh_units(&world, me, &ore_classes(1, false)), 30);
+        assert_eq!(fresh_units(&world, me, &ore_classes(3, false)), 20);
+        assert_eq!(fresh_units(&world, me, &ore_classes(7, false)), 0);
+        // Floor 2's lode is Silver: once the party has seen it, the silver counts there too.
+        assert_eq!(fresh_units(&world, me, &ore_classes(2, false)), 30);
+        assert_eq!(fresh_units(&world, me, &ore_classes(2, true)), 50);
     }
 
     #[test]

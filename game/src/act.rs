@@ -132,7 +132,7 @@ impl World {
                 self.busy(id, MOVE_MS);
             }
             None if tile == Tile::DoorLocked && !downed => self.unlock(id, depth, target),
-            None if tile == Tile::Vein && !downed => self.start_mining(id, depth, target),
+            None if tile.is_vein() && !downed => self.start_mining(id, depth, target),
             None if tile == Tile::Lava => self.tell(id, Notice::Lava),
             None if tile == Tile::Chasm => self.fall(id, depth, target),
             None if tile.is_walkable() => {

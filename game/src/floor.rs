@@ -445,6 +445,7 @@ impl Floor {
                         Tile::StairsUp
                     }
                     '%' => Tile::Vein,
+                    '$' => Tile::Lode,
                     '_' => Tile::Shrine,
                     '~' => Tile::ShallowWater,
                     '≈' => Tile::DeepWater,

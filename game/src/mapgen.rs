@@ -24,6 +24,8 @@ pub struct Generated {
     pub heart: Option<Pos>,
     /// The floor's vault, if it has one (its door is locked).
     pub vault: Option<Vault>,
+    /// The floor's lode, if it has one (its veins are among `veins`).
+    pub lode: Option<Lode>,
 }
 
 /// A vault: cells reached only through one door, which is locked. The world puts loot inside
@@ -32,6 +34,32 @@ pub struct Generated {
 pub struct Vault {
     pub door: Pos,
     pub inside: Vec<Pos>,
+}
+
+/// A lode: veins of [`lode_class`] in the walls around `at`, far from the stairs, and a band
+/// of monsters from [`LODE_DEEPER`] floors down asleep beside them (the world puts them in;
+/// they are not scaled for the party). A reason to stop on a floor: ore a class better than
+/// its own veins give, for a fight with what lives deeper.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lode {
+    pub at: Pos,
+    pub class: OreClass,
+    pub guards: Vec<(MonsterKind, Pos)>,
+}
+
+/// The floors that have a lode: not the first (the README's first game walks it), not the
+/// Heart's.
+pub const LODE_FLOORS: std::ops::RangeInclusive<u8> = 2..=11;
+/// How many veins a lode has, and how many units each holds at least and at most.
+pub const LODE_VEINS: usize = 4;
+pub const LODE_UNITS: (i32, i32) = (16, 24);
+/// The lode's guards are monsters of the floor this many below.
+pub const LODE_DEEPER: u8 = 2;
+
+/// The ore of floor `depth`'s lode: the class above the better of the floor's two.
+pub fn lode_class(depth: u8) -> OreClass {
+    let best = OreClass::at_depth(depth)[1];
+    OreClass::ALL[usize::from(best.tier()).min(OreClass::ALL.len() - 1)]
 }
 
 /// The first floor that is dark ([`crate::light`]): its braziers light what is seen far off.
@@ -78,6 +106,16 @@ pub fn generate(seed: u64, depth: u8) -> Generated {
     let vault = vault(&mut tiles, seed, depth, up, &keep);
     keep.extend(hidden.keys());
     braziers(&mut tiles, seed, depth, up, &keep);
+    let mut veins = veins;
+    let lode = lode(
+        &mut tiles,
+        seed,
+        depth,
+        up,
+        &keep,
+        vault.as_ref(),
+        &mut veins,
+    );
     let mut floor = Floor::new(depth, tiles, up, down);
     floor.hidden = hidden;
     Generated {
@@ -86,7 +124,72 @@ pub fn generate(seed: u64, depth: u8) -> Generated {
         veins,
         heart,
         vault,
+        lode,
     }
+}
+
+/// The lode of floor `depth` ([`LODE_FLOORS`]), from a stream of its own after everything
+/// else (so it moves nothing): a floor cell in the farther half of the floor from the up
+/// stairs, outside the vault, with nothing placed within two cells and at least
+/// [`LODE_VEINS`] plain walls facing open floor within three; those walls become its veins
+/// (added to `veins`) and its guards lie on the free floor around it.
+fn lode(
+    tiles: &mut Grid<Tile>,
+    seed: u64,
+    depth: u8,
+    up: Pos,
+    keep: &[Pos],
+    vault: Option<&Vault>,
+    veins: &mut Vec<(Pos, Vein)>,
+) -> Option<Lode> {
+    if !LODE_FLOORS.contains(&depth) {
+        return None;
+    }
+    let mut rng = Rng::for_stream(seed, Stream::Lode { depth });
+    let distances = distances_from(tiles, up);
+    let faces = |tiles: &Grid<Tile>, at: Pos| -> Vec<Pos> {
+        (-3..=3i16)
+            .flat_map(|dy| (-3..=3i16).map(move |dx| Pos::new(at.x + dx, at.y + dy)))
+            .filter(|p| tiles.get(*p) == Some(&Tile::Wall) && !keep.contains(p))
+            .filter(|p| {
+                [Dir::N, Dir::E, Dir::S, Dir::W]
+                    .iter()
+                    .any(|d| tiles.get(p.step(*d)) == Some(&Tile::Floor))
+            })
+            .collect()
+    };
+    let inside = |p: &Pos| vault.is_some_and(|v| v.inside.contains(p));
+    let mut cells = by_distance(tiles, &distances, |p| {
+        !inside(&p) && keep.iter().all(|k| k.chebyshev(p) > 2)
+    });
+    let far = cells.split_off(cells.len() / 2);
+    let options: Vec<Pos> = far
+        .into_iter()
+        .map(|(_, p)| p)
+        .filter(|p| faces(tiles, *p).len() >= LODE_VEINS)
+        .collect();
+    let at = *rng.pick(&options)?;
+    let mut walls = faces(tiles, at);
+    let class = lode_class(depth);
+    for _ in 0..LODE_VEINS {
+        let p = walls.swap_remove(rng.below(walls.len() as u32) as usize);
+        let units = rng.range(LODE_UNITS.0, LODE_UNITS.1) as u16;
+        tiles.set(p, Tile::Lode);
+        veins.push((p, Vein { class, units }));
+    }
+    veins.sort_by_key(|(p, _)| *p);
+    let deeper = (depth + LODE_DEEPER).min(DEEPEST_FLOOR);
+    let kinds = MonsterKind::at_depth(deeper);
+    let leader = *rng.pick(&kinds)?;
+    let mut guards = Vec::new();
+    let mut room = std::iter::once(at).chain(around(at));
+    let free = |p: &Pos| tiles.get(*p) == Some(&Tile::Floor) && !keep.contains(p);
+    for kind in std::iter::once(leader).chain(leader.escort(deeper).iter().copied()) {
+        if let Some(p) = room.find(free) {
+            guards.push((kind, p));
+        }
+    }
+    Some(Lode { at, class, guards })
 }
 
 /// The cells reachable from `up`, doors (closed or locked) passed.
@@ -653,11 +756,15 @@ fn distances_from(tiles: &Grid<Tile>, start: Pos) -> Grid<u32> {
     dist
 }
 
-/// A floor cell among the farthest tenth from the up stairs.
-fn far_cell(tiles: &Grid<Tile>, distances: &Grid<u32>, rng: &mut Rng) -> Pos {
+/// The floor cells `wanted` that `distances` reaches, nearest first (ties by position).
+fn by_distance(
+    tiles: &Grid<Tile>,
+    distances: &Grid<u32>,
+    wanted: impl Fn(Pos) -> bool,
+) -> Vec<(u32, Pos)> {
     let mut cells: Vec<(u32, Pos)> = tiles
         .positions()
-        .filter(|p| tiles.get(*p) == Some(&Tile::Floor))
+        .filter(|p| tiles.get(*p) == Some(&Tile::Floor) && wanted(*p))
         .filter_map(|p| {
             distances
                 .get(p)
@@ -666,6 +773,12 @@ fn far_cell(tiles: &Grid<Tile>, distances: &Grid<u32>, rng: &mut Rng) -> Pos {
         })
         .collect();
     cells.sort();
+    cells
+}
+
+/// A floor cell among the farthest tenth from the up stairs.
+fn far_cell(tiles: &Grid<Tile>, distances: &Grid<u32>, rng: &mut Rng) -> Pos {
+    let cells = by_distance(tiles, distances, |_| true);
     let tail = &cells[cells.len() - (cells.len() / 10).max(1)..];
     tail[rng.below(tail.len() as u32) as usize].1
 }
@@ -840,6 +953,68 @@ mod tests {
     }
 
     #[test]
+    fn lodes_hold_better_ore_far_from_the_stairs_with_a_band_from_deeper_beside_them() {
+        let mut lodes = 0;
+        for seed in 1..=6 {
+            for depth in 1..=DEEPEST_FLOOR {
+                let g = generate(seed, depth);
+                let f = &g.floor;
+                let cells: Vec<Pos> = f
+                    .tiles()
+                    .positions()
+                    .filter(|p| f.tile(*p) == Tile::Lode)
+                    .collect();
+                let Some(lode) = &g.lode else {
+                    assert!(cells.is_empty(), "seed {seed} floor {depth}");
+                    continue;
+                };
+                lodes += 1;
+                let at = format!("seed {seed} floor {depth}");
+                assert!(LODE_FLOORS.contains(&depth), "{at}");
+                assert_eq!(cells.len(), LODE_VEINS, "{at}");
+                // Ore a class above both of the floor's own (Starmetal tops the scale).
+                let own = OreClass::at_depth(depth);
+                assert!(
+                    own.iter().all(|c| c.tier() < lode.class.tier())
+                        || lode.class == OreClass::Starmetal,
+                    "{at}"
+                );
+                for p in &cells {
+                    assert!(p.chebyshev(lode.at) <= 3, "{at}");
+                    let vein = g.veins.iter().find(|(q, _)| q == p).map(|(_, v)| v);
+                    let units = vein.map_or(0, |v| i32::from(v.units));
+                    assert_eq!(vein.map(|v| v.class), Some(lode.class), "{at}");
+                    assert!((LODE_UNITS.0..=LODE_UNITS.1).contains(&units), "{at}");
+                    let open = [Dir::N, Dir::E, Dir::S, Dir::W]
+                        .iter()
+                        .any(|d| f.tile(p.step(*d)) == Tile::Floor);
+                    assert!(open, "{at}: a lode vein nobody can reach");
+                }
+                // Not in the vault, not by the stairs; the band of a floor two down, beside
+                // it on open floor where nothing else was placed.
+                assert!(
+                    g.vault
+                        .as_ref()
+                        .is_none_or(|v| !v.inside.contains(&lode.at))
+                );
+                assert!(lode.at.chebyshev(f.stairs_up) > 2, "{at}");
+                let deeper = (depth + LODE_DEEPER).min(DEEPEST_FLOOR);
+                let (leader, _) = lode.guards[0];
+                assert!(MonsterKind::at_depth(deeper).contains(&leader), "{at}");
+                let band = 1 + leader.escort(deeper).len();
+                assert!(lode.guards.len() <= band, "{at}");
+                for (_, p) in &lode.guards {
+                    assert!(p.chebyshev(lode.at) <= 2, "{at}");
+                    assert_eq!(f.tile(*p), Tile::Floor, "{at}");
+                    assert!(g.spawns.iter().all(|(_, q)| q != p), "{at}");
+                }
+            }
+        }
+        // Nearly every floor from 2 to 11 has one (a floor with no open spot may not).
+        assert!(lodes >= 6 * 10 - 3, "{lodes} lodes on 60 floors");
+    }
+
+    #[test]
     fn every_floor_has_a_shrine_and_veins_of_its_depth() {
         for depth in 1..=DEEPEST_FLOOR {
             let g = generate(5, depth);
@@ -857,8 +1032,12 @@ mod tests {
                 g.veins.len()
             );
             for (p, vein) in &g.veins {
-                assert_eq!(f.tile(*p), Tile::Vein);
-                assert!(OreClass::at_depth(depth).contains(&vein.class));
+                if f.tile(*p) == Tile::Lode {
+                    assert_eq!(vein.class, lode_class(depth));
+                } else {
+                    assert_eq!(f.tile(*p), Tile::Vein);
+                    assert!(OreClass::at_depth(depth).contains(&vein.class));
+                }
                 let open = [Dir::N, Dir::E, Dir::S, Dir::W]
                     .iter()
                     .any(|d| f.tile(p.step(*d)).is_walkable());

@@ -39,6 +39,8 @@ pub enum Stream {
     Light { depth: u8 },
     /// Where the key of the vault at `depth` lies, and the vault's potions and scrolls.
     VaultLoot { depth: u8 },
+    /// The lode of the floor at `depth`: where it lies, its veins and the band that guards it.
+    Lode { depth: u8 },
 }
 
 impl Stream {
@@ -57,6 +59,7 @@ impl Stream {
             Stream::Vault { depth } => [b'v', b'a', b'u', b'l', b't', 0, 0, depth],
             Stream::Light { depth } => [b'l', b'i', b'g', b'h', b't', 0, 0, depth],
             Stream::VaultLoot { depth } => [b'v', b'l', b'o', b'o', b't', 0, 0, depth],
+            Stream::Lode { depth } => [b'l', b'o', b'd', b'e', 0, 0, 0, depth],
             // Ids stay far below 2^56: the top byte tells the two apart from each other and
             // from the tags above (whose top bytes are letters or zero).
             Stream::Drop { monster } => (monster | 0xD1 << 56).to_le_bytes(),

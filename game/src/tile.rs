@@ -39,6 +39,9 @@ pub enum Tile {
     /// Fire in an iron bowl: it lights the cells around it on a dark floor. Nobody walks
     /// into it; sight crosses it.
     Brazier,
+    /// A lode: a rich vein of ore a class better than the floor's own, in a dead end a band
+    /// from deeper down sleeps beside ([`crate::mapgen::Lode`]). Mined as a vein.
+    Lode,
 }
 
 impl Tile {
@@ -49,6 +52,7 @@ impl Tile {
             Tile::Wall
                 | Tile::DoorClosed
                 | Tile::Vein
+                | Tile::Lode
                 | Tile::Lava
                 | Tile::Chasm
                 | Tile::DoorLocked
@@ -60,7 +64,7 @@ impl Tile {
     pub const fn blocks_sight(self) -> bool {
         matches!(
             self,
-            Tile::Wall | Tile::DoorClosed | Tile::Vein | Tile::DoorLocked
+            Tile::Wall | Tile::DoorClosed | Tile::Vein | Tile::Lode | Tile::DoorLocked
         )
     }
 
@@ -86,7 +90,13 @@ impl Tile {
             Tile::TrapNet => '¤',
             Tile::DoorLocked => '‡',
             Tile::Brazier => '☼',
+            Tile::Lode => '$',
         }
+    }
+
+    /// Ore in the wall, a floor's own or a lode: walking into it mines it.
+    pub const fn is_vein(self) -> bool {
+        matches!(self, Tile::Vein | Tile::Lode)
     }
 
     /// A trap (found)?
@@ -115,6 +125,7 @@ impl Tile {
             Tile::TrapNet => 16,
             Tile::DoorLocked => 17,
             Tile::Brazier => 18,
+            Tile::Lode => 19,
         }
     }
 
@@ -139,6 +150,7 @@ impl Tile {
             16 => Tile::TrapNet,
             17 => Tile::DoorLocked,
             18 => Tile::Brazier,
+            19 => Tile::Lode,
             _ => return None,
         })
     }
@@ -169,6 +181,7 @@ mod tests {
             Tile::TrapNet,
             Tile::DoorLocked,
             Tile::Brazier,
+            Tile::Lode,
         ] {
             assert_eq!(Tile::from_code(tile.code()), Some(tile));
         }

@@ -1247,6 +1247,16 @@ impl World {
                 && sleep.percent(crate::ai::ASLEEP_PERCENT);
             floor.monsters.insert(id, monster);
         }
+        // The lode's band sleeps by its veins until woken, as many for one as for eight.
+        for (kind, pos) in generated.lode.iter().flat_map(|l| &l.guards) {
+            if floor.monsters.values().any(|m| m.pos == *pos) {
+                continue;
+            }
+            let id = self.new_entity();
+            let mut monster = Monster::new(id, *kind, *pos, first_act);
+            monster.asleep = true;
+            floor.monsters.insert(id, monster);
+        }
         self.floors.insert(depth, floor);
         self.record(Entry::VeinsFound {
             depth,

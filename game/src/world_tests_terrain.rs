@@ -305,3 +305,61 @@ fn a_lantern_lights_the_dark_around_its_bearer() {
     assert!(sees(&fx, edge), "lit by the lantern, {reach} cells");
     assert!(!sees(&fx, edge + 1), "dark beyond its light");
 }
+
+#[test]
+fn a_lode_yields_ore_a_class_up_and_its_band_from_deeper_sleeps_beside_it() {
+    let mut fx = fixture(&["#####", "#@..#", "#####"], &[Class::Warrior]);
+    let g = crate::mapgen::generate(fx.world.seed(), 2);
+    let lode = g.lode.expect("floor 2 of this world has a lode");
+    assert_eq!(
+        lode.class,
+        crate::ore::OreClass::Silver,
+        "floor 2 gives Copper and Iron"
+    );
+    fx.world.ensure_floor(2);
+    let floor = fx.world.floor(2).unwrap();
+    for (kind, pos) in &lode.guards {
+        let guard = floor.monsters.values().find(|m| m.pos == *pos);
+        assert!(
+            guard.is_some_and(|m| m.kind == *kind && m.asleep),
+            "{kind:?} asleep at {pos:?}"
+        );
+    }
+    // Walk into a lode vein from the open cell beside it: Silver comes out.
+    let (stand, dir) = floor
+        .tiles()
+        .positions()
+        .filter(|p| floor.tile(*p) == Tile::Lode)
+        .find_map(|vein| {
+            [Dir::N, Dir::E, Dir::S, Dir::W].into_iter().find_map(|d| {
+                let stand = vein.step(d);
+                let free = floor.tile(stand) == Tile::Floor
+                    && floor.monsters.values().all(|m| m.pos != stand);
+                free.then(|| (stand, Dir::toward(stand, vein)))
+            })
+        })
+        .expect("a lode vein with a free cell beside it");
+    fx.world.set_position(fx.players[0], 2, stand);
+    let mine = fx.world.ticks(crate::items::MINE_MS) + 1;
+    let dir = dir.unwrap();
+    // Mining right beside the band wakes it, and its blows stop the mining.
+    fx.act(0, Move(dir));
+    let (mut woke, mut stopped) = (false, false);
+    for _ in 0..mine {
+        fx.run(1);
+        woke |= fx.happened(|k| matches!(k, EventKind::Woke { .. }));
+        stopped |= fx.told(&Notice::Interrupted);
+    }
+    assert!(woke && stopped, "the band wakes and stops the mining");
+    // With the band gone, the lode gives its Silver.
+    fx.world.floor_mut(2).unwrap().monsters.clear();
+    fx.character_mut(0).hp = fx.character(0).unwrap().max_hp();
+    fx.act(0, Move(dir)).run(mine);
+    let pack = fx
+        .world
+        .economy()
+        .stacks(crate::economy::Place::Pack(fx.players[0]));
+    let silver = fx.world.economy().spawns.current(lode.class).unwrap().id;
+    assert_eq!(pack.len(), 1, "{pack:?}");
+    assert_eq!(pack[0].spawn, silver);
+}

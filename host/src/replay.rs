@@ -27,7 +27,9 @@ pub const MAGIC: &[u8] = b"brogue-replay\n";
 /// 8: some monsters resist a harm; the deep climbs after the Heart (protocol 17, BALANCE
 ///    change 16); a worn lantern lights the dark; a new Heart forms 30 minutes after a
 ///    victory.
-pub const FORMAT: u32 = 8;
+/// 9: lodes on floors 2–11, guarded by a sleeping band from deeper (protocol 18, BALANCE
+///    change 19).
+pub const FORMAT: u32 = 9;
 /// Ticks between two state hashes in a file.
 pub const MARK_EVERY: u64 = 20;
 /// The most bytes a file may unpack to (a busy day of a world is far less): a hostile file
@@ -422,10 +424,10 @@ mod tests {
     fn bad_files_say_what_is_wrong() {
         assert_eq!(Replay::decode(b"hello"), Err(ReplayFileError::NotAReplay));
         let mut bytes = recorded().encode();
-        bytes[MAGIC.len()] = 9;
+        bytes[MAGIC.len()] = 99;
         assert_eq!(
             Replay::decode(&bytes),
-            Err(ReplayFileError::Format { theirs: 9 })
+            Err(ReplayFileError::Format { theirs: 99 })
         );
         let bytes = recorded().encode();
         let cut = &bytes[..bytes.len() / 2];

@@ -48,6 +48,12 @@ pub fn describe(view: &ClientView, p: Pos) -> String {
         Tile::TrapNet => "a net trap (it holds you a moment; it springs once)",
         Tile::DoorLocked => "a locked door (a key opens it: walk into it carrying one)",
         Tile::Brazier => "a brazier (it lights the dark around it)",
+        Tile::Lode => {
+            let class = view
+                .depth
+                .map_or("rich", |d| game::mapgen::lode_class(d).name());
+            &format!("a lode of {class}, richer than this floor's veins (walk into it to mine)")
+        }
     };
     parts.push(ground.to_owned());
     let mut line = parts.join("; ");

@@ -26,6 +26,7 @@ pub fn tile(tile: Tile, lit: bool) -> (char, Style) {
         Tile::TrapNet => ('^', Color::LightCyan),
         Tile::DoorLocked => ('‡', Color::LightYellow),
         Tile::Brazier => ('☼', Color::LightYellow),
+        Tile::Lode => ('$', Color::Rgb(255, 215, 0)),
     };
     let style = if lit {
         Style::new().fg(color)

@@ -590,6 +590,30 @@ fn look_says_what_a_monster_shrugs_off() {
 }
 
 #[test]
+fn look_names_a_lodes_ore() {
+    let mut g = Game::new(&[
+        "#########",
+        "#.......#",
+        "#.._<...$",
+        "#.......#",
+        "#########",
+    ]);
+    let me = g.me();
+    g.key(KeyCode::Char(';'));
+    for _ in me.x..8 {
+        g.key(KeyCode::Char('l'));
+    }
+    let screen = g.screen();
+    let footer: Vec<&str> = screen.lines().map(str::trim).collect();
+    let footer = footer.join(" ");
+    // Floor 1's veins give Copper and Iron: a lode there would be the next class up.
+    assert!(
+        footer.contains("A lode of Silver, richer than this floor's veins (walk into it to mine)"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn look_says_what_a_monster_hits_for_on_the_floor_you_stand_on() {
     let mut g = Game::new(ROOM);
     // Two Potions of Descent: floor 3.
