@@ -474,4 +474,9 @@ pub enum EventKind {
     /// A new Heart of the Deep formed on floor 12, [`crate::heart::REGROW_MS`] after the last
     /// victory.
     HeartFormed,
+    /// The party saw floor `depth`'s lode for the first time ([`crate::mapgen::Lode`]).
+    LodeSeen {
+        class: OreClass,
+        depth: u8,
+    },
 }

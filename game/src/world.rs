@@ -1106,6 +1106,36 @@ impl World {
             self.sight_derivable
                 .insert((party_id, depth), derived.as_slice() == party.cells());
         }
+        self.tell_of_lodes();
+    }
+
+    /// A party whose memory took in a lode this tick, and held none of it before, is told
+    /// what it is (its class, and that its band sleeps there).
+    fn tell_of_lodes(&mut self) {
+        let mut spotted = Vec::new();
+        for (&(party, depth), cells) in &self.remembered_now {
+            let Some(floor) = self.floors.get(&depth) else {
+                continue;
+            };
+            let tiles = floor.tiles();
+            let new = cells
+                .iter()
+                .filter(|i| tiles.cells().get(**i as usize) == Some(&Tile::Lode))
+                .count();
+            if new == 0 {
+                continue;
+            }
+            let known = floor.memory(party).map_or(0, |m| {
+                m.cells().iter().filter(|t| **t == Some(Tile::Lode)).count()
+            });
+            if known == new {
+                spotted.push((party, depth));
+            }
+        }
+        for (party, depth) in spotted {
+            let class = mapgen::lode_class(depth);
+            self.emit(Scope::Party(party), EventKind::LodeSeen { class, depth });
+        }
     }
 
     // ----- helpers shared by the phases -----

@@ -340,6 +340,19 @@ fn a_lode_yields_ore_a_class_up_and_its_band_from_deeper_sleeps_beside_it() {
         })
         .expect("a lode vein with a free cell beside it");
     fx.world.set_position(fx.players[0], 2, stand);
+    // The party is told once, the tick it first sees the lode.
+    let told = |fx: &Fx| {
+        fx.happened(|k| {
+            *k == EventKind::LodeSeen {
+                class: lode.class,
+                depth: 2,
+            }
+        })
+    };
+    fx.run(1);
+    assert!(told(&fx), "the party hears of the lode");
+    fx.run(1);
+    assert!(!told(&fx), "once");
     let mine = fx.world.ticks(crate::items::MINE_MS) + 1;
     let dir = dir.unwrap();
     // Mining right beside the band wakes it, and its blows stop the mining.

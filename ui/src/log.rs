@@ -86,7 +86,7 @@ pub fn tone(event: &EventKind) -> Tone {
         | E::Used { .. }
         | E::Sank { .. } => Tone::Info,
         E::Fell { .. } | E::TrapSprung { .. } => Tone::Bad,
-        E::Found { .. } => Tone::Good,
+        E::Found { .. } | E::LodeSeen { .. } => Tone::Good,
         E::Woke { by: Some(_), .. } => Tone::Good,
         E::Woke { .. } => Tone::Bad,
         E::Party(PartyNews::Joined { .. }) => Tone::Good,
@@ -195,6 +195,10 @@ pub fn describe(event: &EventKind) -> String {
         E::Hunted { monster: m, depth } => format!(
             "The Heart calls to the deep: {} climbs onto floor {depth} after it!",
             with_article(monster(*m))
+        ),
+        E::LodeSeen { class, depth } => format!(
+            "A lode of {} glints on floor {depth}; something from deeper sleeps by it.",
+            class.name()
         ),
         E::HeartFormed => {
             "A new Heart of the Deep has formed on floor 12, and a Deep Warden guards it.".into()
@@ -634,6 +638,15 @@ mod tests {
             "The Heart calls to the deep: a troll climbs onto floor 3 after it!"
         );
         assert_eq!(tone(&hunted(MonsterKind::Troll)), Tone::Bad);
+        let lode = EventKind::LodeSeen {
+            class: game::ore::OreClass::Cobalt,
+            depth: 4,
+        };
+        assert_eq!(
+            describe(&lode),
+            "A lode of Cobalt glints on floor 4; something from deeper sleeps by it."
+        );
+        assert_eq!(tone(&lode), Tone::Good);
     }
 
     #[test]
