@@ -183,7 +183,8 @@ fn lode(
     let leader = *rng.pick(&kinds)?;
     let mut guards = Vec::new();
     let mut room = std::iter::once(at).chain(around(at));
-    let free = |p: &Pos| tiles.get(*p) == Some(&Tile::Floor) && !keep.contains(p);
+    // (Two cells round may be through a wall: never into the vault.)
+    let free = |p: &Pos| tiles.get(*p) == Some(&Tile::Floor) && !keep.contains(p) && !inside(p);
     for kind in std::iter::once(leader).chain(leader.escort(deeper).iter().copied()) {
         if let Some(p) = room.find(free) {
             guards.push((kind, p));
@@ -1005,6 +1006,7 @@ mod tests {
                 assert!(lode.guards.len() <= band, "{at}");
                 for (_, p) in &lode.guards {
                     assert!(p.chebyshev(lode.at) <= 2, "{at}");
+                    assert!(g.vault.as_ref().is_none_or(|v| !v.inside.contains(p)));
                     assert_eq!(f.tile(*p), Tile::Floor, "{at}");
                     assert!(g.spawns.iter().all(|(_, q)| q != p), "{at}");
                 }
