@@ -322,9 +322,9 @@ fn draw_class_picker(frame: &mut Frame, area: Rect, selected: usize, died: bool)
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         if died {
-            "↑/↓ or 1–4 choose · Enter confirm · w watch the party · Q leave"
+            "↑/↓ choose · Enter or 1–4 start · w watch the party · Q leave"
         } else {
-            "↑/↓ or 1–4 choose · Enter confirm · Q leave"
+            "↑/↓ choose · Enter or 1–4 start · Q leave"
         },
         theme::hint(),
     ));
