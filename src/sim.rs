@@ -1048,8 +1048,9 @@ fn ore_classes(depth: u8, lode_known: bool) -> Vec<game::ore::OreClass> {
 }
 
 /// Units `me` carries of the `fresh` ore classes (what this floor's veins and lode give,
-/// [`ore_classes`]): the script mines until it has enough of them to forge a piece or two. Ore of the floors above (kept, not dropped)
-/// does not count, or a pack full of copper would stop all mining (BALANCE change 17).
+/// [`ore_classes`]): the script mines until it has enough of them to forge a piece or two.
+/// Ore of the floors above (kept, not dropped) does not count, or a pack full of copper would
+/// stop all mining (BALANCE change 17).
 fn fresh_units(world: &World, me: PlayerId, fresh: &[game::ore::OreClass]) -> u32 {
     world
         .economy()
