@@ -1075,6 +1075,8 @@ mod screens {
         // Any key goes on to the class picker and asks to watch the others.
         assert_eq!(g.key(KeyCode::Char('z')), Some(Intent::Follow(None)));
         assert!(matches!(g.app.screen, Screen::ChooseClass { .. }));
+        // (The number keys start at once, as the picker says: the last lines below.)
+        check("choose-class-80x24", &screen_at(&g, 80, 24));
         // The host now polls Bob's view for this client, starting afresh.
         let bobs_view = |g: &mut Game, first: bool| {
             if first {
