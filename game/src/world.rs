@@ -453,6 +453,11 @@ pub struct World {
     pub(crate) looks: [String; 9],
 }
 
+/// How far character `c` sees with gear that adds `light` ([`World::sight_radius`]).
+fn sight_with(c: &Character, light: u16) -> u16 {
+    c.class.stats().sight + light
+}
+
 impl World {
     /// A new world: the first spawn of every ore class, floor 1 generated, nobody in it yet.
     pub fn new(name: &str, seed: u64, tick_rate: TickRate) -> World {
@@ -655,7 +660,7 @@ impl World {
     pub fn sight_radius(&self, player: &PlayerId) -> u16 {
         self.player(player)
             .and_then(|p| p.character.as_ref())
-            .map_or(0, |c| c.class.stats().sight + self.gear_of(player).sight)
+            .map_or(0, |c| sight_with(c, self.gear_of(player).sight))
     }
 
     /// The cells from which a monster sees `player`'s character: its line of sight, which on
@@ -1007,8 +1012,10 @@ impl World {
             .filter_map(|(id, p)| {
                 let c = p.character.as_ref()?;
                 let party = self.party_of(id)?;
-                let dark = crate::light::dark_sight(self.gear_of(id).sight);
-                Some((*id, party, c.depth, c.pos, self.sight_radius(id), dark))
+                // The gear looked up once for both.
+                let light = self.gear_of(id).sight;
+                let dark = crate::light::dark_sight(light);
+                Some((*id, party, c.depth, c.pos, sight_with(c, light), dark))
             })
             .collect();
         // Who looks from where, per party and floor (what a client derives sight from).
