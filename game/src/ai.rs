@@ -1,8 +1,9 @@
 //! Phase 4: monsters notice, chase, attack and wander on their own timers, each after its role:
 //! archers shoot from range, shamans heal their kin, necromancers raise skeletons, the Deep
 //! Warden keeps to the Heart. Frozen monsters wait; rooted ones cannot step; taunted ones hunt
-//! the warrior who taunted them. Those with a special wind it up first and let go a moment
-//! later ([`crate::special`]).
+//! the warrior who taunted them; a character new to the dungeon goes unnoticed until it fights
+//! or [`ARRIVAL_MS`](crate::progress::ARRIVAL_MS) passes. Those with a special wind it up first
+//! and let go a moment later ([`crate::special`]).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -161,8 +162,9 @@ impl World {
         });
     }
 
-    /// Whether a sleeper wakes: a taunt reaches it, or a character in the world sees it from
-    /// half its notice range (at least 2 cells).
+    /// Whether a sleeper wakes: a taunt reaches it, or a character in the world (and not newly
+    /// arrived, [`ARRIVAL_MS`](crate::progress::ARRIVAL_MS)) sees it from half its notice range
+    /// (at least 2 cells).
     fn disturbed(&self, depth: u8, m: &Monster) -> bool {
         let now = self.now();
         if m.effects.taunted.is_some_and(|(_, until)| until > now) {
@@ -170,13 +172,12 @@ impl World {
         }
         let near = i32::from(m.kind.stats().notice / 2).max(2);
         self.present_players().any(|(id, p)| {
-            p.character
-                .as_ref()
-                .is_some_and(|c| c.depth == depth && c.pos.chebyshev(m.pos) <= near)
-                && self
-                    .line_of_sight(id)
-                    .and_then(|s| s.get(m.pos).copied())
-                    .unwrap_or(false)
+            p.character.as_ref().is_some_and(|c| {
+                c.depth == depth && c.pos.chebyshev(m.pos) <= near && !self.unnoticed(c)
+            }) && self
+                .line_of_sight(id)
+                .and_then(|s| s.get(m.pos).copied())
+                .unwrap_or(false)
         })
     }
 
@@ -276,6 +277,9 @@ impl World {
     /// 2. the current target if it can still see the monster;
     /// 3. the nearest character within `notice` who can see it.
     ///
+    /// A character new to the dungeon that has not fought yet is passed by
+    /// ([`ARRIVAL_MS`](crate::progress::ARRIVAL_MS)), unless it taunted this monster.
+    ///
     /// Symmetric field of view makes "the player sees the monster" the same as "the monster sees
     /// the player". Absent characters (not [`present`](crate::world::Player::present)) are
     /// never chosen, downed ones only when nobody standing is.
@@ -296,7 +300,7 @@ impl World {
         let candidates: Vec<(bool, i32, PlayerId, Pos)> = self
             .present_players()
             .filter_map(|(id, p)| {
-                let c = p.character.as_ref()?;
+                let c = p.character.as_ref().filter(|c| !self.unnoticed(c))?;
                 let sees = self.line_of_sight(id)?.get(m.pos).copied().unwrap_or(false);
                 (c.depth == depth && sees).then_some((
                     c.is_downed(),

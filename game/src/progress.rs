@@ -10,6 +10,9 @@
 //!   damage and healing, half that to a blow (`World::power`).
 //! - A character is *in combat* for [`COMBAT_MS`] after it last dealt or took damage. Out of
 //!   combat it regenerates fast ([`RESTED_SHARE_PER_S`]); in combat slowly.
+//! - A character new to the dungeon goes unnoticed for [`ARRIVAL_MS`], until it deals or takes
+//!   damage: monsters neither choose it nor wake for it, so whatever waits by the entrance
+//!   (the one that killed its last character) cannot fall on it before it can move.
 //! - A player who leaves in combat leaves the character in the world for [`LINGER_MS`]
 //!   (monsters hunt it, its downed timer runs): quitting is no escape.
 
@@ -29,6 +32,8 @@ pub const XP_SHARED: u32 = 2;
 pub const XP_STEP: u32 = 80;
 /// A character is in combat this long after it last dealt or took damage.
 pub const COMBAT_MS: u32 = 5_000;
+/// A new character goes unnoticed this long after it enters, until it fights.
+pub const ARRIVAL_MS: u32 = 5_000;
 /// A character whose player left in combat stays in the world this long.
 pub const LINGER_MS: u32 = 10_000;
 /// Out of combat, a character regains this share of its HP and mana (percent) each second:
@@ -78,6 +83,15 @@ impl Character {
     pub fn in_combat(&self, now: Tick, combat: u64) -> bool {
         self.combat_at.is_some_and(|t| now.0 < t.0 + combat)
     }
+
+    /// The tick until which monsters pass it by: `grace` ticks after it was made, unless it
+    /// has dealt or taken damage (then none: the tick it was made).
+    pub fn unnoticed_until(&self, grace: u64) -> Tick {
+        match self.combat_at {
+            None => Tick(self.born.0 + grace),
+            Some(_) => self.born,
+        }
+    }
 }
 
 impl Player {
@@ -102,6 +116,11 @@ impl World {
     /// Whether `player`'s character is in the world now (see [`Player::present`]).
     pub fn is_present(&self, player: &Player) -> bool {
         player.present(self.now(), self.ticks(COMBAT_MS), self.ticks(LINGER_MS))
+    }
+
+    /// Whether monsters pass `c` by now ([`ARRIVAL_MS`]).
+    pub(crate) fn unnoticed(&self, c: &Character) -> bool {
+        self.now() < c.unnoticed_until(self.ticks(ARRIVAL_MS))
     }
 
     /// The players whose characters are in the world now.

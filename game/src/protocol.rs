@@ -30,7 +30,7 @@ use crate::ore::OreClass;
 use crate::world::{Action, TradeInput};
 
 /// Bumped on every incompatible change to these types.
-pub const PROTOCOL_VERSION: u32 = 18;
+pub const PROTOCOL_VERSION: u32 = 19;
 /// The ALPN for this protocol version.
 pub const ALPN: &[u8] = b"brogue/3";
 /// The version-agnostic ALPN every version keeps forever: on it the host only reads a
@@ -535,6 +535,9 @@ pub struct SelfView {
     pub hasted_until: u64,
     /// The tick its Scroll of Detection wears off.
     pub detect_until: u64,
+    /// The tick until which monsters pass it by, new to the dungeon
+    /// ([`ARRIVAL_MS`](crate::progress::ARRIVAL_MS)).
+    pub unnoticed_until: u64,
     /// The talent chosen at each tier (pick 0 or 1; [`crate::talent`]).
     pub talents: [Option<u8>; 3],
 }
@@ -578,6 +581,11 @@ impl SelfView {
     /// Ticks of detection left at `tick`.
     pub fn detecting(&self, tick: u64) -> u16 {
         Self::left(self.detect_until, tick)
+    }
+
+    /// Ticks it goes unnoticed yet at `tick`.
+    pub fn unnoticed(&self, tick: u64) -> u16 {
+        Self::left(self.unnoticed_until, tick)
     }
 
     /// The long action in progress and the ticks it has left, seen at `tick`.

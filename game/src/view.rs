@@ -695,6 +695,9 @@ fn self_view(world: &World, player: PlayerId, c: &crate::world::Character) -> Se
         xp: c.xp,
         hasted_until: c.hasted_until.0,
         detect_until: c.detect_until.0,
+        unnoticed_until: c
+            .unnoticed_until(world.ticks(crate::progress::ARRIVAL_MS))
+            .0,
         talents: c.talents,
     }
 }

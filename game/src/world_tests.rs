@@ -25,6 +25,9 @@ pub(super) struct Fx {
 
 pub(super) fn fixture(rows: &[&str], classes: &[Class]) -> Fx {
     let mut world = World::with_first_floor("test", 1, RATE, Floor::from_ascii(1, rows));
+    // A picture's characters are not new to the dungeon: they were made (at tick 0) long enough
+    // ago that monsters see them at once (`progress::ARRIVAL_MS`).
+    world.core.tick = Tick(world.ticks(crate::progress::ARRIVAL_MS));
     let mut players = Vec::new();
     for (y, row) in rows.iter().enumerate() {
         for (x, c) in row.chars().enumerate() {
@@ -34,12 +37,13 @@ pub(super) fn fixture(rows: &[&str], classes: &[Class]) -> Fx {
                 let class = classes[n];
                 let id = pid(n);
                 let entity = world.new_entity();
+                let character = Character::new(entity, class, 1, p, Tick::ZERO);
                 world.core.players.insert(
                     id,
                     Player {
                         name: format!("P{n}"),
                         connected: true,
-                        character: Some(Character::new(entity, class, 1, p, Tick::ZERO)),
+                        character: Some(character),
                         last_seq: 0,
                         queued: None,
                         stats: PlayerStats::default(),
@@ -452,7 +456,8 @@ fn downed_character_dies_when_the_timer_runs_out_and_can_start_over() {
     let facts: Vec<_> = fx.world.take_facts().into_iter().map(|f| f.kind).collect();
     let died = crate::fact::FactKind::Death {
         floor: 1,
-        run_ticks: 4,
+        // Made at tick 0; the picture's clock starts after the arrival grace.
+        run_ticks: fx.world.ticks(crate::progress::ARRIVAL_MS) + 4,
     };
     assert_eq!(facts, vec![died]);
     // A new character (any class) starts at floor 1's entrance.

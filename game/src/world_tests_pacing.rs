@@ -585,3 +585,46 @@ fn the_same_blow_lands_harder_deeper() {
     assert_eq!(taken(&mut fx, 5), deepen(4, 5));
     assert_eq!(taken(&mut fx, 9), deepen(4, 9));
 }
+
+#[test]
+fn a_new_character_goes_unnoticed_until_it_fights_or_five_seconds_pass() {
+    // The last character died by the entrance, where the orc that downed it still waits.
+    let arrive = |strike: bool| {
+        let mut fx = fixture(&["#<o..#", "#.@..#", "######"], &[Class::Mage]);
+        fx.character_mut(0).hp = 0;
+        fx.character_mut(0).life = Life::Downed { left: 1, revive: 0 };
+        fx.run(2);
+        assert!(fx.character(0).is_none());
+        fx.input(Input::CreateCharacter {
+            player: fx.players[0],
+            class: Class::Warrior,
+        })
+        .run(1);
+        let c = fx.character(0).unwrap().clone();
+        let orc = monster(&fx, MonsterKind::Orc).pos;
+        assert!(c.pos.is_adjacent(orc), "{:?} by {orc:?}", c.pos);
+        if strike {
+            fx.act(0, Action::Move(Dir::toward(c.pos, orc).unwrap()));
+        }
+        // Ticks until the orc's first blow lands on the newcomer (or 10 s).
+        let limit = fx.world.ticks(10_000);
+        (1..=limit)
+            .find(|_| {
+                fx.run(1);
+                fx.character(0).unwrap().hp < c.max_hp()
+            })
+            .unwrap_or(limit)
+    };
+    let grace = arrive(false);
+    let second = RATE.ticks(1_000);
+    assert!(
+        (5 * second..6 * second).contains(&grace),
+        "the orc struck {grace} ticks after the arrival"
+    );
+    // Striking first ends it at once.
+    let fought = arrive(true);
+    assert!(
+        fought < second,
+        "the orc struck back only {fought} ticks later"
+    );
+}

@@ -1105,6 +1105,7 @@ mod tests {
             xp: 0,
             hasted_until: 0,
             detect_until: 0,
+            unnoticed_until: 0,
             talents: [None; 3],
         }
     }

@@ -585,6 +585,24 @@ fn sidebar_block(app: &App) -> Block<'static> {
         .title(Span::styled(format!(" {world} "), theme::title()))
 }
 
+/// `items` joined by `sep` into lines of at most `width` characters, breaking only between
+/// items (an item wider than `width` gets a line of its own).
+fn pack(items: &[String], sep: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for item in items {
+        match lines.last_mut() {
+            Some(line)
+                if line.chars().count() + sep.chars().count() + item.chars().count() <= width =>
+            {
+                line.push_str(sep);
+                line.push_str(item);
+            }
+            _ => lines.push(item.clone()),
+        }
+    }
+    lines
+}
+
 fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
     let view = &app.view;
     let rate = app.session.tick_rate;
@@ -670,6 +688,13 @@ fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
             if detecting > 0 {
                 status.push(format!("detect {:.0}s", secs(u32::from(detecting), rate)));
             }
+            let unnoticed = me.unnoticed(app.view.tick);
+            if unnoticed > 0 {
+                status.push(format!(
+                    "unnoticed {:.0}s",
+                    secs(u32::from(unnoticed), rate)
+                ));
+            }
             if let Some((what, left)) = me.channel_left(app.view.tick) {
                 let what = crate::log::channel(&what);
                 status.push(format!("{what} {:.1}s", secs(u32::from(left), rate)));
@@ -683,11 +708,8 @@ fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
             if me.impure {
                 status.push("impure".into());
             }
-            if !status.is_empty() {
-                lines.push(Line::styled(
-                    status.join(" · "),
-                    Style::new().fg(Color::LightYellow),
-                ));
+            for line in pack(&status, " · ", usize::from(inner.width)) {
+                lines.push(Line::styled(line, Style::new().fg(Color::LightYellow)));
             }
             let target = app.current_target().and_then(|(id, _)| {
                 view.entities
@@ -995,4 +1017,22 @@ fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, width: u1
         .sum();
     let rect = centered(area, width, height as u16 + 2);
     crate::draw_panels::boxed(frame, rect, title, lines);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pack;
+
+    #[test]
+    fn status_items_break_between_items_to_fit_the_width() {
+        let items: Vec<String> = ["ward 16", "unnoticed 5s", "talent: T", "a-very-long-item"]
+            .map(String::from)
+            .into();
+        assert_eq!(
+            pack(&items, " · ", 24),
+            ["ward 16 · unnoticed 5s", "talent: T", "a-very-long-item"]
+        );
+        assert_eq!(pack(&items, " · ", 10), items);
+        assert!(pack(&[], " · ", 10).is_empty());
+    }
 }

@@ -871,7 +871,9 @@ mod screens {
             .spawn_monster(1, MonsterKind::Salamander, Pos::new(me.x + 3, me.y))
             .unwrap();
         let mut winding = false;
-        for _ in 0..20 {
+        // Ada has just entered: the salamander notices her once her arrival's grace is over.
+        let grace = TickRate::DEFAULT.ticks(game::progress::ARRIVAL_MS);
+        for _ in 0..grace + 20 {
             g.tick(&[]);
             if g.app.view.entities.iter().any(|e| e.aim.is_some()) {
                 winding = true;

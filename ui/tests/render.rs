@@ -106,6 +106,8 @@ fn game_screen_at_80x24_shows_map_sidebar_and_log() {
     assert!(all.contains("ready"));
     assert!(all.contains("Party"));
     assert!(all.contains("enters the dungeon as a Mage"));
+    // Just entered: monsters pass it by for five seconds, and the sidebar says so.
+    assert!(all.contains("unnoticed 5s"), "{all}");
     assert!(all.contains("I invite"));
     // The stairs the character stands next to are lit, memory elsewhere is empty.
     assert!(all.contains('#') && all.contains('.'));
