@@ -1011,22 +1011,25 @@ fn side_work(
             .filter_map(|spawn| game::craft::quality(r, &[(spawn.attrs, r.def().units)]))
             .max()
     };
-    let short = kit.iter().any(|r| match carried_quality(*r) {
-        None => true,
-        // The leader alone goes for upgrades (followers chasing veins would pull the party
-        // apart).
-        Some(q) => leads && from_veins(*r).is_some_and(|v| v >= q + REFORGE_GAIN),
+    let missing = kit.iter().any(|r| carried_quality(*r).is_none());
+    let upgrade = kit.iter().any(|r| {
+        carried_quality(*r).is_some_and(|q| from_veins(*r).is_some_and(|v| v >= q + REFORGE_GAIN))
     });
-    if short && fresh_units(world, me, &classes) < 40 {
+    if let Some(reach) = mining_reach(leads, missing, upgrade)
+        && fresh_units(world, me, &classes) < 40
+    {
         // The lode first (its band in the way is fought on the walk there), then the rest.
         let mine = |tile: Tile| {
             let vein = |p: Pos| grid.get(p).copied().flatten() == Some(tile);
             if let Some(dir) = Dir::ALL.into_iter().find(|d| vein(c.pos.step(*d))) {
                 return Some(Action::Move(dir));
             }
-            walk(floor, c.pos, |p| {
-                Dir::ALL.into_iter().any(|d| vein(p.step(d)))
-            })
+            walk_within(
+                floor,
+                c.pos,
+                |p| Dir::ALL.into_iter().any(|d| vein(p.step(d))),
+                reach,
+            )
         };
         return lode_known
             .then(|| mine(Tile::Lode))
@@ -1034,6 +1037,22 @@ fn side_work(
             .or_else(|| mine(Tile::Vein));
     }
     None
+}
+
+/// How far a follower walks to a vein for a better piece: within this the party stays together.
+const UPGRADE_STEPS: u16 = 8;
+
+/// How far (steps by the known way) a member walks to mine: anywhere for a piece it lacks, and
+/// the leader anywhere for a better one; a follower only [`UPGRADE_STEPS`] for a better one
+/// (BALANCE change 21: before it, followers never mined again once their kit was made); not at
+/// all when nothing this floor gives would be better.
+fn mining_reach(leads: bool, missing: bool, upgrade: bool) -> Option<u16> {
+    match (missing, upgrade) {
+        (true, _) => Some(u16::MAX),
+        (false, true) if leads => Some(u16::MAX),
+        (false, true) => Some(UPGRADE_STEPS),
+        (false, false) => None,
+    }
 }
 
 /// The ore classes the script mines for on floor `depth`: its veins', and its lode's once seen.
@@ -1290,6 +1309,19 @@ mod tests {
         world.handle_tick(&[]);
         assert!(has_won(&world, first) && !has_won(&world, members[1].id));
         assert_eq!(leader(&world, &members), Some(1), "the one who has not won");
+    }
+
+    #[test]
+    fn followers_mine_for_a_better_piece_only_near_the_way_the_leader_anywhere() {
+        // A piece missing: anyone, anywhere.
+        assert_eq!(mining_reach(false, true, false), Some(u16::MAX));
+        assert_eq!(mining_reach(true, true, true), Some(u16::MAX));
+        // A better piece to be had: the leader anywhere, a follower a few steps.
+        assert_eq!(mining_reach(true, false, true), Some(u16::MAX));
+        assert_eq!(mining_reach(false, false, true), Some(UPGRADE_STEPS));
+        // Nothing better here: nobody mines.
+        assert_eq!(mining_reach(true, false, false), None);
+        assert_eq!(mining_reach(false, false, false), None);
     }
 
     #[test]
