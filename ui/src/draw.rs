@@ -585,15 +585,14 @@ fn sidebar_block(app: &App) -> Block<'static> {
         .title(Span::styled(format!(" {world} "), theme::title()))
 }
 
-/// `items` joined by `sep` into lines of at most `width` characters, breaking only between
+/// `items` joined by `sep` into lines at most `width` columns wide, breaking only between
 /// items (an item wider than `width` gets a line of its own).
 fn pack(items: &[String], sep: &str, width: usize) -> Vec<String> {
+    let cols = |t: &str| Span::raw(t).width();
     let mut lines: Vec<String> = Vec::new();
     for item in items {
         match lines.last_mut() {
-            Some(line)
-                if line.chars().count() + sep.chars().count() + item.chars().count() <= width =>
-            {
+            Some(line) if cols(line) + cols(sep) + cols(item) <= width => {
                 line.push_str(sep);
                 line.push_str(item);
             }
@@ -800,21 +799,14 @@ fn wrap(line: Line<'static>, width: usize, most: usize) -> Vec<Line<'static>> {
         .first()
         .map_or(line.style, |s| line.style.patch(s.style));
     let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
-    let fits = |t: &str| Line::raw(t.to_owned()).width() <= width;
-    let mut out: Vec<String> = vec![String::new()];
-    for word in text.split(' ') {
-        let full = out.len() == most;
-        let last = out.last_mut().expect("never empty");
-        let joined = if last.is_empty() {
-            word.to_owned()
-        } else {
-            format!("{last} {word}")
-        };
-        if fits(&joined) || last.is_empty() || full {
-            *last = joined;
-        } else {
-            out.push(word.to_owned());
-        }
+    let words: Vec<String> = text.split(' ').map(str::to_owned).collect();
+    let mut out = pack(&words, " ", width);
+    // What does not fit in `most` lines stays on the last one.
+    if out.len() > most.max(1) {
+        let rest = out.split_off(most.max(1)).join(" ");
+        let last = out.last_mut().expect("at least one line");
+        last.push(' ');
+        last.push_str(&rest);
     }
     out.into_iter().map(|t| Line::styled(t, style)).collect()
 }
@@ -1034,5 +1026,26 @@ mod tests {
         );
         assert_eq!(pack(&items, " · ", 10), items);
         assert!(pack(&[], " · ", 10).is_empty());
+    }
+
+    #[test]
+    fn a_footer_wraps_at_spaces_and_what_overflows_stays_on_the_last_line() {
+        use ratatui::text::Line;
+        let text = |lines: Vec<Line<'static>>| -> Vec<String> {
+            lines.iter().map(|l| l.to_string()).collect()
+        };
+        let line = || Line::raw("the host cannot save: the disk is full, free some space");
+        assert_eq!(
+            text(super::wrap(line(), 20, 3)),
+            [
+                "the host cannot",
+                "save: the disk is",
+                "full, free some space"
+            ]
+        );
+        assert_eq!(
+            text(super::wrap(line(), 30, 3)),
+            ["the host cannot save: the disk", "is full, free some space"]
+        );
     }
 }
