@@ -74,6 +74,10 @@ pub struct Run {
     /// Damage to monsters and healing done, by class.
     pub damage: BTreeMap<Class, u64>,
     pub healing: BTreeMap<Class, u64>,
+    /// Monsters' damage that landed on each class (what a shield or ward absorbed counts: the
+    /// blow was aimed at it), and each class's downs.
+    pub taken: BTreeMap<Class, u64>,
+    pub downed: BTreeMap<Class, u32>,
 }
 
 /// What `brogue sim --json` prints.
@@ -102,6 +106,10 @@ pub struct Summary {
     /// Each class's share of the damage dealt, and of the healing done (0 when none was).
     pub damage_share: BTreeMap<String, f64>,
     pub healing_share: BTreeMap<String, f64>,
+    /// Each class's share of the monsters' blows that landed (the protection a front line
+    /// gives is the share it takes), and its downs over all runs.
+    pub taken_share: BTreeMap<String, f64>,
+    pub downs_by_class: BTreeMap<String, u32>,
     pub seeds: Vec<u64>,
     pub limit_minutes: u32,
     /// Whether the dead were made again.
@@ -243,10 +251,13 @@ pub fn print(s: &Summary) {
     println!("deaths  {}", row(&s.deaths_per_floor));
     for (class, damage) in &s.damage_share {
         let healing = s.healing_share.get(class).copied().unwrap_or(0.0);
+        let taken = s.taken_share.get(class).copied().unwrap_or(0.0);
+        let downs = s.downs_by_class.get(class).copied().unwrap_or(0);
         println!(
-            "{class:<8} damage {:>5.1} %  healing {:>5.1} %",
+            "{class:<8} damage {:>5.1} %  healing {:>5.1} %  taken {:>5.1} %  downs {downs:>4}",
             damage * 100.0,
-            healing * 100.0
+            healing * 100.0,
+            taken * 100.0
         );
     }
 }
@@ -285,6 +296,9 @@ pub fn summarize(setup: &Setup, runs: &[Run]) -> Summary {
     let mut deaths = vec![0; floors];
     let mut damage = BTreeMap::new();
     let mut healing = BTreeMap::new();
+    let mut taken = BTreeMap::new();
+    let mut downed: BTreeMap<String, u32> =
+        party.iter().map(|c| (c.name().to_lowercase(), 0)).collect();
     for r in runs {
         for f in 0..floors {
             downs[f] += r.downs[f];
@@ -295,6 +309,12 @@ pub fn summarize(setup: &Setup, runs: &[Run]) -> Summary {
         }
         for (c, h) in &r.healing {
             *healing.entry(*c).or_insert(0) += h;
+        }
+        for (c, t) in &r.taken {
+            *taken.entry(*c).or_insert(0) += t;
+        }
+        for (c, d) in &r.downed {
+            *downed.entry(c.name().to_lowercase()).or_insert(0) += d;
         }
     }
     let wins = runs.iter().filter(|r| r.won).count();
@@ -321,6 +341,8 @@ pub fn summarize(setup: &Setup, runs: &[Run]) -> Summary {
         median_level: median(runs.iter().map(|r| f64::from(r.top_level)).collect()).unwrap_or(0.0),
         damage_share: shares(&damage, party),
         healing_share: shares(&healing, party),
+        taken_share: shares(&taken, party),
+        downs_by_class: downed,
         seeds: runs.iter().map(|r| r.seed).collect(),
         limit_minutes: setup.limit_minutes,
     }
@@ -378,6 +400,8 @@ pub fn play(setup: &Setup, seed: u64) -> Run {
         second: None,
         damage: BTreeMap::new(),
         healing: BTreeMap::new(),
+        taken: BTreeMap::new(),
+        downed: BTreeMap::new(),
     };
     let class_of: BTreeMap<String, Class> =
         members.iter().map(|m| (m.name.clone(), m.class)).collect();
@@ -437,9 +461,23 @@ pub fn play(setup: &Setup, seed: u64) -> Run {
                         *run.healing.entry(*c).or_insert(0) += u64::from(*amount);
                     }
                 }
+                EventKind::MonsterHit {
+                    name,
+                    damage,
+                    absorbed,
+                    ..
+                } => {
+                    if let Some(c) = class_of.get(name) {
+                        *run.taken.entry(*c).or_insert(0) +=
+                            u64::from(*damage) + u64::from(*absorbed);
+                    }
+                }
                 EventKind::Downed { name, .. } => {
                     let depth = depth_of(&world, &members, name).unwrap_or(1);
                     run.downs[usize::from(depth - 1)] += 1;
+                    if let Some(c) = class_of.get(name) {
+                        *run.downed.entry(*c).or_insert(0) += 1;
+                    }
                 }
                 EventKind::Died { depth, .. } => {
                     run.deaths[usize::from(depth.clamp(&1, &DEEPEST_FLOOR) - 1)] += 1;

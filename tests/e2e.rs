@@ -704,6 +704,10 @@ fn the_balance_simulator_prints_the_contracted_json_and_refuses_bad_parties() {
         "{json}"
     );
     assert!(json["healing_share"].is_object());
+    let taken = json["taken_share"].as_object().unwrap();
+    let keys: Vec<&str> = taken.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["healer", "warrior"], "{json}");
+    assert!(json["downs_by_class"]["warrior"].is_u64(), "{json}");
 
     let out = Command::new(BIN)
         .args(["sim", "--party", "warrior,bard", "--seeds", "1"])
