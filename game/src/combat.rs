@@ -9,7 +9,9 @@
 //!
 //! Armour takes a share off each hit, not a flat amount ([`after_armour`]: 10 points halve
 //! it), and a hit always does at least 1. Order for monsters: armour, ½ for a harm it resists
-//! ([`MonsterKind::resists`], rounded up), ×2 asleep, ×2 shatter, ×1.5 mark. For characters:
+//! ([`MonsterKind::resists`], rounded up), ×2 asleep, ×2 shatter, ×1.5 mark, then the deep's
+//! toughness ([`crate::monster::toughness`]: below floor 1 a monster lasts longer against a
+//! party of three or more, and against anything but a blade). For characters:
 //! armour (not against a breath or a curse), ½ Shield Wall (rounded up), then the Ward absorbs.
 //!
 //! A downed character's timer runs twice as fast while it is under attack (hit within the
@@ -57,6 +59,7 @@ impl World {
         let attacker = self.player(&by)?;
         let name = attacker.name.clone();
         let warrior = attacker.character.as_ref()?.class == Class::Warrior;
+        let toughness = crate::monster::toughness(depth, self.characters_on(depth), how.harm());
         let floor = self.floor_mut(depth)?;
         let m = floor.monsters.get_mut(&monster)?;
         let (kind, stats) = (m.kind, m.kind.stats());
@@ -78,6 +81,8 @@ impl World {
         if m.is_marked(now) {
             damage = damage.saturating_add(damage / 2);
         }
+        // The deep stands up to a party, and to what strikes from afar.
+        damage = crate::monster::after_toughness(damage, toughness);
         m.hp = m.hp.saturating_sub(damage);
         m.target = Some(by);
         let (pos, killed) = (m.pos, m.hp == 0);

@@ -475,6 +475,44 @@ pub fn deepen(roll: u16, depth: u8) -> u16 {
     (u32::from(roll) * scale / 100).min(u32::from(u16::MAX)) as u16
 }
 
+/// How much longer a monster lasts per floor below the first when three or more characters
+/// stand on its floor, in percent (half for two, none for one). A party meets the floor's own
+/// count of monsters, not more ([`World::scaled_spawns`](crate::world::World)): the deep stands
+/// up to a party by lasting, so its front line, its healer and its damage all count, while a
+/// lone character meets the monsters as they are.
+pub const PARTY_TOUGHNESS_PERCENT: u32 = 15;
+
+/// And against arrows, spells and fire (everything but a blade) per floor below the first, for
+/// every party (half for a lone character): the deep's monsters shrug off what strikes from
+/// afar, so a party down there needs a blade in front.
+pub const MISSILE_TOUGHNESS_PERCENT: u32 = 20;
+
+/// How much harder than on floor 1 a monster on floor `depth` is to hurt by `harm` while
+/// `characters` stand on its floor, in percent: what lands is `100 / (100 + toughness)` of it
+/// ([`after_toughness`]).
+pub fn toughness(depth: u8, characters: usize, harm: Harm) -> u32 {
+    let below = u32::from(depth.max(1) - 1);
+    let party = match characters {
+        0 | 1 => 0,
+        2 => PARTY_TOUGHNESS_PERCENT / 2,
+        _ => PARTY_TOUGHNESS_PERCENT,
+    };
+    let missile = match (harm, characters) {
+        (Harm::Blade, _) => 0,
+        (_, 0 | 1) => MISSILE_TOUGHNESS_PERCENT / 2,
+        _ => MISSILE_TOUGHNESS_PERCENT,
+    };
+    (party + missile) * below
+}
+
+/// What is left of `damage` against `toughness` percent (at least 1 of a strike that did any).
+pub fn after_toughness(damage: u16, toughness: u32) -> u16 {
+    if damage == 0 {
+        return 0;
+    }
+    (u32::from(damage) * 100 / (100 + toughness)).max(1) as u16
+}
+
 /// Timed conditions on a monster (ticks at which they end).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MonsterEffects {

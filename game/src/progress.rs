@@ -3,8 +3,9 @@
 //!
 //! - A kill's experience ([`MonsterKind::xp`] × [`XP_SHARED`]) is divided evenly (rounded
 //!   up) between the killer and every member of the killer's party who stands on that floor,
-//!   is up, and sees the kill. A floor holds more monsters for more characters (a third of the
-//!   generated number each), so a character levels about as fast alone as in a party.
+//!   is up, and sees the kill. A floor holds the same monsters for a party of any size (two
+//!   thirds for one character alone), so in a party each levels more slowly than alone; the
+//!   deep is tougher for a party instead ([`crate::monster::toughness`]).
 //! - Levels run 1 to [`MAX_LEVEL`]; each brings the class's HP and mana growth
 //!   ([`Class::growth`]) and heals that much; every two levels add a point to each ability's
 //!   damage and healing, half that to a blow (`World::power`).
@@ -126,6 +127,15 @@ impl World {
     /// The players whose characters are in the world now.
     pub(crate) fn present_players(&self) -> impl Iterator<Item = (&PlayerId, &Player)> {
         self.players().filter(|(_, p)| self.is_present(p))
+    }
+
+    /// How many present characters stand on floor `depth` (downed ones too): the party the
+    /// floor's monsters meet.
+    pub(crate) fn characters_on(&self, depth: u8) -> usize {
+        self.present_players()
+            .filter_map(|(_, p)| p.character.as_ref())
+            .filter(|c| c.depth == depth)
+            .count()
     }
 
     /// Marks `id`'s character as in combat from now.

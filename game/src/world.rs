@@ -1273,7 +1273,7 @@ impl World {
         let mut floor = generated.floor;
         let first_act = self.core.tick;
         floor.visited_at = first_act;
-        let spawns = self.scaled_spawns(&floor, generated.spawns);
+        let spawns = self.scaled_spawns(generated.spawns);
         // Which sleep draws from a stream of its own: the rest rolls as before.
         let mut sleep = Rng::for_stream(self.core.seed, Stream::Sleep { depth });
         for (kind, pos) in spawns {
@@ -1392,34 +1392,19 @@ impl World {
     }
 
     /// A new floor's monsters for the characters in the world when it is first entered: the
-    /// generated number suits two, and each character brings a third of it (one meets two
-    /// thirds; four, five thirds; eight, three times as many), the extra ones as kin of a
-    /// generated monster placed beside it. With experience divided among those who gain it
-    /// ([`World::award_kill`]), a character levels about as fast alone as in a party.
+    /// generated number suits a party; a lone character meets two thirds of it. A bigger party
+    /// meets no more monsters, but tougher ones ([`crate::monster::toughness`]), so a fourth
+    /// friend adds a fourth hand, not a fourth of the floor's monsters again.
     fn scaled_spawns(
-        &mut self,
-        floor: &Floor,
+        &self,
         mut spawns: Vec<(crate::monster::MonsterKind, Pos)>,
     ) -> Vec<(crate::monster::MonsterKind, Pos)> {
-        let players = self
+        let characters = self
             .present_players()
             .filter(|(_, p)| p.character.is_some())
             .count();
-        let players = players.clamp(1, 8);
-        let base = spawns.len();
-        let wanted = base * (players + 1) / 3;
-        spawns.truncate(wanted);
-        let mut taken: BTreeSet<Pos> = spawns.iter().map(|(_, p)| *p).collect();
-        for _ in base..wanted {
-            let (kind, near) = spawns[self.core.ai_rng.below(base as u32) as usize];
-            let free = Dir::ALL
-                .into_iter()
-                .map(|d| near.step(d))
-                .find(|p| floor.tile(*p) == Tile::Floor && !taken.contains(p));
-            if let Some(p) = free {
-                taken.insert(p);
-                spawns.push((kind, p));
-            }
+        if characters <= 1 {
+            spawns.truncate(spawns.len() * 2 / 3);
         }
         spawns
     }

@@ -373,7 +373,7 @@ fn armour_takes_a_share_of_each_hit_and_a_hit_does_at_least_one() {
 }
 
 #[test]
-fn a_new_floor_holds_more_monsters_for_more_characters() {
+fn a_lone_character_meets_two_thirds_of_a_floors_monsters_a_party_all_of_them() {
     // The lode's band comes as it is, whoever comes.
     let generated = crate::mapgen::generate(7, 2);
     let band = generated.lode.map_or(0, |l| l.guards.len());
@@ -395,18 +395,90 @@ fn a_new_floor_holds_more_monsters_for_more_characters() {
         world.ensure_floor(2);
         world.floor(2).unwrap().monsters.len() - band
     };
+    assert!(base >= 6, "{base}");
     assert_eq!(count(1), base * 2 / 3, "one character meets two thirds");
+    // A bigger party meets tougher monsters, not more of them.
     assert_eq!(count(2), base);
-    let four = count(4);
-    assert!(
-        four > base && four <= base * 5 / 3,
-        "{four} for four, {base} for two"
+    assert_eq!(count(4), base);
+    assert_eq!(count(8), base);
+}
+
+#[test]
+fn the_deep_stands_up_to_a_party_and_to_what_strikes_from_afar() {
+    use crate::monster::{
+        Harm, MISSILE_TOUGHNESS_PERCENT as M, PARTY_TOUGHNESS_PERCENT as P, after_toughness,
+        toughness,
+    };
+    // Floor 1 is as it was, for anyone with anything.
+    for characters in 0..6 {
+        for harm in [Harm::Blade, Harm::Shot, Harm::Fire, Harm::Frost] {
+            assert_eq!(toughness(1, characters, harm), 0);
+        }
+    }
+    // A lone character's blade meets the monsters as they are; its arrows and spells half
+    // the missile toughness.
+    assert_eq!(toughness(12, 1, Harm::Blade), 0);
+    assert_eq!(toughness(12, 1, Harm::Fire), M / 2 * 11);
+    // Two meet half the party's toughness, three and more all of it.
+    assert_eq!(toughness(5, 2, Harm::Blade), P / 2 * 4);
+    assert_eq!(toughness(5, 3, Harm::Blade), P * 4);
+    assert_eq!(toughness(5, 4, Harm::Shot), (P + M) * 4);
+    assert_eq!(toughness(5, 8, Harm::Blade), toughness(5, 4, Harm::Blade));
+    // Deeper is tougher; more characters are never softer.
+    for depth in 1..12 {
+        for characters in 1..5 {
+            for harm in [Harm::Blade, Harm::Shot] {
+                let t = toughness(depth, characters, harm);
+                assert!(toughness(depth + 1, characters, harm) >= t);
+                assert!(toughness(depth, characters + 1, harm) >= t);
+            }
+        }
+    }
+    assert_eq!(after_toughness(10, 0), 10);
+    assert_eq!(after_toughness(10, 100), 5);
+    assert_eq!(
+        after_toughness(1, 400),
+        1,
+        "a strike that lands does at least 1"
     );
-    let eight = count(8);
-    assert!(
-        eight > four && eight <= base * 3,
-        "{eight} for eight, {base} for two"
+    assert_eq!(after_toughness(0, 400), 0, "nothing stays nothing");
+}
+
+#[test]
+fn a_party_of_three_on_floor_5_hurts_a_monster_less_than_one_warrior_alone() {
+    use crate::monster::{Harm, after_toughness, toughness};
+    // The same blow on the same orc on floor 5, struck by a warrior alone and by a warrior
+    // with two friends on the floor.
+    let landed = |friends: usize| {
+        let mut rows = vec!["#######".to_owned(), "#@o...#".to_owned()];
+        rows.extend((0..friends).map(|_| "#@....#".to_owned()));
+        rows.push("#######".to_owned());
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let mut fx = fixture(&rows, &[Class::Warrior; 3]);
+        // The picture becomes floor 5, and everyone stands on it.
+        let mut floor = fx.world.floors.remove(&1).unwrap();
+        floor.depth = 5;
+        fx.world.floors.insert(5, floor);
+        for n in 0..=friends {
+            fx.character_mut(n).depth = 5;
+        }
+        let (orc, before) = fx.world.floors[&5]
+            .monsters
+            .iter()
+            .map(|(id, m)| (*id, m.hp))
+            .next()
+            .unwrap();
+        fx.world
+            .hurt_monster(5, orc, 12, fx.players[0], crate::event::Strike::Hits);
+        before - fx.world.floors[&5].monsters[&orc].hp
+    };
+    let roll = after_armour(12, MonsterKind::Orc.stats().armor);
+    assert_eq!(landed(0), roll, "alone, a blade meets the orc as it is");
+    assert_eq!(
+        landed(2),
+        after_toughness(roll, toughness(5, 3, Harm::Blade))
     );
+    assert!(landed(2) < landed(0));
 }
 
 #[test]

@@ -29,7 +29,10 @@ pub const MAGIC: &[u8] = b"brogue-replay\n";
 ///    victory.
 /// 9: lodes on floors 2–11, guarded by a sleeping band from deeper (protocol 18, BALANCE
 ///    change 19).
-pub const FORMAT: u32 = 10;
+/// 10: a new character goes unnoticed for 5 s (protocol 19, BALANCE change 20).
+/// 11: rules only — a floor holds no more monsters for a bigger party; the deep is tougher
+///    for a party and against missiles instead (BALANCE change 22).
+pub const FORMAT: u32 = 11;
 /// Ticks between two state hashes in a file.
 pub const MARK_EVERY: u64 = 20;
 /// The most bytes a file may unpack to (a busy day of a world is far less): a hostile file

@@ -67,6 +67,29 @@ pub fn describe(view: &ClientView, p: Pos) -> String {
     line
 }
 
+/// How much of a strike lands on a monster here, when the deep makes it tough: "takes 57% of
+/// blades, 40% of arrows and spells". Counted from your party's members on your floor (the
+/// host counts every character there, so a stranger on the floor makes it tougher still).
+fn toughness(view: &ClientView, depth: u8) -> Option<String> {
+    use game::monster::{Harm, after_toughness, toughness};
+    use game::protocol::MemberStatus;
+    let here = view
+        .party
+        .iter()
+        .filter(|m| {
+            m.depth == depth && matches!(m.status, MemberStatus::Alive | MemberStatus::Downed)
+        })
+        .count()
+        .max(1);
+    let share = |harm| after_toughness(1000, toughness(depth, here, harm)) / 10;
+    let (blades, missiles) = (share(Harm::Blade), share(Harm::Shot));
+    match (blades, missiles) {
+        (100, 100) => None,
+        (100, m) => Some(format!("takes {m}% of arrows and spells")),
+        (b, m) => Some(format!("takes {b}% of blades, {m}% of arrows and spells")),
+    }
+}
+
 fn creature(view: &ClientView, e: &game::protocol::EntityView) -> String {
     let mut effects = Vec::new();
     if e.effects & effect::FROZEN != 0 {
@@ -118,6 +141,10 @@ fn creature(view: &ClientView, e: &game::protocol::EntityView) -> String {
                 .map(|d| format!("about to let its {} go", d.noun));
             // What it hits for here: the same kind hits harder deeper.
             let depth = view.me.as_ref().map_or(1, |me| me.depth);
+            let does = match toughness(view, depth) {
+                Some(tough) => format!("{does}, {tough}"),
+                None => does,
+            };
             format!(
                 "{} (health {}%{}): hits for {}–{}, {does}",
                 crate::log::with_article(s.name),

@@ -642,13 +642,28 @@ fn look_says_what_a_monster_hits_for_on_the_floor_you_stand_on() {
     g.key(KeyCode::Char(';'));
     g.key(KeyCode::Char(key));
     let screen = g.screen();
-    let footer = screen.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    // The look's footer, its wrapped lines joined.
+    let lines: Vec<&str> = screen.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.starts_with("An orc"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    let footer = lines[start..]
+        .iter()
+        .map(|l| l.trim())
+        .collect::<Vec<_>>()
+        .join(" ");
     // An orc's 3–7 a quarter harder for each of the two floors above: 4–10.
     let orc = MonsterKind::Orc.stats();
     assert_eq!(orc.damage, (3, 7));
     assert!(
         footer.starts_with("An orc (health 100%): hits for 4–10, fights up close"),
         "{footer}"
+    );
+    // Alone on floor 3 a blade meets it as it is; arrows and spells land for 100/120.
+    assert!(
+        footer.contains("fights up close, takes 83% of arrows and spells; floor"),
+        "{screen}"
     );
 }
 
