@@ -562,6 +562,8 @@ impl World {
             }
             None => return false,
         };
+        // A mark is an attack without damage: it ends a newcomer's grace and counts as combat.
+        self.fought(id);
         self.announce(id, AbilityUse::Mark { monster });
         true
     }

@@ -9,10 +9,11 @@
 //! - Levels run 1 to [`MAX_LEVEL`]; each brings the class's HP and mana growth
 //!   ([`Class::growth`]) and heals that much; every two levels add a point to each ability's
 //!   damage and healing, half that to a blow (`World::power`).
-//! - A character is *in combat* for [`COMBAT_MS`] after it last dealt or took damage. Out of
-//!   combat it regenerates fast ([`RESTED_SHARE_PER_S`]); in combat slowly.
-//! - A character new to the dungeon goes unnoticed for [`ARRIVAL_MS`], until it deals or takes
-//!   damage: monsters neither choose it nor wake for it, so whatever waits by the entrance
+//! - A character is *in combat* for [`COMBAT_MS`] after it last dealt or took damage (or
+//!   marked a monster). Out of combat it regenerates fast ([`RESTED_SHARE_PER_S`]); in combat
+//!   slowly.
+//! - A character new to the dungeon goes unnoticed for [`ARRIVAL_MS`], until it is first in
+//!   combat: monsters neither choose it nor wake for it, so whatever waits by the entrance
 //!   (the one that killed its last character) cannot fall on it before it can move.
 //! - A player who leaves in combat leaves the character in the world for [`LINGER_MS`]
 //!   (monsters hunt it, its downed timer runs): quitting is no escape.

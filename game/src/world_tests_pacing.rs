@@ -661,22 +661,43 @@ fn the_same_blow_lands_harder_deeper() {
 #[test]
 fn a_new_character_goes_unnoticed_until_it_fights_or_five_seconds_pass() {
     // The last character died by the entrance, where the orc that downed it still waits.
-    let arrive = |strike: bool| {
+    enum First {
+        Waits,
+        Strikes,
+        Marks,
+    }
+    let arrive = |first: First| {
         let mut fx = fixture(&["#<o..#", "#.@..#", "######"], &[Class::Mage]);
         fx.character_mut(0).hp = 0;
         fx.character_mut(0).life = Life::Downed { left: 1, revive: 0 };
         fx.run(2);
         assert!(fx.character(0).is_none());
+        let class = match first {
+            First::Marks => Class::Ranger,
+            _ => Class::Warrior,
+        };
         fx.input(Input::CreateCharacter {
             player: fx.players[0],
-            class: Class::Warrior,
+            class,
         })
         .run(1);
         let c = fx.character(0).unwrap().clone();
         let orc = monster(&fx, MonsterKind::Orc).pos;
         assert!(c.pos.is_adjacent(orc), "{:?} by {orc:?}", c.pos);
-        if strike {
-            fx.act(0, Action::Move(Dir::toward(c.pos, orc).unwrap()));
+        match first {
+            First::Waits => {}
+            First::Strikes => {
+                fx.act(0, Action::Move(Dir::toward(c.pos, orc).unwrap()));
+            }
+            First::Marks => {
+                fx.act(
+                    0,
+                    Action::Ability {
+                        slot: 1,
+                        target: Target::Auto,
+                    },
+                );
+            }
         }
         // Ticks until the orc's first blow lands on the newcomer (or 10 s).
         let limit = fx.world.ticks(10_000);
@@ -687,16 +708,18 @@ fn a_new_character_goes_unnoticed_until_it_fights_or_five_seconds_pass() {
             })
             .unwrap_or(limit)
     };
-    let grace = arrive(false);
+    let grace = arrive(First::Waits);
     let second = RATE.ticks(1_000);
     assert!(
         (5 * second..6 * second).contains(&grace),
         "the orc struck {grace} ticks after the arrival"
     );
-    // Striking first ends it at once.
-    let fought = arrive(true);
-    assert!(
-        fought < second,
-        "the orc struck back only {fought} ticks later"
-    );
+    // Striking first ends it at once; so does marking it (a Mark does no damage).
+    for first in [First::Strikes, First::Marks] {
+        let fought = arrive(first);
+        assert!(
+            fought < second,
+            "the orc struck back only {fought} ticks later"
+        );
+    }
 }

@@ -31,7 +31,8 @@ pub const MAGIC: &[u8] = b"brogue-replay\n";
 ///    change 19).
 /// 10: a new character goes unnoticed for 5 s (protocol 19, BALANCE change 20).
 /// 11: rules only — a floor holds no more monsters for a bigger party; the deep is tougher
-///    for a party and against missiles instead (BALANCE change 22).
+///    for a party and against missiles instead, Aimed Shot every 1.4 s (BALANCE change 22);
+///    a Mark puts the ranger in combat (it ends a newcomer's grace).
 pub const FORMAT: u32 = 11;
 /// Ticks between two state hashes in a file.
 pub const MARK_EVERY: u64 = 20;
