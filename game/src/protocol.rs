@@ -30,7 +30,7 @@ use crate::ore::OreClass;
 use crate::world::{Action, TradeInput};
 
 /// Bumped on every incompatible change to these types.
-pub const PROTOCOL_VERSION: u32 = 19;
+pub const PROTOCOL_VERSION: u32 = 20;
 /// The ALPN for this protocol version.
 pub const ALPN: &[u8] = b"brogue/3";
 /// The version-agnostic ALPN every version keeps forever: on it the host only reads a
@@ -538,6 +538,9 @@ pub struct SelfView {
     /// The tick until which monsters pass it by, new to the dungeon
     /// ([`ARRIVAL_MS`](crate::progress::ARRIVAL_MS)).
     pub unnoticed_until: u64,
+    /// Characters in the world on its floor, itself included: how tough the floor's monsters
+    /// are to them ([`crate::monster::toughness`]).
+    pub characters_here: u8,
     /// The talent chosen at each tier (pick 0 or 1; [`crate::talent`]).
     pub talents: [Option<u8>; 3],
 }

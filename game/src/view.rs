@@ -698,6 +698,7 @@ fn self_view(world: &World, player: PlayerId, c: &crate::world::Character) -> Se
         unnoticed_until: c
             .unnoticed_until(world.ticks(crate::progress::ARRIVAL_MS))
             .0,
+        characters_here: world.characters_on(c.depth).min(usize::from(u8::MAX)) as u8,
         talents: c.talents,
     }
 }

@@ -470,6 +470,18 @@ fn a_party_of_three_on_floor_5_hurts_a_monster_less_than_one_warrior_alone() {
             .unwrap();
         fx.world
             .hurt_monster(5, orc, 12, fx.players[0], crate::event::Strike::Hits);
+        // The striker's view counts the characters on its floor (the look reads it).
+        let rtt = BTreeMap::new();
+        let snap = crate::view::Tracker::new()
+            .poll(&fx.world, fx.players[0], &rtt)
+            .snapshot
+            .unwrap();
+        match snap.me {
+            Some(crate::protocol::SelfPatch::Whole(me)) => {
+                assert_eq!(usize::from(me.characters_here), friends + 1);
+            }
+            other => panic!("{other:?}"),
+        }
         before - fx.world.floors[&5].monsters[&orc].hp
     };
     let roll = after_armour(12, MonsterKind::Orc.stats().armor);

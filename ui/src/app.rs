@@ -1106,6 +1106,7 @@ mod tests {
             hasted_until: 0,
             detect_until: 0,
             unnoticed_until: 0,
+            characters_here: 1,
             talents: [None; 3],
         }
     }

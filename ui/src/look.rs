@@ -68,19 +68,10 @@ pub fn describe(view: &ClientView, p: Pos) -> String {
 }
 
 /// How much of a strike lands on a monster here, when the deep makes it tough: "takes 57% of
-/// blades, 40% of arrows and spells". Counted from your party's members on your floor (the
-/// host counts every character there, so a stranger on the floor makes it tougher still).
+/// blades, 40% of arrows and spells", for the characters the host counts on your floor.
 fn toughness(view: &ClientView, depth: u8) -> Option<String> {
     use game::monster::{Harm, after_toughness, toughness};
-    use game::protocol::MemberStatus;
-    let here = view
-        .party
-        .iter()
-        .filter(|m| {
-            m.depth == depth && matches!(m.status, MemberStatus::Alive | MemberStatus::Downed)
-        })
-        .count()
-        .max(1);
+    let here = usize::from(view.me.as_ref().map_or(1, |me| me.characters_here));
     let share = |harm| after_toughness(1000, toughness(depth, here, harm)) / 10;
     let (blades, missiles) = (share(Harm::Blade), share(Harm::Shot));
     match (blades, missiles) {
