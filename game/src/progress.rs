@@ -87,7 +87,8 @@ impl Character {
     }
 
     /// The tick until which monsters pass it by: `grace` ticks after it was made, unless it
-    /// has dealt or taken damage (then none: the tick it was made).
+    /// has been in combat (dealt or taken damage, or marked a monster; then none: the tick it
+    /// was made).
     pub fn unnoticed_until(&self, grace: u64) -> Tick {
         match self.combat_at {
             None => Tick(self.born.0 + grace),

@@ -69,10 +69,10 @@ pub fn describe(view: &ClientView, p: Pos) -> String {
 
 /// How much of a strike lands on a monster here, when the deep makes it tough: "takes 57% of
 /// blades, 40% of arrows and spells", for the characters the host counts on your floor.
-fn toughness(view: &ClientView, depth: u8) -> Option<String> {
+fn toughness(me: &game::protocol::SelfView) -> Option<String> {
     use game::monster::{Harm, after_toughness, toughness};
-    let here = usize::from(view.me.as_ref().map_or(1, |me| me.characters_here));
-    let share = |harm| after_toughness(1000, toughness(depth, here, harm)) / 10;
+    let here = usize::from(me.characters_here);
+    let share = |harm| after_toughness(1000, toughness(me.depth, here, harm)) / 10;
     let (blades, missiles) = (share(Harm::Blade), share(Harm::Shot));
     match (blades, missiles) {
         (100, 100) => None,
@@ -132,7 +132,7 @@ fn creature(view: &ClientView, e: &game::protocol::EntityView) -> String {
                 .map(|d| format!("about to let its {} go", d.noun));
             // What it hits for here: the same kind hits harder deeper.
             let depth = view.me.as_ref().map_or(1, |me| me.depth);
-            let does = match toughness(view, depth) {
+            let does = match view.me.as_ref().and_then(toughness) {
                 Some(tough) => format!("{does}, {tough}"),
                 None => does,
             };
