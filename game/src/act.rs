@@ -122,7 +122,7 @@ impl World {
                 if !downed && other_idle {
                     self.set_position(other, depth, from);
                     self.set_position(id, depth, target);
-                    self.busy(id, MOVE_MS);
+                    self.busy(id, self.step_ms(id));
                 }
             }
             None if tile == Tile::DoorClosed && !downed => {
@@ -137,7 +137,7 @@ impl World {
             None if tile == Tile::Chasm => self.fall(id, depth, target),
             None if tile.is_walkable() => {
                 self.set_position(id, depth, target);
-                let step = if downed { CRAWL_MS } else { MOVE_MS };
+                let step = if downed { CRAWL_MS } else { self.step_ms(id) };
                 self.busy(id, step * wading(tile));
                 self.describe_cell(id, depth, target, tile);
                 self.step_on(id, depth, target);

@@ -5,6 +5,10 @@
 //! monster there with nobody in sight goes where the carrier is. The climb out is a fight, not
 //! a walk back along a cleared way, and a second Heart is earned the same way. Nothing comes
 //! while the floor already holds [`HUNT_AWAKE`] awake monsters.
+//!
+//! The Heart is heavy: its carrier's steps take [`HEART_WEIGHT_PERCENT`] of a step's time
+//! ([`World::step_ms`]), so it cannot outrun what the deep sends and the climb is an escort.
+//! Haste halves that as any step; friends can carry it in turns (drop it, another picks it up).
 
 use crate::economy::Holder;
 use crate::event::EventKind;
@@ -14,7 +18,7 @@ use crate::ids::PlayerId;
 use crate::monster::MonsterKind;
 use crate::path::DistanceMap;
 use crate::tile::Tile;
-use crate::world::World;
+use crate::world::{MOVE_MS, World};
 
 /// How often the deep sends another after the Heart.
 pub const HUNT_MS: u32 = 15_000;
@@ -26,6 +30,8 @@ pub const HUNT_AWAY: i32 = 10;
 pub const HUNT_NEAR: u16 = 16;
 /// No more come while this many monsters on the floor are awake.
 pub const HUNT_AWAKE: usize = 6;
+/// The carrier's steps take this share of [`MOVE_MS`]: twice as long.
+pub const HEART_WEIGHT_PERCENT: u32 = 200;
 /// How often the awake monsters of the carrier's floor are told where it is.
 const CALL_MS: u32 = 1_000;
 /// A new Heart forms on the deepest floor this long after a victory (with a Deep Warden, if
@@ -33,6 +39,21 @@ const CALL_MS: u32 = 1_000;
 pub const REGROW_MS: u32 = 30 * 60_000;
 
 impl World {
+    /// Does `id` carry the Heart of the Deep?
+    pub fn carries_heart(&self, id: PlayerId) -> bool {
+        matches!(self.economy().heart(), Some((Holder::Carried(p), _)) if p == id)
+    }
+
+    /// How long a step takes `id` on dry floor, haste aside: [`MOVE_MS`], longer for the
+    /// Heart's carrier ([`HEART_WEIGHT_PERCENT`]).
+    pub(crate) fn step_ms(&self, id: PlayerId) -> u32 {
+        if self.carries_heart(id) {
+            MOVE_MS * HEART_WEIGHT_PERCENT / 100
+        } else {
+            MOVE_MS
+        }
+    }
+
     /// Phase 5: the Heart's pull ([module docs](self)).
     pub(crate) fn heart_hunt(&mut self) {
         let now = self.now().0;

@@ -284,7 +284,11 @@ fn carrying_the_heart_out_is_a_victory_pure_unless_the_vault_was_touched() {
         stacks: vec![],
         items: vec![heart],
     }));
-    fx.act(0, Action::Move(E)).run(4);
+    // The Heart weighs: a step with it takes twice as long.
+    let heavy = fx
+        .world
+        .ticks(MOVE_MS * crate::heart::HEART_WEIGHT_PERCENT / 100);
+    fx.act(0, Action::Move(E)).run(heavy);
     let _ = fx.world.take_facts();
     fx.act(0, Action::Ascend).run(1);
     assert!(fx.happened(|k| matches!(k, EventKind::Victory { pure: true, .. })));
@@ -340,7 +344,7 @@ fn carrying_the_heart_out_is_a_victory_pure_unless_the_vault_was_touched() {
     }));
     fx.act(0, Action::Move(W)).run(4);
     fx.character_mut(1).impure = true;
-    fx.act(1, Action::Move(crate::geom::Dir::NE)).run(4);
+    fx.act(1, Action::Move(crate::geom::Dir::NE)).run(heavy);
     fx.act(1, Action::Ascend).run(1);
     assert!(fx.happened(|k| matches!(k, EventKind::Victory { pure: false, .. })));
     let stats = &fx.world.player(&friend).unwrap().stats;

@@ -318,6 +318,49 @@ fn the_deep_climbs_after_the_heart() {
 }
 
 #[test]
+fn the_heart_weighs_on_its_carrier() {
+    use crate::economy::Goods;
+    use crate::heart::HEART_WEIGHT_PERCENT;
+    let mut fx = fixture(&["##########", "#@.......#", "##########"], W1);
+    let me = fx.players[0];
+    let step = |fx: &mut Fx| {
+        let start = fx.world.tick();
+        fx.act(0, Action::Move(E)).run(1);
+        let took = fx.character(0).unwrap().ready_at - start;
+        fx.run(took);
+        took
+    };
+    assert_eq!(step(&mut fx), fx.world.ticks(MOVE_MS), "empty-handed");
+    assert!(fx.world.give_heart(me));
+    assert!(fx.world.carries_heart(me));
+    let heavy = fx.world.ticks(MOVE_MS * HEART_WEIGHT_PERCENT / 100);
+    assert!(heavy > fx.world.ticks(MOVE_MS));
+    assert_eq!(step(&mut fx), heavy, "carrying the Heart");
+    // Haste halves a heavy step as any other.
+    let now = fx.world.tick();
+    fx.character_mut(0).hasted_until = now + fx.world.ticks(5_000);
+    assert_eq!(
+        step(&mut fx),
+        fx.world.ticks(MOVE_MS * HEART_WEIGHT_PERCENT / 100 / 2),
+        "hasted"
+    );
+    fx.character_mut(0).hasted_until = now;
+    // Put down, it weighs nothing: a friend can take a turn.
+    let heart = fx.world.economy().heart().unwrap().1.id;
+    let put_down = fx.world.ticks(MOVE_MS);
+    fx.act(
+        0,
+        Action::Drop(Goods {
+            stacks: Vec::new(),
+            items: vec![heart],
+        }),
+    )
+    .run(put_down);
+    assert!(!fx.world.carries_heart(me));
+    assert_eq!(step(&mut fx), fx.world.ticks(MOVE_MS), "put down");
+}
+
+#[test]
 fn nothing_more_comes_for_the_heart_while_six_are_awake() {
     // Six rats walled off where they cannot reach the carrier.
     let rows = [

@@ -679,6 +679,9 @@ fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
             if me.ward > 0 {
                 status.push(format!("ward {}", me.ward));
             }
+            if app.view.pack.items.iter().any(|i| i.is_heart()) {
+                status.push("Heart: slow".into());
+            }
             let hasted = me.hasted(app.view.tick);
             if hasted > 0 {
                 status.push(format!("fast {:.0}s", secs(u32::from(hasted), rate)));

@@ -402,7 +402,8 @@ pub fn describe(event: &EventKind) -> String {
         E::Summoned { by } => format!("The {} raises a skeleton!", monster(*by)),
         E::Snared { monster: m } => format!("The {} is caught in a snare!", monster(*m)),
         E::TookHeart { name } => format!(
-            "{name} has taken the Heart of the Deep! Carry it up the stairs of floor 1 for Victory."
+            "{name} has taken the Heart of the Deep! Carry it up the stairs of floor 1 for Victory \
+             (it is heavy: its carrier walks at half speed)."
         ),
         E::Crafted {
             maker,

@@ -1171,3 +1171,13 @@ fn slash_commands_on_the_chat_line_are_party_commands() {
         Some(Intent::Chat("/invited you all".into()))
     );
 }
+
+#[test]
+fn the_heart_s_carrier_reads_that_it_walks_slowly() {
+    let mut g = Game::new(ROOM);
+    assert!(!g.screen().contains("Heart: slow"));
+    assert!(g.world.give_heart(ME));
+    g.tick(&[]);
+    let screen = g.screen();
+    assert!(screen.contains("Heart: slow"), "{screen}");
+}
