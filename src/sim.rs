@@ -34,7 +34,6 @@ use game::consumable::Consumable;
 use game::economy::{Holder, ItemKind, Place};
 use game::event::{EventKind, Scope};
 use game::floor::{DEEPEST_FLOOR, Floor};
-use game::path::DistanceMap;
 use game::special::Special;
 use game::{Action, Class, Dir, Input, PlayerId, Pos, Stack, Tick, TickRate, Tile, World};
 use serde::Serialize;
@@ -1153,16 +1152,15 @@ fn walk(floor: &Floor, from: Pos, goal: impl Fn(Pos) -> bool) -> Option<Action> 
 /// wall but far round it would draw the walker round and out of range, then back, for ever.)
 fn walk_within(floor: &Floor, from: Pos, goal: impl Fn(Pos) -> bool, steps: u16) -> Option<Action> {
     let grid = memory(floor);
-    let goals = grid
-        .positions()
-        .filter(|p| *p != from && known_walkable(floor, *p) && goal(*p));
-    let map = DistanceMap::new(grid.width(), grid.height(), goals, |p| {
-        known_walkable(floor, p)
-    });
-    if map.at(from).is_none_or(|d| d > steps) {
-        return None;
-    }
-    map.downhill(from, |_| true).map(Action::Move)
+    game::path::first_step(
+        grid.width(),
+        grid.height(),
+        from,
+        goal,
+        |p| known_walkable(floor, p),
+        steps,
+    )
+    .map(Action::Move)
 }
 
 /// A step toward the nearest known cell next to the unknown, if any is left.

@@ -93,6 +93,72 @@ impl DistanceMap {
     }
 }
 
+/// The first step of a shortest path from `from` to the nearest cell where `goal` holds (never
+/// `from` itself) through cells where `passable` holds (a goal must be passable too), at most
+/// `limit` steps away: the step `DistanceMap::new(goals, passable).downhill(from, |_| true)`
+/// gives, ties to the first in [`Dir::ALL`] alike, but found by searching out from `from` only
+/// as far as the nearest goal instead of over the whole floor. `None` when `from` is not
+/// passable or no goal is in reach.
+pub fn first_step(
+    width: u16,
+    height: u16,
+    from: Pos,
+    goal: impl Fn(Pos) -> bool,
+    passable: impl Fn(Pos) -> bool,
+    limit: u16,
+) -> Option<Dir> {
+    let index = |p: Pos| {
+        (p.x >= 0 && p.y >= 0 && (p.x as u16) < width && (p.y as u16) < height)
+            .then(|| p.y as usize * usize::from(width) + p.x as usize)
+    };
+    let start = index(from)?;
+    if !passable(from) {
+        return None;
+    }
+    let cells = usize::from(width) * usize::from(height);
+    let mut dist = vec![UNREACHED; cells];
+    // Which first steps (a bit per direction of `Dir::ALL`) begin a shortest path to a cell.
+    let mut first = vec![0u8; cells];
+    dist[start] = 0;
+    let mut queue = VecDeque::from([from]);
+    let mut nearest: Option<u16> = None;
+    let mut found: Vec<usize> = Vec::new();
+    while let Some(p) = queue.pop_front() {
+        let i = index(p).expect("queued cells are inside");
+        let d = dist[i];
+        // Every cell one step nearer than the nearest goal is spread from: the goals' first
+        // steps are whole.
+        if nearest.is_some_and(|n| d >= n) || d >= limit {
+            break;
+        }
+        for (bit, dir) in Dir::ALL.into_iter().enumerate() {
+            let n = p.step(dir);
+            let Some(j) = index(n) else { continue };
+            let via = if d == 0 { 1u8 << bit } else { first[i] };
+            if dist[j] == UNREACHED {
+                if !passable(n) {
+                    continue;
+                }
+                dist[j] = d + 1;
+                first[j] = via;
+                if goal(n) {
+                    nearest = Some(d + 1);
+                    found.push(j);
+                }
+                queue.push_back(n);
+            } else if dist[j] == d + 1 {
+                first[j] |= via;
+            }
+        }
+    }
+    let steps = found.iter().fold(0u8, |all, j| all | first[*j]);
+    Dir::ALL
+        .into_iter()
+        .enumerate()
+        .find(|(bit, _)| steps & (1 << bit) != 0)
+        .map(|(_, dir)| dir)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +186,52 @@ mod tests {
                     })
             })
             .collect()
+    }
+
+    #[test]
+    fn first_step_takes_the_step_a_whole_map_would() {
+        // Random floors (walls a third of the cells) and goal sets: the search from the
+        // walker gives the same step as the map spread from every goal, limits included.
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let (w, h) = (23u16, 11u16);
+        let mut compared = 0;
+        let mut stepped = 0;
+        for _ in 0..400 {
+            let walls: Vec<bool> = (0..w * h).map(|_| next() % 3 == 0).collect();
+            let goals: Vec<bool> = (0..w * h).map(|_| next() % 40 == 0).collect();
+            let at = |v: &Vec<bool>, p: Pos| v[p.y as usize * usize::from(w) + p.x as usize];
+            let from = Pos::new(
+                (next() % u64::from(w)) as i16,
+                (next() % u64::from(h)) as i16,
+            );
+            let limit = [u16::MAX, 3, 8][(next() % 3) as usize];
+            let passable = |p: Pos| !at(&walls, p);
+            let goal = |p: Pos| p != from && at(&goals, p) && passable(p);
+            let all = (0..h as i16)
+                .flat_map(|y| (0..w as i16).map(move |x| Pos::new(x, y)))
+                .filter(|p| goal(*p));
+            let map = DistanceMap::new(w, h, all, passable);
+            let want = if map.at(from).is_none_or(|d| d > limit) {
+                None
+            } else {
+                map.downhill(from, |_| true)
+            };
+            let got = first_step(w, h, from, goal, passable, limit);
+            assert_eq!(got, want, "from {from:?} limit {limit}");
+            compared += 1;
+            stepped += usize::from(got.is_some());
+        }
+        assert_eq!(compared, 400);
+        assert!(
+            stepped > 100,
+            "too few cases where a goal was in reach: {stepped}"
+        );
     }
 
     #[test]
