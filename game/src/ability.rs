@@ -137,7 +137,7 @@ impl Class {
                 def(
                     "Aimed Shot",
                     Aim::Enemy { range: 12 },
-                    1_400,
+                    1_600,
                     0,
                     400,
                     "long-range heavy shot",

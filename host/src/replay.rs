@@ -33,7 +33,8 @@ pub const MAGIC: &[u8] = b"brogue-replay\n";
 /// 11: rules only — a floor holds no more monsters for a bigger party; the deep is tougher
 ///    for a party and against missiles instead, Aimed Shot every 1.4 s (BALANCE change 22);
 ///    a Mark puts the ranger in combat (it ends a newcomer's grace).
-/// 12: rules only — the Heart's carrier walks at half speed (BALANCE change 23).
+/// 12: rules only — the Heart's carrier walks at half speed, Aimed Shot every 1.6 s (BALANCE
+///     change 23).
 pub const FORMAT: u32 = 12;
 /// Ticks between two state hashes in a file.
 pub const MARK_EVERY: u64 = 20;
