@@ -30,7 +30,7 @@ use crate::ore::OreClass;
 use crate::world::{Action, TradeInput};
 
 /// Bumped on every incompatible change to these types.
-pub const PROTOCOL_VERSION: u32 = 20;
+pub const PROTOCOL_VERSION: u32 = 21;
 /// The ALPN for this protocol version.
 pub const ALPN: &[u8] = b"brogue/3";
 /// The version-agnostic ALPN every version keeps forever: on it the host only reads a
@@ -674,6 +674,8 @@ pub struct PartyMember {
     /// Round-trip time to the host in milliseconds, as the host measures it.
     pub rtt_ms: Option<u16>,
     pub is_you: bool,
+    /// It carries the Heart of the Deep (the one its friends escort: it walks at half speed).
+    pub heart: bool,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1008,6 +1008,11 @@ fn party_list(world: &World, you: PlayerId, rtt_ms: &BTreeMap<PlayerId, u16>) ->
     // Stable: within each group, player-id order, as before.
     members.sort_by_key(|(id, p)| (**id != you, !p.connected));
     members.truncate(MAX_PARTY);
+    // Who carries the Heart: one look at the economy for the whole list.
+    let carrier = match world.economy().heart() {
+        Some((crate::economy::Holder::Carried(p), _)) => Some(p),
+        _ => None,
+    };
     members
         .into_iter()
         .map(|(id, p)| {
@@ -1032,6 +1037,7 @@ fn party_list(world: &World, you: PlayerId, rtt_ms: &BTreeMap<PlayerId, u16>) ->
                     None
                 },
                 is_you: *id == you,
+                heart: carrier == Some(*id),
             }
         })
         .collect()

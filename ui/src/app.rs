@@ -1122,6 +1122,7 @@ mod tests {
             status,
             rtt_ms: Some(3),
             is_you: you,
+            heart: false,
         }
     }
 

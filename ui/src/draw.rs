@@ -763,7 +763,8 @@ fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// One line per party member: name, class, health or state, floor, round-trip time.
+/// One line per party member: name, class, the Heart if it carries it, health or state, floor,
+/// round-trip time.
 fn party_line(m: &PartyMember) -> Line<'static> {
     let color = m.class.map_or(Color::Gray, theme::class_color);
     let name = sanitize(&m.name, 9);
@@ -772,16 +773,23 @@ fn party_line(m: &PartyMember) -> Line<'static> {
         .rtt_ms
         .map_or_else(|| "     ".to_owned(), |ms| format!("{ms:>3}ms"));
     let state = match m.status {
-        MemberStatus::Away => Span::styled(" away   ", theme::hint()),
-        MemberStatus::NoCharacter => Span::styled(" new    ", theme::hint()),
+        MemberStatus::Away => Span::styled("away   ", theme::hint()),
+        MemberStatus::NoCharacter => Span::styled("new    ", theme::hint()),
         MemberStatus::Downed => Span::styled(
-            format!(" DOWN F{:<2}", m.depth),
+            format!("DOWN F{:<2}", m.depth),
             Style::new().fg(Color::LightRed),
         ),
         MemberStatus::Alive => Span::styled(
-            format!(" {} F{:<2}", bar(m.hp, m.max_hp, 4), m.depth),
+            format!("{} F{:<2}", bar(m.hp, m.max_hp, 4), m.depth),
             Style::new().fg(Color::Green),
         ),
+    };
+    // The Heart's carrier: the one its friends escort.
+    let heart = if m.heart {
+        let (glyph, style) = theme::pile(game::protocol::PileKind::Heart);
+        Span::styled(glyph.to_string(), style)
+    } else {
+        Span::raw(" ")
     };
     Line::from(vec![
         Span::styled(
@@ -789,6 +797,7 @@ fn party_line(m: &PartyMember) -> Line<'static> {
             Style::new().fg(color),
         ),
         Span::raw(format!(" {class}")),
+        heart,
         state,
         Span::styled(rtt, theme::hint()),
     ])

@@ -1180,4 +1180,21 @@ fn the_heart_s_carrier_reads_that_it_walks_slowly() {
     g.tick(&[]);
     let screen = g.screen();
     assert!(screen.contains("Heart: slow"), "{screen}");
+    // The party panel marks the carrier, for its friends too.
+    assert!(screen.contains("▸Ada       M♥█"), "{screen}");
+    g.bob_joins();
+    assert!(g.screen().contains(" Bob       W ██"), "{}", g.screen());
+    // Handed to Bob: Ada sees him marked, and walks light again.
+    let heart = g.world.economy().heart().unwrap().1.id;
+    assert!(g.world.grant(game::economy::Entry::Moved {
+        from: game::economy::Place::Pack(ME),
+        to: game::economy::Place::Pack(BOB),
+        stacks: vec![],
+        items: vec![heart],
+    }));
+    g.tick(&[]);
+    let handed = g.screen();
+    assert!(handed.contains(" Bob       W♥██"), "{handed}");
+    assert!(handed.contains("▸Ada       M ██"), "{handed}");
+    assert!(!handed.contains("Heart: slow"), "{handed}");
 }
