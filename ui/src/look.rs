@@ -151,12 +151,16 @@ fn creature(view: &ClientView, e: &game::protocol::EntityView) -> String {
             away,
             ..
         } => {
-            let name = match view.member_for(e.id) {
+            let member = view.member_for(e.id);
+            let name = match member {
                 Some(m) if m.is_you => format!("you, {}", m.name),
                 Some(m) => m.name.clone(),
                 None => "someone".to_owned(),
             };
             let mut extra = Vec::new();
+            if member.is_some_and(|m| m.heart) {
+                extra.push("carries the Heart of the Deep: guard them up the stairs");
+            }
             if downed {
                 extra.push("down: stand next to them to revive");
             }

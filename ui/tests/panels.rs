@@ -1197,4 +1197,18 @@ fn the_heart_s_carrier_reads_that_it_walks_slowly() {
     assert!(handed.contains(" Bob       W♥██"), "{handed}");
     assert!(handed.contains("▸Ada       M ██"), "{handed}");
     assert!(!handed.contains("Heart: slow"), "{handed}");
+    // Looking at him says so.
+    let bob = g
+        .world
+        .player(&BOB)
+        .unwrap()
+        .character
+        .as_ref()
+        .unwrap()
+        .pos;
+    assert_eq!(
+        ui::look::describe(&g.app.view, bob),
+        "Bob the Warrior (health 100%, carries the Heart of the Deep: guard them up the stairs); \
+         floor."
+    );
 }
