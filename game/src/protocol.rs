@@ -434,13 +434,6 @@ pub struct ItemView {
     pub key: bool,
 }
 
-impl ItemView {
-    /// The Heart of the Deep: the one item that is neither gear, a potion or scroll, nor a key.
-    pub fn is_heart(&self) -> bool {
-        self.recipe.is_none() && self.usable.is_none() && !self.key
-    }
-}
-
 /// A potion or scroll as its carrier knows it.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UseView {

@@ -679,7 +679,7 @@ fn draw_sidebar(frame: &mut Frame, area: Rect, app: &App) {
             if me.ward > 0 {
                 status.push(format!("ward {}", me.ward));
             }
-            if app.view.pack.items.iter().any(|i| i.is_heart()) {
+            if app.view.you().is_some_and(|m| m.heart) {
                 status.push("Heart: slow".into());
             }
             let hasted = me.hasted(app.view.tick);
