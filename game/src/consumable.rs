@@ -102,7 +102,7 @@ impl Consumable {
             Consumable::Fire => "burns all within 2",
             Consumable::Frost => "freezes within 3",
             Consumable::Teleportation => "far on this floor",
-            Consumable::MagicMapping => "maps the floor",
+            Consumable::MagicMapping => "maps 30 cells out",
             Consumable::DetectMonsters => "30 s: see monsters",
             Consumable::Warding => "wards you + allies",
         }
@@ -179,9 +179,12 @@ pub fn looks(seed: u64) -> [String; 9] {
     })
 }
 
+/// How far (in cells, every way) a Scroll of Magic Mapping maps around its reader.
+pub const MAPPING_REACH: i32 = 30;
+
 /// How many potions and scrolls a new floor holds.
 pub const fn loot_on_floor(depth: u8) -> usize {
-    2 + depth as usize / 4
+    crate::floor::per_area(2 + depth as usize / 4)
 }
 
 impl MonsterKind {
@@ -471,7 +474,8 @@ impl World {
             .collect()
     }
 
-    /// Magic Mapping: the party remembers every cell of the floor that borders a walkable one.
+    /// Magic Mapping: the party remembers every cell within [`MAPPING_REACH`] of the reader that
+    /// borders a walkable one.
     fn map_floor(&mut self, id: PlayerId, depth: u8) {
         let Some(party) = self.party_of(&id) else {
             return;
@@ -479,9 +483,17 @@ impl World {
         let Some(floor) = self.floor(depth) else {
             return;
         };
+        let Some(at) = self
+            .player(&id)
+            .and_then(|p| p.character.as_ref())
+            .map(|c| c.pos)
+        else {
+            return;
+        };
         let cells: Vec<Pos> = floor
             .tiles()
             .positions()
+            .filter(|p| p.chebyshev(at) <= MAPPING_REACH)
             .filter(|p| {
                 std::iter::once(*p)
                     .chain(crate::geom::Dir::ALL.iter().map(|d| p.step(*d)))

@@ -9,9 +9,22 @@ use crate::ids::{EntityId, PartyId, PlayerId};
 use crate::monster::Monster;
 use crate::tile::Tile;
 
-/// Floor size. Larger than an 80×24 screen: the camera follows the player.
-pub const FLOOR_WIDTH: u16 = 96;
-pub const FLOOR_HEIGHT: u16 = 40;
+/// Floor size. Much larger than an 80×24 screen: the camera follows the player.
+/// (96×40 until BALANCE change 24: a floor took the simulator's party 1.5–4 minutes, the
+/// whole game half an hour.)
+pub const FLOOR_WIDTH: u16 = 152;
+pub const FLOOR_HEIGHT: u16 = 64;
+/// The floor area a floor's counts of things are written for (96×40): rooms, cave chambers,
+/// monsters, veins, potions and scrolls, lakes, lava pools, traps and braziers come in
+/// proportion to the real area ([`per_area`]). The stairs, the shrine, the vault, the lode, a
+/// chasm and a unique stay one to a floor.
+pub const BASE_AREA: usize = 96 * 40;
+
+/// `count` things written for [`BASE_AREA`], in proportion to the floor's area (rounded).
+pub const fn per_area(count: usize) -> usize {
+    let area = FLOOR_WIDTH as usize * FLOOR_HEIGHT as usize;
+    (count * area + BASE_AREA / 2) / BASE_AREA
+}
 /// The Heart of the Deep lies on the last floor.
 pub const DEEPEST_FLOOR: u8 = 12;
 

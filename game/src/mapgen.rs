@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use crate::economy::Vein;
-use crate::floor::{DEEPEST_FLOOR, FLOOR_HEIGHT, FLOOR_WIDTH, Floor, Grid};
+use crate::floor::{DEEPEST_FLOOR, FLOOR_HEIGHT, FLOOR_WIDTH, Floor, Grid, per_area};
 use crate::geom::{Dir, Pos};
 use crate::monster::MonsterKind;
 use crate::ore::OreClass;
@@ -61,6 +61,10 @@ pub fn lode_class(depth: u8) -> OreClass {
     let best = OreClass::at_depth(depth)[1];
     OreClass::ALL[usize::from(best.tier()).min(OreClass::ALL.len() - 1)]
 }
+
+/// The size of a cave floor's sectors, one chamber each: 31×19 cells (a 96×40 floor is three
+/// by two of them).
+pub const CAVE_SECTOR: (i16, i16) = (31, 19);
 
 /// The first floor that is dark ([`crate::light`]): its braziers light what is seen far off.
 pub const FIRST_DARK_FLOOR: u8 = 10;
@@ -265,12 +269,13 @@ fn braziers(tiles: &mut Grid<Tile>, seed: u64, depth: u8, up: Pos, keep: &[Pos])
         return;
     }
     let mut rng = Rng::for_stream(seed, Stream::Light { depth });
+    let kept = near_any(tiles, keep, 1);
     let open = |tiles: &Grid<Tile>, p: Pos| {
         tiles.get(p) == Some(&Tile::Floor)
             && Dir::ALL
                 .iter()
                 .all(|d| tiles.get(p.step(*d)) == Some(&Tile::Floor))
-            && keep.iter().all(|k| k.chebyshev(p) > 1)
+            && kept.get(p) == Some(&false)
     };
     let near_stairs: Vec<Pos> = tiles
         .positions()
@@ -281,10 +286,14 @@ fn braziers(tiles: &mut Grid<Tile>, seed: u64, depth: u8, up: Pos, keep: &[Pos])
         tiles.set(p, Tile::Brazier);
         placed.push(p);
     }
-    for _ in 0..3 + (depth - FIRST_DARK_FLOOR) {
-        let cells: Vec<Pos> = tiles
-            .positions()
-            .filter(|p| open(tiles, *p) && placed.iter().all(|b| b.chebyshev(*p) >= 8))
+    // A brazier changes only its own cell, and the next stands 8 or more away from it: the
+    // open cells are found once.
+    let open_cells: Vec<Pos> = tiles.positions().filter(|p| open(tiles, *p)).collect();
+    for _ in 0..per_area(3 + usize::from(depth - FIRST_DARK_FLOOR)) {
+        let cells: Vec<Pos> = open_cells
+            .iter()
+            .copied()
+            .filter(|p| placed.iter().all(|b| b.chebyshev(*p) >= 8))
             .collect();
         let Some(&p) = rng.pick(&cells) else {
             break;
@@ -301,7 +310,11 @@ fn braziers(tiles: &mut Grid<Tile>, seed: u64, depth: u8, up: Pos, keep: &[Pos])
 /// cell off from the up stairs gets a bridge across (a chasm) or is not made.
 fn terrain(tiles: &mut Grid<Tile>, seed: u64, depth: u8, up: Pos, keep: &[Pos]) {
     let mut rng = Rng::for_stream(seed, Stream::Terrain { depth });
-    let lakes = if depth >= 2 { 1 + depth / 6 } else { 0 };
+    let lakes = if depth >= 2 {
+        per_area(1 + usize::from(depth) / 6)
+    } else {
+        0
+    };
     for _ in 0..lakes {
         let size = rng.range(8, 20) as usize;
         if let Some(blob) = blob(tiles, up, keep, size, &mut rng) {
@@ -325,7 +338,7 @@ fn terrain(tiles: &mut Grid<Tile>, seed: u64, depth: u8, up: Pos, keep: &[Pos]) 
         }
     }
     if depth >= FIRST_CAVE_FLOOR {
-        for _ in 0..1 + (depth - FIRST_CAVE_FLOOR) / 3 {
+        for _ in 0..per_area(1 + usize::from(depth - FIRST_CAVE_FLOOR) / 3) {
             let size = rng.range(6, 14) as usize;
             if let Some(blob) = blob(tiles, up, keep, size, &mut rng) {
                 impassable(tiles, up, &blob, Tile::Lava);
@@ -366,12 +379,13 @@ fn secrets(
         return hidden;
     }
     // Alarms from floor 3, more of them deeper.
+    let kept = near_any(tiles, keep, 1);
     let open: Vec<Pos> = tiles
         .positions()
         .filter(|p| tiles.get(*p) == Some(&Tile::Floor) && p.chebyshev(up) >= 6)
-        .filter(|p| keep.iter().all(|k| k.chebyshev(*p) > 1))
+        .filter(|p| kept.get(*p) == Some(&false))
         .collect();
-    for _ in 0..1 + depth / 4 {
+    for _ in 0..per_area(1 + usize::from(depth) / 4) {
         let Some(&p) = rng.pick(&open) else {
             break;
         };
@@ -426,12 +440,13 @@ fn connected(tiles: &Grid<Tile>, up: Pos) -> bool {
 /// at least 5 cells from `up`, none of them on or next to anything but floor (stairs, doors,
 /// veins, the shrine) or on or next to a cell of `keep`. `None` if no place is found.
 fn blob(tiles: &Grid<Tile>, up: Pos, keep: &[Pos], size: usize, rng: &mut Rng) -> Option<Vec<Pos>> {
+    let kept = near_any(tiles, keep, 1);
     let open = |p: Pos| {
         tiles.get(p) == Some(&Tile::Floor)
             && Dir::ALL
                 .iter()
                 .all(|d| matches!(tiles.get(p.step(*d)), Some(Tile::Floor | Tile::Wall)))
-            && keep.iter().all(|k| k.chebyshev(p) > 1)
+            && kept.get(p) == Some(&false)
             && p.chebyshev(up) >= 5
     };
     let starts: Vec<Pos> = tiles
@@ -458,6 +473,23 @@ fn blob(tiles: &Grid<Tile>, up: Pos, keep: &[Pos], size: usize, rng: &mut Rng) -
     Some(cells)
 }
 
+/// The cells within `reach` (every way) of a cell of `keep`: what is placed keeps its
+/// surroundings clear. One pass over `keep`, so asking a cell is a look-up.
+fn near_any(tiles: &Grid<Tile>, keep: &[Pos], reach: i16) -> Grid<bool> {
+    let mut near = Grid::new(tiles.width(), tiles.height(), false);
+    for k in keep {
+        for y in k.y - reach..=k.y + reach {
+            for x in k.x - reach..=k.x + reach {
+                let p = Pos::new(x, y);
+                if near.contains(p) {
+                    near.set(p, true);
+                }
+            }
+        }
+    }
+    near
+}
+
 /// Turns some walls that face open floor into ore veins of this depth's classes.
 fn veins(tiles: &mut Grid<Tile>, depth: u8, rng: &mut Rng) -> Vec<(Pos, Vein)> {
     let faces: Vec<Pos> = tiles
@@ -470,7 +502,7 @@ fn veins(tiles: &mut Grid<Tile>, depth: u8, rng: &mut Rng) -> Vec<(Pos, Vein)> {
         })
         .collect();
     let classes = OreClass::at_depth(depth);
-    let count = (14 + usize::from(depth)).min(faces.len());
+    let count = per_area(14 + usize::from(depth)).min(faces.len());
     let mut out: Vec<(Pos, Vein)> = Vec::with_capacity(count);
     let mut tries = 0;
     while out.len() < count && tries < count * 20 {
@@ -536,8 +568,8 @@ fn rooms(rng: &mut Rng) -> (Grid<Tile>, Pos) {
     let (w, h) = (FLOOR_WIDTH as i16, FLOOR_HEIGHT as i16);
     let mut tiles = Grid::new(FLOOR_WIDTH, FLOOR_HEIGHT, Tile::Wall);
     let mut rooms: Vec<Room> = Vec::new();
-    for _ in 0..300 {
-        if rooms.len() >= 14 {
+    for _ in 0..per_area(300) {
+        if rooms.len() >= per_area(14) {
             break;
         }
         let rw = rng.range(4, 13) as i16;
@@ -558,7 +590,7 @@ fn rooms(rng: &mut Rng) -> (Grid<Tile>, Pos) {
     for pair in rooms.windows(2) {
         corridor(&mut tiles, pair[0].center(), pair[1].center(), rng);
     }
-    for _ in 0..3 {
+    for _ in 0..per_area(3) {
         if let (Some(a), Some(b)) = (rng.pick(&rooms).copied(), rng.pick(&rooms).copied()) {
             corridor(&mut tiles, a.center(), b.center(), rng);
         }
@@ -628,14 +660,15 @@ fn place_doors(tiles: &mut Grid<Tile>, room: &Room, rng: &mut Rng) {
     }
 }
 
-/// Cave floors: six chambers (three across, two down), each a cellular-automaton cave in its
-/// own part of the floor with rock between them, joined by tunnels two cells wide — a chamber
-/// is open ground, the way between two is a chokepoint. Every pair of neighbouring chambers is
-/// joined in a row, the two rows by two to four tunnels.
+/// Cave floors: chambers in a grid of sectors about [`CAVE_SECTOR`] cells each (three across
+/// and two down on a 96×40 floor), each a cellular-automaton cave in its own part of the floor
+/// with rock between them, joined by tunnels two cells wide — a chamber is open ground, the
+/// way between two is a chokepoint. Every pair of neighbouring chambers is joined in a row,
+/// each row to the next by two or three tunnels.
 fn caves(rng: &mut Rng) -> (Grid<Tile>, Pos) {
     let (w, h) = (FLOOR_WIDTH as i16, FLOOR_HEIGHT as i16);
     let mut tiles = Grid::new(FLOOR_WIDTH, FLOOR_HEIGHT, Tile::Wall);
-    let (cols, rows) = (3i16, 2i16);
+    let (cols, rows) = ((w - 2) / CAVE_SECTOR.0, (h - 2) / CAVE_SECTOR.1);
     let (sw, sh) = ((w - 2) / cols, (h - 2) / rows);
     let mut chambers: Vec<Vec<Pos>> = Vec::new();
     for row in 0..rows {
@@ -664,13 +697,15 @@ fn caves(rng: &mut Rng) -> (Grid<Tile>, Pos) {
             tunnel(&mut tiles, at(row, col), at(row, col + 1), rng);
         }
     }
-    let downs = rng.range(2, 4) as i16;
-    let mut joined = Vec::new();
-    for _ in 0..downs {
-        let col = rng.below(cols as u32) as i16;
-        if !joined.contains(&col) {
-            joined.push(col);
-            tunnel(&mut tiles, at(0, col), at(1, col), rng);
+    for row in 0..rows - 1 {
+        let downs = rng.range(2, 4) as i16;
+        let mut joined = Vec::new();
+        for _ in 0..downs {
+            let col = rng.below(cols as u32) as i16;
+            if !joined.contains(&col) {
+                joined.push(col);
+                tunnel(&mut tiles, at(row, col), at(row + 1, col), rng);
+            }
         }
     }
     let all: Vec<Pos> = chambers.concat();
@@ -787,7 +822,7 @@ fn far_cell(tiles: &Grid<Tile>, distances: &Grid<u32>, rng: &mut Rng) -> Pos {
 /// How many monsters a floor is made with, packs and bands counted: floor 1 holds 10 (as
 /// before packs), floor 12 about 26, before scaling for the party.
 pub fn spawn_count(depth: u8) -> usize {
-    10 + 3 * usize::from(depth.max(1) - 1) / 2
+    per_area(10 + 3 * usize::from(depth.max(1) - 1) / 2)
 }
 
 fn spawns(
@@ -853,14 +888,15 @@ fn add_escort(
 mod tests {
     use super::*;
 
-    /// Floor 1 is drawn as it was before packs and new kinds: ten monsters of the first three
-    /// kinds, none escorted (an escort would not draw, but a different count or kind list
-    /// would move every vein and the shrine, and the README's first game walks this floor).
+    /// Floor 1 holds monsters of the first three kinds only, none escorted (an escort would not
+    /// draw, but a different count or kind list would move every vein and the shrine, and the
+    /// README's first game walks this floor): ten for every 96×40 cells of floor.
     #[test]
-    fn floor_one_is_as_it_was_before_packs() {
+    fn floor_one_holds_only_the_first_three_kinds_unescorted() {
         for seed in [1, 7, 51] {
             let g = generate(seed, 1);
-            assert_eq!(g.spawns.len(), 10, "seed {seed}");
+            assert_eq!(g.spawns.len(), spawn_count(1), "seed {seed}");
+            assert_eq!(spawn_count(1), crate::floor::per_area(10));
             assert!(g.spawns.iter().all(|(k, _)| matches!(
                 k,
                 MonsterKind::Rat | MonsterKind::Jackal | MonsterKind::Kobold
@@ -1155,23 +1191,27 @@ mod cave_tests {
             assert!(open * 100 < all * 60, "seed {seed}: {open} of {all} open");
             // Between two chambers lies rock, crossed only by their tunnels (two cells wide,
             // one or two cells more where a tunnel turns): few walkable cells on the lines
-            // between the six parts of the floor.
+            // between the parts of the floor — one tunnel per row across a column's edge, two
+            // or three across a row's.
             let walkable = |p: Pos| t.get(p).is_some_and(|c| c.is_walkable());
-            let (sw, sh) = ((FLOOR_WIDTH as i16 - 2) / 3, (FLOOR_HEIGHT as i16 - 2) / 2);
-            for x in [1 + sw, 1 + 2 * sw] {
-                let open = (0..FLOOR_HEIGHT as i16)
-                    .filter(|y| walkable(Pos::new(x, *y)))
-                    .count();
-                assert!((2..=8).contains(&open), "seed {seed}: {open} open at x {x}");
+            let (w, h) = (FLOOR_WIDTH as i16, FLOOR_HEIGHT as i16);
+            let (cols, rows) = ((w - 2) / CAVE_SECTOR.0, (h - 2) / CAVE_SECTOR.1);
+            let (sw, sh) = ((w - 2) / cols, (h - 2) / rows);
+            for x in (1..cols).map(|c| 1 + c * sw) {
+                let open = (0..h).filter(|y| walkable(Pos::new(x, *y))).count();
+                let most = 4 * rows as usize;
+                assert!(
+                    (2..=most).contains(&open),
+                    "seed {seed}: {open} open at x {x}"
+                );
             }
-            let y = 1 + sh;
-            let open = (0..FLOOR_WIDTH as i16)
-                .filter(|x| walkable(Pos::new(*x, y)))
-                .count();
-            assert!(
-                (2..=12).contains(&open),
-                "seed {seed}: {open} open at y {y}"
-            );
+            for y in (1..rows).map(|r| 1 + r * sh) {
+                let open = (0..w).filter(|x| walkable(Pos::new(*x, y))).count();
+                assert!(
+                    (2..=12).contains(&open),
+                    "seed {seed}: {open} open at y {y}"
+                );
+            }
             assert!(connected(t, g.floor.stairs_up));
         }
     }

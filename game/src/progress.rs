@@ -31,7 +31,9 @@ pub const MAX_LEVEL: u8 = 15;
 /// A kill's experience is this many times [`MonsterKind::xp`], divided among those who gain it.
 pub const XP_SHARED: u32 = 2;
 /// Experience from level 1 to level 2; each next level needs one step more than the last.
-pub const XP_STEP: u32 = 80;
+/// In proportion to a floor's area, as its monsters are (80 on a 96×40 floor): a level comes
+/// at the same depth whatever the floors' size.
+pub const XP_STEP: u32 = crate::floor::per_area(80) as u32;
 /// A character is in combat this long after it last dealt or took damage.
 pub const COMBAT_MS: u32 = 5_000;
 /// A new character goes unnoticed this long after it enters, until it fights.

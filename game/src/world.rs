@@ -1374,9 +1374,24 @@ impl World {
         band
     }
 
-    /// Where the Heart of the Deep lies when it is at home on the deepest floor.
+    /// Where the Heart of the Deep lies when it is at home on the deepest floor: where the
+    /// floor's generation put it. A world that made its floor 12 before floors grew (BALANCE
+    /// change 24) keeps that floor's smaller layout, which today's generation does not match:
+    /// there the home is the floor cell of the saved floor nearest that place.
     pub(crate) fn heart_home(&self) -> Option<Pos> {
-        mapgen::generate(self.seed(), crate::floor::DEEPEST_FLOOR).heart
+        let deepest = crate::floor::DEEPEST_FLOOR;
+        let home = mapgen::generate(self.seed(), deepest).heart?;
+        let Some(floor) = self.floors.get(&deepest) else {
+            return Some(home);
+        };
+        if floor.tiles().contains(home) && floor.tile(home).is_walkable() {
+            return Some(home);
+        }
+        floor
+            .tiles()
+            .positions()
+            .filter(|p| floor.tile(*p) == Tile::Floor)
+            .min_by_key(|p| (p.chebyshev(home), *p))
     }
 
     /// A monster of `kind` on floor `depth` at `pos`, awake or asleep as a new floor's are.

@@ -200,27 +200,30 @@ fn fire_burns_and_frost_freezes_only_what_is_near_and_seen() {
 #[test]
 fn descent_teleportation_and_mapping_move_and_show_the_party() {
     let rows = [
-        "##############################",
-        "#@@.........................##",
-        "#...........................##",
-        "##############################",
+        "########################################",
+        "#@@...................................##",
+        "#.....................................##",
+        "########################################",
     ];
     let mut fx = fixture(&rows, &[Class::Warrior, Class::Ranger]);
     let party = fx.world.party_of(&fx.players[0]).unwrap();
-    let far = Pos::new(27, 2);
-    let remembered = |fx: &Fx| {
+    // The reader stands at (2, 1): the mapping reaches 30 cells every way.
+    let far = Pos::new(2 + crate::consumable::MAPPING_REACH as i16, 2);
+    let beyond = Pos::new(far.x + 2, 2);
+    let remembered = |fx: &Fx, p: Pos| {
         fx.world
             .floor(1)
             .unwrap()
             .memory(party)
-            .and_then(|m| m.get(far).copied().flatten())
+            .and_then(|m| m.get(p).copied().flatten())
     };
     // The corridor is lit only so far: the far end is not remembered until mapped.
     fx.world.floor_mut(1).unwrap().forget_party(party);
-    assert_eq!(remembered(&fx), None);
+    assert_eq!(remembered(&fx, far), None);
     let map = give(&mut fx, 1, Consumable::MagicMapping);
     fx.act(1, Action::Use(map)).run(1);
-    assert_eq!(remembered(&fx), Some(Tile::Floor));
+    assert_eq!(remembered(&fx, far), Some(Tile::Floor));
+    assert_eq!(remembered(&fx, beyond), None, "past the mapping's reach");
 
     let scroll = give(&mut fx, 0, Consumable::Teleportation);
     let from = fx.character(0).unwrap().pos;

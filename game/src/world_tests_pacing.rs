@@ -233,6 +233,20 @@ fn the_heart_returns_to_the_deepest_floor_when_its_carrier_stays_away() {
 }
 
 #[test]
+fn a_deepest_floor_made_before_floors_grew_still_has_a_home_for_the_heart() {
+    let mut fx = fixture(&["#####", "#@<.#", "#####"], W1);
+    // Saved at 96×40 (or any size): today's generation puts the Heart elsewhere, here
+    // outside the floor or in its rock.
+    let old = crate::floor::Floor::from_ascii(12, &["#######", "#<....#", "#######"]);
+    fx.world.floors.insert(12, old);
+    let home = fx.world.heart_home().unwrap();
+    assert_eq!(
+        fx.world.floor(12).unwrap().tile(home),
+        crate::tile::Tile::Floor
+    );
+}
+
+#[test]
 fn the_deep_climbs_after_the_heart() {
     use crate::heart::{HUNT_AWAY, HUNT_MS, HUNT_NEAR};
     let corridor = [

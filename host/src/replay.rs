@@ -35,7 +35,9 @@ pub const MAGIC: &[u8] = b"brogue-replay\n";
 ///    a Mark puts the ranger in combat (it ends a newcomer's grace).
 /// 12: rules only — the Heart's carrier walks at half speed, Aimed Shot every 1.6 s (BALANCE
 ///     change 23).
-pub const FORMAT: u32 = 12;
+/// 13: rules only — floors of 152×64 with their content in proportion, experience per
+///     level in proportion, Magic Mapping reaches 30 cells (BALANCE change 24).
+pub const FORMAT: u32 = 13;
 /// Ticks between two state hashes in a file.
 pub const MARK_EVERY: u64 = 20;
 /// The most bytes a file may unpack to (a busy day of a world is far less): a hostile file

@@ -888,7 +888,7 @@ mod screens {
         let mut winding = false;
         // Ada has just entered: the salamander notices her once her arrival's grace is over.
         let grace = TickRate::DEFAULT.ticks(game::progress::ARRIVAL_MS);
-        for _ in 0..grace + 20 {
+        for _ in 0..grace + 200 {
             g.tick(&[]);
             if g.app.view.entities.iter().any(|e| e.aim.is_some()) {
                 winding = true;

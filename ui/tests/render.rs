@@ -87,9 +87,13 @@ fn game_screen_at_80x24_shows_map_sidebar_and_log() {
         at_x < 52 && at_y < map_rows,
         "@ drawn outside the map at {at_x},{at_y}"
     );
-    // Camera rule: centre on the player, clamped to the floor (96×40) in a 52×17 map area.
-    let cam_x = (me.x as i64 - 26).clamp(0, 96 - 52);
-    let cam_y = (me.y as i64 - 17 / 2).clamp(0, 40 - 17);
+    // Camera rule: centre on the player, clamped to the floor in a 52×17 map area.
+    let (w, h) = (
+        i64::from(game::floor::FLOOR_WIDTH),
+        i64::from(game::floor::FLOOR_HEIGHT),
+    );
+    let cam_x = (me.x as i64 - 26).clamp(0, w - 52);
+    let cam_y = (me.y as i64 - 17 / 2).clamp(0, h - 17);
     assert_eq!(
         (at_x as i64, at_y as i64),
         (me.x as i64 - cam_x, me.y as i64 - cam_y),
