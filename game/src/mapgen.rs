@@ -664,7 +664,7 @@ fn place_doors(tiles: &mut Grid<Tile>, room: &Room, rng: &mut Rng) {
 /// and two down on a 96×40 floor), each a cellular-automaton cave in its own part of the floor
 /// with rock between them, joined by tunnels two cells wide — a chamber is open ground, the
 /// way between two is a chokepoint. Every pair of neighbouring chambers is joined in a row,
-/// each row to the next by two or three tunnels.
+/// each row to the next by up to four (two to four columns drawn, one tunnel each).
 fn caves(rng: &mut Rng) -> (Grid<Tile>, Pos) {
     let (w, h) = (FLOOR_WIDTH as i16, FLOOR_HEIGHT as i16);
     let mut tiles = Grid::new(FLOOR_WIDTH, FLOOR_HEIGHT, Tile::Wall);
@@ -1191,8 +1191,8 @@ mod cave_tests {
             assert!(open * 100 < all * 60, "seed {seed}: {open} of {all} open");
             // Between two chambers lies rock, crossed only by their tunnels (two cells wide,
             // one or two cells more where a tunnel turns): few walkable cells on the lines
-            // between the parts of the floor — one tunnel per row across a column's edge, two
-            // or three across a row's.
+            // between the parts of the floor — one tunnel per row across a column's edge, up
+            // to four across a row's.
             let walkable = |p: Pos| t.get(p).is_some_and(|c| c.is_walkable());
             let (w, h) = (FLOOR_WIDTH as i16, FLOOR_HEIGHT as i16);
             let (cols, rows) = ((w - 2) / CAVE_SECTOR.0, (h - 2) / CAVE_SECTOR.1);
