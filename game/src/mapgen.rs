@@ -666,10 +666,8 @@ fn place_doors(tiles: &mut Grid<Tile>, room: &Room, rng: &mut Rng) {
 /// way between two is a chokepoint. Every pair of neighbouring chambers is joined in a row,
 /// each row to the next by up to four (two to four columns drawn, one tunnel each).
 fn caves(rng: &mut Rng) -> (Grid<Tile>, Pos) {
-    let (w, h) = (FLOOR_WIDTH as i16, FLOOR_HEIGHT as i16);
     let mut tiles = Grid::new(FLOOR_WIDTH, FLOOR_HEIGHT, Tile::Wall);
-    let (cols, rows) = ((w - 2) / CAVE_SECTOR.0, (h - 2) / CAVE_SECTOR.1);
-    let (sw, sh) = ((w - 2) / cols, (h - 2) / rows);
+    let ((cols, rows), (sw, sh)) = cave_sectors();
     let mut chambers: Vec<Vec<Pos>> = Vec::new();
     for row in 0..rows {
         for col in 0..cols {
@@ -711,6 +709,13 @@ fn caves(rng: &mut Rng) -> (Grid<Tile>, Pos) {
     let all: Vec<Pos> = chambers.concat();
     let up = all[rng.below(all.len() as u32) as usize];
     (tiles, up)
+}
+
+/// How a cave floor is cut: sectors across and down, and each sector's width and height.
+fn cave_sectors() -> ((i16, i16), (i16, i16)) {
+    let (w, h) = (FLOOR_WIDTH as i16 - 2, FLOOR_HEIGHT as i16 - 2);
+    let (cols, rows) = (w / CAVE_SECTOR.0, h / CAVE_SECTOR.1);
+    ((cols, rows), (w / cols, h / rows))
 }
 
 /// A cave carved inside `room` (cellular automaton: 45 % rock, five rounds), keeping only its
@@ -1195,8 +1200,7 @@ mod cave_tests {
             // to four across a row's.
             let walkable = |p: Pos| t.get(p).is_some_and(|c| c.is_walkable());
             let (w, h) = (FLOOR_WIDTH as i16, FLOOR_HEIGHT as i16);
-            let (cols, rows) = ((w - 2) / CAVE_SECTOR.0, (h - 2) / CAVE_SECTOR.1);
-            let (sw, sh) = ((w - 2) / cols, (h - 2) / rows);
+            let ((cols, rows), (sw, sh)) = cave_sectors();
             for x in (1..cols).map(|c| 1 + c * sw) {
                 let open = (0..h).filter(|y| walkable(Pos::new(x, *y))).count();
                 let most = 4 * rows as usize;
